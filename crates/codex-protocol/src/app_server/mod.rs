@@ -1,0 +1,1 @@
+//! App-server JSON-RPC protocol types (`codex app-server --listen stdio://`).

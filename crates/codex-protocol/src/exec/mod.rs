@@ -1,0 +1,1 @@
+//! Exec JSONL types (`codex exec --json`).
