@@ -1,7 +1,19 @@
 //! Process supervision for the OpenAI Codex CLI.
 //!
-//! **Status: not yet implemented.** This crate's issue has not come yet; it holds no API.
+//! This is the only crate of the workspace that spawns processes: binary discovery, argv and
+//! environment building, streaming `codex exec --json`, cancellation and time limits.
 //!
-//! When it lands, this is the only crate that spawns processes: binary discovery, argv and
-//! environment building, streaming `codex exec --json`, the `codex app-server` JSON-RPC client,
-//! cancellation and time limits.
+//! # Process lifetime
+//!
+//! Every child runs in its own process group. Dropping the stream of a turn, cancelling it
+//! through a cancel handle, or hitting a time limit sends `SIGTERM` to the whole group, waits a
+//! grace period, sends `SIGKILL` and reaps the child, so neither codex nor the tools it started
+//! outlive the turn.
+//!
+//! # Supported codex versions
+//!
+//! The stream format is the one of `codex exec --json` in codex-cli 0.169.0.
+
+mod error;
+
+pub use error::Error;

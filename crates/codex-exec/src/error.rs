@@ -1,0 +1,116 @@
+//! The one error type of this crate: [`Error`].
+//!
+//! Every variant that carries text coming from the child (its stderr) holds it already
+//! redacted, so neither `Display` nor `Debug` of an [`Error`] can reveal a secret.
+
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything that can go wrong while finding, spawning or supervising codex.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The operating system refused to start the program.
+    #[error("failed to spawn `{}`", program.display())]
+    Spawn {
+        /// The program that was to be started.
+        program: PathBuf,
+        /// Why the operating system refused.
+        #[source]
+        source: io::Error,
+    },
+    /// Reading the child's stdout failed.
+    #[error("failed to read the output of codex")]
+    Read {
+        /// What the operating system reported.
+        #[source]
+        source: io::Error,
+    },
+    /// A line of stdout was longer than the configured maximum; the rest of that line was
+    /// discarded and the stream goes on with the next line.
+    #[error("line {line} of the output of codex is longer than the limit of {limit} bytes")]
+    LineTooLong {
+        /// 1-based line number.
+        line: u64,
+        /// The configured maximum line length in bytes.
+        limit: usize,
+    },
+    /// A line of stdout was not valid UTF-8; the stream goes on with the next line.
+    #[error(
+        "line {line} of the output of codex is not valid UTF-8 (valid up to byte {valid_up_to})"
+    )]
+    InvalidUtf8 {
+        /// 1-based line number.
+        line: u64,
+        /// How many leading bytes of the line are valid UTF-8.
+        valid_up_to: usize,
+    },
+    /// A line of stdout was not a valid event; the stream goes on with the next line.
+    ///
+    /// The inner error carries the line number.
+    #[error("codex printed a line that is not a valid event")]
+    Parse(#[source] codex_protocol::ParseError),
+    /// codex exited with a non-zero code.
+    #[error("codex exited with code {code}{}", StderrSummary(stderr))]
+    Exited {
+        /// The exit code.
+        code: i32,
+        /// The last bytes of stderr, redacted.
+        stderr: String,
+    },
+    /// codex was killed by a signal this crate did not send.
+    #[error("codex was killed by signal {signal}{}", StderrSummary(stderr))]
+    Signaled {
+        /// The signal number.
+        signal: i32,
+        /// The last bytes of stderr, redacted.
+        stderr: String,
+    },
+    /// The turn was cancelled (through a cancel handle); the process group was killed.
+    #[error("the turn was cancelled")]
+    Cancelled,
+    /// The turn took longer than the configured turn timeout; the process group was killed.
+    #[error("the turn did not finish within {}", HumanDuration(*limit))]
+    TurnTimeout {
+        /// The configured turn timeout.
+        limit: Duration,
+    },
+    /// codex printed no line for longer than the configured idle timeout; the process group
+    /// was killed.
+    #[error("codex printed nothing for {}", HumanDuration(*limit))]
+    IdleTimeout {
+        /// The configured idle timeout.
+        limit: Duration,
+    },
+}
+
+/// Formats the last non-empty stderr line, bounded, after a `": "`.
+struct StderrSummary<'a>(&'a str);
+
+impl std::fmt::Display for StderrSummary<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const MAX_CHARS: usize = 200;
+        let Some(last) = self.0.lines().map(str::trim).rfind(|l| !l.is_empty()) else {
+            return Ok(());
+        };
+        let mut chars = last.chars();
+        let head: String = chars.by_ref().take(MAX_CHARS).collect();
+        let ellipsis = if chars.next().is_some() { "…" } else { "" };
+        write!(f, ": {head}{ellipsis}")
+    }
+}
+
+/// Formats a duration as seconds with millisecond precision (`2.5s`).
+struct HumanDuration(Duration);
+
+impl std::fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let millis = self.0.as_millis();
+        if millis % 1000 == 0 {
+            write!(f, "{}s", millis / 1000)
+        } else {
+            write!(f, "{}.{:03}s", millis / 1000, millis % 1000)
+        }
+    }
+}
