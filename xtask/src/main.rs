@@ -1,6 +1,89 @@
 //! Project automation for codex-sdk-rs: `cargo xtask <command>`.
-#![expect(clippy::print_stdout, clippy::print_stderr, reason = "xtask is a command-line tool")]
+//!
+//! A plain binary with one module per subcommand. Each subcommand module exposes
+//! `pub(crate) fn run(args: &[String]) -> Result<(), String>`; adding a subcommand is one
+//! `mod` line and one line in [`COMMANDS`].
+//!
+//! Only std is used to run tools ([`cmd`]), so the build stays small and fast.
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "xtask is a command-line tool"
+)]
+#![expect(
+    clippy::disallowed_methods,
+    reason = "xtask runs cargo and other tools directly; it is not part of the SDK"
+)]
 
-fn main() {
-    println!("xtask");
+mod cmd;
+mod deps;
+mod schema;
+mod tidy;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// A subcommand: its name, a one-line summary and its entry point.
+type Command = (
+    &'static str,
+    &'static str,
+    fn(&[String]) -> Result<(), String>,
+);
+
+/// Every subcommand, in the order `cargo xtask help` lists them.
+const COMMANDS: &[Command] = &[
+    (
+        "verify",
+        "run every check CI runs, failing fast [--skip <step>]...",
+        verify::run,
+    ),
+    (
+        "schema",
+        "write fixtures/schema/*.json from codex-protocol [--check]",
+        schema::run,
+    ),
+    (
+        "tidy",
+        "run the source-text and dependency-direction checks",
+        tidy::run,
+    ),
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((name, rest)) = args.split_first() else {
+        print_usage();
+        return ExitCode::FAILURE;
+    };
+    if matches!(name.as_str(), "help" | "--help" | "-h") {
+        print_usage();
+        return ExitCode::SUCCESS;
+    }
+    let Some((_, _, run)) = COMMANDS.iter().find(|(command, _, _)| command == name) else {
+        eprintln!("error: unknown command `{name}`\n");
+        print_usage();
+        return ExitCode::FAILURE;
+    };
+    match run(rest) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_usage() {
+    println!("usage: cargo xtask <command> [args]\n\ncommands:");
+    for (name, summary, _) in COMMANDS {
+        println!("  {name:<8} {summary}");
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+pub(crate) fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }

@@ -1,0 +1,210 @@
+//! `cargo xtask verify [--skip <step>]...`: every check CI runs, in order, failing fast.
+//!
+//! Each step prints the command it runs; a summary table (step, status, seconds) follows at
+//! the end, and the exit status is non-zero when a step failed. `--skip` is for local
+//! iteration only; CI never skips.
+
+use std::process::Command;
+use std::time::Instant;
+
+use crate::{cmd, schema, tidy};
+
+/// How a step that did not fail ended.
+enum Status {
+    Passed,
+    /// The step could not run here; the note says why and how to run it.
+    Skipped(String),
+}
+
+type StepFn = fn() -> Result<Status, String>;
+
+/// The steps, in the order they run.
+const STEPS: &[(&str, StepFn)] = &[
+    ("fmt", fmt),
+    ("tidy", tidy_step),
+    ("clippy", clippy),
+    ("test", test),
+    ("doctest", doctest),
+    ("doc", doc),
+    ("schema", schema_step),
+    ("deny", deny),
+];
+
+/// `cargo xtask verify`.
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let skip = parse_skips(args)?;
+    let started = Instant::now();
+    let mut rows: Vec<(&str, String, Option<f64>)> = Vec::new();
+    let mut failure = None;
+    for (index, (name, step)) in STEPS.iter().enumerate() {
+        if failure.is_some() {
+            rows.push((name, "not run".to_owned(), None));
+            continue;
+        }
+        if skip.contains(name) {
+            rows.push((name, "skipped (--skip)".to_owned(), None));
+            continue;
+        }
+        println!("\n==> [{}/{}] {name}", index + 1, STEPS.len());
+        let step_started = Instant::now();
+        let result = step();
+        let seconds = Some(step_started.elapsed().as_secs_f64());
+        match result {
+            Ok(Status::Passed) => rows.push((name, "ok".to_owned(), seconds)),
+            Ok(Status::Skipped(note)) => {
+                println!("note: {note}");
+                rows.push((name, "skipped".to_owned(), seconds));
+            }
+            Err(err) => {
+                rows.push((name, "FAILED".to_owned(), seconds));
+                failure = Some(format!("step `{name}` failed: {err}"));
+            }
+        }
+    }
+
+    println!("\nverify summary");
+    println!("{:<10} {:<18} {:>8}", "step", "status", "seconds");
+    for (name, status, seconds) in &rows {
+        let seconds = seconds.map_or_else(String::new, |s| format!("{s:.1}"));
+        println!("{name:<10} {status:<18} {seconds:>8}");
+    }
+    println!(
+        "{:<10} {:<18} {:>8.1}",
+        "total",
+        "",
+        started.elapsed().as_secs_f64()
+    );
+    failure.map_or(Ok(()), Err)
+}
+
+fn parse_skips(args: &[String]) -> Result<Vec<&'static str>, String> {
+    let mut skip = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg != "--skip" {
+            return Err(format!(
+                "usage: cargo xtask verify [--skip <step>]..., got `{arg}`"
+            ));
+        }
+        let name = args.next().ok_or("`--skip` needs a step name")?;
+        let Some((step, _)) = STEPS.iter().find(|(step, _)| step == name) else {
+            let names: Vec<&str> = STEPS.iter().map(|(step, _)| *step).collect();
+            return Err(format!(
+                "unknown step `{name}`; steps are {}",
+                names.join(", ")
+            ));
+        };
+        skip.push(*step);
+    }
+    Ok(skip)
+}
+
+fn passed(command: &mut Command) -> Result<Status, String> {
+    cmd::run(command).map(|()| Status::Passed)
+}
+
+fn fmt() -> Result<Status, String> {
+    passed(&mut cmd::cargo(["fmt", "--all", "--check"]))
+}
+
+fn tidy_step() -> Result<Status, String> {
+    println!("$ cargo xtask tidy");
+    tidy::check().map(|()| Status::Passed)
+}
+
+fn clippy() -> Result<Status, String> {
+    passed(&mut cmd::cargo([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn test() -> Result<Status, String> {
+    if cmd::succeeds_quietly(&mut cmd::cargo(["nextest", "--version"])) {
+        passed(&mut cmd::cargo([
+            "nextest",
+            "run",
+            "--workspace",
+            "--all-features",
+        ]))
+    } else {
+        println!("note: cargo-nextest is not installed; falling back to cargo test");
+        passed(&mut cmd::cargo(["test", "--workspace", "--all-features"]))
+    }
+}
+
+fn doctest() -> Result<Status, String> {
+    passed(&mut cmd::cargo([
+        "test",
+        "--workspace",
+        "--doc",
+        "--all-features",
+    ]))
+}
+
+fn doc() -> Result<Status, String> {
+    let mut command = cmd::cargo(["doc", "--workspace", "--no-deps", "--all-features"]);
+    command.env("RUSTDOCFLAGS", "-Dwarnings");
+    passed(&mut command)
+}
+
+fn schema_step() -> Result<Status, String> {
+    println!("$ cargo xtask schema --check");
+    schema::run(&["--check".to_owned()]).map(|()| Status::Passed)
+}
+
+fn deny() -> Result<Status, String> {
+    if !cmd::succeeds_quietly(&mut cmd::cargo(["deny", "--version"])) {
+        if !in_ci() {
+            return Ok(Status::Skipped(
+                "cargo-deny is not installed, so licenses, bans and sources were not checked; \
+                 install it with `cargo install --locked cargo-deny` (CI does)"
+                    .to_owned(),
+            ));
+        }
+        cmd::run(&mut cmd::cargo(["install", "--locked", "cargo-deny"]))?;
+    }
+    cmd::run(&mut cmd::cargo([
+        "deny", "check", "bans", "licenses", "sources",
+    ]))?;
+    println!(
+        "note: advisories were not checked (they need the network); run `cargo deny check advisories`"
+    );
+    Ok(Status::Passed)
+}
+
+/// Whether we run under CI (`CI` set to anything but empty or `false`).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|&arg| arg.to_owned()).collect()
+    }
+
+    #[test]
+    fn skips_are_parsed_and_validated() {
+        assert_eq!(
+            parse_skips(&strings(&["--skip", "doc", "--skip", "deny"])),
+            Ok(vec!["doc", "deny"])
+        );
+        assert_eq!(parse_skips(&[]), Ok(vec![]));
+        assert_eq!(
+            parse_skips(&strings(&["--skip", "lint"])),
+            Err("unknown step `lint`; steps are fmt, tidy, clippy, test, doctest, doc, schema, deny".to_owned())
+        );
+        assert_eq!(
+            parse_skips(&strings(&["--skip"])),
+            Err("`--skip` needs a step name".to_owned())
+        );
+    }
+}
