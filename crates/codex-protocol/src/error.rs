@@ -92,7 +92,9 @@ impl ParseError {
     #[must_use]
     pub fn excerpt(&self) -> &str {
         match self {
-            Self::Json { excerpt, .. } | Self::Shape { excerpt, .. } | Self::Strict { excerpt, .. } => excerpt,
+            Self::Json { excerpt, .. }
+            | Self::Shape { excerpt, .. }
+            | Self::Strict { excerpt, .. } => excerpt,
         }
     }
 
@@ -104,19 +106,26 @@ impl ParseError {
         let excerpt = excerpt_around(input, err.line(), err.column());
         let reason = err.to_string();
         match err.classify() {
-            serde_json::error::Category::Data => Self::Shape { line: None, reason, excerpt },
-            _ => Self::Json { line: None, reason, excerpt },
+            serde_json::error::Category::Data => Self::Shape {
+                line: None,
+                reason,
+                excerpt,
+            },
+            _ => Self::Json {
+                line: None,
+                reason,
+                excerpt,
+            },
         }
-    }
-
-    /// Builds a [`ParseError::Shape`] with an excerpt from the start of `input`.
-    pub(crate) fn shape(reason: impl Into<String>, input: &str) -> Self {
-        Self::Shape { line: None, reason: reason.into(), excerpt: excerpt_around(input, 0, 0) }
     }
 
     /// Builds a [`ParseError::Strict`] with an excerpt from the start of `input`.
     pub(crate) fn strict(unknowns: Vec<String>, input: &str) -> Self {
-        Self::Strict { line: None, unknowns, excerpt: excerpt_around(input, 0, 0) }
+        Self::Strict {
+            line: None,
+            unknowns,
+            excerpt: excerpt_around(input, 0, 0),
+        }
     }
 }
 
@@ -137,7 +146,9 @@ pub(crate) fn excerpt_around(input: &str, line: usize, column: usize) -> String 
             }
         }
     }
-    offset = offset.saturating_add(column.saturating_sub(1)).min(input.len());
+    offset = offset
+        .saturating_add(column.saturating_sub(1))
+        .min(input.len());
     // Start up to half the budget before the failure, on a char boundary.
     let half = MAX_EXCERPT_CHARS / 2;
     let mut start = offset.saturating_sub(half * 4);
@@ -170,8 +181,16 @@ mod tests {
 
     #[test]
     fn display_names_the_line_and_reason() {
-        let err = ParseError::shape("missing field `item`", "{}").with_line(7);
-        assert_eq!(err.to_string(), "line 7: unexpected shape: missing field `item`; excerpt: `{}`");
+        let err = ParseError::Shape {
+            line: None,
+            reason: "missing field `item`".into(),
+            excerpt: "{}".into(),
+        }
+        .with_line(7);
+        assert_eq!(
+            err.to_string(),
+            "line 7: unexpected shape: missing field `item`; excerpt: `{}`"
+        );
         assert_eq!(err.line(), Some(7));
     }
 }

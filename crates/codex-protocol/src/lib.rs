@@ -1,7 +1,36 @@
-//! Wire types for the OpenAI Codex CLI.
+//! Typed, forward-compatible wire types for the OpenAI Codex CLI.
+//!
+//! This crate is pure: it knows nothing about processes, async runtimes or IO. It turns what
+//! the codex CLI writes into typed values and back, without losing data and without panicking:
+//!
+//! - [`exec`]: the JSONL events of `codex exec --json` ([`exec::ThreadEvent`]);
+//! - [`app_server`]: the JSON-RPC messages of `codex app-server`.
+//!
+//! Supported codex versions: 0.169.0 (the transcripts in `fixtures/codex-0.169.0/` are
+//! live captures of it). Newer versions parse too: every event, item, method, status and
+//! kind enum is `#[non_exhaustive]` and has an `Unknown` variant that keeps the raw JSON,
+//! and unknown fields on known types are kept in `extra` maps. Strict parsers
+//! ([`exec::parse_event_strict`]) reject unknowns instead, for tests.
+//!
+//! ```
+//! use codex_protocol::exec::{parse_event, ThreadEvent};
+//!
+//! let line = r#"{"type":"item.completed","item":{"id":"item_1","type":"agent_message","text":"Hi there!"}}"#;
+//! let event = parse_event(line)?;
+//! assert_eq!(event.event_type(), "item.completed");
+//! assert_eq!(event.item().map(|i| i.item_type()), Some("agent_message"));
+//! # Ok::<(), codex_protocol::ParseError>(())
+//! ```
+//!
+//! Errors are [`ParseError`]s: they name the line (when known) and the reason, and hold a
+//! bounded excerpt of at most [`MAX_EXCERPT_CHARS`] characters, never the whole line.
 
 pub mod app_server;
 mod error;
 pub mod exec;
+mod schema;
+mod wire;
 
 pub use error::{MAX_EXCERPT_CHARS, ParseError};
+pub use schema::schemas;
+pub use wire::Unknowns;

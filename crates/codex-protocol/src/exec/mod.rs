@@ -1,1 +1,98 @@
-//! Exec JSONL types (`codex exec --json`).
+//! Exec JSONL types: what `codex exec --json` writes on stdout, one event per line.
+//!
+//! Modeled on codex CLI 0.169.0. Every line parses into a [`ThreadEvent`]:
+//!
+//! - an unknown event `type` becomes [`ThreadEvent::Unknown`] with the whole object;
+//! - an unknown item `type` becomes [`ItemDetails::Unknown`] with every field;
+//! - an unknown status or kind value becomes that enum's `Unknown(String)`;
+//! - an unknown field on a known type is kept in that type's `extra` map;
+//!
+//! so that parsing a newer codex's output never fails on something new and re-serializing
+//! loses nothing. [`parse_event_strict`] rejects all of these instead, for tests.
+//!
+//! Known quirks handled here:
+//!
+//! - `web_search` items carry `"id"` twice (item id, then search id); a plain serde derive
+//!   rejects that line, this parser keeps both ([`WebSearchItem::search_id`]).
+//! - `turn.completed.usage.cache_write_input_tokens` is absent in older codex versions and
+//!   defaults to `0` (as the TypeScript SDK does).
+//!
+//! ```
+//! use codex_protocol::exec::{parse_event, ThreadEvent};
+//!
+//! let event = parse_event(r#"{"type":"thread.started","thread_id":"01a1"}"#)?;
+//! let ThreadEvent::ThreadStarted(started) = &event else { panic!("not thread.started") };
+//! assert_eq!(started.thread_id, "01a1");
+//! assert_eq!(event.to_json_line(), r#"{"type":"thread.started","thread_id":"01a1"}"#);
+//! # Ok::<(), codex_protocol::ParseError>(())
+//! ```
+
+mod event;
+mod item;
+
+pub use event::{
+    ItemEvent, StreamError, ThreadEvent, ThreadStarted, TurnCompleted, TurnError, TurnFailed,
+    TurnStarted, Usage,
+};
+pub use item::{
+    AgentMessageItem, CollabAgentState, CollabAgentStatus, CollabTool, CollabToolCallItem,
+    CollabToolCallStatus, CommandExecutionItem, CommandExecutionStatus, ErrorItem, FileChangeItem,
+    FileUpdateChange, ItemDetails, McpToolCallError, McpToolCallItem, McpToolCallResult,
+    McpToolCallStatus, PatchApplyStatus, PatchChangeKind, ReasoningItem, ThreadItem, TodoItem,
+    TodoListItem, UnknownItem, WebSearchAction, WebSearchItem,
+};
+
+use crate::ParseError;
+use crate::wire::Unknowns;
+
+/// Parses one line of `codex exec --json` output (without its newline; a trailing `\r` or
+/// surrounding whitespace is fine).
+///
+/// Never panics, whatever the input. The error carries a bounded excerpt; set the line number
+/// with [`ParseError::with_line`].
+///
+/// # Errors
+///
+/// [`ParseError::Json`] when the line is not JSON, [`ParseError::Shape`] when it is JSON but not
+/// an event object (no `type`, a known type missing a required field, a field of the wrong type).
+pub fn parse_event(line: &str) -> Result<ThreadEvent, ParseError> {
+    serde_json::from_str(line).map_err(|e| ParseError::from_serde(&e, line))
+}
+
+/// Like [`parse_event`], for raw bytes: invalid UTF-8 is a [`ParseError::Json`].
+///
+/// # Errors
+///
+/// As [`parse_event`].
+pub fn parse_event_bytes(line: &[u8]) -> Result<ThreadEvent, ParseError> {
+    match std::str::from_utf8(line) {
+        Ok(text) => parse_event(text),
+        Err(e) => {
+            let valid = &line[..e.valid_up_to()];
+            let excerpt = String::from_utf8_lossy(
+                &valid[valid.len().saturating_sub(crate::MAX_EXCERPT_CHARS)..],
+            );
+            Err(ParseError::Json {
+                line: None,
+                reason: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                excerpt: crate::error::excerpt_around(&excerpt, 0, 0),
+            })
+        }
+    }
+}
+
+/// Strict mode, for tests: like [`parse_event`], but anything this crate does not model
+/// (unknown event, item, status or kind values; unknown fields) is an error.
+///
+/// # Errors
+///
+/// As [`parse_event`], plus [`ParseError::Strict`] listing every unknown.
+pub fn parse_event_strict(line: &str) -> Result<ThreadEvent, ParseError> {
+    let event = parse_event(line)?;
+    let unknowns = event.unknowns();
+    if unknowns.is_empty() {
+        Ok(event)
+    } else {
+        Err(ParseError::strict(unknowns, line))
+    }
+}

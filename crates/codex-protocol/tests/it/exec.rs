@@ -1,1 +1,664 @@
-//! Exec JSONL tests.
+//! Exec JSONL tests: every live transcript parses strictly and round-trips; synthetic
+//! forward-compatibility cases; property tests for round-trips and no-panic parsing.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use codex_protocol::exec::{
+    CommandExecutionStatus, ItemDetails, PatchChangeKind, ThreadEvent, WebSearchAction,
+    parse_event, parse_event_bytes, parse_event_strict,
+};
+use codex_protocol::{ParseError, Unknowns};
+use expect_test::{Expect, expect, expect_file};
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// Every exec stdout transcript of the live capture set (not the HTTP request logs).
+fn live_transcripts() -> Vec<PathBuf> {
+    let dir = fixtures().join("codex-0.169.0");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures/codex-0.169.0 exists")
+        .map(|e| e.expect("readable dir entry").path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            p.extension().is_some_and(|e| e == "jsonl") && !name.ends_with(".requests.jsonl")
+        })
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 20,
+        "expected the live exec transcripts, found {}",
+        files.len()
+    );
+    files
+}
+
+/// A compact, stable one-line rendering of an event for snapshots.
+fn summarize(event: &ThreadEvent) -> String {
+    let mut s = event.event_type().to_owned();
+    match event {
+        ThreadEvent::TurnCompleted(t) => {
+            let u = &t.usage;
+            let _ = write!(
+                s,
+                " in={} cached={} cache_write={} out={} reasoning={}",
+                u.input_tokens,
+                u.cached_input_tokens,
+                u.cache_write_input_tokens,
+                u.output_tokens,
+                u.reasoning_output_tokens
+            );
+        }
+        ThreadEvent::TurnFailed(t) => {
+            let _ = write!(s, " {:?}", t.error.message);
+        }
+        ThreadEvent::Error(e) => {
+            let _ = write!(s, " {:?}", e.message);
+        }
+        _ => {}
+    }
+    if let Some(item) = event.item() {
+        let _ = write!(s, " {} {}", item.id, item.item_type());
+        match &item.details {
+            ItemDetails::CommandExecution(c) => {
+                let _ = write!(
+                    s,
+                    " status={} exit={:?} output_bytes={}",
+                    c.status,
+                    c.exit_code,
+                    c.aggregated_output.len()
+                );
+            }
+            ItemDetails::FileChange(f) => {
+                let kinds: Vec<&str> = f.changes.iter().map(|c| c.kind.as_str()).collect();
+                let _ = write!(s, " status={} kinds={kinds:?}", f.status);
+            }
+            ItemDetails::McpToolCall(m) => {
+                let _ = write!(
+                    s,
+                    " {}/{} status={} result={} error={}",
+                    m.server,
+                    m.tool,
+                    m.status,
+                    m.result.is_some(),
+                    m.error.is_some()
+                );
+            }
+            ItemDetails::TodoList(t) => {
+                let done = t.items.iter().filter(|i| i.completed).count();
+                let _ = write!(s, " {done}/{} done", t.items.len());
+            }
+            ItemDetails::AgentMessage(m) => {
+                let _ = write!(s, " chars={}", m.text.chars().count());
+            }
+            ItemDetails::WebSearch(w) => {
+                let _ = write!(s, " search_id={:?} query={:?}", w.search_id, w.query);
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Parses every line of a transcript strictly; checks both round-trips; returns the summary.
+fn check_transcript(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("transcript is UTF-8");
+    let mut out = String::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let number = u64::try_from(n + 1).expect("line count fits u64");
+        let event = parse_event_strict(line)
+            .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.with_line(number)));
+        assert_round_trips(&event, line);
+        let _ = writeln!(out, "  {}", summarize(&event));
+    }
+    out
+}
+
+/// `parse(serialize(e)) == e`, and the serialized form is the same JSON value as the input.
+fn assert_round_trips(event: &ThreadEvent, line: &str) {
+    let written = event.to_json_line();
+    assert_eq!(
+        &parse_event(&written).expect("our own output parses"),
+        event,
+        "re-parse of {written}"
+    );
+    let original: Value = serde_json::from_str(line).expect("valid JSON");
+    let rewritten: Value = serde_json::from_str(&written).expect("valid JSON");
+    assert_eq!(rewritten, original, "re-serialization of {line}");
+}
+
+#[test]
+fn every_live_exec_line_parses_strictly_and_round_trips() {
+    let mut summary = String::new();
+    for path in live_transcripts() {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let _ = writeln!(summary, "{name}:");
+        summary.push_str(&check_transcript(&path));
+    }
+    expect_file!["snapshots/exec_live_transcripts.txt"].assert_eq(&summary);
+}
+
+#[test]
+fn ts_sdk_results_hold_events_we_parse() {
+    // The TS SDK's captured results contain the events it streamed; they must parse too.
+    let dir = fixtures().join("codex-0.169.0/ts-sdk");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).expect("ts-sdk fixtures exist") {
+        let path = entry.expect("dir entry").path();
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("JSON");
+        let mut stack = vec![&doc];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::Object(o) => {
+                    if o.get("type")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| t.contains('.'))
+                    {
+                        let line = serde_json::to_string(v).expect("serializable");
+                        parse_event_strict(&line)
+                            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                        seen += 1;
+                    } else {
+                        stack.extend(o.values());
+                    }
+                }
+                Value::Array(a) => stack.extend(a),
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        seen > 10,
+        "expected streamed events in the TS SDK captures, found {seen}"
+    );
+}
+
+#[test]
+fn synthetic_forward_compat_lines_parse_without_loss() {
+    // SYNTHETIC — see fixtures/synthetic/README.md.
+    let path = fixtures().join("synthetic/exec/forward-compat.jsonl");
+    let text = std::fs::read_to_string(&path).expect("synthetic fixture exists");
+    let mut out = String::new();
+    for line in text.lines() {
+        let event = parse_event(line).expect("lenient parse never fails on unknowns");
+        // Duplicate `id` keys cannot be compared through `Value` (the last key wins there),
+        // so compare our own re-parse, and the JSON value where keys are unique.
+        let written = event.to_json_line();
+        assert_eq!(parse_event(&written).expect("re-parse"), event);
+        // The old `usage` line gains its defaulted counters on the way back, by design.
+        let defaulted = line.starts_with(r#"{"type":"turn.completed""#);
+        if !line.contains(r#""type":"web_search""#) && !defaulted {
+            assert_round_trips(&event, line);
+        }
+        let strict = match parse_event_strict(line) {
+            Ok(_) => "strict ok".to_owned(),
+            Err(ParseError::Strict { unknowns, .. }) => format!("strict rejects {unknowns:?}"),
+            Err(other) => panic!("unexpected strict error {other}"),
+        };
+        let _ = writeln!(out, "{} | {strict}", summarize(&event));
+    }
+    expect![[r#"
+        thread.started | strict rejects ["timestamp"]
+        turn.started | strict rejects ["turn_id"]
+        item.started item_0 web_search search_id=Some("ws-1") query="" | strict ok
+        item.completed item_0 web_search search_id=Some("ws-1") query="rust serde flatten" | strict ok
+        item.started item_1 collab_tool_call | strict ok
+        item.completed item_2 command_execution status=declined exit=None output_bytes=0 | strict ok
+        item.completed item_3 mcp_tool_call demo/add status=completed result=true error=false | strict ok
+        item.completed item_4 file_change status=failed kinds=["delete"] | strict ok
+        item.completed item_5 future_item | strict rejects ["item.type=future_item"]
+        item.completed item_6 command_execution status=queued exit=Some(0) output_bytes=0 | strict rejects ["item.status=queued", "item.sandbox"]
+        item.completed item_7 file_change status=completed kinds=["rename"] | strict rejects ["item.changes[0].kind=rename", "item.changes[0].from"]
+        item.completed item_8 agent_message chars=14 | strict ok
+        item.plan.delta | strict rejects ["type=item.plan.delta"]
+        turn.completed in=10 cached=0 cache_write=0 out=2 reasoning=0 | strict ok
+    "#]]
+    .assert_eq(&out);
+}
+
+#[test]
+fn web_search_keeps_both_ids_and_writes_them_back_in_order() {
+    let line = r#"{"type":"item.completed","item":{"id":"item_0","type":"web_search","id":"ws-1","query":"q","action":{"type":"search","query":"q"}}}"#;
+    let event = parse_event_strict(line).expect("parses");
+    let item = event.item().expect("an item");
+    assert_eq!(item.id, "item_0");
+    let ItemDetails::WebSearch(ws) = &item.details else {
+        panic!("not a web search: {item:?}")
+    };
+    assert_eq!(ws.search_id.as_deref(), Some("ws-1"));
+    assert_eq!(
+        ws.action,
+        Some(WebSearchAction::Search {
+            query: Some("q".into()),
+            queries: None
+        })
+    );
+    assert_eq!(event.to_json_line(), line);
+}
+
+#[test]
+fn unknown_values_are_kept_verbatim() {
+    let line = r#"{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"c","aggregated_output":"","exit_code":null,"status":"paused"}}"#;
+    let event = parse_event(line).expect("parses");
+    let Some(ItemDetails::CommandExecution(cmd)) = event.item().map(|i| &i.details) else {
+        panic!("{event:?}")
+    };
+    assert_eq!(cmd.status, CommandExecutionStatus::Unknown("paused".into()));
+    assert_eq!(event.unknowns(), vec!["item.status=paused".to_owned()]);
+    assert_eq!(
+        PatchChangeKind::from_wire("update"),
+        PatchChangeKind::Update
+    );
+}
+
+/// One row of the error table: the input and the expected `Display` of the error.
+fn check_error(input: &str, expect: &Expect) {
+    let err = parse_event(input).expect_err("must be rejected");
+    assert!(err.excerpt().chars().count() <= codex_protocol::MAX_EXCERPT_CHARS);
+    expect.assert_eq(&err.with_line(3).to_string());
+}
+
+#[test]
+fn malformed_lines_give_typed_errors_naming_the_problem() {
+    check_error(
+        "not json",
+        &expect!["line 3: invalid JSON: expected ident at line 1 column 2; excerpt: `not json`"],
+    );
+    check_error(
+        "[1,2]",
+        &expect![
+            "line 3: unexpected shape: invalid type: sequence, expected an exec event object at line 1 column 0; excerpt: `[1,2]`"
+        ],
+    );
+    check_error(
+        r#"{"thread_id":"x"}"#,
+        &expect![[
+            r#"line 3: unexpected shape: missing field `type` at line 1 column 17; excerpt: `{"thread_id":"x"}`"#
+        ]],
+    );
+    check_error(
+        r#"{"type":"thread.started"}"#,
+        &expect![[
+            r#"line 3: unexpected shape: missing field `thread_id` at line 1 column 25; excerpt: `{"type":"thread.started"}`"#
+        ]],
+    );
+    check_error(
+        r#"{"type":7}"#,
+        &expect![[
+            r#"line 3: unexpected shape: field `type` must be a string (invalid type: integer `7`, expected a string at line 1 column 9) at line 1 column 10; excerpt: `{"type":7}`"#
+        ]],
+    );
+    check_error(
+        r#"{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"c","aggregated_output":"","exit_code":"zero","status":"completed"}}"#,
+        &expect![[
+            r#"line 3: unexpected shape: invalid type: string "zero", expected i32 at line 1 column 124; excerpt: `","item":{"id":"i","type":"command_execution","command":"c","aggregated_output":"","exit_code":"zero","status":"completed"}}`"#
+        ]],
+    );
+    check_error(
+        r#"{"type":"item.completed","item":{"type":"agent_message","text":"no id"}}"#,
+        &expect![[
+            r#"line 3: unexpected shape: missing field `id` at line 1 column 71; excerpt: `{"type":"item.completed","item":{"type":"agent_message","text":"no id"}}`"#
+        ]],
+    );
+    check_error(
+        r#"{"type":"error","message":"bad \q escape"}"#,
+        &expect![[
+            r#"line 3: invalid JSON: invalid escape at line 1 column 33; excerpt: `{"type":"error","message":"bad \q escape"}`"#
+        ]],
+    );
+    check_error(
+        r#"{"type":"turn.completed","usage":{"input_tokens":1e400,"cached_input_tokens":0,"output_tokens":0}}"#,
+        &expect![[
+            r#"line 3: invalid JSON: number out of range at line 1 column 54; excerpt: `{"type":"turn.completed","usage":{"input_tokens":1e400,"cached_input_tokens":0,"output_tokens":0}}`"#
+        ]],
+    );
+}
+
+#[test]
+fn huge_lines_give_bounded_excerpts() {
+    let line = format!(r#"{{"type":"error","message":"{}"#, "x".repeat(5_000_000));
+    let err = parse_event(&line).expect_err("unterminated string");
+    assert!(err.excerpt().chars().count() <= codex_protocol::MAX_EXCERPT_CHARS);
+    assert!(err.to_string().len() < 1_000);
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let deep = format!(
+        r#"{{"type":"future","x":{}{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let err = parse_event(&deep).expect_err("recursion limit");
+    assert!(err.reason().contains("recursion limit"), "{err}");
+}
+
+#[test]
+fn invalid_utf8_is_a_typed_error() {
+    let err =
+        parse_event_bytes(b"{\"type\":\"error\",\"message\":\"\xff\"}").expect_err("not UTF-8");
+    expect![[r#"invalid JSON: invalid UTF-8 at byte 27; excerpt: `{"type":"error","message":"`"#]]
+        .assert_eq(&err.to_string());
+}
+
+mod properties {
+    //! Property tests: round-trips for every variant, and no panics on any input.
+
+    use codex_protocol::exec::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![".{0,12}", "[a-z_ \\\\\"\n\t\u{0}-\u{1f}é✓😀]{0,24}"]
+    }
+
+    fn json_leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            text().prop_map(Value::String),
+        ]
+    }
+
+    fn json() -> BoxedStrategy<Value> {
+        json_leaf()
+            .prop_recursive(3, 16, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+            .boxed()
+    }
+
+    /// Extra fields whose names cannot collide with modeled ones (`x_` prefix).
+    fn extra() -> BoxedStrategy<Map<String, Value>> {
+        prop::collection::btree_map("x_[a-z]{1,5}", json(), 0..3)
+            .prop_map(|m| m.into_iter().collect())
+            .boxed()
+    }
+
+    fn open<T: std::fmt::Debug>(
+        known: &'static [&'static str],
+        from: fn(&str) -> T,
+    ) -> impl Strategy<Value = T> {
+        prop_oneof![prop::sample::select(known), Just("future_value")].prop_map(from)
+    }
+
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one strategy per item variant reads best in one place"
+    )]
+    fn item_details() -> BoxedStrategy<ItemDetails> {
+        prop_oneof![
+            (text(), extra()).prop_map(|(text, extra)| ItemDetails::AgentMessage(
+                AgentMessageItem { text, extra }
+            )),
+            (text(), extra())
+                .prop_map(|(text, extra)| ItemDetails::Reasoning(ReasoningItem { text, extra })),
+            (
+                text(),
+                text(),
+                any::<Option<i32>>(),
+                open(
+                    CommandExecutionStatus::KNOWN,
+                    CommandExecutionStatus::from_wire
+                ),
+                extra()
+            )
+                .prop_map(|(command, aggregated_output, exit_code, status, extra)| {
+                    ItemDetails::CommandExecution(CommandExecutionItem {
+                        command,
+                        aggregated_output,
+                        exit_code,
+                        status,
+                        extra,
+                    })
+                }),
+            (
+                prop::collection::vec(
+                    (
+                        text(),
+                        open(PatchChangeKind::KNOWN, PatchChangeKind::from_wire),
+                        extra()
+                    ),
+                    0..3
+                ),
+                open(PatchApplyStatus::KNOWN, PatchApplyStatus::from_wire),
+                extra()
+            )
+                .prop_map(|(changes, status, extra)| {
+                    let changes = changes
+                        .into_iter()
+                        .map(|(path, kind, extra)| FileUpdateChange { path, kind, extra })
+                        .collect();
+                    ItemDetails::FileChange(FileChangeItem {
+                        changes,
+                        status,
+                        extra,
+                    })
+                }),
+            (
+                text(),
+                text(),
+                json(),
+                proptest::option::of((
+                    prop::collection::vec(json(), 0..3),
+                    proptest::option::of(json()),
+                    proptest::option::of(json())
+                )),
+                proptest::option::of(text()),
+                open(McpToolCallStatus::KNOWN, McpToolCallStatus::from_wire),
+                extra()
+            )
+                .prop_map(|(server, tool, arguments, result, error, status, extra)| {
+                    ItemDetails::McpToolCall(McpToolCallItem {
+                        server,
+                        tool,
+                        arguments,
+                        // A JSON `null` inside `Some` would read back as `None`: normalize.
+                        result: result.map(|(content, structured, meta)| McpToolCallResult {
+                            content,
+                            structured_content: structured.filter(|v| !v.is_null()),
+                            meta: meta.filter(|v| !v.is_null()),
+                            extra: Map::new(),
+                        }),
+                        error: error.map(|message| McpToolCallError {
+                            message,
+                            extra: Map::new(),
+                        }),
+                        status,
+                        extra,
+                    })
+                }),
+            (
+                open(CollabTool::KNOWN, CollabTool::from_wire),
+                text(),
+                prop::collection::vec(text(), 0..3),
+                proptest::option::of(text()),
+                prop::collection::btree_map(
+                    text(),
+                    (
+                        open(CollabAgentStatus::KNOWN, CollabAgentStatus::from_wire),
+                        proptest::option::of(text())
+                    ),
+                    0..3
+                ),
+                open(CollabToolCallStatus::KNOWN, CollabToolCallStatus::from_wire),
+            )
+                .prop_map(
+                    |(tool, sender_thread_id, receiver_thread_ids, prompt, states, status)| {
+                        let agents_states = states
+                            .into_iter()
+                            .map(|(k, (status, message))| {
+                                (
+                                    k,
+                                    CollabAgentState {
+                                        status,
+                                        message,
+                                        extra: Map::new(),
+                                    },
+                                )
+                            })
+                            .collect();
+                        ItemDetails::CollabToolCall(CollabToolCallItem {
+                            tool,
+                            sender_thread_id,
+                            receiver_thread_ids,
+                            prompt,
+                            agents_states,
+                            status,
+                            extra: Map::new(),
+                        })
+                    }
+                ),
+            (
+                proptest::option::of(text()),
+                text(),
+                proptest::option::of(proptest::option::of(text())),
+                extra()
+            )
+                .prop_map(|(search_id, query, action, extra)| {
+                    let action = action.map(|q| match q {
+                        Some(q) => WebSearchAction::Search {
+                            query: Some(q),
+                            queries: None,
+                        },
+                        None => WebSearchAction::Other,
+                    });
+                    ItemDetails::WebSearch(WebSearchItem {
+                        search_id,
+                        query,
+                        action,
+                        extra,
+                    })
+                }),
+            prop::collection::vec((text(), any::<bool>()), 0..4).prop_map(|items| {
+                let items = items
+                    .into_iter()
+                    .map(|(text, completed)| TodoItem {
+                        text,
+                        completed,
+                        extra: Map::new(),
+                    })
+                    .collect();
+                ItemDetails::TodoList(TodoListItem {
+                    items,
+                    extra: Map::new(),
+                })
+            }),
+            (text(), extra())
+                .prop_map(|(message, extra)| ItemDetails::Error(ErrorItem { message, extra })),
+            ("future_[a-z]{1,5}", extra()).prop_map(|(item_type, fields)| ItemDetails::Unknown(
+                UnknownItem { item_type, fields }
+            )),
+        ]
+        .boxed()
+    }
+
+    fn event() -> BoxedStrategy<ThreadEvent> {
+        let item = || (text(), item_details()).prop_map(|(id, details)| ThreadItem { id, details });
+        let usage = (
+            any::<u64>(),
+            any::<u64>(),
+            any::<u64>(),
+            any::<u64>(),
+            any::<u64>(),
+            extra(),
+        )
+            .prop_map(|(a, b, c, d, e, extra)| Usage {
+                input_tokens: a,
+                cached_input_tokens: b,
+                cache_write_input_tokens: c,
+                output_tokens: d,
+                reasoning_output_tokens: e,
+                extra,
+            });
+        prop_oneof![
+            (text(), extra()).prop_map(|(thread_id, extra)| ThreadEvent::ThreadStarted(
+                ThreadStarted { thread_id, extra }
+            )),
+            extra().prop_map(|extra| ThreadEvent::TurnStarted(TurnStarted { extra })),
+            (usage, extra()).prop_map(|(usage, extra)| ThreadEvent::TurnCompleted(TurnCompleted {
+                usage,
+                extra
+            })),
+            (text(), extra()).prop_map(|(message, extra)| ThreadEvent::TurnFailed(TurnFailed {
+                error: TurnError {
+                    message,
+                    extra: Map::new()
+                },
+                extra
+            })),
+            (item(), extra())
+                .prop_map(|(item, extra)| ThreadEvent::ItemStarted(ItemEvent { item, extra })),
+            (item(), extra())
+                .prop_map(|(item, extra)| ThreadEvent::ItemUpdated(ItemEvent { item, extra })),
+            (item(), extra())
+                .prop_map(|(item, extra)| ThreadEvent::ItemCompleted(ItemEvent { item, extra })),
+            (text(), extra())
+                .prop_map(|(message, extra)| ThreadEvent::Error(StreamError { message, extra })),
+            ("future\\.[a-z]{1,5}", extra()).prop_map(|(ty, mut raw)| {
+                raw.insert("type".into(), Value::String(ty));
+                ThreadEvent::Unknown(Value::Object(raw))
+            }),
+        ]
+        .boxed()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn parse_of_serialize_is_identity(event in event()) {
+            let line = event.to_json_line();
+            let parsed = parse_event(&line);
+            prop_assert!(parsed.is_ok(), "{:?} from {}", parsed, line);
+            prop_assert_eq!(parsed.ok(), Some(event));
+        }
+
+        #[test]
+        fn any_bytes_parse_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+            if let Err(e) = parse_event_bytes(&bytes) {
+                prop_assert!(e.excerpt().chars().count() <= codex_protocol::MAX_EXCERPT_CHARS);
+            }
+        }
+
+        #[test]
+        fn any_json_parses_or_fails_cleanly(value in json(), ty in prop::sample::select(vec![
+            "thread.started", "turn.started", "turn.completed", "turn.failed", "item.started",
+            "item.updated", "item.completed", "error", "other",
+        ])) {
+            let mut obj = match value { Value::Object(o) => o, other => [("item".to_owned(), other)].into_iter().collect() };
+            obj.insert("type".into(), Value::String(ty.into()));
+            let _ = parse_event(&Value::Object(obj).to_string());
+        }
+
+        #[test]
+        fn mutated_real_lines_never_panic(cut in 0usize..400, byte in any::<u8>()) {
+            let line = r#"{"type":"item.completed","item":{"id":"item_0","type":"mcp_tool_call","server":"demo","tool":"echo","arguments":{"text":"ping"},"result":{"content":[{"type":"text","text":"echo: ping"}],"structured_content":null},"error":null,"status":"completed"}}"#;
+            let mut bytes = line.as_bytes().to_vec();
+            let at = cut % bytes.len();
+            bytes[at] = byte;
+            let _ = parse_event_bytes(&bytes);
+            let _ = parse_event_bytes(&bytes[..at]);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Top-level exec events: one JSON object per stdout line, tagged by `type`.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use super::item::ThreadItem;
+use crate::wire::{self, Replay, Unknowns, extra_unknowns, join};
+
+/// One line of `codex exec --json` output.
+///
+/// Unknown event types parse as [`ThreadEvent::Unknown`] with the raw JSON; they never fail.
+///
+/// # `thread.started`
+/// The first line of every run (repeated with the same id on `resume`); carries `thread_id`.
+///
+/// # `turn.started`
+/// The prompt was sent to the model. No fields.
+///
+/// # `item.started` / `item.updated` / `item.completed`
+/// An item's lifecycle; see [`ThreadItem`]. Some items only ever complete (agent messages,
+/// reasoning), `todo_list` is the only item that is updated, and an item may start and never
+/// complete when the model ends the turn while a command session still runs.
+///
+/// # `turn.completed`
+/// The turn ended normally; `usage` sums every model request of the turn.
+///
+/// # `turn.failed`
+/// The turn ended with an error; codex then exits with code 1.
+///
+/// # `error`
+/// A stream error (emitted before `turn.failed`, and for each retry as "Reconnecting...").
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(tag = "type")]
+#[non_exhaustive]
+pub enum ThreadEvent {
+    /// `thread.started`.
+    #[serde(rename = "thread.started")]
+    ThreadStarted(ThreadStarted),
+    /// `turn.started`.
+    #[serde(rename = "turn.started")]
+    TurnStarted(TurnStarted),
+    /// `turn.completed`.
+    #[serde(rename = "turn.completed")]
+    TurnCompleted(TurnCompleted),
+    /// `turn.failed`.
+    #[serde(rename = "turn.failed")]
+    TurnFailed(TurnFailed),
+    /// `item.started`.
+    #[serde(rename = "item.started")]
+    ItemStarted(ItemEvent),
+    /// `item.updated`.
+    #[serde(rename = "item.updated")]
+    ItemUpdated(ItemEvent),
+    /// `item.completed`.
+    #[serde(rename = "item.completed")]
+    ItemCompleted(ItemEvent),
+    /// `error`.
+    #[serde(rename = "error")]
+    Error(StreamError),
+    /// An event type this crate does not know: the whole object, `type` included.
+    #[serde(untagged)]
+    Unknown(Value),
+}
+
+impl ThreadEvent {
+    /// The wire `type` of the event.
+    #[must_use]
+    pub fn event_type(&self) -> &str {
+        match self {
+            Self::ThreadStarted(_) => "thread.started",
+            Self::TurnStarted(_) => "turn.started",
+            Self::TurnCompleted(_) => "turn.completed",
+            Self::TurnFailed(_) => "turn.failed",
+            Self::ItemStarted(_) => "item.started",
+            Self::ItemUpdated(_) => "item.updated",
+            Self::ItemCompleted(_) => "item.completed",
+            Self::Error(_) => "error",
+            Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or(""),
+        }
+    }
+
+    /// The item carried by `item.*` events.
+    #[must_use]
+    pub fn item(&self) -> Option<&ThreadItem> {
+        match self {
+            Self::ItemStarted(e) | Self::ItemUpdated(e) | Self::ItemCompleted(e) => Some(&e.item),
+            _ => None,
+        }
+    }
+
+    /// Writes the event back in codex's own wire shape, as one line without a newline.
+    ///
+    /// # Panics
+    ///
+    /// Never: events hold only string-keyed JSON, which always serializes.
+    #[must_use]
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self)
+            .expect("events hold only string-keyed JSON and cannot fail to serialize")
+    }
+}
+
+/// `thread.started`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ThreadStarted {
+    /// The thread id (a `UUIDv7`); pass it to resume the thread.
+    pub thread_id: String,
+    /// Fields this crate does not model (some codex versions add `timestamp`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `turn.started`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TurnStarted {
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Token usage of a turn, summed over every model request of the turn.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Usage {
+    /// Input tokens.
+    pub input_tokens: u64,
+    /// Input tokens served from the prompt cache.
+    pub cached_input_tokens: u64,
+    /// Input tokens written to the prompt cache; `0` when an older codex omits it.
+    #[serde(default)]
+    pub cache_write_input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Output tokens spent on reasoning; `0` when an older codex omits it.
+    #[serde(default)]
+    pub reasoning_output_tokens: u64,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `turn.completed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TurnCompleted {
+    /// Token usage of the turn.
+    pub usage: Usage,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The error of a failed turn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TurnError {
+    /// What went wrong, as codex words it.
+    pub message: String,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `turn.failed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TurnFailed {
+    /// The error.
+    pub error: TurnError,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `item.started`, `item.updated` and `item.completed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ItemEvent {
+    /// The item in its current state.
+    pub item: ThreadItem,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Top-level `error`: a stream error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StreamError {
+    /// The message.
+    pub message: String,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for ThreadEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ThreadEventVisitor)
+    }
+}
+
+struct ThreadEventVisitor;
+
+impl<'de> Visitor<'de> for ThreadEventVisitor {
+    type Value = ThreadEvent;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an exec event object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ThreadEvent, A::Error> {
+        let tagged = wire::read_until_tag(&mut map, "type", false)?;
+        macro_rules! payload {
+            ($variant:ident, $ty:ty) => {{
+                let replay = Replay::new(tagged.prelude, map, None);
+                ThreadEvent::$variant(<$ty>::deserialize(MapAccessDeserializer::new(replay))?)
+            }};
+        }
+        Ok(match tagged.tag.as_str() {
+            "thread.started" => payload!(ThreadStarted, ThreadStarted),
+            "turn.started" => payload!(TurnStarted, TurnStarted),
+            "turn.completed" => payload!(TurnCompleted, TurnCompleted),
+            "turn.failed" => payload!(TurnFailed, TurnFailed),
+            "item.started" => payload!(ItemStarted, ItemEvent),
+            "item.updated" => payload!(ItemUpdated, ItemEvent),
+            "item.completed" => payload!(ItemCompleted, ItemEvent),
+            "error" => payload!(Error, StreamError),
+            other => {
+                let mut raw = wire::collect_rest(tagged.prelude, &mut map)?;
+                raw.insert("type".to_owned(), Value::String(other.to_owned()));
+                ThreadEvent::Unknown(Value::Object(raw))
+            }
+        })
+    }
+}
+
+impl Unknowns for ThreadEvent {
+    fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+        match self {
+            Self::ThreadStarted(e) => extra_unknowns(path, &e.extra, out),
+            Self::TurnStarted(e) => extra_unknowns(path, &e.extra, out),
+            Self::TurnCompleted(e) => {
+                extra_unknowns(&join(path, "usage"), &e.usage.extra, out);
+                extra_unknowns(path, &e.extra, out);
+            }
+            Self::TurnFailed(e) => {
+                extra_unknowns(&join(path, "error"), &e.error.extra, out);
+                extra_unknowns(path, &e.extra, out);
+            }
+            Self::ItemStarted(e) | Self::ItemUpdated(e) | Self::ItemCompleted(e) => {
+                e.item.collect_unknowns(&join(path, "item"), out);
+                extra_unknowns(path, &e.extra, out);
+            }
+            Self::Error(e) => extra_unknowns(path, &e.extra, out),
+            Self::Unknown(_) => out.push(format!("{}={}", join(path, "type"), self.event_type())),
+        }
+    }
+}

@@ -1,0 +1,596 @@
+//! Thread items: the payload of `item.started`, `item.updated` and `item.completed`.
+//!
+//! On the wire an item is one flat object: `{"id": "item_0", "type": "<kind>", ...fields}`.
+//! Item ids are `item_<n>`, counted per `codex exec` process (a resumed turn starts again at
+//! `item_0`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::wire::{self, Replay, Unknowns, extra_unknowns, join, wire_enum};
+
+/// One item of a thread: its id and its typed payload.
+///
+/// Unknown item types parse as [`ItemDetails::Unknown`] with the raw JSON; they never fail.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ThreadItem {
+    /// The item id, `item_<n>` per codex process.
+    pub id: String,
+    /// The typed payload, tagged by `type` on the wire.
+    #[serde(flatten)]
+    pub details: ItemDetails,
+}
+
+impl ThreadItem {
+    /// The wire `type` of the item (`agent_message`, `command_execution`, ...).
+    #[must_use]
+    pub fn item_type(&self) -> &str {
+        self.details.item_type()
+    }
+}
+
+/// The typed payload of a [`ThreadItem`], one variant per item `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ItemDetails {
+    /// `agent_message`: the agent's answer; a JSON string when an output schema was given.
+    AgentMessage(AgentMessageItem),
+    /// `reasoning`: the reasoning summary, parts joined with `\n`.
+    Reasoning(ReasoningItem),
+    /// `command_execution`: a command the agent ran.
+    CommandExecution(CommandExecutionItem),
+    /// `file_change`: a patch the agent applied.
+    FileChange(FileChangeItem),
+    /// `mcp_tool_call`: a call to an MCP server's tool.
+    McpToolCall(McpToolCallItem),
+    /// `collab_tool_call`: a call to a multi-agent collaboration tool.
+    CollabToolCall(CollabToolCallItem),
+    /// `web_search`: a web search request.
+    WebSearch(WebSearchItem),
+    /// `todo_list`: the agent's running to-do list.
+    TodoList(TodoListItem),
+    /// `error`: a non-fatal error surfaced as an item.
+    Error(ErrorItem),
+    /// An item type this crate does not know, kept verbatim.
+    #[serde(untagged)]
+    Unknown(UnknownItem),
+}
+
+impl ItemDetails {
+    /// The wire `type` of this payload.
+    #[must_use]
+    pub fn item_type(&self) -> &str {
+        match self {
+            Self::AgentMessage(_) => "agent_message",
+            Self::Reasoning(_) => "reasoning",
+            Self::CommandExecution(_) => "command_execution",
+            Self::FileChange(_) => "file_change",
+            Self::McpToolCall(_) => "mcp_tool_call",
+            Self::CollabToolCall(_) => "collab_tool_call",
+            Self::WebSearch(_) => "web_search",
+            Self::TodoList(_) => "todo_list",
+            Self::Error(_) => "error",
+            Self::Unknown(u) => &u.item_type,
+        }
+    }
+}
+
+/// An item of a type this crate does not model.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+pub struct UnknownItem {
+    /// The item's wire `type`.
+    pub item_type: String,
+    /// Every field of the item except `id` (which is [`ThreadItem::id`]) and `type`.
+    pub fields: Map<String, Value>,
+}
+
+impl Serialize for UnknownItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.fields.len() + 1))?;
+        map.serialize_entry("type", &self.item_type)?;
+        for (k, v) in &self.fields {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// `agent_message`: the agent's response text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AgentMessageItem {
+    /// Natural-language text, or a JSON document when an output schema was given.
+    pub text: String,
+    /// Fields this crate does not model, kept for lossless re-serialization.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `reasoning`: the model's reasoning summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReasoningItem {
+    /// The summary parts joined with `\n`.
+    pub text: String,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+wire_enum! {
+    /// Status of a `command_execution` item.
+    pub enum CommandExecutionStatus {
+        /// Running; `exit_code` is null.
+        InProgress = "in_progress",
+        /// Exited with code 0.
+        Completed = "completed",
+        /// Exited non-zero (the turn still goes on).
+        Failed = "failed",
+        /// Declined by an approval decision.
+        Declined = "declined",
+    }
+}
+
+/// `command_execution`: a command the agent ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CommandExecutionItem {
+    /// The command as codex ran it, e.g. `/bin/bash -lc 'echo hi'`.
+    pub command: String,
+    /// stdout and stderr, merged; empty while running. Never truncated in exec JSONL.
+    pub aggregated_output: String,
+    /// The exit code; `null` while running.
+    pub exit_code: Option<i32>,
+    /// Lifecycle status.
+    pub status: CommandExecutionStatus,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+wire_enum! {
+    /// Status of a `file_change` item.
+    pub enum PatchApplyStatus {
+        /// Being applied (0.169 emits `item.started` with this status).
+        InProgress = "in_progress",
+        /// Applied.
+        Completed = "completed",
+        /// Failed to apply.
+        Failed = "failed",
+    }
+}
+
+wire_enum! {
+    /// Kind of one change in a `file_change` item.
+    pub enum PatchChangeKind {
+        /// A file was added.
+        Add = "add",
+        /// A file was deleted.
+        Delete = "delete",
+        /// A file was updated.
+        Update = "update",
+    }
+}
+
+/// One changed file in a `file_change` item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FileUpdateChange {
+    /// Absolute path of the file.
+    pub path: String,
+    /// What happened to it.
+    pub kind: PatchChangeKind,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `file_change`: a patch applied by the agent. Exec JSONL carries no diff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FileChangeItem {
+    /// The changed files.
+    pub changes: Vec<FileUpdateChange>,
+    /// Lifecycle status.
+    pub status: PatchApplyStatus,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+wire_enum! {
+    /// Status of an `mcp_tool_call` item.
+    pub enum McpToolCallStatus {
+        /// Dispatched, no answer yet.
+        InProgress = "in_progress",
+        /// The server answered.
+        Completed = "completed",
+        /// The call failed, or the tool answered with `isError: true` (then `result` is set).
+        Failed = "failed",
+    }
+}
+
+/// The result of an MCP tool call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct McpToolCallResult {
+    /// MCP content blocks, as sent by the server.
+    pub content: Vec<Value>,
+    /// The tool's structured content, when it returned any (`null` otherwise).
+    pub structured_content: Option<Value>,
+    /// The MCP `_meta` object, when present.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The error of a failed MCP tool call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct McpToolCallError {
+    /// What went wrong.
+    pub message: String,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `mcp_tool_call`: a call to a tool of an MCP server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct McpToolCallItem {
+    /// The MCP server's configured name.
+    pub server: String,
+    /// The tool name.
+    pub tool: String,
+    /// The call arguments (an object; `null` when absent).
+    #[serde(default)]
+    pub arguments: Value,
+    /// The result; `null` while running or when the call failed without one.
+    pub result: Option<McpToolCallResult>,
+    /// The error; `null` unless the call itself failed.
+    pub error: Option<McpToolCallError>,
+    /// Lifecycle status.
+    pub status: McpToolCallStatus,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+wire_enum! {
+    /// A multi-agent collaboration tool.
+    pub enum CollabTool {
+        /// Spawn a sub-agent.
+        SpawnAgent = "spawn_agent",
+        /// Send input to a sub-agent.
+        SendInput = "send_input",
+        /// Wait for sub-agents.
+        Wait = "wait",
+        /// Close a sub-agent.
+        CloseAgent = "close_agent",
+    }
+}
+
+wire_enum! {
+    /// Status of a `collab_tool_call` item.
+    pub enum CollabToolCallStatus {
+        /// Running.
+        InProgress = "in_progress",
+        /// Done.
+        Completed = "completed",
+        /// Failed.
+        Failed = "failed",
+    }
+}
+
+wire_enum! {
+    /// Last known status of a collaborating agent.
+    pub enum CollabAgentStatus {
+        /// Being set up.
+        PendingInit = "pending_init",
+        /// Working.
+        Running = "running",
+        /// Finished.
+        Completed = "completed",
+        /// Stopped with an error.
+        Errored = "errored",
+        /// Shut down.
+        Shutdown = "shutdown",
+        /// Not found.
+        NotFound = "not_found",
+    }
+}
+
+/// Last known state of a collaborating agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CollabAgentState {
+    /// Its status.
+    pub status: CollabAgentStatus,
+    /// Its last message, if any.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `collab_tool_call`: a call to a multi-agent tool (not in the TypeScript SDK's types).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CollabToolCallItem {
+    /// Which tool.
+    pub tool: CollabTool,
+    /// The calling thread.
+    pub sender_thread_id: String,
+    /// The threads addressed.
+    pub receiver_thread_ids: Vec<String>,
+    /// The prompt sent, if any.
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// State per agent thread id.
+    #[serde(default)]
+    pub agents_states: BTreeMap<String, CollabAgentState>,
+    /// Lifecycle status.
+    pub status: CollabToolCallStatus,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// What a web search did.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WebSearchAction {
+    /// A search.
+    Search {
+        /// The query, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        query: Option<String>,
+        /// Several queries, when the model sent more than one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        queries: Option<Vec<String>>,
+    },
+    /// Opening a page.
+    OpenPage {
+        /// The page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    /// Finding text in a page.
+    FindInPage {
+        /// The page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        /// The text looked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pattern: Option<String>,
+    },
+    /// Not known yet (what `item.started` carries before the query arrives).
+    Other,
+    /// An action this crate does not know, kept verbatim.
+    #[serde(untagged)]
+    Unknown(Value),
+}
+
+impl<'de> Deserialize<'de> for WebSearchAction {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        enum Known {
+            Search {
+                #[serde(default)]
+                query: Option<String>,
+                #[serde(default)]
+                queries: Option<Vec<String>>,
+            },
+            OpenPage {
+                #[serde(default)]
+                url: Option<String>,
+            },
+            FindInPage {
+                #[serde(default)]
+                url: Option<String>,
+                #[serde(default)]
+                pattern: Option<String>,
+            },
+            Other,
+        }
+        // Small and rare: go through a value so that an unknown or extended action is kept whole.
+        let value = Value::deserialize(deserializer)?;
+        let known_keys: &[&str] = match value.get("type").and_then(Value::as_str) {
+            Some("search") => &["type", "query", "queries"],
+            Some("open_page") => &["type", "url"],
+            Some("find_in_page") => &["type", "url", "pattern"],
+            Some("other") => &["type"],
+            _ => return Ok(Self::Unknown(value)),
+        };
+        let fully_known = value
+            .as_object()
+            .is_some_and(|o| o.keys().all(|k| known_keys.contains(&k.as_str())));
+        if !fully_known {
+            return Ok(Self::Unknown(value));
+        }
+        Ok(match Known::deserialize(&value) {
+            Ok(Known::Search { query, queries }) => Self::Search { query, queries },
+            Ok(Known::OpenPage { url }) => Self::OpenPage { url },
+            Ok(Known::FindInPage { url, pattern }) => Self::FindInPage { url, pattern },
+            Ok(Known::Other) => Self::Other,
+            Err(_) => Self::Unknown(value),
+        })
+    }
+}
+
+impl Unknowns for WebSearchAction {
+    fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+        if let Self::Unknown(value) = self {
+            let ty = value.get("type").and_then(Value::as_str).unwrap_or("?");
+            out.push(format!("{path}.type={ty}"));
+        }
+    }
+}
+
+/// `web_search`: a web search request.
+///
+/// codex 0.169 writes this item with **two** `id` keys: the item id first, then the search id
+/// (`{"id":"item_0","type":"web_search","id":"ws-1",...}`). Both are kept: the first is
+/// [`ThreadItem::id`], the second is [`WebSearchItem::search_id`]; serialization writes both
+/// back in the same order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WebSearchItem {
+    /// The search id (the second `id` key on the wire), when present.
+    #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
+    pub search_id: Option<String>,
+    /// The query; empty on `item.started`, filled in on `item.completed`.
+    #[serde(default)]
+    pub query: String,
+    /// What the search did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<WebSearchAction>,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One entry of a to-do list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TodoItem {
+    /// The step.
+    pub text: String,
+    /// Whether it is done (`in_progress` steps are `false`).
+    pub completed: bool,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `todo_list`: the agent's plan. Started on the first `update_plan`, updated on later ones,
+/// completed at the end of the turn (after the final agent message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TodoListItem {
+    /// The steps, in order.
+    pub items: Vec<TodoItem>,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `error`: a non-fatal error surfaced as an item (for example unknown model metadata).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorItem {
+    /// The message.
+    pub message: String,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for ThreadItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ThreadItemVisitor)
+    }
+}
+
+struct ThreadItemVisitor;
+
+impl<'de> Visitor<'de> for ThreadItemVisitor {
+    type Value = ThreadItem;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a thread item object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ThreadItem, A::Error> {
+        use serde::de::Error as _;
+        let tagged = wire::read_until_tag(&mut map, "type", true)?;
+        let mut id = tagged.id;
+        macro_rules! payload {
+            ($variant:ident, $ty:ty) => {{
+                let replay = Replay::new(tagged.prelude, map, Some(&mut id));
+                ItemDetails::$variant(<$ty>::deserialize(MapAccessDeserializer::new(replay))?)
+            }};
+        }
+        let details = match tagged.tag.as_str() {
+            "agent_message" => payload!(AgentMessage, AgentMessageItem),
+            "reasoning" => payload!(Reasoning, ReasoningItem),
+            "command_execution" => payload!(CommandExecution, CommandExecutionItem),
+            "file_change" => payload!(FileChange, FileChangeItem),
+            "mcp_tool_call" => payload!(McpToolCall, McpToolCallItem),
+            "collab_tool_call" => payload!(CollabToolCall, CollabToolCallItem),
+            "web_search" => payload!(WebSearch, WebSearchItem),
+            "todo_list" => payload!(TodoList, TodoListItem),
+            "error" => payload!(Error, ErrorItem),
+            other => {
+                let mut fields = wire::collect_rest(tagged.prelude, &mut map)?;
+                if id.is_none() {
+                    match fields.remove("id") {
+                        Some(Value::String(s)) => id = Some(s),
+                        Some(_) => return Err(A::Error::custom("field `id` must be a string")),
+                        None => {}
+                    }
+                }
+                ItemDetails::Unknown(UnknownItem {
+                    item_type: other.to_owned(),
+                    fields,
+                })
+            }
+        };
+        let id = id.ok_or_else(|| A::Error::missing_field("id"))?;
+        Ok(ThreadItem { id, details })
+    }
+}
+
+impl Unknowns for ThreadItem {
+    fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+        match &self.details {
+            ItemDetails::AgentMessage(i) => extra_unknowns(path, &i.extra, out),
+            ItemDetails::Reasoning(i) => extra_unknowns(path, &i.extra, out),
+            ItemDetails::CommandExecution(i) => {
+                i.status.collect_unknowns(&join(path, "status"), out);
+                extra_unknowns(path, &i.extra, out);
+            }
+            ItemDetails::FileChange(i) => {
+                for (n, change) in i.changes.iter().enumerate() {
+                    let p = format!("{}[{n}]", join(path, "changes"));
+                    change.kind.collect_unknowns(&join(&p, "kind"), out);
+                    extra_unknowns(&p, &change.extra, out);
+                }
+                i.status.collect_unknowns(&join(path, "status"), out);
+                extra_unknowns(path, &i.extra, out);
+            }
+            ItemDetails::McpToolCall(i) => {
+                if let Some(result) = &i.result {
+                    extra_unknowns(&join(path, "result"), &result.extra, out);
+                }
+                if let Some(error) = &i.error {
+                    extra_unknowns(&join(path, "error"), &error.extra, out);
+                }
+                i.status.collect_unknowns(&join(path, "status"), out);
+                extra_unknowns(path, &i.extra, out);
+            }
+            ItemDetails::CollabToolCall(i) => {
+                i.tool.collect_unknowns(&join(path, "tool"), out);
+                for (agent, state) in &i.agents_states {
+                    let p = join(&join(path, "agents_states"), agent);
+                    state.status.collect_unknowns(&join(&p, "status"), out);
+                    extra_unknowns(&p, &state.extra, out);
+                }
+                i.status.collect_unknowns(&join(path, "status"), out);
+                extra_unknowns(path, &i.extra, out);
+            }
+            ItemDetails::WebSearch(i) => {
+                i.action.collect_unknowns(&join(path, "action"), out);
+                extra_unknowns(path, &i.extra, out);
+            }
+            ItemDetails::TodoList(i) => {
+                for (n, todo) in i.items.iter().enumerate() {
+                    extra_unknowns(&format!("{}[{n}]", join(path, "items")), &todo.extra, out);
+                }
+                extra_unknowns(path, &i.extra, out);
+            }
+            ItemDetails::Error(i) => extra_unknowns(path, &i.extra, out),
+            ItemDetails::Unknown(u) => out.push(format!("{}={}", join(path, "type"), u.item_type)),
+        }
+    }
+}
