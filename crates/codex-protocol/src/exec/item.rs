@@ -49,9 +49,9 @@ pub enum ItemDetails {
     /// `file_change`: a patch the agent applied.
     FileChange(FileChangeItem),
     /// `mcp_tool_call`: a call to an MCP server's tool.
-    McpToolCall(McpToolCallItem),
+    McpToolCall(Box<McpToolCallItem>),
     /// `collab_tool_call`: a call to a multi-agent collaboration tool.
-    CollabToolCall(CollabToolCallItem),
+    CollabToolCall(Box<CollabToolCallItem>),
     /// `web_search`: a web search request.
     WebSearch(WebSearchItem),
     /// `todo_list`: the agent's running to-do list.
@@ -516,8 +516,8 @@ impl<'de> Visitor<'de> for ThreadItemVisitor {
             "reasoning" => payload!(Reasoning, ReasoningItem),
             "command_execution" => payload!(CommandExecution, CommandExecutionItem),
             "file_change" => payload!(FileChange, FileChangeItem),
-            "mcp_tool_call" => payload!(McpToolCall, McpToolCallItem),
-            "collab_tool_call" => payload!(CollabToolCall, CollabToolCallItem),
+            "mcp_tool_call" => payload!(McpToolCall, Box<McpToolCallItem>),
+            "collab_tool_call" => payload!(CollabToolCall, Box<CollabToolCallItem>),
             "web_search" => payload!(WebSearch, WebSearchItem),
             "todo_list" => payload!(TodoList, TodoListItem),
             "error" => payload!(Error, ErrorItem),

@@ -29,6 +29,7 @@
 
 mod event;
 mod item;
+mod transcript;
 
 pub use event::{
     ItemEvent, StreamError, ThreadEvent, ThreadStarted, TurnCompleted, TurnError, TurnFailed,
@@ -41,6 +42,7 @@ pub use item::{
     McpToolCallStatus, PatchApplyStatus, PatchChangeKind, ReasoningItem, ThreadItem, TodoItem,
     TodoListItem, UnknownItem, WebSearchAction, WebSearchItem,
 };
+pub use transcript::TranscriptReport;
 
 use crate::ParseError;
 use crate::wire::Unknowns;

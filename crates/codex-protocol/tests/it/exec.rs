@@ -469,7 +469,7 @@ mod properties {
                 extra()
             )
                 .prop_map(|(server, tool, arguments, result, error, status, extra)| {
-                    ItemDetails::McpToolCall(McpToolCallItem {
+                    ItemDetails::McpToolCall(Box::new(McpToolCallItem {
                         server,
                         tool,
                         arguments,
@@ -486,7 +486,7 @@ mod properties {
                         }),
                         status,
                         extra,
-                    })
+                    }))
                 }),
             (
                 open(CollabTool::KNOWN, CollabTool::from_wire),
@@ -518,7 +518,7 @@ mod properties {
                                 )
                             })
                             .collect();
-                        ItemDetails::CollabToolCall(CollabToolCallItem {
+                        ItemDetails::CollabToolCall(Box::new(CollabToolCallItem {
                             tool,
                             sender_thread_id,
                             receiver_thread_ids,
@@ -526,7 +526,7 @@ mod properties {
                             agents_states,
                             status,
                             extra: Map::new(),
-                        })
+                        }))
                     }
                 ),
             (
