@@ -20,9 +20,9 @@ use codex_protocol::exec::parse_event;
 fn command_output(seed: usize) -> String {
     let mut out = String::new();
     for i in 0..(2 + seed % 9) {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "line {i}: \"quoted\" path C:\\\\tmp\\\\x tab\there é✓ {}\n",
+            "line {i}: \"quoted\" path C:\\\\tmp\\\\x tab\there é✓ {}",
             "result=ok; ".repeat(1 + (seed + i) % 5)
         );
     }
