@@ -83,6 +83,59 @@ pub enum Error {
         /// The configured idle timeout.
         limit: Duration,
     },
+    /// No codex binary was found; `searched` lists every place looked at, in order.
+    #[error("could not find the codex binary{}", crate::discovery::Searched(searched))]
+    CodexNotFound {
+        /// Every candidate path that was checked.
+        searched: Vec<PathBuf>,
+    },
+    /// `codex --version` did not yield a version.
+    #[error("could not determine the version of `{}`: {reason}", path.display())]
+    VersionProbe {
+        /// The binary that was probed.
+        path: PathBuf,
+        /// What went wrong, in words.
+        reason: String,
+        /// The I/O error behind it, if any.
+        #[source]
+        source: Option<io::Error>,
+    },
+    /// A config value was `null` (`serde_json` also turns NaN and infinities into `null`).
+    #[error("config override at `{path}` cannot be null")]
+    ConfigNull {
+        /// Dotted path of the value (`a.b[2]`).
+        path: String,
+    },
+    /// A config object had an empty key.
+    #[error("config override keys must be non-empty strings (empty key under `{parent}`)")]
+    ConfigEmptyKey {
+        /// Dotted path of the object holding the empty key; empty at the top level.
+        parent: String,
+    },
+    /// The approval policy is one codex refuses at startup.
+    #[error(
+        "approval policy `{policy}` is no longer supported by codex (0.169.0 exits at startup with it); use `on-request` or `never`"
+    )]
+    UnsupportedApprovalPolicy {
+        /// The refused policy.
+        policy: String,
+    },
+    /// A thread id to resume starts with `-`, so codex would read it as a flag.
+    #[error("thread id `{id}` starts with `-` and would be read as a flag")]
+    InvalidThreadId {
+        /// The refused id.
+        id: String,
+    },
+    /// The output schema was not a JSON object.
+    #[error("output schema must be a plain JSON object")]
+    OutputSchemaNotObject,
+    /// The output schema file could not be written.
+    #[error("could not write the output schema file")]
+    OutputSchemaFile {
+        /// What the operating system reported.
+        #[source]
+        source: io::Error,
+    },
 }
 
 /// Formats the last non-empty stderr line, bounded, after a `": "`.

@@ -14,6 +14,21 @@
 //!
 //! The stream format is the one of `codex exec --json` in codex-cli 0.169.0.
 
+mod command;
+mod discovery;
 mod error;
+mod schema_file;
+mod toml_literal;
+mod version;
 
+pub use command::{
+    API_KEY_ENV, ApprovalPolicy, CodexOptions, CommandSpec, CyberAccessProgram, EnvPlan,
+    ExecRequest, Input, ORIGINATOR, ORIGINATOR_ENV, ReasoningEffort, SandboxMode, ThreadOptions,
+    TurnOptions, UserInput, WebSearchMode,
+};
+pub use discovery::{
+    BinarySource, CODEX_PATH_ENV, CodexBinary, DEFAULT_VERSION_TIMEOUT, Discovery, Target,
+};
 pub use error::Error;
+pub use schema_file::SchemaFile;
+pub use version::{ParseVersionError, Version};

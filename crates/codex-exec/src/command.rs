@@ -1,0 +1,1153 @@
+//! Building the `codex exec` command line and environment of one turn: [`ExecRequest`] →
+//! [`CommandSpec`].
+//!
+//! The options mirror the TypeScript SDK 0.163.0 (`CodexOptions`, `ThreadOptions`,
+//! `TurnOptions`), and the arguments come out in exactly its order and spelling, which the
+//! golden table in `fixtures/ts-sdk-argv/` (captured from the real TypeScript SDK) checks:
+//!
+//! ```text
+//! exec --experimental-json
+//!   --config <k=v>…            CodexOptions::config, flattened to TOML literals
+//!   --config <raw>…            CodexOptions::config_overrides, verbatim
+//!   --config openai_base_url="<url>"
+//!   --model <m>
+//!   --thread-source <s>        only when not resuming
+//!   --sandbox <mode>
+//!   --cd <dir>
+//!   --add-dir <dir>…
+//!   --skip-git-repo-check
+//!   --output-schema <tmp>/codex-output-schema-XXXXXX/schema.json
+//!   --cyber-access-program <p>
+//!   --config model_reasoning_effort="<e>"
+//!   --config sandbox_workspace_write.network_access=<bool>
+//!   --config web_search="<mode>"
+//!   --config approval_policy="<p>"
+//!   resume <thread id>
+//!   --image <path>…
+//! ```
+//!
+//! The prompt goes to stdin, never to argv. Later `--config` flags win, so thread options
+//! override the same keys set through [`CodexOptions::config`].
+//!
+//! # `resume` and exec-level flags (verified with codex-cli 0.169.0)
+//!
+//! `codex exec resume` has no `--sandbox`, `--cd` or `--add-dir` of its own: placed after
+//! `resume <id>` they are refused (`error: unexpected argument '--sandbox' found`, exit code 2).
+//! Placed before `resume`, as the TypeScript SDK does, they are parsed as `exec` flags and
+//! honoured by the resumed thread: a probe with `--sandbox danger-full-access --cd <B>
+//! --add-dir /tmp resume <id>` sent `sandbox_mode: danger-full-access`, `cwd` `<B>` and both
+//! workspace roots to the model. So this crate keeps the TypeScript form. `--image` must come
+//! after `resume <id>`: it takes several values, and before `resume` it swallows `resume` and
+//! the id as image paths, silently starting a new thread instead. A resumed thread does not
+//! keep its sandbox mode: without `--sandbox`, codex falls back to its configured default.
+//!
+//! # Environment
+//!
+//! The child inherits this process's environment, or exactly [`CodexOptions::env`] when it is
+//! set. On top of that: `CODEX_INTERNAL_ORIGINATOR_OVERRIDE=codex_sdk_rs` unless the
+//! environment already sets it (the TypeScript SDK sends `codex_sdk_ts`), `CODEX_API_KEY` from
+//! [`CodexOptions::api_key`], and the package PATH directories of the [`CodexBinary`]
+//! prepended to `PATH` without duplicates.
+//!
+//! # Differences from the TypeScript SDK
+//!
+//! - `approval_policy = "untrusted"` makes codex 0.169.0 exit at startup (`approval_policy =
+//!   "untrusted" is no longer supported`), so it is refused before spawning with
+//!   [`Error::UnsupportedApprovalPolicy`].
+//! - A resume id starting with `-` would be parsed as a flag (`--last` resumes another
+//!   thread), so it is refused with [`Error::InvalidThreadId`].
+//! - Values of the `Other` variants of the option enums are TOML-quoted in `--config` values;
+//!   the TypeScript SDK pastes its strings between quotes unescaped. Both agree for every value
+//!   codex knows.
+//! - Config keys follow the order of [`serde_json::Map`]; see the `toml_literal` notes.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+use crate::schema_file::{SchemaFile, check_schema};
+use crate::toml_literal::{flatten_config, toml_string};
+use crate::{CodexBinary, Error};
+
+/// The environment variable codex reads its `originator` header value from.
+pub const ORIGINATOR_ENV: &str = "CODEX_INTERNAL_ORIGINATOR_OVERRIDE";
+
+/// The originator this SDK reports, unless the environment sets [`ORIGINATOR_ENV`].
+pub const ORIGINATOR: &str = "codex_sdk_rs";
+
+/// The environment variable codex reads an API key from.
+pub const API_KEY_ENV: &str = "CODEX_API_KEY";
+
+macro_rules! cli_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident => $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$variant_meta])* $variant, )+
+            /// A value this crate does not know yet, passed to codex as written.
+            Other(String),
+        }
+
+        impl $name {
+            /// The spelling codex uses.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $text, )+
+                    Self::Other(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            /// Maps codex's spelling to a variant, anything else to `Other`.
+            fn from(text: &str) -> Self {
+                match text {
+                    $( $text => Self::$variant, )+
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+cli_enum! {
+    /// What commands run by the agent may touch (`--sandbox`).
+    SandboxMode {
+        /// `read-only`: read anywhere, write nowhere.
+        ReadOnly => "read-only",
+        /// `workspace-write`: write in the working directory and added directories.
+        WorkspaceWrite => "workspace-write",
+        /// `danger-full-access`: no sandbox.
+        DangerFullAccess => "danger-full-access",
+    }
+}
+
+cli_enum! {
+    /// How hard the model reasons (`model_reasoning_effort`).
+    ReasoningEffort {
+        /// `minimal`.
+        Minimal => "minimal",
+        /// `low`.
+        Low => "low",
+        /// `medium`.
+        Medium => "medium",
+        /// `high`.
+        High => "high",
+        /// `xhigh`.
+        XHigh => "xhigh",
+        /// `max`.
+        Max => "max",
+        /// `ultra`.
+        Ultra => "ultra",
+        /// `persistent`.
+        Persistent => "persistent",
+    }
+}
+
+cli_enum! {
+    /// Whether and how the agent may search the web (`web_search`).
+    WebSearchMode {
+        /// `disabled`.
+        Disabled => "disabled",
+        /// `cached`: results from OpenAI's index only.
+        Cached => "cached",
+        /// `live`: live web access.
+        Live => "live",
+    }
+}
+
+cli_enum! {
+    /// When codex asks before running a command (`approval_policy`).
+    ///
+    /// `codex exec` cannot ask anyone, so in practice it behaves as `never`.
+    ApprovalPolicy {
+        /// `never`.
+        Never => "never",
+        /// `on-request`: the model decides when to ask.
+        OnRequest => "on-request",
+        /// `on-failure`: ask when a sandboxed command fails.
+        OnFailure => "on-failure",
+        /// `untrusted`: refused by codex 0.169.0 at startup, and therefore by this crate with
+        /// [`Error::UnsupportedApprovalPolicy`]; kept for parity with the TypeScript SDK's type.
+        Untrusted => "untrusted",
+    }
+}
+
+cli_enum! {
+    /// Experimental Cyber access program of a turn (`--cyber-access-program`, OpenAI provider
+    /// only).
+    CyberAccessProgram {
+        /// `standard`.
+        Standard => "standard",
+        /// `daybreak_blue`.
+        DaybreakBlue => "daybreak_blue",
+        /// `daybreak_red`.
+        DaybreakRed => "daybreak_red",
+    }
+}
+
+/// Options shared by every thread, like the TypeScript SDK's `CodexOptions`.
+///
+/// The binary itself is chosen by [`crate::Discovery`].
+#[derive(Clone, Default)]
+#[non_exhaustive]
+#[must_use]
+pub struct CodexOptions {
+    config: Map<String, Value>,
+    config_overrides: Vec<String>,
+    base_url: Option<String>,
+    api_key: Option<String>,
+    env: Option<BTreeMap<OsString, OsString>>,
+}
+
+impl fmt::Debug for CodexOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CodexOptions")
+            .field("config", &self.config)
+            .field("config_overrides", &self.config_overrides)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| Redacted))
+            .field("env", &self.env.as_ref().map(EnvKeys))
+            .finish()
+    }
+}
+
+impl CodexOptions {
+    /// Creates the default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Config passed as `--config key=value` flags: nested objects become dotted keys, other
+    /// values TOML literals, as in the TypeScript SDK. Replaces earlier config.
+    ///
+    /// By default, no config is passed.
+    pub fn config(mut self, config: Map<String, Value>) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets one top-level config key, keeping the others.
+    ///
+    /// By default, no config is passed.
+    pub fn config_entry(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.config.insert(key.into(), value.into());
+        self
+    }
+
+    /// Raw `key=value` TOML strings passed verbatim as `--config` flags after
+    /// [`config`](Self::config). Replaces earlier raw overrides.
+    ///
+    /// By default, none.
+    pub fn config_overrides(
+        mut self,
+        overrides: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.config_overrides = overrides.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Base URL of the OpenAI API, passed as `--config openai_base_url="…"`. An empty string
+    /// counts as unset, as in the TypeScript SDK.
+    ///
+    /// By default, codex's configured URL is used.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// API key, passed as `CODEX_API_KEY` in the child's environment (never in argv). An empty
+    /// string counts as unset. Never shown by `Debug`.
+    ///
+    /// By default, codex uses its own login.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The complete environment of the child: when set, nothing is inherited from this
+    /// process. Replaces an earlier environment.
+    ///
+    /// By default, the child inherits this process's environment.
+    pub fn env(
+        mut self,
+        vars: impl IntoIterator<Item = (impl Into<OsString>, impl Into<OsString>)>,
+    ) -> Self {
+        self.env = Some(
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self
+    }
+}
+
+/// Options of a thread, like the TypeScript SDK's `ThreadOptions`.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+#[must_use]
+pub struct ThreadOptions {
+    model: Option<String>,
+    thread_source: Option<String>,
+    sandbox_mode: Option<SandboxMode>,
+    working_directory: Option<PathBuf>,
+    additional_directories: Vec<PathBuf>,
+    skip_git_repo_check: bool,
+    model_reasoning_effort: Option<ReasoningEffort>,
+    network_access_enabled: Option<bool>,
+    web_search_mode: Option<WebSearchMode>,
+    web_search_enabled: Option<bool>,
+    approval_policy: Option<ApprovalPolicy>,
+}
+
+impl ThreadOptions {
+    /// Creates the default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The model (`--model`). An empty string counts as unset.
+    ///
+    /// By default, codex's configured model is used.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// Source classification of a new thread (`--thread-source`); not sent when resuming.
+    ///
+    /// By default, codex classifies the thread itself.
+    pub fn thread_source(mut self, source: impl Into<String>) -> Self {
+        self.thread_source = Some(source.into());
+        self
+    }
+
+    /// The sandbox (`--sandbox`).
+    ///
+    /// By default, the sandbox mode is left to codex's config (read-only unless configured).
+    pub fn sandbox_mode(mut self, mode: SandboxMode) -> Self {
+        self.sandbox_mode = Some(mode);
+        self
+    }
+
+    /// The agent's working directory (`--cd`). An empty path counts as unset.
+    ///
+    /// By default, codex works in the child's current directory.
+    pub fn working_directory(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.working_directory = Some(dir.into());
+        self
+    }
+
+    /// More writable directories (`--add-dir`, repeated). Replaces earlier ones.
+    ///
+    /// By default, none.
+    pub fn additional_directories(
+        mut self,
+        dirs: impl IntoIterator<Item = impl Into<PathBuf>>,
+    ) -> Self {
+        self.additional_directories = dirs.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether to run outside a Git repository (`--skip-git-repo-check`).
+    ///
+    /// By default, `false`: codex refuses to run outside a trusted directory.
+    pub fn skip_git_repo_check(mut self, skip: bool) -> Self {
+        self.skip_git_repo_check = skip;
+        self
+    }
+
+    /// Reasoning effort (`--config model_reasoning_effort="…"`).
+    ///
+    /// By default, the model's default effort.
+    pub fn model_reasoning_effort(mut self, effort: ReasoningEffort) -> Self {
+        self.model_reasoning_effort = Some(effort);
+        self
+    }
+
+    /// Network access in the `workspace-write` sandbox
+    /// (`--config sandbox_workspace_write.network_access=…`).
+    ///
+    /// By default, left to codex's config.
+    pub fn network_access_enabled(mut self, enabled: bool) -> Self {
+        self.network_access_enabled = Some(enabled);
+        self
+    }
+
+    /// Web search mode (`--config web_search="…"`); wins over
+    /// [`web_search_enabled`](Self::web_search_enabled).
+    ///
+    /// By default, left to codex's config.
+    pub fn web_search_mode(mut self, mode: WebSearchMode) -> Self {
+        self.web_search_mode = Some(mode);
+        self
+    }
+
+    /// Web search on (`web_search="live"`) or off (`web_search="disabled"`), when no
+    /// [`web_search_mode`](Self::web_search_mode) is set.
+    ///
+    /// By default, left to codex's config.
+    pub fn web_search_enabled(mut self, enabled: bool) -> Self {
+        self.web_search_enabled = Some(enabled);
+        self
+    }
+
+    /// Approval policy (`--config approval_policy="…"`). [`ApprovalPolicy::Untrusted`] is
+    /// refused when the command is built, because codex 0.169.0 no longer starts with it.
+    ///
+    /// By default, left to codex (`codex exec` never asks).
+    pub fn approval_policy(mut self, policy: ApprovalPolicy) -> Self {
+        self.approval_policy = Some(policy);
+        self
+    }
+}
+
+/// Options of one turn, like the TypeScript SDK's `TurnOptions`.
+///
+/// Cancellation is not an option here: dropping the turn's stream kills the process.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+#[must_use]
+pub struct TurnOptions {
+    output_schema: Option<Value>,
+    cyber_access_program: Option<CyberAccessProgram>,
+}
+
+impl TurnOptions {
+    /// Creates the default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// JSON schema the final answer must follow (`--output-schema`, written to a private
+    /// temporary file); must be a JSON object.
+    ///
+    /// By default, the answer is free text.
+    pub fn output_schema(mut self, schema: impl Into<Value>) -> Self {
+        self.output_schema = Some(schema.into());
+        self
+    }
+
+    /// Experimental Cyber access program of this turn (`--cyber-access-program`).
+    ///
+    /// By default, the server's default.
+    pub fn cyber_access_program(mut self, program: CyberAccessProgram) -> Self {
+        self.cyber_access_program = Some(program);
+        self
+    }
+}
+
+/// One part of a turn's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UserInput {
+    /// Text; the text parts of an input are joined with a blank line.
+    Text(String),
+    /// A local image file, attached with `--image`.
+    LocalImage(PathBuf),
+}
+
+/// The input of a turn: a prompt or a list of parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Input {
+    /// A plain prompt.
+    Text(String),
+    /// Text and image parts.
+    Items(Vec<UserInput>),
+}
+
+impl From<&str> for Input {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Input {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<Vec<UserInput>> for Input {
+    fn from(items: Vec<UserInput>) -> Self {
+        Self::Items(items)
+    }
+}
+
+impl Input {
+    /// The prompt (text parts joined with `"\n\n"`) and the image paths, in order.
+    fn normalize(&self) -> (String, Vec<&PathBuf>) {
+        match self {
+            Self::Text(text) => (text.clone(), Vec::new()),
+            Self::Items(items) => {
+                let mut texts = Vec::new();
+                let mut images = Vec::new();
+                for item in items {
+                    match item {
+                        UserInput::Text(text) => texts.push(text.as_str()),
+                        UserInput::LocalImage(path) => images.push(path),
+                    }
+                }
+                (texts.join("\n\n"), images)
+            }
+        }
+    }
+}
+
+/// Everything needed to build the command of one turn; [`ExecRequest::build`] turns it into
+/// a [`CommandSpec`].
+///
+/// ```
+/// use codex_exec::{CodexBinary, ExecRequest, SandboxMode, ThreadOptions};
+///
+/// let codex = CodexBinary::new("/usr/local/bin/codex");
+/// let thread = ThreadOptions::new().sandbox_mode(SandboxMode::ReadOnly);
+/// let input = "list the files".into();
+/// let spec = ExecRequest::new(&input).thread_options(&thread).build(&codex)?;
+/// assert_eq!(spec.args(), ["exec", "--experimental-json", "--sandbox", "read-only"]);
+/// assert_eq!(spec.stdin(), "list the files");
+/// # Ok::<(), codex_exec::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ExecRequest<'a> {
+    input: &'a Input,
+    codex: Option<&'a CodexOptions>,
+    thread: Option<&'a ThreadOptions>,
+    turn: Option<&'a TurnOptions>,
+    resume: Option<&'a str>,
+    inherited_env: Option<Vec<(OsString, OsString)>>,
+}
+
+impl<'a> ExecRequest<'a> {
+    /// A request for `input` with default options.
+    pub fn new(input: &'a Input) -> Self {
+        Self {
+            input,
+            codex: None,
+            thread: None,
+            turn: None,
+            resume: None,
+            inherited_env: None,
+        }
+    }
+
+    /// The options shared by all threads.
+    ///
+    /// By default, [`CodexOptions::default`].
+    pub fn codex_options(mut self, options: &'a CodexOptions) -> Self {
+        self.codex = Some(options);
+        self
+    }
+
+    /// The options of the thread.
+    ///
+    /// By default, [`ThreadOptions::default`].
+    pub fn thread_options(mut self, options: &'a ThreadOptions) -> Self {
+        self.thread = Some(options);
+        self
+    }
+
+    /// The options of this turn.
+    ///
+    /// By default, [`TurnOptions::default`].
+    pub fn turn_options(mut self, options: &'a TurnOptions) -> Self {
+        self.turn = Some(options);
+        self
+    }
+
+    /// Continues an existing thread (`resume <id>`); an empty id counts as a new thread, as
+    /// in the TypeScript SDK.
+    ///
+    /// By default, a new thread is started.
+    pub fn resume(mut self, thread_id: &'a str) -> Self {
+        self.resume = Some(thread_id);
+        self
+    }
+
+    /// The environment inherited when [`CodexOptions::env`] is not set, instead of this
+    /// process's environment (for tests and for callers that curate it).
+    ///
+    /// By default, `std::env::vars_os()` at build time.
+    pub fn inherited_env(
+        mut self,
+        vars: impl IntoIterator<Item = (impl Into<OsString>, impl Into<OsString>)>,
+    ) -> Self {
+        self.inherited_env = Some(
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Validates the options, writes the output schema file if any, and returns the command.
+    ///
+    /// Checks come in the TypeScript SDK's order (output schema, then config), and all of
+    /// them before anything is written.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutputSchemaNotObject`], [`Error::ConfigNull`], [`Error::ConfigEmptyKey`],
+    /// [`Error::UnsupportedApprovalPolicy`], [`Error::InvalidThreadId`], or
+    /// [`Error::OutputSchemaFile`] when the schema file cannot be written.
+    pub fn build(&self, binary: &CodexBinary) -> Result<CommandSpec, Error> {
+        let default_codex = CodexOptions::default();
+        let default_thread = ThreadOptions::default();
+        let default_turn = TurnOptions::default();
+        let codex = self.codex.unwrap_or(&default_codex);
+        let thread = self.thread.unwrap_or(&default_thread);
+        let turn = self.turn.unwrap_or(&default_turn);
+
+        if let Some(schema) = &turn.output_schema {
+            check_schema(schema)?;
+        }
+        let config = flatten_config(&codex.config)?;
+        if let Some(policy) = &thread.approval_policy
+            && policy.as_str() == ApprovalPolicy::Untrusted.as_str()
+        {
+            return Err(Error::UnsupportedApprovalPolicy {
+                policy: policy.as_str().to_owned(),
+            });
+        }
+        let resume = self.resume.filter(|id| !id.is_empty());
+        if let Some(id) = resume
+            && id.starts_with('-')
+        {
+            return Err(Error::InvalidThreadId { id: id.to_owned() });
+        }
+        let schema_file = turn
+            .output_schema
+            .as_ref()
+            .map(SchemaFile::create)
+            .transpose()?;
+
+        let (prompt, images) = self.input.normalize();
+        let mut args = Args::default();
+        args.push("exec");
+        args.push("--experimental-json");
+        for pair in config {
+            args.pair("--config", pair);
+        }
+        for raw in &codex.config_overrides {
+            args.pair("--config", raw);
+        }
+        if let Some(url) = non_empty(codex.base_url.as_deref()) {
+            args.pair("--config", format!("openai_base_url={}", toml_string(url)));
+        }
+        if let Some(model) = non_empty(thread.model.as_deref()) {
+            args.pair("--model", model);
+        }
+        if let Some(source) = &thread.thread_source
+            && resume.is_none()
+        {
+            args.pair("--thread-source", source);
+        }
+        if let Some(mode) = &thread.sandbox_mode {
+            args.pair("--sandbox", mode.as_str());
+        }
+        if let Some(dir) = &thread.working_directory
+            && !dir.as_os_str().is_empty()
+        {
+            args.pair("--cd", dir);
+        }
+        for dir in &thread.additional_directories {
+            args.pair("--add-dir", dir);
+        }
+        if thread.skip_git_repo_check {
+            args.push("--skip-git-repo-check");
+        }
+        if let Some(file) = &schema_file {
+            args.pair("--output-schema", file.path());
+        }
+        if let Some(program) = &turn.cyber_access_program {
+            args.pair("--cyber-access-program", program.as_str());
+        }
+        if let Some(effort) = &thread.model_reasoning_effort {
+            args.config("model_reasoning_effort", &toml_string(effort.as_str()));
+        }
+        if let Some(enabled) = thread.network_access_enabled {
+            args.config(
+                "sandbox_workspace_write.network_access",
+                &enabled.to_string(),
+            );
+        }
+        let web_search = match (&thread.web_search_mode, thread.web_search_enabled) {
+            (Some(mode), _) => Some(mode.as_str()),
+            (None, Some(true)) => Some("live"),
+            (None, Some(false)) => Some("disabled"),
+            (None, None) => None,
+        };
+        if let Some(mode) = web_search {
+            args.config("web_search", &toml_string(mode));
+        }
+        if let Some(policy) = &thread.approval_policy {
+            args.config("approval_policy", &toml_string(policy.as_str()));
+        }
+        if let Some(id) = resume {
+            args.push("resume");
+            args.push(id);
+        }
+        for image in images {
+            args.pair("--image", image);
+        }
+
+        let env = self.env_plan(codex, binary);
+        Ok(CommandSpec {
+            program: binary.path().to_path_buf(),
+            args: args.0,
+            env,
+            stdin: prompt,
+            schema_file,
+        })
+    }
+
+    fn env_plan(&self, codex: &CodexOptions, binary: &CodexBinary) -> EnvPlan {
+        let mut vars: BTreeMap<OsString, OsString> = match (&codex.env, &self.inherited_env) {
+            (Some(env), _) => env.clone(),
+            (None, Some(inherited)) => inherited.iter().cloned().collect(),
+            (None, None) => std::env::vars_os().collect(),
+        };
+        if vars
+            .get(OsStr::new(ORIGINATOR_ENV))
+            .is_none_or(|v| v.is_empty())
+        {
+            vars.insert(ORIGINATOR_ENV.into(), ORIGINATOR.into());
+        }
+        if let Some(key) = non_empty(codex.api_key.as_deref()) {
+            vars.insert(API_KEY_ENV.into(), key.into());
+        }
+        if !binary.path_dirs().is_empty() {
+            let dirs: Vec<OsString> = binary
+                .path_dirs()
+                .iter()
+                .map(|d| d.clone().into_os_string())
+                .collect();
+            prepend_path(&mut vars, &dirs, cfg!(windows));
+        }
+        EnvPlan { vars }
+    }
+}
+
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
+#[derive(Default)]
+struct Args(Vec<OsString>);
+
+impl Args {
+    fn push(&mut self, arg: impl AsRef<OsStr>) {
+        self.0.push(arg.as_ref().to_os_string());
+    }
+
+    fn pair(&mut self, flag: &str, value: impl AsRef<OsStr>) {
+        self.push(flag);
+        self.push(value);
+    }
+
+    fn config(&mut self, key: &str, literal: &str) {
+        self.pair("--config", format!("{key}={literal}"));
+    }
+}
+
+/// Puts `dirs` in front of `PATH`, dropping later copies of them, as the TypeScript SDK
+/// does. On Windows the variable's name is case-insensitive: the `Path` spelling wins, other
+/// spellings are removed.
+fn prepend_path(vars: &mut BTreeMap<OsString, OsString>, dirs: &[OsString], windows: bool) {
+    let key: OsString = if windows {
+        let spellings: Vec<OsString> = vars
+            .keys()
+            .filter(|k| k.to_str().is_some_and(|k| k.eq_ignore_ascii_case("path")))
+            .cloned()
+            .collect();
+        let key = if spellings.iter().any(|k| k == "Path") {
+            OsString::from("Path")
+        } else {
+            spellings.last().cloned().unwrap_or_else(|| "PATH".into())
+        };
+        for other in spellings.iter().filter(|k| **k != key) {
+            vars.remove(other);
+        }
+        key
+    } else {
+        "PATH".into()
+    };
+    let delimiter = if windows { ';' } else { ':' };
+    let existing = vars
+        .get(&key)
+        .map(|v| split_path(v, delimiter))
+        .unwrap_or_default();
+    let mut joined = OsString::new();
+    let kept = existing
+        .iter()
+        .filter(|e| !e.is_empty() && !dirs.contains(e));
+    for (index, entry) in dirs.iter().chain(kept).enumerate() {
+        if index > 0 {
+            joined.push(delimiter.to_string());
+        }
+        joined.push(entry);
+    }
+    vars.insert(key, joined);
+}
+
+fn split_path(value: &OsStr, delimiter: char) -> Vec<OsString> {
+    match value.to_str() {
+        Some(text) => text.split(delimiter).map(OsString::from).collect(),
+        None => std::env::split_paths(value)
+            .map(PathBuf::into_os_string)
+            .collect(),
+    }
+}
+
+/// The environment of the child: the complete set of variables it starts with.
+///
+/// `Debug` shows the names only, since values may hold secrets.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EnvPlan {
+    vars: BTreeMap<OsString, OsString>,
+}
+
+impl EnvPlan {
+    /// Every variable, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&OsStr, &OsStr)> {
+        self.vars
+            .iter()
+            .map(|(k, v)| (k.as_os_str(), v.as_os_str()))
+    }
+
+    /// The value of one variable.
+    #[must_use]
+    pub fn get(&self, name: impl AsRef<OsStr>) -> Option<&OsStr> {
+        self.vars.get(name.as_ref()).map(OsString::as_os_str)
+    }
+
+    /// How many variables there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.vars.len()
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.vars.is_empty()
+    }
+}
+
+impl fmt::Debug for EnvPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("EnvPlan")
+            .field(&EnvKeys(&self.vars))
+            .finish()
+    }
+}
+
+/// Shows the names of an environment, never the values.
+struct EnvKeys<'a>(&'a BTreeMap<OsString, OsString>);
+
+impl fmt::Debug for EnvKeys<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The command of one turn: program, arguments, environment, stdin and the schema file guard.
+///
+/// Keep it (or at least its schema file) alive until the process has exited: dropping it
+/// removes the output schema directory.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CommandSpec {
+    pub(crate) program: PathBuf,
+    pub(crate) args: Vec<OsString>,
+    pub(crate) env: EnvPlan,
+    pub(crate) stdin: String,
+    pub(crate) schema_file: Option<SchemaFile>,
+}
+
+impl CommandSpec {
+    /// The program to run.
+    #[must_use]
+    pub fn program(&self) -> &std::path::Path {
+        &self.program
+    }
+
+    /// The arguments, without the program.
+    #[must_use]
+    pub fn args(&self) -> &[OsString] {
+        &self.args
+    }
+
+    /// The complete environment of the child.
+    #[must_use]
+    pub fn env(&self) -> &EnvPlan {
+        &self.env
+    }
+
+    /// What to write to the child's stdin before closing it: the prompt.
+    #[must_use]
+    pub fn stdin(&self) -> &str {
+        &self.stdin
+    }
+
+    /// The output schema file, when the turn has a schema.
+    #[must_use]
+    pub fn schema_file(&self) -> Option<&SchemaFile> {
+        self.schema_file.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+    use serde_json::json;
+
+    use super::*;
+
+    fn os(items: &[&str]) -> Vec<OsString> {
+        items.iter().map(OsString::from).collect()
+    }
+
+    fn build(request: &ExecRequest<'_>) -> CommandSpec {
+        request
+            .build(&CodexBinary::new("/bin/codex"))
+            .expect("valid request")
+    }
+
+    #[test]
+    fn every_option_in_typescript_order() {
+        let codex = CodexOptions::new()
+            .config_entry("approval_policy", "never")
+            .config_overrides(["a.b=1"])
+            .base_url("http://127.0.0.1:1/v1");
+        let thread = ThreadOptions::new()
+            .model("gpt-5.5")
+            .thread_source("user")
+            .sandbox_mode(SandboxMode::WorkspaceWrite)
+            .working_directory("/w")
+            .additional_directories(["/x", "/y"])
+            .skip_git_repo_check(true)
+            .model_reasoning_effort(ReasoningEffort::High)
+            .network_access_enabled(false)
+            .web_search_enabled(true)
+            .approval_policy(ApprovalPolicy::OnRequest);
+        let turn = TurnOptions::new().cyber_access_program(CyberAccessProgram::DaybreakBlue);
+        let input = Input::Items(vec![
+            UserInput::Text("a".into()),
+            UserInput::LocalImage("/i.png".into()),
+            UserInput::Text("b".into()),
+        ]);
+        let spec = build(
+            &ExecRequest::new(&input)
+                .codex_options(&codex)
+                .thread_options(&thread)
+                .turn_options(&turn)
+                .resume("t-1")
+                .inherited_env([("HOME", "/h")]),
+        );
+        assert_eq!(
+            spec.args(),
+            os(&[
+                "exec",
+                "--experimental-json",
+                "--config",
+                "approval_policy=\"never\"",
+                "--config",
+                "a.b=1",
+                "--config",
+                "openai_base_url=\"http://127.0.0.1:1/v1\"",
+                "--model",
+                "gpt-5.5",
+                "--sandbox",
+                "workspace-write",
+                "--cd",
+                "/w",
+                "--add-dir",
+                "/x",
+                "--add-dir",
+                "/y",
+                "--skip-git-repo-check",
+                "--cyber-access-program",
+                "daybreak_blue",
+                "--config",
+                "model_reasoning_effort=\"high\"",
+                "--config",
+                "sandbox_workspace_write.network_access=false",
+                "--config",
+                "web_search=\"live\"",
+                "--config",
+                "approval_policy=\"on-request\"",
+                "resume",
+                "t-1",
+                "--image",
+                "/i.png",
+            ])
+        );
+        assert_eq!(spec.stdin(), "a\n\nb");
+        assert_eq!(spec.program(), std::path::Path::new("/bin/codex"));
+    }
+
+    #[test]
+    fn untrusted_approval_is_refused_before_spawning() {
+        let input = Input::from("x");
+        for policy in [ApprovalPolicy::Untrusted, ApprovalPolicy::from("untrusted")] {
+            let thread = ThreadOptions::new().approval_policy(policy);
+            let err = ExecRequest::new(&input)
+                .thread_options(&thread)
+                .build(&CodexBinary::new("codex"))
+                .expect_err("untrusted is refused");
+            assert!(
+                matches!(&err, Error::UnsupportedApprovalPolicy { policy } if policy == "untrusted")
+            );
+            assert!(err.to_string().contains("no longer supported"), "{err}");
+        }
+    }
+
+    #[test]
+    fn resume_ids_that_look_like_flags_are_refused() {
+        let input = Input::from("x");
+        let err = ExecRequest::new(&input)
+            .resume("--last")
+            .build(&CodexBinary::new("codex"))
+            .expect_err("flag-like id");
+        assert!(
+            matches!(&err, Error::InvalidThreadId { id } if id == "--last"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn env_is_inherited_or_replaced_and_gets_originator_and_key() {
+        let input = Input::from("x");
+        let codex = CodexOptions::new().api_key("sk-test");
+        let spec = build(
+            &ExecRequest::new(&input)
+                .codex_options(&codex)
+                .inherited_env([("HOME", "/h"), (API_KEY_ENV, "old")]),
+        );
+        let vars: Vec<_> = spec.env().iter().collect();
+        assert_eq!(
+            vars,
+            [
+                (OsStr::new(API_KEY_ENV), OsStr::new("sk-test")),
+                (OsStr::new(ORIGINATOR_ENV), OsStr::new(ORIGINATOR)),
+                (OsStr::new("HOME"), OsStr::new("/h")),
+            ]
+        );
+
+        let codex = CodexOptions::new().env([("ONLY", "1"), (ORIGINATOR_ENV, "mine")]);
+        let spec = build(
+            &ExecRequest::new(&input)
+                .codex_options(&codex)
+                .inherited_env([("HOME", "/h")]),
+        );
+        let vars: Vec<_> = spec.env().iter().collect();
+        assert_eq!(
+            vars,
+            [
+                (OsStr::new(ORIGINATOR_ENV), OsStr::new("mine")),
+                (OsStr::new("ONLY"), OsStr::new("1"))
+            ]
+        );
+    }
+
+    #[test]
+    fn path_dirs_are_prepended_once() {
+        let mut vars = BTreeMap::from([("PATH".into(), OsString::from("/a::/pkg:/b:/pkg"))]);
+        prepend_path(&mut vars, &os(&["/pkg", "/pkg2"]), false);
+        assert_eq!(vars[OsStr::new("PATH")], "/pkg:/pkg2:/a:/b");
+
+        let mut vars = BTreeMap::new();
+        prepend_path(&mut vars, &os(&["/pkg"]), false);
+        assert_eq!(vars[OsStr::new("PATH")], "/pkg");
+    }
+
+    #[test]
+    fn windows_path_spellings_collapse_onto_one_key() {
+        let mut vars = BTreeMap::from([
+            ("PATH".into(), OsString::from(r"C:\a")),
+            ("Path".into(), OsString::from(r"C:\b;C:\pkg")),
+        ]);
+        prepend_path(&mut vars, &os(&[r"C:\pkg"]), true);
+        assert_eq!(
+            vars,
+            BTreeMap::from([("Path".into(), OsString::from(r"C:\pkg;C:\b"))])
+        );
+
+        let mut vars = BTreeMap::from([("PaTh".into(), OsString::from(r"C:\a"))]);
+        prepend_path(&mut vars, &os(&[r"C:\pkg"]), true);
+        assert_eq!(
+            vars,
+            BTreeMap::from([("PaTh".into(), OsString::from(r"C:\pkg;C:\a"))])
+        );
+    }
+
+    #[test]
+    fn the_api_key_never_shows_in_debug_or_errors() {
+        const KEY: &str = "sk-secret-4242";
+        let codex = CodexOptions::new().api_key(KEY).env([("X", "1")]);
+        let input = Input::from("x");
+        let spec = build(&ExecRequest::new(&input).codex_options(&codex));
+        assert_eq!(spec.env().get(API_KEY_ENV), Some(OsStr::new(KEY)));
+        let debug = format!("{codex:?} {spec:?} {:?}", spec.env());
+        assert!(!debug.contains(KEY), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
+
+        let failing = [
+            TurnOptions::new().output_schema(json!([])),
+            TurnOptions::new().output_schema(json!({})),
+        ];
+        let bad_codex = codex.clone().config_entry("k", Value::Null);
+        for turn in &failing {
+            let err = ExecRequest::new(&input)
+                .codex_options(&bad_codex)
+                .turn_options(turn)
+                .build(&CodexBinary::new("codex"))
+                .expect_err("invalid");
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains(KEY), "{shown}");
+        }
+    }
+
+    #[test]
+    fn enums_round_trip_their_spelling() {
+        assert_eq!(SandboxMode::from("read-only"), SandboxMode::ReadOnly);
+        assert_eq!(ReasoningEffort::from("xhigh"), ReasoningEffort::XHigh);
+        assert_eq!(WebSearchMode::from("cached").to_string(), "cached");
+        assert_eq!(
+            CyberAccessProgram::from("daybreak_red"),
+            CyberAccessProgram::DaybreakRed
+        );
+        assert_eq!(
+            ApprovalPolicy::from("later"),
+            ApprovalPolicy::Other("later".into())
+        );
+        assert_eq!(ApprovalPolicy::Other("later".into()).as_str(), "later");
+    }
+}
