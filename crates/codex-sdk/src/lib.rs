@@ -7,3 +7,5 @@
 //! When it lands, this crate will be the thin facade users depend on: it composes
 //! `codex-exec`, `codex-tools`, `codex-files` and `codex-telemetry` and re-exports their
 //! public types explicitly, never with globs.
+
+pub mod structured;
