@@ -67,6 +67,20 @@ pub enum Error {
         /// The last bytes of stderr, redacted.
         stderr: String,
     },
+    /// Waiting for codex to exit failed.
+    #[error("failed to wait for codex to exit")]
+    Wait {
+        /// What the operating system reported.
+        #[source]
+        source: io::Error,
+    },
+    /// codex closed its stdout but did not exit within the exit timeout; the process group was
+    /// killed.
+    #[error("codex closed its output but did not exit within {}", HumanDuration(*limit))]
+    ExitTimeout {
+        /// The configured exit timeout.
+        limit: Duration,
+    },
     /// The turn was cancelled (through a cancel handle); the process group was killed.
     #[error("the turn was cancelled")]
     Cancelled,
@@ -84,7 +98,10 @@ pub enum Error {
         limit: Duration,
     },
     /// No codex binary was found; `searched` lists every place looked at, in order.
-    #[error("could not find the codex binary{}", crate::discovery::Searched(searched))]
+    #[error(
+        "could not find the codex binary{}",
+        crate::discovery::Searched(searched)
+    )]
     CodexNotFound {
         /// Every candidate path that was checked.
         searched: Vec<PathBuf>,
@@ -160,7 +177,7 @@ struct HumanDuration(Duration);
 impl std::fmt::Display for HumanDuration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let millis = self.0.as_millis();
-        if millis % 1000 == 0 {
+        if millis.is_multiple_of(1000) {
             write!(f, "{}s", millis / 1000)
         } else {
             write!(f, "{}.{:03}s", millis / 1000, millis % 1000)

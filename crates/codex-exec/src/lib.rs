@@ -14,10 +14,16 @@
 //!
 //! The stream format is the one of `codex exec --json` in codex-cli 0.169.0.
 
+mod cancel;
 mod command;
 mod discovery;
 mod error;
+mod framing;
+mod redact;
 mod schema_file;
+mod stderr_tail;
+mod stream;
+mod supervisor;
 mod toml_literal;
 mod version;
 
@@ -29,6 +35,12 @@ pub use command::{
 pub use discovery::{
     BinarySource, CODEX_PATH_ENV, CodexBinary, DEFAULT_VERSION_TIMEOUT, Discovery, Target,
 };
+pub use cancel::CancelHandle;
 pub use error::Error;
 pub use schema_file::SchemaFile;
+pub use stream::ExecStream;
+pub use supervisor::{
+    DEFAULT_EXIT_TIMEOUT, DEFAULT_KILL_GRACE, DEFAULT_MAX_LINE_LEN, DEFAULT_STDERR_TAIL_LEN,
+    ExecOptions, KeepAlive, ProcessSpec,
+};
 pub use version::{ParseVersionError, Version};
