@@ -17,6 +17,7 @@
 
 mod cmd;
 mod deps;
+mod golden_argv;
 mod schema;
 mod tidy;
 mod verify;
@@ -42,6 +43,11 @@ const COMMANDS: &[Command] = &[
         "schema",
         "write fixtures/schema/*.json from codex-protocol [--check]",
         schema::run,
+    ),
+    (
+        "golden-argv",
+        "regenerate fixtures/ts-sdk-argv/golden.json from the TypeScript SDK",
+        golden_argv::run,
     ),
     (
         "tidy",

@@ -652,55 +652,14 @@ impl<'a> ExecRequest<'a> {
         if let Some(url) = non_empty(codex.base_url.as_deref()) {
             args.pair("--config", format!("openai_base_url={}", toml_string(url)));
         }
-        if let Some(model) = non_empty(thread.model.as_deref()) {
-            args.pair("--model", model);
-        }
-        if let Some(source) = &thread.thread_source
-            && resume.is_none()
-        {
-            args.pair("--thread-source", source);
-        }
-        if let Some(mode) = &thread.sandbox_mode {
-            args.pair("--sandbox", mode.as_str());
-        }
-        if let Some(dir) = &thread.working_directory
-            && !dir.as_os_str().is_empty()
-        {
-            args.pair("--cd", dir);
-        }
-        for dir in &thread.additional_directories {
-            args.pair("--add-dir", dir);
-        }
-        if thread.skip_git_repo_check {
-            args.push("--skip-git-repo-check");
-        }
+        thread_flags(&mut args, thread, resume.is_some());
         if let Some(file) = &schema_file {
             args.pair("--output-schema", file.path());
         }
         if let Some(program) = &turn.cyber_access_program {
             args.pair("--cyber-access-program", program.as_str());
         }
-        if let Some(effort) = &thread.model_reasoning_effort {
-            args.config("model_reasoning_effort", &toml_string(effort.as_str()));
-        }
-        if let Some(enabled) = thread.network_access_enabled {
-            args.config(
-                "sandbox_workspace_write.network_access",
-                &enabled.to_string(),
-            );
-        }
-        let web_search = match (&thread.web_search_mode, thread.web_search_enabled) {
-            (Some(mode), _) => Some(mode.as_str()),
-            (None, Some(true)) => Some("live"),
-            (None, Some(false)) => Some("disabled"),
-            (None, None) => None,
-        };
-        if let Some(mode) = web_search {
-            args.config("web_search", &toml_string(mode));
-        }
-        if let Some(policy) = &thread.approval_policy {
-            args.config("approval_policy", &toml_string(policy.as_str()));
-        }
+        thread_config_flags(&mut args, thread);
         if let Some(id) = resume {
             args.push("resume");
             args.push(id);
@@ -743,6 +702,58 @@ impl<'a> ExecRequest<'a> {
             prepend_path(&mut vars, &dirs, cfg!(windows));
         }
         EnvPlan { vars }
+    }
+}
+
+/// Flags 5–10 of the TypeScript order: model, thread source (new threads only), sandbox,
+/// working directory, additional directories, git check.
+fn thread_flags(args: &mut Args, thread: &ThreadOptions, resume: bool) {
+    if let Some(model) = non_empty(thread.model.as_deref()) {
+        args.pair("--model", model);
+    }
+    if let Some(source) = &thread.thread_source
+        && !resume
+    {
+        args.pair("--thread-source", source);
+    }
+    if let Some(mode) = &thread.sandbox_mode {
+        args.pair("--sandbox", mode.as_str());
+    }
+    if let Some(dir) = &thread.working_directory
+        && !dir.as_os_str().is_empty()
+    {
+        args.pair("--cd", dir);
+    }
+    for dir in &thread.additional_directories {
+        args.pair("--add-dir", dir);
+    }
+    if thread.skip_git_repo_check {
+        args.push("--skip-git-repo-check");
+    }
+}
+
+/// Flags 13–16 of the TypeScript order: the thread options sent as `--config`.
+fn thread_config_flags(args: &mut Args, thread: &ThreadOptions) {
+    if let Some(effort) = &thread.model_reasoning_effort {
+        args.config("model_reasoning_effort", &toml_string(effort.as_str()));
+    }
+    if let Some(enabled) = thread.network_access_enabled {
+        args.config(
+            "sandbox_workspace_write.network_access",
+            &enabled.to_string(),
+        );
+    }
+    let web_search = match (&thread.web_search_mode, thread.web_search_enabled) {
+        (Some(mode), _) => Some(mode.as_str()),
+        (None, Some(true)) => Some("live"),
+        (None, Some(false)) => Some("disabled"),
+        (None, None) => None,
+    };
+    if let Some(mode) = web_search {
+        args.config("web_search", &toml_string(mode));
+    }
+    if let Some(policy) = &thread.approval_policy {
+        args.config("approval_policy", &toml_string(policy.as_str()));
     }
 }
 
