@@ -60,6 +60,10 @@
 //!   the TypeScript SDK pastes its strings between quotes unescaped. Both agree for every value
 //!   codex knows.
 //! - Config keys follow the order of [`serde_json::Map`]; see the `toml_literal` notes.
+//!
+//! Like the TypeScript SDK, empty strings count as unset for the base URL, API key, model,
+//! working directory, sandbox mode, reasoning effort, web search mode, approval policy and
+//! resume id, but not for the thread source or the Cyber access program.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -716,8 +720,8 @@ fn thread_flags(args: &mut Args, thread: &ThreadOptions, resume: bool) {
     {
         args.pair("--thread-source", source);
     }
-    if let Some(mode) = &thread.sandbox_mode {
-        args.pair("--sandbox", mode.as_str());
+    if let Some(mode) = non_empty(thread.sandbox_mode.as_ref().map(SandboxMode::as_str)) {
+        args.pair("--sandbox", mode);
     }
     if let Some(dir) = &thread.working_directory
         && !dir.as_os_str().is_empty()
@@ -734,8 +738,9 @@ fn thread_flags(args: &mut Args, thread: &ThreadOptions, resume: bool) {
 
 /// Flags 13–16 of the TypeScript order: the thread options sent as `--config`.
 fn thread_config_flags(args: &mut Args, thread: &ThreadOptions) {
-    if let Some(effort) = &thread.model_reasoning_effort {
-        args.config("model_reasoning_effort", &toml_string(effort.as_str()));
+    let effort = thread.model_reasoning_effort.as_ref();
+    if let Some(effort) = non_empty(effort.map(ReasoningEffort::as_str)) {
+        args.config("model_reasoning_effort", &toml_string(effort));
     }
     if let Some(enabled) = thread.network_access_enabled {
         args.config(
@@ -743,8 +748,9 @@ fn thread_config_flags(args: &mut Args, thread: &ThreadOptions) {
             &enabled.to_string(),
         );
     }
-    let web_search = match (&thread.web_search_mode, thread.web_search_enabled) {
-        (Some(mode), _) => Some(mode.as_str()),
+    let mode = non_empty(thread.web_search_mode.as_ref().map(WebSearchMode::as_str));
+    let web_search = match (mode, thread.web_search_enabled) {
+        (Some(mode), _) => Some(mode),
         (None, Some(true)) => Some("live"),
         (None, Some(false)) => Some("disabled"),
         (None, None) => None,
@@ -752,8 +758,8 @@ fn thread_config_flags(args: &mut Args, thread: &ThreadOptions) {
     if let Some(mode) = web_search {
         args.config("web_search", &toml_string(mode));
     }
-    if let Some(policy) = &thread.approval_policy {
-        args.config("approval_policy", &toml_string(policy.as_str()));
+    if let Some(policy) = non_empty(thread.approval_policy.as_ref().map(ApprovalPolicy::as_str)) {
+        args.config("approval_policy", &toml_string(policy));
     }
 }
 
