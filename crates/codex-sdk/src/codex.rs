@@ -1,0 +1,170 @@
+//! [`Codex`], the entry point, and its [`CodexOptions`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::thread::Thread;
+use codex_exec::{CodexBinary, Discovery, ThreadOptions};
+
+/// How the SDK talks to codex.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Transport {
+    /// One `codex exec --json` process per turn (what the TypeScript SDK does).
+    #[default]
+    Exec,
+}
+
+/// Options for [`Codex::new`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+#[must_use]
+pub struct CodexOptions {
+    pub(crate) codex_path: Option<PathBuf>,
+    pub(crate) exec: codex_exec::CodexOptions,
+    pub(crate) transport: Transport,
+    pub(crate) kill_grace: Option<Duration>,
+    pub(crate) api_key: Option<String>,
+}
+
+impl CodexOptions {
+    /// Default options: codex is discovered, the environment is inherited.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Uses this codex binary.
+    ///
+    /// By default, codex is discovered: `CODEX_PATH`, then `codex` on `PATH`, then an npm or
+    /// `PyPI` install (see [`Discovery`]).
+    pub fn codex_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.codex_path = Some(path.into());
+        self
+    }
+
+    /// Points codex at this OpenAI-compatible base URL (`--config openai_base_url=...`).
+    ///
+    /// By default, codex's own configuration decides.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.exec = self.exec.base_url(url);
+        self
+    }
+
+    /// Passes this API key to codex as `CODEX_API_KEY`. It is redacted from every error.
+    ///
+    /// By default, codex uses its own login.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        let key = key.into();
+        self.api_key = Some(key.clone());
+        self.exec = self.exec.api_key(key);
+        self
+    }
+
+    /// Sets config overrides from a nested object, flattened to `--config key=value` with
+    /// TOML literals.
+    ///
+    /// By default, none.
+    pub fn config(mut self, config: Map<String, Value>) -> Self {
+        self.exec = self.exec.config(config);
+        self
+    }
+
+    /// Adds one config override (`key` may be dotted).
+    pub fn config_entry(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.exec = self.exec.config_entry(key, value);
+        self
+    }
+
+    /// Adds raw `--config` overrides, passed verbatim (`key=<TOML>`).
+    ///
+    /// By default, none.
+    pub fn config_overrides(
+        mut self,
+        overrides: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.exec = self.exec.config_overrides(overrides);
+        self
+    }
+
+    /// Replaces codex's environment entirely with these variables (the SDK still adds the
+    /// originator and the API key).
+    ///
+    /// By default, codex inherits this process's environment.
+    pub fn env(
+        mut self,
+        vars: impl IntoIterator<Item = (impl Into<std::ffi::OsString>, impl Into<std::ffi::OsString>)>,
+    ) -> Self {
+        self.exec = self.exec.env(vars);
+        self
+    }
+
+    /// Selects the transport.
+    ///
+    /// By default, [`Transport::Exec`].
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// How long codex gets to exit after `SIGTERM` before `SIGKILL`, when a turn is cancelled.
+    ///
+    /// By default, 2 seconds.
+    pub fn kill_grace(mut self, grace: Duration) -> Self {
+        self.kill_grace = Some(grace);
+        self
+    }
+}
+
+/// The entry point: finds codex and starts or resumes threads.
+///
+/// Cheap to clone; clones share the options and the binary.
+#[derive(Debug, Clone)]
+pub struct Codex {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) options: CodexOptions,
+    pub(crate) binary: CodexBinary,
+}
+
+impl Codex {
+    /// Finds codex and keeps the options for every turn.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BinaryNotFound`] listing every place searched.
+    pub fn new(options: CodexOptions) -> Result<Self, Error> {
+        let mut discovery = Discovery::from_env();
+        if let Some(path) = &options.codex_path {
+            discovery = discovery.codex_path(path.clone());
+        }
+        let binary = discovery.discover().map_err(Error::from_exec)?;
+        Ok(Self {
+            inner: Arc::new(Inner { options, binary }),
+        })
+    }
+
+    /// The codex binary in use.
+    #[must_use]
+    pub fn binary(&self) -> &CodexBinary {
+        &self.inner.binary
+    }
+
+    /// Starts a new thread; its id is known after its first turn starts.
+    #[must_use]
+    pub fn start_thread(&self, options: ThreadOptions) -> Thread {
+        Thread::new(self.clone(), options, None)
+    }
+
+    /// Resumes a thread by id (threads persist under `$CODEX_HOME/sessions`).
+    #[must_use]
+    pub fn resume_thread(&self, id: impl Into<String>, options: ThreadOptions) -> Thread {
+        Thread::new(self.clone(), options, Some(id.into()))
+    }
+}
