@@ -5,3 +5,6 @@
 //! When they land, this crate will own a fake `codex` binary that replays fixture transcripts
 //! with scripted faults, a scripted mock of the OpenAI Responses API (SSE) on `127.0.0.1`, and
 //! record/replay transports. It is a dev-dependency only.
+
+pub mod fake_codex;
+pub mod process_watch;
