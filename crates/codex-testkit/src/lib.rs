@@ -5,6 +5,39 @@
 //! When they land, this crate will own a fake `codex` binary that replays fixture transcripts
 //! with scripted faults, a scripted mock of the OpenAI Responses API (SSE) on `127.0.0.1`, and
 //! record/replay transports. It is a dev-dependency only.
+//!
+//! # Driving the real codex against a mock model
+//!
+//! [`mock_server::MockServer`] is a scripted OpenAI Responses API on `127.0.0.1`: queue SSE
+//! bodies built with [`sse`] (or HTTP errors, delays, gates, cut-off streams), and read back
+//! every request codex made. [`codex_home::CodexHome`] writes a throwaway `CODEX_HOME` whose
+//! `config.toml` points codex at the mock, so `codex exec --json --skip-git-repo-check` needs no
+//! flags and no network. [`real_codex::real_codex`] finds the pinned codex binary
+//! ([`real_codex::CODEX_VERSION`]), installing it with npm into `target/codex` once.
+//!
+//! ```no_run
+//! use codex_testkit::codex_home::CodexHome;
+//! use codex_testkit::mock_server::MockServer;
+//! use codex_testkit::sse::Sse;
+//!
+//! # async fn demo() -> Result<(), codex_testkit::Error> {
+//! let mock = MockServer::start().await?;
+//! mock.push(Sse::message("resp-1", "Hi there!"));
+//! let home = CodexHome::new(&mock)?;
+//! let codex = codex_testkit::real_codex::real_codex()?;
+//! // Spawn `codex exec --json --skip-git-repo-check` with `home.env()` plus PATH and HOME,
+//! // write the prompt to its stdin, close it, and read the JSONL from stdout.
+//! # let _ = (home, codex);
+//! # Ok(())
+//! # }
+//! ```
 
+pub mod codex_home;
+mod error;
 pub mod fake_codex;
+pub mod mock_server;
 pub mod process_watch;
+pub mod real_codex;
+pub mod sse;
+
+pub use error::Error;

@@ -1,0 +1,43 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What can go wrong in codex-testkit's helpers.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The mock server could not listen on `127.0.0.1`.
+    #[error("could not bind the mock server to 127.0.0.1")]
+    Bind(#[source] std::io::Error),
+
+    /// A file or directory under test control could not be written or read.
+    #[error("could not {action} {}", path.display())]
+    Io {
+        /// What was being done (`write`, `create`, `lock`…).
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying failure.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Something a test waited for did not happen in time.
+    #[error("timed out after {waited:?} waiting for {what}")]
+    Timeout {
+        /// What the test waited for.
+        what: String,
+        /// How long it waited.
+        waited: Duration,
+    },
+
+    /// The real codex binary could not be found or installed.
+    #[error("real codex {version} is not available: {reason}")]
+    RealCodexUnavailable {
+        /// The pinned codex version.
+        version: &'static str,
+        /// Why, with what to do about it.
+        reason: String,
+    },
+}
