@@ -653,7 +653,7 @@ fn kill_group(pid: u32, sig: Sig) {
     match kill_process_group(group_id, signal) {
         Ok(()) | Err(rustix::io::Errno::SRCH) => {}
         Err(e) => {
-            tracing::warn!(pid, error = %e, ?sig, "signalling the codex process group failed")
+            tracing::warn!(pid, error = %e, ?sig, "signalling the codex process group failed");
         }
     }
 }

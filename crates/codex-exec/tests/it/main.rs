@@ -1,4 +1,14 @@
 //! The integration tests of codex-exec, one module per area, in one binary so the build stays
 //! fast.
+//!
+//! The process tests spawn the fake codex (`examples/exec-fake-codex.rs`, which `cargo test`
+//! and `cargo nextest run` build along with this binary) and check, for each scripted fault,
+//! the exact error, that no process outlives its turn, and that no secret reaches an error.
 
+mod api;
 mod argv_golden;
+mod backpressure;
+mod cancel;
+mod concurrency;
+mod faults;
+mod support;
