@@ -1,10 +1,10 @@
 //! Test support for codex-sdk-rs, shipped as a crate.
 //!
-//! **Status: not yet implemented.** This crate's issues have not come yet; it holds no API.
-//!
-//! When they land, this crate will own a fake `codex` binary that replays fixture transcripts
-//! with scripted faults, a scripted mock of the OpenAI Responses API (SSE) on `127.0.0.1`, and
-//! record/replay transports. It is a dev-dependency only.
+//! It holds a fake `codex` binary that replays fixture transcripts with scripted faults
+//! ([`fake_codex`]), a scripted mock of the OpenAI Responses API (SSE) on `127.0.0.1`
+//! ([`mock_server`], [`sse`]), a throwaway `CODEX_HOME` writer ([`codex_home`]) and the locator
+//! of the pinned real codex ([`real_codex`]). Record/replay transports come with the
+//! app-server transport. Other crates use it as a dev-dependency only.
 //!
 //! # Driving the real codex against a mock model
 //!
