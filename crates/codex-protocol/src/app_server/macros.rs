@@ -10,7 +10,7 @@
 //!   `Unknown { method, params }`, and for requests the companion enum of typed results.
 //!
 //! Every generated type implements `Serialize`, `Deserialize`, `schemars::JsonSchema` and
-//! [`Unknowns`](super::Unknowns). Unknown input never fails to parse; it is kept verbatim and
+//! [`Unknowns`](crate::Unknowns). Unknown input never fails to parse; it is kept verbatim and
 //! serialized back unchanged.
 
 use serde::Serialize;
@@ -30,7 +30,7 @@ macro_rules! wire_name {
 
 /// Declares a camelCase wire struct. Fields may give an explicit wire name with
 /// `pub field: Type => "wire_name"`. Adds `pub extra: Map<String, Value>` (flattened) that
-/// keeps every field this crate does not model, and implements [`Unknowns`](super::Unknowns).
+/// keeps every field this crate does not model, and implements [`Unknowns`](crate::Unknowns).
 macro_rules! wire_struct {
     (
         $(#[$meta:meta])*
@@ -57,14 +57,19 @@ macro_rules! wire_struct {
             pub extra: serde_json::Map<String, serde_json::Value>,
         }
 
-        impl $crate::app_server::Unknowns for $name {
-            #[allow(unused_variables)]
+        impl $crate::Unknowns for $name {
             fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+                $crate::app_server::unknowns::Walk::walk(self, path, out);
+            }
+        }
+
+        impl $crate::app_server::unknowns::Walk for $name {
+            fn walk(&self, path: &str, out: &mut Vec<String>) {
                 $(
                     $crate::app_server::unknowns::collect_field(
                         &self.$field,
                         path,
-                        &wire_name!($field $($wire)?),
+                        &$crate::app_server::macros::wire_name!($field $($wire)?),
                         out,
                     );
                 )*
@@ -145,8 +150,14 @@ macro_rules! string_enum {
             }
         }
 
-        impl $crate::app_server::Unknowns for $name {
+        impl $crate::Unknowns for $name {
             fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+                $crate::app_server::unknowns::Walk::walk(self, path, out);
+            }
+        }
+
+        impl $crate::app_server::unknowns::Walk for $name {
+            fn walk(&self, path: &str, out: &mut Vec<String>) {
                 if let Self::Unknown(raw) = self {
                     $crate::app_server::unknowns::unknown_value(path, raw, out);
                 }
@@ -262,10 +273,16 @@ macro_rules! open_enum {
             }
         }
 
-        impl $crate::app_server::Unknowns for $name {
+        impl $crate::Unknowns for $name {
             fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+                $crate::app_server::unknowns::Walk::walk(self, path, out);
+            }
+        }
+
+        impl $crate::app_server::unknowns::Walk for $name {
+            fn walk(&self, path: &str, out: &mut Vec<String>) {
                 match self {
-                    $( Self::$obj(payload) => payload.collect_unknowns(
+                    $( Self::$obj(payload) => $crate::app_server::unknowns::Walk::walk(payload,
                         &$crate::app_server::unknowns::join(path, $owire),
                         out,
                     ), )+
@@ -364,10 +381,16 @@ macro_rules! tagged_enum {
             }
         }
 
-        impl $crate::app_server::Unknowns for $name {
+        impl $crate::Unknowns for $name {
             fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+                $crate::app_server::unknowns::Walk::walk(self, path, out);
+            }
+        }
+
+        impl $crate::app_server::unknowns::Walk for $name {
+            fn walk(&self, path: &str, out: &mut Vec<String>) {
                 match self {
-                    $( Self::$variant(payload) => payload.collect_unknowns(path, out), )+
+                    $( Self::$variant(payload) => $crate::app_server::unknowns::Walk::walk(payload, path, out), )+
                     Self::Unknown(raw) => $crate::app_server::unknowns::unknown_value(
                         &$crate::app_server::unknowns::join(path, "type"),
                         raw.get("type").unwrap_or(&serde_json::Value::Null),
@@ -449,7 +472,7 @@ macro_rules! method_enum {
                 let alternatives = vec![
                     $( $crate::app_server::macros::method_schema(
                         $method,
-                        generator.subschema_for::<$params>(),
+                        &generator.subschema_for::<$params>(),
                     ), )+
                 ];
                 schemars::json_schema!({
@@ -459,10 +482,16 @@ macro_rules! method_enum {
             }
         }
 
-        impl $crate::app_server::Unknowns for $name {
+        impl $crate::Unknowns for $name {
             fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+                $crate::app_server::unknowns::Walk::walk(self, path, out);
+            }
+        }
+
+        impl $crate::app_server::unknowns::Walk for $name {
+            fn walk(&self, path: &str, out: &mut Vec<String>) {
                 match self {
-                    $( Self::$variant(params) => params.collect_unknowns(
+                    $( Self::$variant(params) => $crate::app_server::unknowns::Walk::walk(params,
                         &$crate::app_server::unknowns::join(path, "params"),
                         out,
                     ), )+
@@ -487,7 +516,7 @@ macro_rules! request_enum {
             $( $(#[$vmeta:meta])* $variant:ident($method:literal, $params:ty => $response:ty), )+
         }
     ) => {
-        method_enum! {
+        $crate::app_server::macros::method_enum! {
             $(#[$meta])*
             pub enum $name {
                 $( $(#[$vmeta])* $variant($method, $params), )+
@@ -522,7 +551,7 @@ macro_rules! request_enum {
             /// the shape the method's result type requires.
             pub fn from_result(method: &str, result: serde_json::Value) -> Result<Self, $crate::ParseError> {
                 match method {
-                    $( $method => $crate::app_server::macros::result_from::<$response>($method, result).map(Self::$variant), )+
+                    $( $method => $crate::app_server::macros::result_from::<$response>($method, &result).map(Self::$variant), )+
                     _ => Ok(Self::Unknown { method: method.to_owned(), result }),
                 }
             }
@@ -561,7 +590,7 @@ macro_rules! request_enum {
                 let alternatives = vec![
                     $( $crate::app_server::macros::result_schema(
                         $method,
-                        generator.subschema_for::<$response>(),
+                        &generator.subschema_for::<$response>(),
                     ), )+
                 ];
                 schemars::json_schema!({
@@ -571,10 +600,16 @@ macro_rules! request_enum {
             }
         }
 
-        impl $crate::app_server::Unknowns for $result {
+        impl $crate::Unknowns for $result {
             fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+                $crate::app_server::unknowns::Walk::walk(self, path, out);
+            }
+        }
+
+        impl $crate::app_server::unknowns::Walk for $result {
+            fn walk(&self, path: &str, out: &mut Vec<String>) {
                 match self {
-                    $( Self::$variant(result) => result.collect_unknowns(path, out), )+
+                    $( Self::$variant(result) => $crate::app_server::unknowns::Walk::walk(result, path, out), )+
                     Self::Unknown { method, .. } => {
                         out.push(format!("{}={method}", $crate::app_server::unknowns::join(path, "method")));
                     }
@@ -584,7 +619,9 @@ macro_rules! request_enum {
     };
 }
 
-pub(crate) use {method_enum, open_enum, request_enum, string_enum, tagged_enum, wire_name, wire_struct};
+pub(crate) use {
+    method_enum, open_enum, request_enum, string_enum, tagged_enum, wire_name, wire_struct,
+};
 
 /// Serializes a payload with a `type` field in front of its own fields.
 #[derive(Serialize)]
@@ -635,7 +672,9 @@ pub(crate) fn split_tag<'de, D: serde::Deserializer<'de>>(
     let mut map = <Map<String, Value> as serde::Deserialize>::deserialize(deserializer)?;
     match map.remove("type") {
         Some(Value::String(tag)) => Ok((tag, map)),
-        Some(other) => Err(D::Error::custom(format_args!("field `type` must be a string, found {other}"))),
+        Some(other) => Err(D::Error::custom(format_args!(
+            "field `type` must be a string, found {other}"
+        ))),
         None => Err(D::Error::missing_field("type")),
     }
 }
@@ -656,7 +695,10 @@ pub(crate) fn from_value<T: DeserializeOwned, E: serde::de::Error>(
 }
 
 /// Deserializes the params of a known method.
-pub(crate) fn params_from<T: DeserializeOwned>(method: &str, params: Option<Value>) -> Result<T, String> {
+pub(crate) fn params_from<T: DeserializeOwned>(
+    method: &str,
+    params: Option<Value>,
+) -> Result<T, String> {
     let Some(params) = params else {
         return Err(format!("`{method}` requires `params`"));
     };
@@ -664,10 +706,62 @@ pub(crate) fn params_from<T: DeserializeOwned>(method: &str, params: Option<Valu
 }
 
 /// Deserializes the result of a known method.
-pub(crate) fn result_from<T: DeserializeOwned>(method: &str, result: Value) -> Result<T, crate::ParseError> {
-    serde_json::from_value(result).map_err(|e| {
-        crate::ParseError::shape(format!("result of `{method}`: {e}"), &e.to_string())
-    })
+pub(crate) fn result_from<T: DeserializeOwned>(
+    method: &str,
+    result: &Value,
+) -> Result<T, crate::ParseError> {
+    // Deserializing from a reference keeps the value for the error excerpt.
+    T::deserialize(result)
+        .map_err(|e| shape_error(format!("result of `{method}`: {e}"), &result.to_string()))
+}
+
+/// The [`ParseError`](crate::ParseError) for a `serde_json` error raised while reading
+/// `input`, like `ParseError::from_serde`, with serde's position first moved back to a
+/// character boundary: serde can report a column inside a multi-byte character (for example
+/// at the end of `"ੑ`), and the excerpt is cut at that position.
+pub(crate) fn serde_error(err: &serde_json::Error, input: &str) -> crate::ParseError {
+    let line_start = if err.line() > 1 {
+        input
+            .match_indices('\n')
+            .nth(err.line() - 2)
+            .map_or(input.len(), |(i, _)| i + 1)
+    } else {
+        0
+    };
+    let mut offset = line_start
+        .saturating_add(err.column().saturating_sub(1))
+        .min(input.len());
+    while !input.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let column = if err.column() == 0 {
+        0
+    } else {
+        offset - line_start + 1
+    };
+    let excerpt = crate::error::excerpt_around(input, err.line(), column);
+    let reason = err.to_string();
+    match err.classify() {
+        serde_json::error::Category::Data => crate::ParseError::Shape {
+            line: None,
+            reason,
+            excerpt,
+        },
+        _ => crate::ParseError::Json {
+            line: None,
+            reason,
+            excerpt,
+        },
+    }
+}
+
+/// A [`ParseError::Shape`](crate::ParseError::Shape) with an excerpt from the start of `input`.
+pub(crate) fn shape_error(reason: impl Into<String>, input: &str) -> crate::ParseError {
+    crate::ParseError::Shape {
+        line: None,
+        reason: reason.into(),
+        excerpt: crate::error::excerpt_around(input, 0, 0),
+    }
 }
 
 /// The schema of one tagged-union variant: the payload's own object schema, inlined, with the
@@ -680,11 +774,18 @@ pub(crate) fn tagged_variant_schema<T: schemars::JsonSchema>(
     let mut schema = T::json_schema(generator).to_value();
     if let Value::Object(obj) = &mut schema {
         obj.insert("title".to_owned(), Value::String(variant.to_owned()));
-        let properties = obj.entry("properties").or_insert_with(|| Value::Object(Map::new()));
+        let properties = obj
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(properties) = properties {
-            properties.insert("type".to_owned(), serde_json::json!({ "type": "string", "enum": [tag] }));
+            properties.insert(
+                "type".to_owned(),
+                serde_json::json!({ "type": "string", "enum": [tag] }),
+            );
         }
-        let required = obj.entry("required").or_insert_with(|| Value::Array(Vec::new()));
+        let required = obj
+            .entry("required")
+            .or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(required) = required {
             required.insert(0, Value::String("type".to_owned()));
         }
@@ -693,7 +794,7 @@ pub(crate) fn tagged_variant_schema<T: schemars::JsonSchema>(
 }
 
 /// The schema of one method alternative: `{method: <const>, params: <schema>}`.
-pub(crate) fn method_schema(method: &str, params: schemars::Schema) -> Value {
+pub(crate) fn method_schema(method: &str, params: &schemars::Schema) -> Value {
     serde_json::json!({
         "type": "object",
         "title": method,
@@ -706,13 +807,15 @@ pub(crate) fn method_schema(method: &str, params: schemars::Schema) -> Value {
 }
 
 /// The schema of one result alternative, titled with the method it answers.
-pub(crate) fn result_schema(method: &str, result: schemars::Schema) -> Value {
+pub(crate) fn result_schema(method: &str, result: &schemars::Schema) -> Value {
     serde_json::json!({ "title": method, "allOf": [result] })
 }
 
 /// `deserialize_with` for optional fields of any JSON type: absent stays `None` (through
 /// `#[serde(default)]`), and an explicit `null` becomes `Some(Value::Null)` so that it is
 /// written back.
-pub(crate) fn present_value<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+pub(crate) fn present_value<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Value>, D::Error> {
     <Value as serde::Deserialize>::deserialize(deserializer).map(Some)
 }

@@ -11,32 +11,34 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-/// Walks a value and reports everything this crate does not model: `Unknown` variants and
-/// fields kept in `extra` maps. Strict parsing rejects a message whose report is not empty.
-///
-/// Raw `serde_json::Value` fields (tool arguments, JSON schemas, config objects) are opaque by
-/// design and never reported.
-pub trait Unknowns {
-    /// Appends one entry per unknown, as a path under `path` (for example
-    /// `params.item.type=futureItem` or `params.thread.newField`).
-    fn collect_unknowns(&self, path: &str, out: &mut Vec<String>);
+#[cfg(doc)]
+use crate::Unknowns;
 
-    /// Every unknown in this value; empty when it is fully modeled.
-    fn unknowns(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        self.collect_unknowns("", &mut out);
-        out
-    }
+/// The walk behind [`Unknowns`] for app-server types. It is implemented for the
+/// primitives and containers the wire types use (which the crate-wide trait leaves alone), and
+/// every generated type implements [`Unknowns`] by delegating to it.
+pub(crate) trait Walk {
+    /// Appends one entry per unknown under `path`.
+    fn walk(&self, path: &str, out: &mut Vec<String>);
 }
 
 /// Joins a path and a field name with a dot.
 pub(crate) fn join(path: &str, field: &str) -> String {
-    if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
+    if path.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
 }
 
 /// Walks one struct field, named by its wire name.
-pub(crate) fn collect_field<T: Unknowns + ?Sized>(value: &T, path: &str, name: &str, out: &mut Vec<String>) {
-    value.collect_unknowns(&join(path, name), out);
+pub(crate) fn collect_field<T: Walk + ?Sized>(
+    value: &T,
+    path: &str,
+    name: &str,
+    out: &mut Vec<String>,
+) {
+    value.walk(&join(path, name), out);
 }
 
 /// Reports every key of an `extra` map.
@@ -65,7 +67,7 @@ pub(crate) fn unknown_value(path: &str, value: &Value, out: &mut Vec<String>) {
     out.push(format!("{path}={shown}"));
 }
 
-/// The camelCase wire name of a snake_case Rust field name (`thread_id` → `threadId`).
+/// The camelCase wire name of a `snake_case` Rust field name (`thread_id` → `threadId`).
 pub(crate) fn camel_case(name: &'static str) -> Cow<'static, str> {
     if !name.contains('_') {
         return Cow::Borrowed(name);
@@ -85,32 +87,32 @@ pub(crate) fn camel_case(name: &'static str) -> Cow<'static, str> {
     Cow::Owned(out)
 }
 
-impl<T: Unknowns> Unknowns for Option<T> {
-    fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+impl<T: Walk> Walk for Option<T> {
+    fn walk(&self, path: &str, out: &mut Vec<String>) {
         if let Some(v) = self {
-            v.collect_unknowns(path, out);
+            v.walk(path, out);
         }
     }
 }
 
-impl<T: Unknowns> Unknowns for Vec<T> {
-    fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+impl<T: Walk> Walk for Vec<T> {
+    fn walk(&self, path: &str, out: &mut Vec<String>) {
         for (i, v) in self.iter().enumerate() {
-            v.collect_unknowns(&format!("{path}[{i}]"), out);
+            v.walk(&format!("{path}[{i}]"), out);
         }
     }
 }
 
-impl<T: Unknowns> Unknowns for Box<T> {
-    fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
-        (**self).collect_unknowns(path, out);
+impl<T: Walk> Walk for Box<T> {
+    fn walk(&self, path: &str, out: &mut Vec<String>) {
+        (**self).walk(path, out);
     }
 }
 
-impl<T: Unknowns> Unknowns for BTreeMap<String, T> {
-    fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
+impl<T: Walk> Walk for BTreeMap<String, T> {
+    fn walk(&self, path: &str, out: &mut Vec<String>) {
         for (k, v) in self {
-            v.collect_unknowns(&join(path, k), out);
+            v.walk(&join(path, k), out);
         }
     }
 }
@@ -118,8 +120,8 @@ impl<T: Unknowns> Unknowns for BTreeMap<String, T> {
 /// Opaque values: nothing inside them is "unknown".
 macro_rules! opaque {
     ($($t:ty),*) => {
-        $(impl Unknowns for $t {
-            fn collect_unknowns(&self, _: &str, _: &mut Vec<String>) {}
+        $(impl Walk for $t {
+            fn walk(&self, _: &str, _: &mut Vec<String>) {}
         })*
     };
 }
@@ -134,7 +136,10 @@ mod tests {
     fn camel_case_converts_snake_names() {
         assert_eq!(camel_case("thread_id"), "threadId");
         assert_eq!(camel_case("delta"), "delta");
-        assert_eq!(camel_case("cache_write_input_tokens"), "cacheWriteInputTokens");
+        assert_eq!(
+            camel_case("cache_write_input_tokens"),
+            "cacheWriteInputTokens"
+        );
     }
 
     #[test]
