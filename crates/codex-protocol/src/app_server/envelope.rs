@@ -443,6 +443,33 @@ macro_rules! message_impls {
             }
         }
 
+        impl schemars::JsonSchema for $message {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($message).into()
+            }
+
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "description": "One JSON-RPC line (no `jsonrpc` field): a request, a notification, a response or an error response.",
+                    "oneOf": [
+                        {
+                            "title": "Request",
+                            "allOf": [generator.subschema_for::<$request>()],
+                            "properties": { "id": generator.subschema_for::<RequestId>() },
+                            "required": ["id"],
+                        },
+                        {
+                            "title": "Notification",
+                            "allOf": [generator.subschema_for::<$notification>()],
+                            "properties": { "emittedAtMs": { "type": "integer", "format": "int64" } },
+                        },
+                        generator.subschema_for::<Response>(),
+                        generator.subschema_for::<ErrorResponse>(),
+                    ],
+                })
+            }
+        }
+
         #[doc = concat!("Parses one line ", $side, ".")]
         ///
         /// Unknown methods, variants and fields do not fail: they are kept (`Unknown`
@@ -518,9 +545,68 @@ impl Serialize for ErrorResponse {
     }
 }
 
+impl schemars::JsonSchema for Response {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Response".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "A successful response; `result` depends on the method of the request.",
+            "properties": { "id": generator.subschema_for::<RequestId>(), "result": true },
+            "required": ["id", "result"],
+        })
+    }
+}
+
+impl schemars::JsonSchema for ErrorResponse {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ErrorResponse".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "An error response.",
+            "properties": {
+                "id": generator.subschema_for::<RequestId>(),
+                "error": generator.subschema_for::<JsonRpcError>(),
+            },
+            "required": ["id", "error"],
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_schemas_generate() {
+        let schema = schemars::schema_for!(ServerMessage);
+        let defs = schema
+            .get("$defs")
+            .and_then(serde_json::Value::as_object)
+            .expect("definitions");
+        for name in [
+            "ServerRequest",
+            "ServerNotification",
+            "Response",
+            "ErrorResponse",
+            "ThreadItem",
+            "Turn",
+        ] {
+            assert!(defs.contains_key(name), "{name}");
+        }
+        let schema = schemars::schema_for!(ClientMessage);
+        assert!(
+            schema
+                .get("$defs")
+                .and_then(|d| d.get("ClientRequest"))
+                .is_some()
+        );
+    }
 
     #[test]
     fn id_zero_is_an_id() {
