@@ -37,6 +37,27 @@ use crate::supervisor::{self, ExecOptions, Limits, Outcome, ProcessSpec, Reason,
 ///
 /// Dropping the stream stops the turn: the process group gets `SIGTERM`, then `SIGKILL` after
 /// the grace period, and is reaped by a task spawned on the runtime at spawn time.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use codex_exec::{ExecOptions, ExecStream, ProcessSpec};
+/// use futures::StreamExt;
+///
+/// # async fn demo() -> Result<(), codex_exec::Error> {
+/// let spec = ProcessSpec::new("codex")
+///     .args(["exec", "--experimental-json", "--skip-git-repo-check"])
+///     .stdin("Say hi");
+/// let options = ExecOptions::new().turn_timeout(Duration::from_secs(600));
+/// let mut stream = ExecStream::spawn(spec, &options)?;
+/// let cancel = stream.cancel_handle(); // cancel() it from anywhere
+/// while let Some(event) = stream.next().await {
+///     println!("{}", event?.event_type());
+/// }
+/// # drop(cancel);
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "a stream does nothing unless polled, and dropping it kills codex"]
 pub struct ExecStream {
     state: State,

@@ -113,6 +113,12 @@ pub enum Step {
         /// Where to keep the report.
         report: PathBuf,
     },
+    /// Waits until `path` exists (checking every 2 ms), so a test can order its own actions
+    /// before the fake's next step.
+    WaitForFile {
+        /// The file to wait for.
+        path: PathBuf,
+    },
     /// Ignores `SIGTERM` from now on.
     IgnoreSigterm,
     /// Starts a grandchild (this executable in grandchild mode) that sleeps forever, waits
@@ -231,15 +237,20 @@ pub fn exec_fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Finds an executable that cargo built for the running test: `name` among the examples of
-/// the target directory, else among its binaries.
+/// Finds the fake codex that cargo built for the running test: `name` among the examples of
+/// the target directory, else among its binaries, and checks that it is not stale.
 ///
 /// The test executable runs from `target/<profile>/deps/`; examples are in
 /// `target/<profile>/examples/` and binaries in `target/<profile>/`.
 ///
+/// A filtered build (`cargo test --test it`) does not rebuild examples, so the file found may
+/// predate a change to this module. The fake reports the [`fingerprint`] of the code it was
+/// built from when started with [`FINGERPRINT_ENV`] set; a mismatch is reported here, not as a
+/// confusing failure later.
+///
 /// # Panics
 ///
-/// When neither exists: the message says how to build it.
+/// When the executable is missing or stale: the message says how to build it.
 #[must_use]
 pub fn locate(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test executable has a path");
@@ -249,20 +260,55 @@ pub fn locate(name: &str) -> PathBuf {
         candidates.push(dir.join("examples").join(&file));
         candidates.push(dir.join(&file));
     }
-    if let Some(found) = candidates.iter().find(|p| p.is_file()) {
-        return found.clone();
-    }
-    panic!(
-        "`{name}` was not built; `cargo test` and `cargo nextest run` build it with the test \
-         (run them without `--test`/`--lib` filters, or `cargo build --examples --bins` first). \
-         Looked in: {candidates:?}"
+    let how = "`cargo test` and `cargo nextest run` build it with the test binary; after a \
+               filtered build (`--test`, `--lib`) run `cargo build --examples --bins` first";
+    let Some(found) = candidates.iter().find(|p| p.is_file()) else {
+        panic!("`{name}` was not built; {how}. Looked in: {candidates:?}");
+    };
+    let reported = fingerprint_of(found);
+    assert!(
+        reported.as_deref() == Some(fingerprint().as_str()),
+        "`{}` is stale (fingerprint {reported:?}, expected {:?}); {how}",
+        found.display(),
+        fingerprint(),
     );
+    found.clone()
+}
+
+/// With this variable set, the fake prints its [`fingerprint`] and exits.
+pub const FINGERPRINT_ENV: &str = "FAKE_CODEX_FINGERPRINT";
+
+/// A hash of this module's source: equal in the test and in a fake built from the same code.
+#[must_use]
+pub fn fingerprint() -> String {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    include_str!("fake_codex.rs").hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// Asks the executable at `path` for its fingerprint.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "asks the fake codex binary which code it was built from; nothing is supervised"
+)]
+fn fingerprint_of(path: &Path) -> Option<String> {
+    let output = std::process::Command::new(path)
+        .env(FINGERPRINT_ENV, "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 /// Runs the fake: in grandchild mode when started by [`Step::SpawnGrandchild`], otherwise the
 /// script named by [`SCRIPT_ENV`]. Returns only on normal completion.
 #[must_use]
 pub fn main() -> ExitCode {
+    if std::env::var_os(FINGERPRINT_ENV).is_some() {
+        let _ = writeln!(io::stdout(), "{}", fingerprint());
+        return ExitCode::SUCCESS;
+    }
     if let Some(pid_file) = std::env::var_os(GRANDCHILD_ENV) {
         grandchild(Path::new(&pid_file));
     }
@@ -348,6 +394,11 @@ fn run(script: &Script) -> io::Result<ExitCode> {
             } => {
                 out.flush()?;
                 sys::flood(line, *count, report)?;
+            }
+            Step::WaitForFile { path } => {
+                while !path.exists() {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
             }
             Step::IgnoreSigterm => sys::ignore_sigterm()?,
             Step::SpawnGrandchild {

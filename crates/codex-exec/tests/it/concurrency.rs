@@ -52,5 +52,8 @@ async fn thirty_two_concurrent_turns_leak_nothing() {
     }
     // Other tests of this binary may hold a file open while `before` is counted, never one of
     // ours: `<=` keeps the check exact for leaks.
-    assert!(after <= before, "file descriptors leaked: {before} before, {after} after");
+    assert!(
+        after <= before,
+        "file descriptors leaked: {before} before, {after} after"
+    );
 }

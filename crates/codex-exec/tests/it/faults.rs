@@ -454,3 +454,30 @@ async fn the_schema_dir_lives_until_the_process_is_reaped() {
     );
     assert!(next(&mut stream).await.is_none());
 }
+
+/// The fault behind the escalation test in `cancel.rs`: `SIGTERM` alone does not stop this
+/// fake, so when it is gone after a cancel, `SIGKILL` did it.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_ignore_sigterm_fault_survives_sigterm() {
+    use rustix::process::{Pid, Signal, kill_process};
+
+    let _lock = support::shared().await;
+    let scratch = Scratch::new();
+    let (pid_file, go) = (scratch.path("pid"), scratch.path("go"));
+    let script = Script::new()
+        .step(Step::IgnoreSigterm)
+        .pid_file(&pid_file)
+        .step(Step::WaitForFile { path: go.clone() })
+        .line(r#"{"type":"turn.started"}"#);
+    let stream = ExecStream::spawn(scratch.spec(&script), &support::options()).expect("spawn");
+    let pid = pid_from(&pid_file).await;
+    let raw = Pid::from_raw(i32::try_from(pid).expect("pid fits")).expect("non-zero pid");
+    kill_process(raw, Signal::TERM).expect("send SIGTERM");
+    // The signal is pending before `kill` returns, so the fake handles it before it can see
+    // the file; it prints its line only if it survived.
+    std::fs::write(&go, "").expect("create the go file");
+    let items = collect(stream).await;
+    assert_eq!(event_types(&items), ["turn.started"]);
+    assert_reaped(pid).await;
+}

@@ -2,6 +2,7 @@
 //! process-wide lock that keeps the file-descriptor census exact.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use codex_exec::{Error, ExecOptions, ExecStream, ProcessSpec};
@@ -30,9 +31,11 @@ pub(crate) async fn exclusive() -> RwLockWriteGuard<'static, ()> {
     PROCESS_LOCK.write().await
 }
 
-/// The fake codex executable.
+/// The fake codex executable (located and checked once per test process).
 pub(crate) fn fake_program() -> PathBuf {
-    fake_codex::locate("exec-fake-codex")
+    static FAKE: OnceLock<PathBuf> = OnceLock::new();
+    FAKE.get_or_init(|| fake_codex::locate("exec-fake-codex"))
+        .clone()
 }
 
 /// A scratch directory for one turn: the script, pid files, reports.

@@ -1,0 +1,74 @@
+//! Runs a turn that may edit files, then lists every file codex changed: the kind of change
+//! (`add`, `update`, `delete`) and the path.
+//!
+//! ```sh
+//! cargo run -p codex-sdk --example file_operations -- "Add a CONTRIBUTING.md"
+//! ```
+//!
+//! Edits land in the current directory, which does not have to be a git repository; whether
+//! codex may write there is up to the sandbox mode of your `CODEX_HOME/config.toml`. codex is
+//! found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits this process's
+//! environment.
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "an example prints its results"
+)]
+
+use std::error::Error as _;
+use std::process::ExitCode;
+
+use codex_sdk::{Codex, CodexOptions, Error, ItemDetails, ThreadOptions, TurnOptions};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let Some(prompt) = std::env::args().nth(1) else {
+        eprintln!("usage: file_operations <prompt>");
+        return ExitCode::from(2);
+    };
+    match run(&prompt).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error),
+    }
+}
+
+async fn run(prompt: &str) -> Result<(), Error> {
+    let codex = Codex::new(CodexOptions::new())?;
+    let thread = codex.start_thread(
+        ThreadOptions::new()
+            .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
+            .skip_git_repo_check(true),
+    );
+    let turn = thread.run(prompt, TurnOptions::new()).await?;
+    println!("{}", turn.final_response);
+    let changes: Vec<_> = turn
+        .items
+        .iter()
+        .filter_map(|item| match &item.details {
+            ItemDetails::FileChange(change) => Some(change),
+            _ => None,
+        })
+        .flat_map(|change| &change.changes)
+        .collect();
+    if changes.is_empty() {
+        println!("no files changed");
+    }
+    for change in changes {
+        println!("{:<6} {}", change.kind.as_str(), change.path);
+    }
+    Ok(())
+}
+
+/// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.
+fn report(error: &Error) -> ExitCode {
+    eprintln!("error: {error}");
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        eprintln!("  caused by: {source}");
+        cause = source.source();
+    }
+    if let Some(tail) = error.stderr_tail().filter(|tail| !tail.is_empty()) {
+        eprintln!("codex stderr:\n{tail}");
+    }
+    ExitCode::FAILURE
+}

@@ -1,0 +1,76 @@
+//! Sends local images with a prompt: each `--image PATH` attaches one file (codex reads it and
+//! sends it to the model inline), then the prompt. Prints the final response.
+//!
+//! ```sh
+//! cargo run -p codex-sdk --example images -- --image screenshot.png --image diagram.png "What differs?"
+//! ```
+//!
+//! codex is found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits this
+//! process's environment, so your `CODEX_HOME/config.toml` and login apply. The turn runs in
+//! the current directory, which does not have to be a git repository.
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "an example prints its results"
+)]
+
+use std::error::Error as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, TurnOptions, UserInput};
+
+const USAGE: &str = "usage: images [--image PATH]... <prompt>";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let Some(input) = parse_args(std::env::args().skip(1)) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    match run(input).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error),
+    }
+}
+
+/// The images in order, then the prompt; `None` when the arguments do not fit [`USAGE`].
+fn parse_args(mut args: impl Iterator<Item = String>) -> Option<Vec<UserInput>> {
+    let mut images = Vec::new();
+    let mut prompt = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--image" => images.push(UserInput::LocalImage(PathBuf::from(args.next()?))),
+            _ if prompt.is_none() => prompt = Some(arg),
+            _ => return None,
+        }
+    }
+    images.push(UserInput::Text(prompt?));
+    Some(images)
+}
+
+async fn run(input: Vec<UserInput>) -> Result<(), Error> {
+    let codex = Codex::new(CodexOptions::new())?;
+    let thread = codex.start_thread(
+        ThreadOptions::new()
+            .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
+            .skip_git_repo_check(true),
+    );
+    let turn = thread.run(input, TurnOptions::new()).await?;
+    println!("{}", turn.final_response);
+    Ok(())
+}
+
+/// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.
+fn report(error: &Error) -> ExitCode {
+    eprintln!("error: {error}");
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        eprintln!("  caused by: {source}");
+        cause = source.source();
+    }
+    if let Some(tail) = error.stderr_tail().filter(|tail| !tail.is_empty()) {
+        eprintln!("codex stderr:\n{tail}");
+    }
+    ExitCode::FAILURE
+}

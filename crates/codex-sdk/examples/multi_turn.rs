@@ -1,0 +1,69 @@
+//! Two turns on one thread: the second turn sees the first one's conversation. Prints the
+//! thread id (pass it to `Codex::resume_thread` to continue later) and both answers.
+//!
+//! ```sh
+//! cargo run -p codex-sdk --example multi_turn -- "Find the entry point" "Now explain its error handling"
+//! ```
+//!
+//! The second prompt is optional; by default it asks for a one-sentence summary of the first
+//! answer. codex is found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits
+//! this process's environment, so your `CODEX_HOME/config.toml` and login apply. The turns
+//! run in the current directory, which does not have to be a git repository.
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "an example prints its results"
+)]
+
+use std::error::Error as _;
+use std::process::ExitCode;
+
+use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, TurnOptions};
+
+/// The second prompt when none is given.
+const FOLLOW_UP: &str = "Summarize your previous answer in one sentence.";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let Some(first) = args.next() else {
+        eprintln!("usage: multi_turn <prompt> [follow-up prompt]");
+        return ExitCode::from(2);
+    };
+    let second = args.next().unwrap_or_else(|| FOLLOW_UP.to_owned());
+    match run(&first, &second).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error),
+    }
+}
+
+async fn run(first: &str, second: &str) -> Result<(), Error> {
+    let codex = Codex::new(CodexOptions::new())?;
+    let thread = codex.start_thread(
+        ThreadOptions::new()
+            .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
+            .skip_git_repo_check(true),
+    );
+    let turn = thread.run(first, TurnOptions::new()).await?;
+    // The id is known once the first turn has started.
+    println!("thread: {}", thread.id().unwrap_or_default());
+    println!("> {first}\n{}", turn.final_response);
+    // The thread remembers its id, so this turn resumes the same conversation.
+    let turn = thread.run(second, TurnOptions::new()).await?;
+    println!("> {second}\n{}", turn.final_response);
+    Ok(())
+}
+
+/// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.
+fn report(error: &Error) -> ExitCode {
+    eprintln!("error: {error}");
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        eprintln!("  caused by: {source}");
+        cause = source.source();
+    }
+    if let Some(tail) = error.stderr_tail().filter(|tail| !tail.is_empty()) {
+        eprintln!("codex stderr:\n{tail}");
+    }
+    ExitCode::FAILURE
+}

@@ -1,0 +1,86 @@
+//! Asks for a typed answer: the final response must be a `RepoSummary`, whose JSON Schema is
+//! derived from the Rust type and made strict before it is sent. Prints it as pretty JSON.
+//!
+//! ```sh
+//! cargo run -p codex-sdk --example structured_output -- "Summarize this repository"
+//! ```
+//!
+//! codex is found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits this
+//! process's environment, so your `CODEX_HOME/config.toml` and login apply. The turn runs in
+//! the current directory, which does not have to be a git repository.
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "an example prints its results"
+)]
+
+use std::error::Error as _;
+use std::process::ExitCode;
+
+use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, TurnOptions};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The answer codex must give.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+struct RepoSummary {
+    /// One sentence on what the code does.
+    summary: String,
+    /// The most important files, relative to the repository root.
+    key_files: Vec<String>,
+    /// The primary programming language.
+    language: Language,
+    /// Something worth a closer look, if anything.
+    concern: Option<String>,
+}
+
+/// A few languages, and a catch-all.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+enum Language {
+    Rust,
+    Python,
+    TypeScript,
+    Go,
+    Other,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let Some(prompt) = std::env::args().nth(1) else {
+        eprintln!("usage: structured_output <prompt>");
+        return ExitCode::from(2);
+    };
+    match run(&prompt).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error),
+    }
+}
+
+async fn run(prompt: &str) -> Result<(), Error> {
+    let codex = Codex::new(CodexOptions::new())?;
+    let thread = codex.start_thread(
+        ThreadOptions::new()
+            .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
+            .skip_git_repo_check(true),
+    );
+    let summary: RepoSummary = thread.run_json(prompt, TurnOptions::new()).await?;
+    // Serializing a struct of strings cannot fail.
+    let pretty = serde_json::to_string_pretty(&summary).expect("a RepoSummary serializes");
+    println!("{pretty}");
+    Ok(())
+}
+
+/// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.
+fn report(error: &Error) -> ExitCode {
+    eprintln!("error: {error}");
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        eprintln!("  caused by: {source}");
+        cause = source.source();
+    }
+    if let Some(tail) = error.stderr_tail().filter(|tail| !tail.is_empty()) {
+        eprintln!("codex stderr:\n{tail}");
+    }
+    ExitCode::FAILURE
+}
