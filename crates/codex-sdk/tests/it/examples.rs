@@ -1,0 +1,450 @@
+//! The examples in `crates/codex-sdk/examples`, run as a user would run them: the built
+//! binaries, with the real codex (`CODEX_PATH`) talking to a scripted mock model through a
+//! throwaway `CODEX_HOME`, in a temporary working directory.
+//!
+//! `cargo test` and `cargo nextest run` build the examples next to the test binary
+//! (`target/<profile>/examples/`); a filtered build such as `cargo test --test it` does not,
+//! and these tests then fail saying so.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use codex_protocol::exec::{ThreadEvent, parse_event_strict};
+use codex_testkit::codex_home::CodexHome;
+use codex_testkit::mock_server::{Gate, MockResponse, MockServer};
+use codex_testkit::process_watch;
+use codex_testkit::real_codex::real_codex;
+use codex_testkit::sse::{self, Sse};
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+/// An example's whole run takes about a second against the mock.
+const RUN_TIMEOUT: Duration = Duration::from_mins(1);
+
+/// How long a killed codex may take to die: `SIGKILL` is immediate, `SIGTERM` has a 2 s grace.
+const KILL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A 1×1 PNG, which codex decodes before sending it inline.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0x00,
+    0x00, 0x03, 0x01, 0x01, 0x00, 0xc9, 0xfe, 0x92, 0xef, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A mock model, a `CODEX_HOME` pointing at it, and an empty working directory.
+struct Setup {
+    mock: MockServer,
+    home: CodexHome,
+    workdir: TempDir,
+}
+
+impl Setup {
+    async fn new() -> Self {
+        let mock = MockServer::start().await.expect("start the mock server");
+        let home = CodexHome::new(&mock).expect("write CODEX_HOME");
+        let workdir = tempfile::tempdir().expect("a working directory");
+        Self {
+            mock,
+            home,
+            workdir,
+        }
+    }
+
+    /// Runs example `name` with `args` to completion.
+    async fn run(&self, name: &str, args: &[&str]) -> Run {
+        let child = self.spawn(name, args);
+        let output = tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("example {name} did not finish within {RUN_TIMEOUT:?}"))
+            .expect("wait for the example");
+        Run::new(name, output)
+    }
+
+    /// Starts example `name`, stdout and stderr piped, in the working directory with only the home's environment, the
+    /// real codex as `CODEX_PATH`, `PATH` and `HOME`.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test runs the example binaries, as a user would"
+    )]
+    fn spawn(&self, name: &str, args: &[&str]) -> tokio::process::Child {
+        let codex = real_codex().unwrap_or_else(|error| panic!("{error}"));
+        let mut env: Vec<(OsString, OsString)> = self.home.env();
+        env.push(("CODEX_PATH".into(), codex.into_os_string()));
+        for name in ["PATH", "HOME"] {
+            if let Some(value) = std::env::var_os(name) {
+                env.push((name.into(), value));
+            }
+        }
+        tokio::process::Command::new(example_binary(name))
+            .args(args)
+            .current_dir(self.workdir.path())
+            .env_clear()
+            .envs(env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|error| panic!("start example {name}: {error}"))
+    }
+
+    fn assert_script_matched(&self) {
+        assert_eq!(self.mock.problems(), Vec::<String>::new());
+        assert_eq!(self.mock.remaining(), 0, "every scripted response was used");
+    }
+}
+
+/// `target/<profile>/examples/<name>`, next to `target/<profile>/deps/<this test>`.
+fn example_binary(name: &str) -> PathBuf {
+    let test = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = test
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary lives in target/<profile>/deps");
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.is_file(),
+        "example binary {} is missing: run the tests with `cargo test -p codex-sdk` (which \
+         builds the examples) or build them first with `cargo build -p codex-sdk --examples`",
+        binary.display()
+    );
+    binary
+}
+
+/// A finished example run.
+struct Run {
+    name: String,
+    stdout: String,
+    stderr: String,
+    code: Option<i32>,
+}
+
+impl Run {
+    fn new(name: &str, output: Output) -> Self {
+        Self {
+            name: name.to_owned(),
+            stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code: output.status.code(),
+        }
+    }
+
+    fn assert_success(&self) {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "example {} failed; stdout:\n{}\nstderr:\n{}",
+            self.name,
+            self.stdout,
+            self.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn basic_prints_the_final_response() {
+    let setup = Setup::new().await;
+    setup
+        .mock
+        .push(Sse::message("resp-1", "Hello from the mock."));
+
+    let run = setup.run("basic", &["say hello"]).await;
+    run.assert_success();
+    assert_eq!(run.stdout, "Hello from the mock.\n");
+    let request = setup.mock.last_request().expect("one request");
+    assert!(
+        request
+            .message_texts("user")
+            .iter()
+            .any(|text| text == "say hello"),
+        "{:?}",
+        request.message_texts("user")
+    );
+    setup.assert_script_matched();
+}
+
+#[tokio::test]
+async fn streaming_prints_each_event_in_the_wire_shape() {
+    let setup = Setup::new().await;
+    setup.mock.push(Sse::reply(
+        "resp-1",
+        [sse::exec_command("call-1", "echo streamed")],
+    ));
+    setup.mock.push(Sse::message("resp-2", "Ran it."));
+
+    let run = setup.run("streaming", &["run echo"]).await;
+    run.assert_success();
+    let events: Vec<ThreadEvent> = run
+        .stdout
+        .lines()
+        .map(|line| parse_event_strict(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+        .collect();
+    let types: Vec<&str> = events.iter().map(ThreadEvent::event_type).collect();
+    assert_eq!(
+        types,
+        [
+            "thread.started",
+            "turn.started",
+            "item.started",
+            "item.completed",
+            "item.completed",
+            "turn.completed",
+        ]
+    );
+    let items: Vec<&str> = events
+        .iter()
+        .filter_map(ThreadEvent::item)
+        .map(codex_sdk::ThreadItem::item_type)
+        .collect();
+    assert_eq!(
+        items,
+        ["command_execution", "command_execution", "agent_message"]
+    );
+    // Each line is exactly what the event serializes to: codex's own shape, re-emitted.
+    for (line, event) in run.stdout.lines().zip(&events) {
+        assert_eq!(line, event.to_json_line());
+    }
+    setup.assert_script_matched();
+}
+
+#[tokio::test]
+async fn streaming_exits_130_on_ctrl_c_and_codex_is_gone() {
+    let setup = Setup::new().await;
+    let gate = Gate::new();
+    // The model never finishes its reply: the turn only ends when it is cancelled.
+    setup
+        .mock
+        .push(MockResponse::sse(Sse::message("resp-1", "never sent")).hold_after(1, &gate));
+
+    let mut child = setup.spawn("streaming", &["wait forever"]);
+    let pid = child.id().expect("the example is running");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    // The example listens for Ctrl-C before it prints its first event.
+    let first = tokio::time::timeout(RUN_TIMEOUT, stdout.next_line())
+        .await
+        .expect("a first event in time")
+        .expect("read stdout")
+        .expect("a first line");
+    assert!(first.starts_with(r#"{"type":"thread.started""#), "{first}");
+    setup
+        .mock
+        .wait_for_requests(1, RUN_TIMEOUT)
+        .await
+        .expect("codex asks the model");
+    let codex_pids = children_of(pid);
+    interrupt(pid);
+
+    let output = tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
+        .await
+        .expect("the example exits in time after Ctrl-C")
+        .expect("wait for the example");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "stderr:\n{stderr}");
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    // SIGKILL is sent as the example exits; the kernel takes a moment to finish codex off.
+    for codex in codex_pids {
+        let state = process_watch::wait_dead(codex, KILL_TIMEOUT).await;
+        assert!(
+            state.is_dead(),
+            "codex (pid {codex}) outlived the cancelled example: {state:?}"
+        );
+    }
+    gate.release();
+}
+
+#[tokio::test]
+async fn structured_output_prints_the_typed_answer() {
+    let setup = Setup::new().await;
+    let answer = json!({
+        "summary": "A Rust SDK for the codex CLI.",
+        "key_files": ["crates/codex-sdk/src/lib.rs", "README.md"],
+        "language": "rust",
+        "concern": null,
+    });
+    setup.mock.push(Sse::message("resp-1", &answer.to_string()));
+
+    let run = setup.run("structured_output", &["summarize"]).await;
+    run.assert_success();
+    let printed: Value = serde_json::from_str(&run.stdout).expect("the example prints JSON");
+    assert_eq!(printed, answer);
+    assert!(run.stdout.contains("\n  \"summary\""), "pretty-printed");
+    let request = setup.mock.last_request().expect("one request");
+    let format = request.text_format().expect("an output schema was sent");
+    assert_eq!(format["name"], "codex_output_schema");
+    assert_eq!(format["strict"], true);
+    let schema = &format["schema"];
+    assert_eq!(schema["additionalProperties"], false);
+    let mut required: Vec<&str> = schema["required"]
+        .as_array()
+        .expect("a required list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    required.sort_unstable();
+    assert_eq!(required, ["concern", "key_files", "language", "summary"]);
+    setup.assert_script_matched();
+}
+
+#[tokio::test]
+async fn multi_turn_prints_the_thread_id_and_resumes_it() {
+    let setup = Setup::new().await;
+    setup
+        .mock
+        .push(Sse::message("resp-1", "The entry point is main.rs."));
+    setup
+        .mock
+        .push(Sse::message("resp-2", "It returns early on errors."));
+
+    let run = setup
+        .run(
+            "multi_turn",
+            &["find the entry point", "explain its errors"],
+        )
+        .await;
+    run.assert_success();
+    let mut lines = run.stdout.lines();
+    let thread = lines
+        .next()
+        .and_then(|line| line.strip_prefix("thread: "))
+        .expect("the first line names the thread");
+    assert_eq!(thread.len(), 36, "a UUID: {thread}");
+    assert_eq!(
+        lines.collect::<Vec<_>>(),
+        [
+            "> find the entry point",
+            "The entry point is main.rs.",
+            "> explain its errors",
+            "It returns early on errors.",
+        ]
+    );
+    let requests = setup.mock.requests();
+    assert_eq!(requests.len(), 2);
+    // The second turn carries the first one's conversation.
+    let second = &requests[1];
+    assert!(
+        second
+            .message_texts("assistant")
+            .iter()
+            .any(|text| text == "The entry point is main.rs."),
+        "{:?}",
+        second.message_texts("assistant")
+    );
+    let users = second.message_texts("user");
+    assert!(
+        users.iter().any(|text| text == "find the entry point"),
+        "{users:?}"
+    );
+    assert!(
+        users.iter().any(|text| text == "explain its errors"),
+        "{users:?}"
+    );
+    setup.assert_script_matched();
+}
+
+#[tokio::test]
+async fn file_operations_lists_the_changed_files() {
+    let setup = Setup::new().await;
+    setup.mock.push(Sse::reply(
+        "resp-1",
+        [sse::apply_patch(
+            "call-1",
+            "*** Begin Patch\n*** Add File: notes.txt\n+remember the milk\n*** End Patch\n",
+        )],
+    ));
+    setup.mock.push(Sse::message("resp-2", "Added notes.txt."));
+
+    let run = setup.run("file_operations", &["write a note"]).await;
+    run.assert_success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert_eq!(lines[0], "Added notes.txt.");
+    let (kind, path) = lines[1]
+        .split_once(char::is_whitespace)
+        .expect("kind and path");
+    assert_eq!(kind, "add");
+    // codex reports absolute paths; the temporary directory may be reached through a symlink.
+    assert!(path.trim_start().ends_with("/notes.txt"), "{path}");
+    assert_eq!(
+        std::fs::read_to_string(setup.workdir.path().join("notes.txt")).expect("the file"),
+        "remember the milk\n"
+    );
+    setup.assert_script_matched();
+}
+
+#[tokio::test]
+async fn images_sends_every_image_inline() {
+    let setup = Setup::new().await;
+    std::fs::write(setup.workdir.path().join("a.png"), PNG).expect("write a.png");
+    std::fs::write(setup.workdir.path().join("b.png"), PNG).expect("write b.png");
+    setup.mock.push(Sse::message("resp-1", "Two green pixels."));
+
+    let run = setup
+        .run(
+            "images",
+            &["--image", "a.png", "--image", "b.png", "what is this?"],
+        )
+        .await;
+    run.assert_success();
+    assert_eq!(run.stdout, "Two green pixels.\n");
+    let request = setup.mock.last_request().expect("one request");
+    assert!(request.has_image_input());
+    let images = request
+        .input()
+        .iter()
+        .filter_map(|item| item.get("content").and_then(Value::as_array))
+        .flatten()
+        .filter(|part| part.get("type").and_then(Value::as_str) == Some("input_image"))
+        .count();
+    assert_eq!(images, 2);
+    setup.assert_script_matched();
+}
+
+#[tokio::test]
+async fn images_rejects_a_missing_prompt() {
+    let setup = Setup::new().await;
+    let run = setup.run("images", &["--image", "a.png"]).await;
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("usage: images"), "{}", run.stderr);
+    assert_eq!(setup.mock.requests().len(), 0);
+}
+
+/// The pids whose parent is `pid` (Linux; elsewhere, none are checked).
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|candidate| {
+            std::fs::read_to_string(format!("/proc/{candidate}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let (_, rest) = stat.rsplit_once(')')?;
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// Sends `SIGINT` to `pid`, as Ctrl-C in a terminal would.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test plays the terminal and sends Ctrl-C with kill(1)"
+)]
+fn interrupt(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -INT {pid}: {status}");
+}
