@@ -149,6 +149,10 @@ pub(crate) fn excerpt_around(input: &str, line: usize, column: usize) -> String 
     offset = offset
         .saturating_add(column.saturating_sub(1))
         .min(input.len());
+    // serde may point into the middle of a multi-byte character.
+    while !input.is_char_boundary(offset) {
+        offset -= 1;
+    }
     // Start up to half the budget before the failure, on a char boundary.
     let half = MAX_EXCERPT_CHARS / 2;
     let mut start = offset.saturating_sub(half * 4);
@@ -172,6 +176,16 @@ mod tests {
         let e = excerpt_around(&line, 1, 5001);
         assert!(e.chars().count() <= MAX_EXCERPT_CHARS);
         assert!(!e.is_empty());
+    }
+
+    #[test]
+    fn excerpt_position_inside_a_multibyte_char_does_not_panic() {
+        // Regression: serde reported a column inside `ੑ` (3 bytes) for this truncated line.
+        assert_eq!(excerpt_around("{\"type\":\"ੑ", 1, 11), "{\"type\":\"ੑ");
+        for column in 0..16 {
+            let _ = excerpt_around("ੑੑé😀", 1, column);
+        }
+        assert!(crate::exec::parse_event("{\"type\":\"ੑ").is_err());
     }
 
     #[test]

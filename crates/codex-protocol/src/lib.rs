@@ -4,13 +4,15 @@
 //! the codex CLI writes into typed values and back, without losing data and without panicking:
 //!
 //! - [`exec`]: the JSONL events of `codex exec --json` ([`exec::ThreadEvent`]);
-//! - [`app_server`]: the JSON-RPC messages of `codex app-server`.
+//! - [`app_server`]: the JSON-RPC messages of `codex app-server`
+//!   ([`app_server::parse_server_message`], [`app_server::parse_client_message`]).
 //!
 //! Supported codex versions: 0.169.0 (the transcripts in `fixtures/codex-0.169.0/` are
 //! live captures of it). Newer versions parse too: every event, item, method, status and
 //! kind enum is `#[non_exhaustive]` and has an `Unknown` variant that keeps the raw JSON,
 //! and unknown fields on known types are kept in `extra` maps. Strict parsers
-//! ([`exec::parse_event_strict`]) reject unknowns instead, for tests.
+//! ([`exec::parse_event_strict`], [`app_server::parse_server_message_strict`]) reject unknowns
+//! instead, for tests.
 //!
 //! ```
 //! use codex_protocol::exec::{parse_event, ThreadEvent};

@@ -15,5 +15,7 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         one::<exec::ThreadEvent>("exec.ThreadEvent"),
         one::<exec::ThreadItem>("exec.ThreadItem"),
         one::<exec::Usage>("exec.Usage"),
+        one::<crate::app_server::ServerMessage>("app_server.ServerMessage"),
+        one::<crate::app_server::ClientMessage>("app_server.ClientMessage"),
     ]
 }

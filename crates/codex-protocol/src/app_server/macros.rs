@@ -715,44 +715,9 @@ pub(crate) fn result_from<T: DeserializeOwned>(
         .map_err(|e| shape_error(format!("result of `{method}`: {e}"), &result.to_string()))
 }
 
-/// The [`ParseError`](crate::ParseError) for a `serde_json` error raised while reading
-/// `input`, like `ParseError::from_serde`, with serde's position first moved back to a
-/// character boundary: serde can report a column inside a multi-byte character (for example
-/// at the end of `"ੑ`), and the excerpt is cut at that position.
+/// The [`ParseError`](crate::ParseError) for a `serde_json` error raised while reading `input`.
 pub(crate) fn serde_error(err: &serde_json::Error, input: &str) -> crate::ParseError {
-    let line_start = if err.line() > 1 {
-        input
-            .match_indices('\n')
-            .nth(err.line() - 2)
-            .map_or(input.len(), |(i, _)| i + 1)
-    } else {
-        0
-    };
-    let mut offset = line_start
-        .saturating_add(err.column().saturating_sub(1))
-        .min(input.len());
-    while !input.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let column = if err.column() == 0 {
-        0
-    } else {
-        offset - line_start + 1
-    };
-    let excerpt = crate::error::excerpt_around(input, err.line(), column);
-    let reason = err.to_string();
-    match err.classify() {
-        serde_json::error::Category::Data => crate::ParseError::Shape {
-            line: None,
-            reason,
-            excerpt,
-        },
-        _ => crate::ParseError::Json {
-            line: None,
-            reason,
-            excerpt,
-        },
-    }
+    crate::ParseError::from_serde(err, input)
 }
 
 /// A [`ParseError::Shape`](crate::ParseError::Shape) with an excerpt from the start of `input`.

@@ -652,6 +652,16 @@ mod properties {
         }
 
         #[test]
+        fn any_text_and_its_prefixes_parse_or_fail_cleanly(text in "\\PC{0,48}", prefix in "[{\\[\"a-z:,]{0,12}") {
+            let line = format!("{prefix}{text}");
+            for (i, _) in line.char_indices() {
+                if let Err(e) = parse_event(&line[..i]) {
+                    prop_assert!(e.excerpt().chars().count() <= codex_protocol::MAX_EXCERPT_CHARS);
+                }
+            }
+        }
+
+        #[test]
         fn mutated_real_lines_never_panic(cut in 0usize..400, byte in any::<u8>()) {
             let line = r#"{"type":"item.completed","item":{"id":"item_0","type":"mcp_tool_call","server":"demo","tool":"echo","arguments":{"text":"ping"},"result":{"content":[{"type":"text","text":"echo: ping"}],"structured_content":null},"error":null,"status":"completed"}}"#;
             let mut bytes = line.as_bytes().to_vec();
