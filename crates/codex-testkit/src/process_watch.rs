@@ -74,6 +74,10 @@ pub fn state(pid: u32) -> ProcessState {
 
 /// Waits until `pid` is in a state accepted by `done`, for at most `timeout`; returns the last
 /// state seen.
+///
+/// # Cancel safety
+///
+/// Cancel safe: it only reads `/proc` and the file system.
 pub async fn wait_for_state(
     pid: u32,
     timeout: Duration,
@@ -90,12 +94,20 @@ pub async fn wait_for_state(
 }
 
 /// Waits until `pid` has been reaped, for at most `timeout`; returns the last state seen.
+///
+/// # Cancel safety
+///
+/// Cancel safe: it only reads `/proc` and the file system.
 pub async fn wait_gone(pid: u32, timeout: Duration) -> ProcessState {
     wait_for_state(pid, timeout, |s| s == ProcessState::Gone).await
 }
 
 /// Waits until `pid` is dead (gone or a zombie), for at most `timeout`; returns the last
 /// state seen.
+///
+/// # Cancel safety
+///
+/// Cancel safe: it only reads `/proc` and the file system.
 pub async fn wait_dead(pid: u32, timeout: Duration) -> ProcessState {
     wait_for_state(pid, timeout, ProcessState::is_dead).await
 }
@@ -103,6 +115,10 @@ pub async fn wait_dead(pid: u32, timeout: Duration) -> ProcessState {
 /// Waits until `path` exists and returns its content, for at most `timeout`.
 ///
 /// Files written by the fake codex are renamed into place, so the content is complete.
+///
+/// # Cancel safety
+///
+/// Cancel safe: it only reads `/proc` and the file system.
 pub async fn wait_for_file(path: &Path, timeout: Duration) -> Option<String> {
     let deadline = Instant::now() + timeout;
     loop {
@@ -117,6 +133,10 @@ pub async fn wait_for_file(path: &Path, timeout: Duration) -> Option<String> {
 }
 
 /// Waits until `path` no longer exists, for at most `timeout`; returns whether it is gone.
+///
+/// # Cancel safety
+///
+/// Cancel safe: it only reads `/proc` and the file system.
 pub async fn wait_removed(path: &Path, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
@@ -131,6 +151,10 @@ pub async fn wait_removed(path: &Path, timeout: Duration) -> bool {
 }
 
 /// Reads a pid file written by the fake codex, waiting for it for at most `timeout`.
+///
+/// # Cancel safety
+///
+/// Cancel safe: it only reads `/proc` and the file system.
 pub async fn read_pid(path: &Path, timeout: Duration) -> Option<u32> {
     wait_for_file(path, timeout).await?.trim().parse().ok()
 }

@@ -11,4 +11,5 @@ mod backpressure;
 mod cancel;
 mod concurrency;
 mod faults;
+mod request;
 mod support;
