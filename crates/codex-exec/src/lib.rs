@@ -27,6 +27,7 @@ mod supervisor;
 mod toml_literal;
 mod version;
 
+pub use cancel::CancelHandle;
 pub use command::{
     API_KEY_ENV, ApprovalPolicy, CodexOptions, CommandSpec, CyberAccessProgram, EnvPlan,
     ExecRequest, Input, ORIGINATOR, ORIGINATOR_ENV, ReasoningEffort, SandboxMode, ThreadOptions,
@@ -35,7 +36,6 @@ pub use command::{
 pub use discovery::{
     BinarySource, CODEX_PATH_ENV, CodexBinary, DEFAULT_VERSION_TIMEOUT, Discovery, Target,
 };
-pub use cancel::CancelHandle;
 pub use error::Error;
 pub use schema_file::SchemaFile;
 pub use stream::ExecStream;

@@ -296,4 +296,59 @@ mod tests {
         long.extend_from_slice(b"\nnext\n");
         assert_eq!(split(&[&long]), ["word […]", "next"]);
     }
+
+    /// Collects the `line` field of every event.
+    #[derive(Default)]
+    struct Lines(std::sync::Mutex<Vec<String>>);
+
+    impl tracing::Subscriber for Lines {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            struct Visit<'a>(&'a mut Vec<String>);
+            impl tracing::field::Visit for Visit<'_> {
+                fn record_debug(
+                    &mut self,
+                    field: &tracing::field::Field,
+                    value: &dyn std::fmt::Debug,
+                ) {
+                    if field.name() == "line" {
+                        self.0.push(format!("{value:?}"));
+                    }
+                }
+            }
+            event.record(&mut Visit(&mut self.0.lock().expect("not poisoned")));
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[test]
+    fn each_stderr_line_becomes_a_redacted_debug_event() {
+        let lines = Arc::new(Lines::default());
+        let tail = Arc::new(Mutex::new(TailBuffer::new(1024)));
+        let redactor = Arc::new(Redactor::new(["my-api-key-123"]));
+        let input: &[u8] = b"starting\nkey my-api-key-123 and Bearer abc\r\nlast";
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        tracing::subscriber::with_default(lines.clone(), || {
+            runtime.block_on(drain(input, tail.clone(), redactor.clone(), 7));
+        });
+        let seen = lines.0.lock().expect("not poisoned").clone();
+        assert_eq!(
+            seen,
+            ["starting", "key [REDACTED] and Bearer [REDACTED]", "last"]
+        );
+        assert_eq!(
+            lock(&tail).render(&redactor),
+            "starting\nkey [REDACTED] and Bearer [REDACTED]\r\nlast"
+        );
+    }
 }

@@ -34,7 +34,7 @@ async fn a_built_request_runs_and_its_schema_dir_goes_with_the_process() {
         .build(&CodexBinary::new(fake_program()))
         .expect("build");
     let schema_dir = spec.schema_file().expect("a schema file").dir().to_owned();
-    let args: Vec<String> = spec
+    let built_args: Vec<String> = spec
         .args()
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
@@ -51,8 +51,9 @@ async fn a_built_request_runs_and_its_schema_dir_goes_with_the_process() {
 
     let recorded: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&record).expect("record")).expect("json");
-    let argv: Vec<String> = serde_json::from_value(recorded["argv"].clone()).expect("argv");
-    assert_eq!(argv[1..], args[..]);
+    let recorded_argv: Vec<String> =
+        serde_json::from_value(recorded["argv"].clone()).expect("argv");
+    assert_eq!(recorded_argv[1..], built_args[..]);
     assert_eq!(recorded["stdin"], "say hi");
     assert_eq!(recorded["env"]["CODEX_API_KEY"], API_KEY);
 }
