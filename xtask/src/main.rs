@@ -16,6 +16,7 @@
 )]
 
 mod cmd;
+mod demo;
 mod deps;
 mod golden_argv;
 mod schema;
@@ -53,6 +54,11 @@ const COMMANDS: &[Command] = &[
         "tidy",
         "run the source-text and dependency-direction checks",
         tidy::run,
+    ),
+    (
+        "demo",
+        "run one codex turn through codex-sdk against a local mock model (no API key)",
+        demo::run,
     ),
 ];
 
