@@ -208,3 +208,36 @@ async fn spawning_outside_a_runtime_is_an_error() {
             .expect("thread");
     assert!(matches!(result, Err(Error::Spawn { .. })), "{result:?}");
 }
+
+/// When the runtime shuts down under a live stream, the supervisor task is dropped and its
+/// guard kills the group synchronously; dropping the stream afterwards is harmless.
+#[test]
+fn a_runtime_shutdown_kills_the_group() {
+    let _lock = support::shared_blocking();
+    let scratch = Scratch::new();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let stream = runtime.block_on(async {
+        let mut stream = ExecStream::spawn(
+            scratch.spec(&hanging_script(&scratch, true)),
+            &support::options(),
+        )
+        .expect("spawn");
+        assert!(matches!(next(&mut stream).await, Some(Ok(_))));
+        stream
+    });
+    drop(runtime);
+    drop(stream);
+    let checker = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    checker.block_on(async {
+        // Nobody is left to reap codex itself at once (Tokio's orphan queue will), so a zombie
+        // counts as dead here.
+        assert_dead(pid_from(&scratch.path("pid")).await).await;
+        assert_dead(pid_from(&scratch.path("grandchild")).await).await;
+    });
+}

@@ -27,6 +27,11 @@ pub(crate) async fn shared() -> RwLockReadGuard<'static, ()> {
     PROCESS_LOCK.read().await
 }
 
+/// [`shared`] for tests without a runtime.
+pub(crate) fn shared_blocking() -> RwLockReadGuard<'static, ()> {
+    PROCESS_LOCK.blocking_read()
+}
+
 pub(crate) async fn exclusive() -> RwLockWriteGuard<'static, ()> {
     PROCESS_LOCK.write().await
 }
