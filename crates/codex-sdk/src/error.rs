@@ -5,7 +5,8 @@ use std::time::Duration;
 
 /// Everything that can go wrong while running a turn.
 ///
-/// Errors never contain the API key: stderr tails are redacted before they are stored, and the
+/// Errors never contain the API key: stderr tails and codex's turn failure messages (which may
+/// quote a rejected key, as the OpenAI API does) are redacted before they are stored, and the
 /// options are not part of any error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -38,7 +39,8 @@ pub enum Error {
     /// codex reported that the turn failed (`turn.failed`).
     #[error("turn failed: {message}")]
     TurnFailed {
-        /// codex's message, e.g. "unexpected status 401 Unauthorized: ...".
+        /// codex's message, e.g. "unexpected status 401 Unauthorized: ...", with the configured
+        /// API key replaced by `[REDACTED]`.
         message: String,
     },
     /// codex wrote something that is not a valid event (a line that is not JSON, too long, or
@@ -80,6 +82,23 @@ pub enum Error {
     /// Reading codex's output failed.
     #[error("failed to read from codex")]
     Io(#[source] codex_exec::Error),
+}
+
+/// What a secret is replaced with (the marker codex-exec uses for stderr tails).
+const REDACTED: &str = "[REDACTED]";
+
+/// Secrets shorter than this are not replaced: replacing every occurrence of a two-letter
+/// "secret" would destroy the text and protect nothing (codex-exec's rule too).
+const MIN_SECRET_LEN: usize = 4;
+
+/// Replaces every occurrence of `secret` in `text` with [`REDACTED`].
+pub(crate) fn redact(text: String, secret: Option<&str>) -> String {
+    match secret {
+        Some(secret) if secret.len() >= MIN_SECRET_LEN && text.contains(secret) => {
+            text.replace(secret, REDACTED)
+        }
+        _ => text,
+    }
 }
 
 fn exit_description(code: Option<i32>, signal: Option<i32>) -> String {
@@ -153,5 +172,21 @@ impl Error {
             E::Read { .. } | E::Wait { .. } => Self::Io(err),
             _ => Self::InvalidOptions(err),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_replaces_every_occurrence_of_a_real_secret_only() {
+        let text = "key sk-abc rejected; sk-abc again".to_owned();
+        assert_eq!(
+            redact(text.clone(), Some("sk-abc")),
+            "key [REDACTED] rejected; [REDACTED] again"
+        );
+        assert_eq!(redact(text.clone(), Some("sk")), text, "too short to redact");
+        assert_eq!(redact(text.clone(), None), text);
     }
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
 
 use crate::codex::{Codex, Transport};
-use crate::error::Error;
+use crate::error::{self, Error};
 use crate::structured;
 
 /// Options of one turn.
@@ -184,6 +184,7 @@ impl Thread {
         Ok(TurnStream {
             inner: stream,
             thread_id: Arc::clone(&self.id),
+            secret: inner.options.api_key.clone(),
             ended: false,
             _turn: guard,
         })
@@ -247,7 +248,7 @@ async fn collect(mut stream: TurnStream) -> Result<Turn, Error> {
             ThreadEvent::TurnCompleted(e) => usage = Some(e.usage),
             ThreadEvent::TurnFailed(e) => {
                 return Err(Error::TurnFailed {
-                    message: e.error.message,
+                    message: error::redact(e.error.message, stream.secret.as_deref()),
                 });
             }
             _ => {}
@@ -280,6 +281,8 @@ async fn collect(mut stream: TurnStream) -> Result<Turn, Error> {
 pub struct TurnStream {
     inner: ExecStream,
     thread_id: Arc<Mutex<Option<String>>>,
+    /// The API key, redacted from the errors built from codex's events.
+    secret: Option<String>,
     ended: bool,
     _turn: OwnedMutexGuard<()>,
 }
@@ -294,6 +297,12 @@ impl std::fmt::Debug for TurnStream {
 }
 
 impl TurnStream {
+    /// The process id of codex, while the turn runs (`None` once the stream has ended).
+    #[must_use]
+    pub fn pid(&self) -> Option<u32> {
+        self.inner.pid()
+    }
+
     /// A handle that cancels this turn.
     #[must_use]
     pub fn cancel_handle(&self) -> CancelHandle {
