@@ -1,0 +1,22 @@
+//! The integration tests of codex-sdk, one module per area, in one binary so the build stays
+//! fast.
+//!
+//! Most tests drive the real codex 0.169.0 through the facade against a scripted mock of the
+//! Responses API (`codex-testkit`), each with its own mock, `CODEX_HOME` and working directory;
+//! they fail, never skip, when the real codex is unavailable. `hermetic` uses the fake codex
+//! (`examples/sdk-fake-codex.rs`) instead, the MCP test registers
+//! `examples/sdk-mcp-echo-server.rs`, and `examples` runs the user-facing example binaries;
+//! `cargo test` builds every example with this binary (a filtered `cargo test --test it` does
+//! not, and the tests that need them then fail saying so).
+
+mod basics;
+mod cancel;
+mod concurrency;
+mod examples;
+mod failures;
+mod hermetic;
+mod image;
+mod resume;
+mod structured;
+mod support;
+mod tools;

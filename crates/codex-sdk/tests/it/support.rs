@@ -1,0 +1,135 @@
+//! Shared setup: the real codex behind the facade, a fresh mock model, `CODEX_HOME` and working
+//! directory per test, and bounded waits.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use codex_sdk::{
+    Codex, CodexOptions, Error, Thread, ThreadEvent, ThreadOptions, Turn, TurnOptions, TurnStream,
+};
+use codex_testkit::codex_home::{CodexHome, CodexHomeOptions};
+use codex_testkit::mock_server::MockServer;
+use futures::StreamExt as _;
+use tempfile::TempDir;
+
+/// Bound for anything that should happen promptly; a real turn against the mock takes well
+/// under a second, so hitting this means a hang.
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
+
+/// The real codex 0.169.0; the test fails (never skips) when it is unavailable.
+pub(crate) fn real_codex() -> PathBuf {
+    codex_testkit::real_codex::real_codex().unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// The whole environment codex gets: the home's variables, `PATH` and `HOME`.
+pub(crate) fn codex_env(home: &CodexHome) -> Vec<(OsString, OsString)> {
+    let mut env = home.env();
+    for name in ["PATH", "HOME"] {
+        if let Some(value) = std::env::var_os(name) {
+            env.push((name.into(), value));
+        }
+    }
+    env
+}
+
+/// One test's world: a mock model, a `CODEX_HOME` pointing at it, a working directory, and a
+/// [`Codex`] running the real binary with only that environment.
+pub(crate) struct Harness {
+    pub(crate) mock: MockServer,
+    /// Kept alive for the test: dropping it removes the directory.
+    _home: CodexHome,
+    pub(crate) workdir: TempDir,
+    pub(crate) codex: Codex,
+}
+
+impl Harness {
+    /// Default `CODEX_HOME` options and default facade options.
+    pub(crate) async fn new() -> Self {
+        Self::with(CodexHomeOptions::default(), |options, _| options).await
+    }
+
+    /// `home` for the `CODEX_HOME`, and `configure` applied to the facade options after the
+    /// codex path and environment are set.
+    pub(crate) async fn with(
+        home: CodexHomeOptions,
+        configure: impl FnOnce(CodexOptions, &CodexHome) -> CodexOptions,
+    ) -> Self {
+        let mock = MockServer::start().await.expect("start the mock server");
+        let home = CodexHome::with_options(&mock, home).expect("write CODEX_HOME");
+        let workdir = tempfile::tempdir().expect("a working directory");
+        let options = CodexOptions::new()
+            .codex_path(real_codex())
+            .env(codex_env(&home));
+        let codex = Codex::new(configure(options, &home)).expect("the facade finds codex");
+        Self {
+            mock,
+            _home: home,
+            workdir,
+            codex,
+        }
+    }
+
+    /// The options every test uses: no git check, the fresh working directory.
+    pub(crate) fn thread_options(&self) -> ThreadOptions {
+        ThreadOptions::new()
+            .skip_git_repo_check(true)
+            .working_directory(self.workdir.path())
+    }
+
+    pub(crate) fn start_thread(&self) -> Thread {
+        self.codex.start_thread(self.thread_options())
+    }
+
+    /// The working directory as codex sees it (symlinks resolved).
+    pub(crate) fn workdir(&self) -> PathBuf {
+        self.workdir
+            .path()
+            .canonicalize()
+            .expect("canonical working directory")
+    }
+
+    /// Asserts that every request found a scripted response.
+    pub(crate) fn assert_no_mock_problems(&self) {
+        assert_eq!(self.mock.problems(), Vec::<String>::new());
+    }
+}
+
+/// Runs one turn, bounded by [`WAIT`].
+pub(crate) async fn run(thread: &Thread, prompt: &str) -> Result<Turn, Error> {
+    run_with(thread, prompt, TurnOptions::new()).await
+}
+
+/// Runs one turn with `options`, bounded by [`WAIT`].
+pub(crate) async fn run_with(
+    thread: &Thread,
+    prompt: &str,
+    options: TurnOptions,
+) -> Result<Turn, Error> {
+    tokio::time::timeout(WAIT, thread.run(prompt, options))
+        .await
+        .expect("the turn ends in time")
+}
+
+/// The next event of a stream, bounded by [`WAIT`].
+pub(crate) async fn next_event(stream: &mut TurnStream) -> Option<Result<ThreadEvent, Error>> {
+    tokio::time::timeout(WAIT, stream.next())
+        .await
+        .expect("an event comes in time")
+}
+
+/// Every item of `turn` as wire JSON, to compare whole values.
+pub(crate) fn items_json(turn: &Turn) -> serde_json::Value {
+    serde_json::to_value(&turn.items).expect("items serialize")
+}
+
+/// Asserts that neither `Display` nor `Debug` of `error` contains `secret`.
+pub(crate) fn assert_no_secret(error: &Error, secret: &str) {
+    for text in [
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{error:#?}"),
+    ] {
+        assert!(!text.contains(secret), "the secret leaks: {text}");
+    }
+}
