@@ -8,7 +8,15 @@
 //! Every child runs in its own process group. Dropping the stream of a turn, cancelling it
 //! through a cancel handle, or hitting a time limit sends `SIGTERM` to the whole group, waits a
 //! grace period, sends `SIGKILL` and reaps the child, so neither codex nor the tools it started
-//! outlive the turn.
+//! outlive the turn. When codex exits on its own, whatever it left in its group is killed too.
+//! If the Tokio runtime shuts down first, the group gets `SIGKILL` synchronously.
+//!
+//! There is no `PR_SET_PDEATHSIG`: it must be set between `fork` and `exec`, which takes
+//! `unsafe` code this workspace forbids. So if this process itself is killed with `SIGKILL`,
+//! its codex children are orphaned; every other way out cleans up.
+//!
+//! On Windows (compiled, not yet tested) there are no process groups: only codex itself is
+//! killed, and there is no grace period.
 //!
 //! # Supported codex versions
 //!
