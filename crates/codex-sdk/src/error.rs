@@ -186,7 +186,11 @@ mod tests {
             redact(text.clone(), Some("sk-abc")),
             "key [REDACTED] rejected; [REDACTED] again"
         );
-        assert_eq!(redact(text.clone(), Some("sk")), text, "too short to redact");
+        assert_eq!(
+            redact(text.clone(), Some("sk")),
+            text,
+            "too short to redact"
+        );
         assert_eq!(redact(text.clone(), None), text);
     }
 }
