@@ -11,9 +11,20 @@
 //! outlive the turn. When codex exits on its own, whatever it left in its group is killed too.
 //! If the Tokio runtime shuts down first, the group gets `SIGKILL` synchronously.
 //!
-//! There is no `PR_SET_PDEATHSIG`: it must be set between `fork` and `exec`, which takes
-//! `unsafe` code this workspace forbids. So if this process itself is killed with `SIGKILL`,
-//! its codex children are orphaned; every other way out cleans up.
+//! None of that can run if this process itself is killed with `SIGKILL`. For that case, on
+//! Linux, codex gets a parent-death signal (`PR_SET_PDEATHSIG`) of `SIGKILL`, so it dies with
+//! this process however this process dies. Setting it between `fork` and `exec` would take
+//! `unsafe` code, which this workspace forbids, so codex is started through util-linux's
+//! `setpriv --pdeathsig KILL -- <codex> <args…>`, which sets the signal and executes codex in
+//! the same process: pid, process group, `argv[0]`, stdio and spawn errors are the same as
+//! without it. The signal is tied to the forking *thread*, so children are forked by one
+//! dedicated thread that lives as long as the process, whichever thread calls
+//! [`ExecStream::spawn`]. It is on by default ([`ExecOptions::parent_death_signal`]) and takes
+//! effect when a `setpriv` supporting `--pdeathsig` is installed (util-linux 2.33 or later,
+//! looked for once per process in `/usr/bin`, `/bin` and `PATH`); without one, codex is started
+//! directly, a debug event says so, and codex is orphaned in that case. Known gaps: the signal
+//! reaches codex but not the processes codex starts, and a `SIGKILL` arriving in the
+//! millisecond between the `fork` and `setpriv` setting the signal still orphans codex.
 //!
 //! On Windows (compiled, not yet tested) there are no process groups: only codex itself is
 //! killed, and there is no grace period.
@@ -27,6 +38,8 @@ mod command;
 mod discovery;
 mod error;
 mod framing;
+#[cfg(target_os = "linux")]
+mod parent_death;
 mod redact;
 mod schema_file;
 mod stderr_tail;

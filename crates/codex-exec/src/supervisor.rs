@@ -15,17 +15,15 @@
 //! The stream itself reads stdout; nothing here buffers stdout, so a slow consumer slows codex
 //! through the pipe.
 //!
-//! # Why there is no `PR_SET_PDEATHSIG`
+//! # The parent-death signal
 //!
-//! The parent-death signal must be set by the child between `fork` and `exec`, which needs
-//! `CommandExt::pre_exec`, an `unsafe` function, and the workspace forbids `unsafe` code. No
-//! maintained crate sets it for a `tokio::process::Command` from safe code. It would also be
-//! fragile here: Linux sends it when the *thread* that forked exits, and Tokio may spawn from
-//! a blocking-pool thread that is retired after ten idle seconds. Instead, children are killed
-//! when their stream is dropped (by the supervisor task), when that task itself is dropped
-//! (runtime shutdown: [`ProcessGroup`]'s `Drop` sends `SIGKILL` to the group synchronously)
-//! and, for the leader, by Tokio's `kill_on_drop`. What is not covered is the parent process
-//! being killed with `SIGKILL`: its children are then orphaned.
+//! Children are killed when their stream is dropped (by the supervisor task), when that task
+//! itself is dropped (runtime shutdown: [`ProcessGroup`]'s `Drop` sends `SIGKILL` to the group
+//! synchronously) and, for the leader, by Tokio's `kill_on_drop`. None of these can run when
+//! this process is killed with `SIGKILL`; for that case, on Linux, codex is started with a
+//! parent-death signal of `SIGKILL` ([`ExecOptions::parent_death_signal`]), through `setpriv`
+//! and a dedicated spawner thread, as [`crate::parent_death`] explains. The signal reaches
+//! codex only: what codex started itself is orphaned when codex is killed this way.
 
 use std::any::Any;
 use std::ffi::OsString;
@@ -215,6 +213,7 @@ pub struct ExecOptions {
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) cancel: Option<CancelHandle>,
     pub(crate) secrets: Vec<String>,
+    pub(crate) parent_death_signal: bool,
 }
 
 impl Default for ExecOptions {
@@ -228,6 +227,7 @@ impl Default for ExecOptions {
             idle_timeout: None,
             cancel: None,
             secrets: Vec::new(),
+            parent_death_signal: true,
         }
     }
 }
@@ -243,6 +243,7 @@ impl fmt::Debug for ExecOptions {
             .field("idle_timeout", &self.idle_timeout)
             .field("cancel", &self.cancel)
             .field("secrets", &self.secrets.len())
+            .field("parent_death_signal", &self.parent_death_signal)
             .finish()
     }
 }
@@ -311,6 +312,26 @@ impl ExecOptions {
     /// tokens, `sk-` keys, `…API_KEY=` assignments) are redacted.
     pub fn redact(mut self, secret: impl Into<String>) -> Self {
         self.secrets.push(secret.into());
+        self
+    }
+
+    /// Whether codex is killed with `SIGKILL` when this process dies, however it dies (even
+    /// killed with `SIGKILL` itself, when nothing else can clean up). Linux only: codex is
+    /// started through util-linux's `setpriv --pdeathsig KILL`, which sets the signal and then
+    /// executes codex in the same process, so its pid, `argv[0]`, stdio and errors are as
+    /// without it. By default, this is on, and takes effect when a `setpriv` supporting
+    /// `--pdeathsig` is installed (looked for once per process; without one, codex is started
+    /// directly and a debug event says so). On other platforms, this does nothing.
+    ///
+    /// Linux ties the signal to the *thread* that forks, so codex is forked by a dedicated
+    /// thread that lives as long as the process: whichever thread calls
+    /// [`ExecStream::spawn`] (a runtime worker, a `spawn_blocking` thread that is retired
+    /// when idle, a short-lived thread that entered the runtime), codex is killed only when
+    /// the process dies. The signal is not passed on to the processes codex starts.
+    ///
+    /// [`ExecStream::spawn`]: crate::ExecStream::spawn
+    pub fn parent_death_signal(mut self, enabled: bool) -> Self {
+        self.parent_death_signal = enabled;
         self
     }
 
@@ -409,8 +430,7 @@ pub(crate) fn spawn(
             .cloned()
             .chain(spec.secret_env_values()),
     ));
-    let mut command = build_command(&spec);
-    let mut child = command.spawn().map_err(|source| Error::Spawn {
+    let mut child = start(&spec, options).map_err(|source| Error::Spawn {
         program: program.clone(),
         source,
     })?;
@@ -461,13 +481,45 @@ pub(crate) fn spawn(
     })
 }
 
-/// Builds the command: piped stdio, its own process group, killed if dropped.
+/// Starts the child, through `setpriv` when it gets a parent-death signal.
+fn start(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<Child> {
+    #[cfg(target_os = "linux")]
+    if options.parent_death_signal {
+        use crate::parent_death;
+        // Checked before `setpriv` is looked for: a missing program is reported as the spawn
+        // error it would be without the wrapper, and no probe runs for it.
+        parent_death::check_program(
+            &spec.program,
+            spec.current_dir.as_deref(),
+            parent_death::child_path_var(spec.env_clear, &spec.env).as_deref(),
+        )?;
+        if let Some(setpriv) = parent_death::setpriv() {
+            return parent_death::spawn(build_command(spec, Some(setpriv)));
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = options;
+    build_command(spec, None).spawn()
+}
+
+/// Builds the command: piped stdio, its own process group, killed if dropped. With `setpriv`,
+/// the command is `setpriv --pdeathsig KILL -- <program> <args…>`.
 #[expect(
     clippy::disallowed_methods,
     reason = "this is the one place that spawns codex, so that process-group kill, env policy and reaping apply"
 )]
-fn build_command(spec: &ProcessSpec) -> Command {
-    let mut command = Command::new(&spec.program);
+fn build_command(spec: &ProcessSpec, setpriv: Option<&Path>) -> Command {
+    let mut command = match setpriv {
+        #[cfg(target_os = "linux")]
+        Some(setpriv) => {
+            let mut command = Command::new(setpriv);
+            command
+                .args(crate::parent_death::SETPRIV_ARGS)
+                .arg(&spec.program);
+            command
+        }
+        _ => Command::new(&spec.program),
+    };
     command.args(&spec.args);
     if spec.env_clear {
         command.env_clear();

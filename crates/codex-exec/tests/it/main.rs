@@ -4,6 +4,8 @@
 //! The process tests spawn the fake codex (`examples/exec-fake-codex.rs`, which `cargo test`
 //! and `cargo nextest run` build along with this binary) and check, for each scripted fault,
 //! the exact error, that no process outlives its turn, and that no secret reaches an error.
+//! The parent-death tests also start `examples/exec-orphan-parent.rs`, a parent process to
+//! kill.
 
 mod api;
 mod argv_golden;
@@ -11,5 +13,7 @@ mod backpressure;
 mod cancel;
 mod concurrency;
 mod faults;
+#[cfg(target_os = "linux")]
+mod parent_death;
 mod request;
 mod support;

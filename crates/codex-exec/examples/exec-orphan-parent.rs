@@ -1,0 +1,68 @@
+//! Not an example: the parent process of codex-exec's parent-death tests.
+//!
+//! `exec-orphan-parent <script> <on|off>` spawns the fake codex through
+//! `ExecStream::spawn`, with `ExecOptions::parent_death_signal` on or off, running `<script>`,
+//! and then waits forever holding the stream. The test kills it with `SIGKILL` and watches
+//! whether the fake outlives it.
+//!
+//! It is its own fake codex: started with `FAKE_CODEX_SCRIPT` or `FAKE_CODEX_FINGERPRINT`
+//! set, it runs [`codex_testkit::fake_codex::main`], so the tests find it, and check that it
+//! is fresh, with `codex_testkit::fake_codex::locate("exec-orphan-parent")`.
+
+#![expect(
+    clippy::print_stderr,
+    reason = "a test helper reports its usage and spawn errors on stderr"
+)]
+
+use std::process::ExitCode;
+
+use codex_exec::{ExecOptions, ExecStream, ProcessSpec};
+use codex_testkit::fake_codex::{self, FINGERPRINT_ENV, SCRIPT_ENV};
+
+fn main() -> ExitCode {
+    if std::env::var_os(SCRIPT_ENV).is_some() || std::env::var_os(FINGERPRINT_ENV).is_some() {
+        return fake_codex::main();
+    }
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    let (script, enabled) = match args.as_slice() {
+        [script, mode] if mode == "on" => (script.clone(), true),
+        [script, mode] if mode == "off" => (script.clone(), false),
+        _ => {
+            eprintln!("usage: exec-orphan-parent <script> <on|off>");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("exec-orphan-parent: cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let exe = match std::env::current_exe() {
+            Ok(exe) => exe,
+            Err(e) => {
+                eprintln!("exec-orphan-parent: cannot find itself: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let spec = ProcessSpec::new(exe)
+            .arg("exec")
+            .env(SCRIPT_ENV, script)
+            .stdin("say hi");
+        let options = ExecOptions::new().parent_death_signal(enabled);
+        match ExecStream::spawn(spec, &options) {
+            Ok(stream) => {
+                // Never polled and never dropped: the parent waits here until it is killed.
+                std::future::pending::<()>().await;
+                drop(stream);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("exec-orphan-parent: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
