@@ -133,7 +133,9 @@ pub enum BinarySource {
 
 type EnvLookup = Arc<dyn Fn(&str) -> Option<OsString> + Send + Sync>;
 
-/// Finds the codex binary; see the [module docs](self) for the precedence.
+/// Finds the codex binary. First match wins: an explicit path, `CODEX_PATH`, `codex` on
+/// `PATH`, an npm install (the platform package's `vendor/<triple>/bin/codex`), the `PyPI`
+/// runtime wheel; a binary found in a package brings its PATH directory along.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), codex_exec::Error> {
