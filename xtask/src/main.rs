@@ -15,6 +15,7 @@
     reason = "xtask runs cargo and other tools directly; it is not part of the SDK"
 )]
 
+mod bench;
 mod cmd;
 mod demo;
 mod deps;
@@ -54,6 +55,11 @@ const COMMANDS: &[Command] = &[
         "tidy",
         "run the source-text and dependency-direction checks",
         tidy::run,
+    ),
+    (
+        "bench",
+        "report the per-turn overhead of thread.run() over bare codex exec [--runs N]",
+        bench::run,
     ),
     (
         "demo",
