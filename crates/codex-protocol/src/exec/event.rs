@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use super::item::ThreadItem;
-use crate::wire::{self, Replay, Unknowns, extra_unknowns, join};
+use crate::wire::{self, Replay, Unknowns, extra_unknowns, join, wire_enum};
 
 /// One line of `codex exec --json` output.
 ///
@@ -34,6 +34,15 @@ use crate::wire::{self, Replay, Unknowns, extra_unknowns, join};
 ///
 /// # `error`
 /// A stream error (emitted before `turn.failed`, and for each retry as "Reconnecting...").
+///
+/// # Deltas: `item.agent_message.delta`, `item.reasoning.summary_delta`, `item.reasoning.text_delta`, `item.command_execution.output_delta`, `item.file_change.output_delta`
+/// Text appended to a running item, named by `item_id`. **`codex exec` never writes these**
+/// (0.169 has no delta events at all): codex-sdk's app-server transport synthesizes them from
+/// the app-server's `item/agentMessage/delta`, `item/reasoning/summaryTextDelta`,
+/// `item/reasoning/textDelta`, `item/commandExecution/outputDelta` and
+/// `item/fileChange/outputDelta` notifications. The names keep the `item.<item type>.` prefix
+/// and a `delta` suffix, which no exec event uses, so they cannot be mistaken for exec events.
+/// The item's `item.completed` carries the whole text; deltas are for live display only.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "type")]
 #[non_exhaustive]
@@ -62,6 +71,21 @@ pub enum ThreadEvent {
     /// `error`.
     #[serde(rename = "error")]
     Error(StreamError),
+    /// `item.agent_message.delta` (SDK-synthesized, app-server transport only).
+    #[serde(rename = "item.agent_message.delta")]
+    AgentMessageDelta(ItemDelta),
+    /// `item.reasoning.summary_delta` (SDK-synthesized, app-server transport only).
+    #[serde(rename = "item.reasoning.summary_delta")]
+    ReasoningSummaryDelta(ReasoningSummaryDelta),
+    /// `item.reasoning.text_delta` (SDK-synthesized, app-server transport only).
+    #[serde(rename = "item.reasoning.text_delta")]
+    ReasoningTextDelta(ReasoningTextDelta),
+    /// `item.command_execution.output_delta` (SDK-synthesized, app-server transport only).
+    #[serde(rename = "item.command_execution.output_delta")]
+    CommandOutputDelta(ItemDelta),
+    /// `item.file_change.output_delta` (SDK-synthesized, app-server transport only).
+    #[serde(rename = "item.file_change.output_delta")]
+    FileChangeOutputDelta(ItemDelta),
     /// An event type this crate does not know: the whole object, `type` included.
     #[serde(untagged)]
     Unknown(Value),
@@ -80,8 +104,27 @@ impl ThreadEvent {
             Self::ItemUpdated(_) => "item.updated",
             Self::ItemCompleted(_) => "item.completed",
             Self::Error(_) => "error",
+            Self::AgentMessageDelta(_) => "item.agent_message.delta",
+            Self::ReasoningSummaryDelta(_) => "item.reasoning.summary_delta",
+            Self::ReasoningTextDelta(_) => "item.reasoning.text_delta",
+            Self::CommandOutputDelta(_) => "item.command_execution.output_delta",
+            Self::FileChangeOutputDelta(_) => "item.file_change.output_delta",
             Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or(""),
         }
+    }
+
+    /// Whether this is one of the delta events the app-server transport synthesizes (never
+    /// written by `codex exec`).
+    #[must_use]
+    pub fn is_delta(&self) -> bool {
+        matches!(
+            self,
+            Self::AgentMessageDelta(_)
+                | Self::ReasoningSummaryDelta(_)
+                | Self::ReasoningTextDelta(_)
+                | Self::CommandOutputDelta(_)
+                | Self::FileChangeOutputDelta(_)
+        )
     }
 
     /// The item carried by `item.*` events.
@@ -138,9 +181,24 @@ pub struct Usage {
     /// Output tokens spent on reasoning; `0` when an older codex omits it.
     #[serde(default)]
     pub reasoning_output_tokens: u64,
+    /// The model's context window in tokens, when known (app-server only; never written by
+    /// `codex exec`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_context_window: Option<u64>,
     /// Fields this crate does not model.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+wire_enum! {
+    /// How a turn that ended without failing ended.
+    pub enum TurnStatus {
+        /// Normally.
+        Completed = "completed",
+        /// Stopped by an interrupt (`TurnStream::interrupt`, a cancel handle, or a `cancel`
+        /// approval decision) before the agent finished.
+        Interrupted = "interrupted",
+    }
 }
 
 /// `turn.completed`.
@@ -148,6 +206,10 @@ pub struct Usage {
 pub struct TurnCompleted {
     /// Token usage of the turn.
     pub usage: Usage,
+    /// How the turn ended; absent means [`TurnStatus::Completed`]. Never written by
+    /// `codex exec`; the app-server transport writes `interrupted` for interrupted turns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TurnStatus>,
     /// Fields this crate does not model.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -158,6 +220,14 @@ pub struct TurnCompleted {
 pub struct TurnError {
     /// What went wrong, as codex words it.
     pub message: String,
+    /// codex's machine-readable classification, as the app-server sends it
+    /// (`"internalServerError"`, `{"httpConnectionFailed": {"httpStatusCode": 502}}`, …).
+    /// Never written by `codex exec`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codex_error_info: Option<Value>,
+    /// More detail, when the app-server has it. Never written by `codex exec`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_details: Option<String>,
     /// Fields this crate does not model.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -178,6 +248,47 @@ pub struct TurnFailed {
 pub struct ItemEvent {
     /// The item in its current state.
     pub item: ThreadItem,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Payload of the text delta events: `item.agent_message.delta`,
+/// `item.command_execution.output_delta` and `item.file_change.output_delta`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ItemDelta {
+    /// The item the text belongs to.
+    pub item_id: String,
+    /// The appended text.
+    pub delta: String,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Payload of `item.reasoning.summary_delta`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReasoningSummaryDelta {
+    /// The reasoning item.
+    pub item_id: String,
+    /// The appended text.
+    pub delta: String,
+    /// Which summary part it belongs to (parts are joined with `\n` in the item's `text`).
+    pub summary_index: u64,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Payload of `item.reasoning.text_delta`: raw reasoning text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReasoningTextDelta {
+    /// The reasoning item.
+    pub item_id: String,
+    /// The appended text.
+    pub delta: String,
+    /// Which content part it belongs to.
+    pub content_index: u64,
     /// Fields this crate does not model.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -225,6 +336,13 @@ impl<'de> Visitor<'de> for ThreadEventVisitor {
             "item.updated" => payload!(ItemUpdated, ItemEvent),
             "item.completed" => payload!(ItemCompleted, ItemEvent),
             "error" => payload!(Error, StreamError),
+            "item.agent_message.delta" => payload!(AgentMessageDelta, ItemDelta),
+            "item.reasoning.summary_delta" => {
+                payload!(ReasoningSummaryDelta, ReasoningSummaryDelta)
+            }
+            "item.reasoning.text_delta" => payload!(ReasoningTextDelta, ReasoningTextDelta),
+            "item.command_execution.output_delta" => payload!(CommandOutputDelta, ItemDelta),
+            "item.file_change.output_delta" => payload!(FileChangeOutputDelta, ItemDelta),
             other => {
                 let mut raw = wire::collect_rest(tagged.prelude, &mut map)?;
                 raw.insert("type".to_owned(), Value::String(other.to_owned()));
@@ -241,6 +359,7 @@ impl Unknowns for ThreadEvent {
             Self::TurnStarted(e) => extra_unknowns(path, &e.extra, out),
             Self::TurnCompleted(e) => {
                 extra_unknowns(&join(path, "usage"), &e.usage.extra, out);
+                e.status.collect_unknowns(&join(path, "status"), out);
                 extra_unknowns(path, &e.extra, out);
             }
             Self::TurnFailed(e) => {
@@ -252,6 +371,13 @@ impl Unknowns for ThreadEvent {
                 extra_unknowns(path, &e.extra, out);
             }
             Self::Error(e) => extra_unknowns(path, &e.extra, out),
+            Self::AgentMessageDelta(e)
+            | Self::CommandOutputDelta(e)
+            | Self::FileChangeOutputDelta(e) => {
+                extra_unknowns(path, &e.extra, out);
+            }
+            Self::ReasoningSummaryDelta(e) => extra_unknowns(path, &e.extra, out),
+            Self::ReasoningTextDelta(e) => extra_unknowns(path, &e.extra, out),
             Self::Unknown(_) => out.push(format!("{}={}", join(path, "type"), self.event_type())),
         }
     }

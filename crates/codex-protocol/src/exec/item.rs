@@ -58,6 +58,10 @@ pub enum ItemDetails {
     TodoList(TodoListItem),
     /// `error`: a non-fatal error surfaced as an item.
     Error(ErrorItem),
+    /// `dynamic_tool_call`: a call to a tool the client declared. Never written by
+    /// `codex exec`; codex-sdk's app-server transport maps the app-server's `dynamicToolCall`
+    /// items to it.
+    DynamicToolCall(Box<DynamicToolCallItem>),
     /// An item type this crate does not know, kept verbatim.
     #[serde(untagged)]
     Unknown(UnknownItem),
@@ -77,6 +81,7 @@ impl ItemDetails {
             Self::WebSearch(_) => "web_search",
             Self::TodoList(_) => "todo_list",
             Self::Error(_) => "error",
+            Self::DynamicToolCall(_) => "dynamic_tool_call",
             Self::Unknown(u) => &u.item_type,
         }
     }
@@ -103,24 +108,91 @@ impl Serialize for UnknownItem {
     }
 }
 
+wire_enum! {
+    /// What an agent message is, when the model says (app-server only).
+    pub enum MessagePhase {
+        /// Intermediate narration while the agent works.
+        Commentary = "commentary",
+        /// Part of the answer.
+        PartialAnswer = "partial_answer",
+        /// The final answer.
+        FinalAnswer = "final_answer",
+    }
+}
+
+wire_enum! {
+    /// How a text item (`agent_message`, `reasoning`) ended, when not normally.
+    ///
+    /// `codex exec` never writes it: its text items only ever complete. codex-sdk's app-server
+    /// transport sets it on the items it closes itself after an interrupt.
+    pub enum TextItemStatus {
+        /// The turn was interrupted while the text streamed; the text is what arrived so far.
+        Interrupted = "interrupted",
+    }
+}
+
 /// `agent_message`: the agent's response text.
+///
+/// `phase` and `status` are never written by `codex exec`; the app-server transport fills
+/// them in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AgentMessageItem {
     /// Natural-language text, or a JSON document when an output schema was given.
     pub text: String,
+    /// Commentary or final answer, when the model says (app-server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<MessagePhase>,
+    /// Set when the message did not end normally (see [`TextItemStatus`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TextItemStatus>,
     /// Fields this crate does not model, kept for lossless re-serialization.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+impl AgentMessageItem {
+    /// A message with this text and nothing else.
+    #[must_use]
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            phase: None,
+            status: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 /// `reasoning`: the model's reasoning summary.
+///
+/// `content` and `status` are never written by `codex exec`; the app-server transport fills
+/// them in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReasoningItem {
     /// The summary parts joined with `\n`.
     pub text: String,
+    /// The raw reasoning parts joined with `\n`, when the model sent any (app-server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// Set when the reasoning did not end normally (see [`TextItemStatus`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TextItemStatus>,
     /// Fields this crate does not model.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ReasoningItem {
+    /// A reasoning item with this summary text and nothing else.
+    #[must_use]
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            content: None,
+            status: None,
+            extra: Map::new(),
+        }
+    }
 }
 
 wire_enum! {
@@ -134,10 +206,16 @@ wire_enum! {
         Failed = "failed",
         /// Declined by an approval decision.
         Declined = "declined",
+        /// Still running when the turn was interrupted (never written by `codex exec`; the
+        /// app-server transport closes open items with it).
+        Interrupted = "interrupted",
     }
 }
 
 /// `command_execution`: a command the agent ran.
+///
+/// `cwd`, `duration_ms` and `process_id` are never written by `codex exec`; the app-server
+/// transport fills them in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CommandExecutionItem {
     /// The command as codex ran it, e.g. `/bin/bash -lc 'echo hi'`.
@@ -148,6 +226,15 @@ pub struct CommandExecutionItem {
     pub exit_code: Option<i32>,
     /// Lifecycle status.
     pub status: CommandExecutionStatus,
+    /// The working directory (app-server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// How long it ran, in milliseconds, once it ended (app-server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// The process id, once started (app-server only; a string, as codex reports it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_id: Option<String>,
     /// Fields this crate does not model.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -162,6 +249,11 @@ wire_enum! {
         Completed = "completed",
         /// Failed to apply.
         Failed = "failed",
+        /// Declined by an approval decision (app-server only).
+        Declined = "declined",
+        /// Still being applied when the turn was interrupted (never written by `codex exec`;
+        /// the app-server transport closes open items with it).
+        Interrupted = "interrupted",
     }
 }
 
@@ -178,12 +270,21 @@ wire_enum! {
 }
 
 /// One changed file in a `file_change` item.
+///
+/// `diff` and `move_path` are never written by `codex exec`; the app-server transport fills
+/// them in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FileUpdateChange {
     /// Absolute path of the file.
     pub path: String,
     /// What happened to it.
     pub kind: PatchChangeKind,
+    /// The unified diff of this file (app-server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// The new path, when an update moved the file (app-server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub move_path: Option<String>,
     /// Fields this crate does not model.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -210,6 +311,9 @@ wire_enum! {
         Completed = "completed",
         /// The call failed, or the tool answered with `isError: true` (then `result` is set).
         Failed = "failed",
+        /// Still running when the turn was interrupted (never written by `codex exec`; the
+        /// app-server transport closes open items with it).
+        Interrupted = "interrupted",
     }
 }
 
@@ -254,6 +358,10 @@ pub struct McpToolCallItem {
     pub error: Option<McpToolCallError>,
     /// Lifecycle status.
     pub status: McpToolCallStatus,
+    /// How long the call took, in milliseconds, once it ended (app-server only; never
+    /// written by `codex exec`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
     /// Fields this crate does not model.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -486,6 +594,51 @@ pub struct ErrorItem {
     pub extra: Map<String, Value>,
 }
 
+wire_enum! {
+    /// Status of a `dynamic_tool_call` item.
+    pub enum DynamicToolCallStatus {
+        /// The client's handler runs.
+        InProgress = "in_progress",
+        /// The handler answered with success.
+        Completed = "completed",
+        /// The handler failed (or answered `success: false`).
+        Failed = "failed",
+        /// Still running when the turn was interrupted.
+        Interrupted = "interrupted",
+    }
+}
+
+/// `dynamic_tool_call`: the model called a tool the client declared at thread start.
+///
+/// Never written by `codex exec` (it has no dynamic tools); codex-sdk's app-server transport
+/// maps the app-server's `dynamicToolCall` items to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DynamicToolCallItem {
+    /// The tool name.
+    pub tool: String,
+    /// The tool's namespace, when it was declared in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The arguments the model chose (`null` when absent).
+    #[serde(default)]
+    pub arguments: Value,
+    /// Lifecycle status.
+    pub status: DynamicToolCallStatus,
+    /// The output parts the client answered, as the app-server reports them
+    /// (`{"type": "inputText", "text": …}`, …); absent while running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_items: Option<Vec<Value>>,
+    /// Whether the client reported success; absent while running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// How long the call took, in milliseconds, once it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 impl<'de> Deserialize<'de> for ThreadItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(ThreadItemVisitor)
@@ -521,6 +674,7 @@ impl<'de> Visitor<'de> for ThreadItemVisitor {
             "web_search" => payload!(WebSearch, WebSearchItem),
             "todo_list" => payload!(TodoList, TodoListItem),
             "error" => payload!(Error, ErrorItem),
+            "dynamic_tool_call" => payload!(DynamicToolCall, Box<DynamicToolCallItem>),
             other => {
                 let mut fields = wire::collect_rest(tagged.prelude, &mut map)?;
                 if id.is_none() {
@@ -544,8 +698,15 @@ impl<'de> Visitor<'de> for ThreadItemVisitor {
 impl Unknowns for ThreadItem {
     fn collect_unknowns(&self, path: &str, out: &mut Vec<String>) {
         match &self.details {
-            ItemDetails::AgentMessage(i) => extra_unknowns(path, &i.extra, out),
-            ItemDetails::Reasoning(i) => extra_unknowns(path, &i.extra, out),
+            ItemDetails::AgentMessage(i) => {
+                i.phase.collect_unknowns(&join(path, "phase"), out);
+                i.status.collect_unknowns(&join(path, "status"), out);
+                extra_unknowns(path, &i.extra, out);
+            }
+            ItemDetails::Reasoning(i) => {
+                i.status.collect_unknowns(&join(path, "status"), out);
+                extra_unknowns(path, &i.extra, out);
+            }
             ItemDetails::CommandExecution(i) => {
                 i.status.collect_unknowns(&join(path, "status"), out);
                 extra_unknowns(path, &i.extra, out);
@@ -590,6 +751,10 @@ impl Unknowns for ThreadItem {
                 extra_unknowns(path, &i.extra, out);
             }
             ItemDetails::Error(i) => extra_unknowns(path, &i.extra, out),
+            ItemDetails::DynamicToolCall(i) => {
+                i.status.collect_unknowns(&join(path, "status"), out);
+                extra_unknowns(path, &i.extra, out);
+            }
             ItemDetails::Unknown(u) => out.push(format!("{}={}", join(path, "type"), u.item_type)),
         }
     }

@@ -17,6 +17,17 @@
 //! - `turn.completed.usage.cache_write_input_tokens` is absent in older codex versions and
 //!   defaults to `0` (as the TypeScript SDK does).
 //!
+//! # The same model for the app-server transport
+//!
+//! codex-sdk maps the app-server's items and notifications onto these types, so that both
+//! transports yield the same events. What only the app-server has arrives as additions that
+//! `codex exec` never writes, all optional and omitted when unset, so exec lines round-trip
+//! byte for byte: delta events (`item.agent_message.delta`, …, see [`ThreadEvent`]), the
+//! `dynamic_tool_call` item, the `interrupted` statuses of items closed after an interrupt,
+//! `turn.completed.status`, and fields such as [`CommandExecutionItem::duration_ms`],
+//! [`AgentMessageItem::phase`], [`FileUpdateChange::diff`] and
+//! [`TurnError::codex_error_info`].
+//!
 //! ```
 //! use codex_protocol::exec::{parse_event, ThreadEvent};
 //!
@@ -32,14 +43,15 @@ mod item;
 mod transcript;
 
 pub use event::{
-    ItemEvent, StreamError, ThreadEvent, ThreadStarted, TurnCompleted, TurnError, TurnFailed,
-    TurnStarted, Usage,
+    ItemDelta, ItemEvent, ReasoningSummaryDelta, ReasoningTextDelta, StreamError, ThreadEvent,
+    ThreadStarted, TurnCompleted, TurnError, TurnFailed, TurnStarted, TurnStatus, Usage,
 };
 pub use item::{
     AgentMessageItem, CollabAgentState, CollabAgentStatus, CollabTool, CollabToolCallItem,
-    CollabToolCallStatus, CommandExecutionItem, CommandExecutionStatus, ErrorItem, FileChangeItem,
-    FileUpdateChange, ItemDetails, McpToolCallError, McpToolCallItem, McpToolCallResult,
-    McpToolCallStatus, PatchApplyStatus, PatchChangeKind, ReasoningItem, ThreadItem, TodoItem,
+    CollabToolCallStatus, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
+    DynamicToolCallStatus, ErrorItem, FileChangeItem, FileUpdateChange, ItemDetails,
+    McpToolCallError, McpToolCallItem, McpToolCallResult, McpToolCallStatus, MessagePhase,
+    PatchApplyStatus, PatchChangeKind, ReasoningItem, TextItemStatus, ThreadItem, TodoItem,
     TodoListItem, UnknownItem, WebSearchAction, WebSearchItem,
 };
 pub use transcript::TranscriptReport;

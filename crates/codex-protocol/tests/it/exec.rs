@@ -249,6 +249,43 @@ fn web_search_keeps_both_ids_and_writes_them_back_in_order() {
 }
 
 #[test]
+fn sdk_synthesized_events_and_fields_round_trip_byte_for_byte() {
+    // SYNTHETIC — the events and optional fields codex-sdk's app-server transport writes;
+    // `codex exec` never does.
+    let lines = [
+        r#"{"type":"item.agent_message.delta","item_id":"msg-1","delta":"Paris is "}"#,
+        r#"{"type":"item.reasoning.summary_delta","item_id":"rs-1","delta":"**Thinking**","summary_index":0}"#,
+        r#"{"type":"item.reasoning.text_delta","item_id":"rs-1","delta":"raw","content_index":1}"#,
+        r#"{"type":"item.command_execution.output_delta","item_id":"call-1","delta":"hello\n"}"#,
+        r#"{"type":"item.file_change.output_delta","item_id":"call-2","delta":"Success."}"#,
+        r#"{"type":"item.completed","item":{"id":"msg-1","type":"agent_message","text":"Paris is ","phase":"final_answer","status":"interrupted"}}"#,
+        r#"{"type":"item.completed","item":{"id":"call-1","type":"command_execution","command":"sleep 9","aggregated_output":"","exit_code":null,"status":"interrupted","cwd":"/w","duration_ms":41,"process_id":"98301"}}"#,
+        r#"{"type":"item.completed","item":{"id":"call-3","type":"dynamic_tool_call","tool":"lookup","arguments":{"city":"Paris"},"status":"completed","content_items":[{"text":"21C","type":"inputText"}],"success":true,"duration_ms":0}}"#,
+        r#"{"type":"turn.completed","usage":{"input_tokens":1,"cached_input_tokens":0,"cache_write_input_tokens":0,"output_tokens":2,"reasoning_output_tokens":0,"model_context_window":258400},"status":"interrupted"}"#,
+        r#"{"type":"turn.failed","error":{"message":"boom","codex_error_info":"internalServerError","additional_details":"HTTP 500"}}"#,
+    ];
+    let mut out = String::new();
+    for line in lines {
+        let event = parse_event_strict(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(event.to_json_line(), line);
+        let _ = writeln!(out, "{} delta={}", summarize(&event), event.is_delta());
+    }
+    expect![[r#"
+        item.agent_message.delta delta=true
+        item.reasoning.summary_delta delta=true
+        item.reasoning.text_delta delta=true
+        item.command_execution.output_delta delta=true
+        item.file_change.output_delta delta=true
+        item.completed msg-1 agent_message chars=9 delta=false
+        item.completed call-1 command_execution status=interrupted exit=None output_bytes=0 delta=false
+        item.completed call-3 dynamic_tool_call delta=false
+        turn.completed in=1 cached=0 cache_write=0 out=2 reasoning=0 delta=false
+        turn.failed "boom" delta=false
+    "#]]
+    .assert_eq(&out);
+}
+
+#[test]
 fn unknown_values_are_kept_verbatim() {
     let line = r#"{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"c","aggregated_output":"","exit_code":null,"status":"paused"}}"#;
     let event = parse_event(line).expect("parses");
@@ -408,11 +445,34 @@ mod properties {
     )]
     fn item_details() -> BoxedStrategy<ItemDetails> {
         prop_oneof![
-            (text(), extra()).prop_map(|(text, extra)| ItemDetails::AgentMessage(
-                AgentMessageItem { text, extra }
-            )),
-            (text(), extra())
-                .prop_map(|(text, extra)| ItemDetails::Reasoning(ReasoningItem { text, extra })),
+            (
+                text(),
+                proptest::option::of(open(MessagePhase::KNOWN, MessagePhase::from_wire)),
+                proptest::option::of(open(TextItemStatus::KNOWN, TextItemStatus::from_wire)),
+                extra()
+            )
+                .prop_map(|(text, phase, status, extra)| ItemDetails::AgentMessage(
+                    AgentMessageItem {
+                        text,
+                        phase,
+                        status,
+                        extra
+                    }
+                )),
+            (
+                text(),
+                proptest::option::of(text()),
+                proptest::option::of(open(TextItemStatus::KNOWN, TextItemStatus::from_wire)),
+                extra()
+            )
+                .prop_map(|(text, content, status, extra)| ItemDetails::Reasoning(
+                    ReasoningItem {
+                        text,
+                        content,
+                        status,
+                        extra
+                    }
+                )),
             (
                 text(),
                 text(),
@@ -421,22 +481,41 @@ mod properties {
                     CommandExecutionStatus::KNOWN,
                     CommandExecutionStatus::from_wire
                 ),
+                (
+                    proptest::option::of(text()),
+                    any::<Option<u64>>(),
+                    proptest::option::of(text())
+                ),
                 extra()
             )
-                .prop_map(|(command, aggregated_output, exit_code, status, extra)| {
-                    ItemDetails::CommandExecution(CommandExecutionItem {
+                .prop_map(
+                    |(
                         command,
                         aggregated_output,
                         exit_code,
                         status,
+                        (cwd, duration_ms, process_id),
                         extra,
-                    })
-                }),
+                    )| {
+                        ItemDetails::CommandExecution(CommandExecutionItem {
+                            command,
+                            aggregated_output,
+                            exit_code,
+                            status,
+                            cwd,
+                            duration_ms,
+                            process_id,
+                            extra,
+                        })
+                    }
+                ),
             (
                 prop::collection::vec(
                     (
                         text(),
                         open(PatchChangeKind::KNOWN, PatchChangeKind::from_wire),
+                        proptest::option::of(text()),
+                        proptest::option::of(text()),
                         extra()
                     ),
                     0..3
@@ -447,7 +526,13 @@ mod properties {
                 .prop_map(|(changes, status, extra)| {
                     let changes = changes
                         .into_iter()
-                        .map(|(path, kind, extra)| FileUpdateChange { path, kind, extra })
+                        .map(|(path, kind, diff, move_path, extra)| FileUpdateChange {
+                            path,
+                            kind,
+                            diff,
+                            move_path,
+                            extra,
+                        })
                         .collect();
                     ItemDetails::FileChange(FileChangeItem {
                         changes,
@@ -466,28 +551,32 @@ mod properties {
                 )),
                 proptest::option::of(text()),
                 open(McpToolCallStatus::KNOWN, McpToolCallStatus::from_wire),
+                any::<Option<u64>>(),
                 extra()
             )
-                .prop_map(|(server, tool, arguments, result, error, status, extra)| {
-                    ItemDetails::McpToolCall(Box::new(McpToolCallItem {
-                        server,
-                        tool,
-                        arguments,
-                        // A JSON `null` inside `Some` would read back as `None`: normalize.
-                        result: result.map(|(content, structured, meta)| McpToolCallResult {
-                            content,
-                            structured_content: structured.filter(|v| !v.is_null()),
-                            meta: meta.filter(|v| !v.is_null()),
-                            extra: Map::new(),
-                        }),
-                        error: error.map(|message| McpToolCallError {
-                            message,
-                            extra: Map::new(),
-                        }),
-                        status,
-                        extra,
-                    }))
-                }),
+                .prop_map(
+                    |(server, tool, arguments, result, error, status, duration_ms, extra)| {
+                        ItemDetails::McpToolCall(Box::new(McpToolCallItem {
+                            server,
+                            tool,
+                            arguments,
+                            // A JSON `null` inside `Some` would read back as `None`: normalize.
+                            result: result.map(|(content, structured, meta)| McpToolCallResult {
+                                content,
+                                structured_content: structured.filter(|v| !v.is_null()),
+                                meta: meta.filter(|v| !v.is_null()),
+                                extra: Map::new(),
+                            }),
+                            error: error.map(|message| McpToolCallError {
+                                message,
+                                extra: Map::new(),
+                            }),
+                            status,
+                            duration_ms,
+                            extra,
+                        }))
+                    }
+                ),
             (
                 open(CollabTool::KNOWN, CollabTool::from_wire),
                 text(),
@@ -566,6 +655,38 @@ mod properties {
             }),
             (text(), extra())
                 .prop_map(|(message, extra)| ItemDetails::Error(ErrorItem { message, extra })),
+            (
+                (text(), proptest::option::of(text()), json()),
+                open(
+                    DynamicToolCallStatus::KNOWN,
+                    DynamicToolCallStatus::from_wire
+                ),
+                proptest::option::of(prop::collection::vec(json(), 0..3)),
+                any::<Option<bool>>(),
+                any::<Option<u64>>(),
+                extra()
+            )
+                .prop_map(
+                    |(
+                        (tool, namespace, arguments),
+                        status,
+                        content_items,
+                        success,
+                        duration_ms,
+                        extra,
+                    )| {
+                        ItemDetails::DynamicToolCall(Box::new(DynamicToolCallItem {
+                            tool,
+                            namespace,
+                            arguments,
+                            status,
+                            content_items,
+                            success,
+                            duration_ms,
+                            extra,
+                        }))
+                    }
+                ),
             ("future_[a-z]{1,5}", extra()).prop_map(|(item_type, fields)| ItemDetails::Unknown(
                 UnknownItem { item_type, fields }
             )),
@@ -581,32 +702,91 @@ mod properties {
             any::<u64>(),
             any::<u64>(),
             any::<u64>(),
+            any::<Option<u64>>(),
             extra(),
         )
-            .prop_map(|(a, b, c, d, e, extra)| Usage {
+            .prop_map(|(a, b, c, d, e, window, extra)| Usage {
                 input_tokens: a,
                 cached_input_tokens: b,
                 cache_write_input_tokens: c,
                 output_tokens: d,
                 reasoning_output_tokens: e,
+                model_context_window: window,
                 extra,
             });
+        let delta = || (text(), text(), extra());
         prop_oneof![
             (text(), extra()).prop_map(|(thread_id, extra)| ThreadEvent::ThreadStarted(
                 ThreadStarted { thread_id, extra }
             )),
             extra().prop_map(|extra| ThreadEvent::TurnStarted(TurnStarted { extra })),
-            (usage, extra()).prop_map(|(usage, extra)| ThreadEvent::TurnCompleted(TurnCompleted {
+            (
                 usage,
-                extra
-            })),
-            (text(), extra()).prop_map(|(message, extra)| ThreadEvent::TurnFailed(TurnFailed {
-                error: TurnError {
-                    message,
-                    extra: Map::new()
-                },
-                extra
-            })),
+                proptest::option::of(open(TurnStatus::KNOWN, TurnStatus::from_wire)),
+                extra()
+            )
+                .prop_map(|(usage, status, extra)| ThreadEvent::TurnCompleted(
+                    TurnCompleted {
+                        usage,
+                        status,
+                        extra
+                    }
+                )),
+            (
+                text(),
+                // A JSON `null` inside `Some` would read back as `None`: normalize.
+                proptest::option::of(json()).prop_map(|v| v.filter(|v| !v.is_null())),
+                proptest::option::of(text()),
+                extra()
+            )
+                .prop_map(|(message, codex_error_info, additional_details, extra)| {
+                    ThreadEvent::TurnFailed(TurnFailed {
+                        error: TurnError {
+                            message,
+                            codex_error_info,
+                            additional_details,
+                            extra: Map::new(),
+                        },
+                        extra,
+                    })
+                }),
+            delta().prop_map(
+                |(item_id, delta, extra)| ThreadEvent::AgentMessageDelta(ItemDelta {
+                    item_id,
+                    delta,
+                    extra
+                })
+            ),
+            delta().prop_map(|(item_id, delta, extra)| ThreadEvent::CommandOutputDelta(
+                ItemDelta {
+                    item_id,
+                    delta,
+                    extra
+                }
+            )),
+            delta().prop_map(
+                |(item_id, delta, extra)| ThreadEvent::FileChangeOutputDelta(ItemDelta {
+                    item_id,
+                    delta,
+                    extra
+                })
+            ),
+            (delta(), any::<u64>()).prop_map(|((item_id, delta, extra), summary_index)| {
+                ThreadEvent::ReasoningSummaryDelta(ReasoningSummaryDelta {
+                    item_id,
+                    delta,
+                    summary_index,
+                    extra,
+                })
+            }),
+            (delta(), any::<u64>()).prop_map(|((item_id, delta, extra), content_index)| {
+                ThreadEvent::ReasoningTextDelta(ReasoningTextDelta {
+                    item_id,
+                    delta,
+                    content_index,
+                    extra,
+                })
+            }),
             (item(), extra())
                 .prop_map(|(item, extra)| ThreadEvent::ItemStarted(ItemEvent { item, extra })),
             (item(), extra())
@@ -644,7 +824,9 @@ mod properties {
         #[test]
         fn any_json_parses_or_fails_cleanly(value in json(), ty in prop::sample::select(vec![
             "thread.started", "turn.started", "turn.completed", "turn.failed", "item.started",
-            "item.updated", "item.completed", "error", "other",
+            "item.updated", "item.completed", "error", "item.agent_message.delta",
+            "item.reasoning.summary_delta", "item.reasoning.text_delta",
+            "item.command_execution.output_delta", "item.file_change.output_delta", "other",
         ])) {
             let mut obj = match value { Value::Object(o) => o, other => [("item".to_owned(), other)].into_iter().collect() };
             obj.insert("type".into(), Value::String(ty.into()));

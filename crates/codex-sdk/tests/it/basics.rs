@@ -34,6 +34,7 @@ async fn a_plain_message_is_the_final_response() {
             cache_write_input_tokens: 0,
             output_tokens: 5,
             reasoning_output_tokens: 3,
+            model_context_window: None,
             extra: serde_json::Map::new(),
         })
     );

@@ -54,6 +54,7 @@ async fn run_collects_a_replayed_transcript() {
             cache_write_input_tokens: 0,
             output_tokens: 30,
             reasoning_output_tokens: 8,
+            model_context_window: None,
             extra: serde_json::Map::new(),
         })
     );
