@@ -623,7 +623,7 @@ impl<'a> ExecRequest<'a> {
         if let Some(schema) = &turn.output_schema {
             check_schema(schema)?;
         }
-        let config = flatten_config(&codex.config)?;
+        let config = config_args(codex)?;
         if let Some(policy) = &thread.approval_policy
             && policy.as_str() == ApprovalPolicy::Untrusted.as_str()
         {
@@ -647,15 +647,7 @@ impl<'a> ExecRequest<'a> {
         let mut args = Args::default();
         args.push("exec");
         args.push("--experimental-json");
-        for pair in config {
-            args.pair("--config", pair);
-        }
-        for raw in &codex.config_overrides {
-            args.pair("--config", raw);
-        }
-        if let Some(url) = non_empty(codex.base_url.as_deref()) {
-            args.pair("--config", format!("openai_base_url={}", toml_string(url)));
-        }
+        args.0.extend(config);
         thread_flags(&mut args, thread, resume.is_some());
         if let Some(file) = &schema_file {
             args.pair("--output-schema", file.path());
@@ -672,7 +664,7 @@ impl<'a> ExecRequest<'a> {
             args.pair("--image", image);
         }
 
-        let env = self.env_plan(codex, binary);
+        let env = env_plan(codex, binary, self.inherited_env.as_deref());
         Ok(CommandSpec {
             program: binary.path().to_path_buf(),
             args: args.0,
@@ -681,32 +673,56 @@ impl<'a> ExecRequest<'a> {
             schema_file,
         })
     }
+}
 
-    fn env_plan(&self, codex: &CodexOptions, binary: &CodexBinary) -> EnvPlan {
-        let mut vars: BTreeMap<OsString, OsString> = match (&codex.env, &self.inherited_env) {
-            (Some(env), _) => env.clone(),
-            (None, Some(inherited)) => inherited.iter().cloned().collect(),
-            (None, None) => std::env::vars_os().collect(),
-        };
-        if vars
-            .get(OsStr::new(ORIGINATOR_ENV))
-            .is_none_or(|v| v.is_empty())
-        {
-            vars.insert(ORIGINATOR_ENV.into(), ORIGINATOR.into());
-        }
-        if let Some(key) = non_empty(codex.api_key.as_deref()) {
-            vars.insert(API_KEY_ENV.into(), key.into());
-        }
-        if !binary.path_dirs().is_empty() {
-            let dirs: Vec<OsString> = binary
-                .path_dirs()
-                .iter()
-                .map(|d| d.clone().into_os_string())
-                .collect();
-            prepend_path(&mut vars, &dirs, cfg!(windows));
-        }
-        EnvPlan { vars }
+/// The `--config` flags every codex command gets from [`CodexOptions`], in order: the
+/// flattened [`CodexOptions::config`], the raw [`CodexOptions::config_overrides`], then
+/// `openai_base_url`. Shared by `codex exec` and `codex app-server`.
+pub(crate) fn config_args(codex: &CodexOptions) -> Result<Vec<OsString>, Error> {
+    let mut args = Args::default();
+    for pair in flatten_config(&codex.config)? {
+        args.pair("--config", pair);
     }
+    for raw in &codex.config_overrides {
+        args.pair("--config", raw);
+    }
+    if let Some(url) = non_empty(codex.base_url.as_deref()) {
+        args.pair("--config", format!("openai_base_url={}", toml_string(url)));
+    }
+    Ok(args.0)
+}
+
+/// The environment of a codex child (see the module docs): `codex.env`, or `inherited`, or
+/// this process's environment; the originator unless set; the API key; the package's PATH
+/// directories. Shared by `codex exec` and `codex app-server`.
+pub(crate) fn env_plan(
+    codex: &CodexOptions,
+    binary: &CodexBinary,
+    inherited: Option<&[(OsString, OsString)]>,
+) -> EnvPlan {
+    let mut vars: BTreeMap<OsString, OsString> = match (&codex.env, inherited) {
+        (Some(env), _) => env.clone(),
+        (None, Some(inherited)) => inherited.iter().cloned().collect(),
+        (None, None) => std::env::vars_os().collect(),
+    };
+    if vars
+        .get(OsStr::new(ORIGINATOR_ENV))
+        .is_none_or(|v| v.is_empty())
+    {
+        vars.insert(ORIGINATOR_ENV.into(), ORIGINATOR.into());
+    }
+    if let Some(key) = non_empty(codex.api_key.as_deref()) {
+        vars.insert(API_KEY_ENV.into(), key.into());
+    }
+    if !binary.path_dirs().is_empty() {
+        let dirs: Vec<OsString> = binary
+            .path_dirs()
+            .iter()
+            .map(|d| d.clone().into_os_string())
+            .collect();
+        prepend_path(&mut vars, &dirs, cfg!(windows));
+    }
+    EnvPlan { vars }
 }
 
 /// Flags 5–10 of the TypeScript order: model, thread source (new threads only), sandbox,
