@@ -73,6 +73,9 @@ pub struct ProcessSpec {
     env: Vec<(OsString, Option<OsString>)>,
     current_dir: Option<PathBuf>,
     stdin: Vec<u8>,
+    /// Hand stdin to the caller instead of writing `stdin` and closing it (the app-server's
+    /// request channel).
+    stdin_open: bool,
     keep_alive: Option<KeepAlive>,
 }
 
@@ -98,6 +101,7 @@ impl fmt::Debug for ProcessSpec {
             .field("env", &env)
             .field("current_dir", &self.current_dir)
             .field("stdin_len", &self.stdin.len())
+            .field("stdin_open", &self.stdin_open)
             .field("keep_alive", &self.keep_alive.is_some())
             .finish()
     }
@@ -114,6 +118,7 @@ impl ProcessSpec {
             env: Vec::new(),
             current_dir: None,
             stdin: Vec::new(),
+            stdin_open: false,
             keep_alive: None,
         }
     }
@@ -164,6 +169,13 @@ impl ProcessSpec {
     /// Bytes written to stdin, which is then closed. By default, stdin is closed at once.
     pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
         self.stdin = bytes.into();
+        self
+    }
+
+    /// Keeps stdin open and hands it to the caller ([`Spawned::stdin`]) instead of writing
+    /// [`ProcessSpec::stdin`] and closing it.
+    pub(crate) fn stdin_open(mut self) -> Self {
+        self.stdin_open = true;
         self
     }
 
@@ -408,6 +420,8 @@ pub(crate) struct Spawned {
     pub(crate) stderr_task: JoinHandle<()>,
     pub(crate) tail: SharedTail,
     pub(crate) redactor: Arc<Redactor>,
+    /// The child's stdin, when the spec asked to keep it open.
+    pub(crate) stdin: Option<ChildStdin>,
 }
 
 /// Spawns `spec` and its supervising tasks on the current runtime.
@@ -449,7 +463,12 @@ pub(crate) fn spawn(
             source: io::Error::other("child stdio was not piped"),
         });
     };
-    tokio::spawn(write_stdin(stdin, spec.stdin, pid).instrument(span.clone()));
+    let stdin = if spec.stdin_open {
+        Some(stdin)
+    } else {
+        tokio::spawn(write_stdin(stdin, spec.stdin, pid).instrument(span.clone()));
+        None
+    };
 
     let tail = Arc::new(Mutex::new(TailBuffer::new(options.stderr_tail_len)));
     let stderr_task = tokio::spawn(
@@ -478,6 +497,7 @@ pub(crate) fn spawn(
         stderr_task,
         tail,
         redactor,
+        stdin,
     })
 }
 
