@@ -105,6 +105,26 @@ super::macros::wire_struct! {
     }
 }
 
+impl JsonRpcError {
+    /// An error with this code and message, without `data`.
+    #[must_use]
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            data: None,
+            extra: Map::new(),
+        }
+    }
+
+    /// Attaches `data`. By default there is none.
+    #[must_use]
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+}
+
 /// A request: `{"id", "method", "params"}`. `body` holds the method and its typed params.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -209,15 +229,9 @@ impl ErrorResponse {
     /// An error response with no extra keys and no `data`.
     #[must_use]
     pub fn new(id: impl Into<RequestId>, code: i64, message: impl Into<String>) -> Self {
-        let error = JsonRpcError {
-            code,
-            message: message.into(),
-            data: None,
-            extra: Map::new(),
-        };
         Self {
             id: id.into(),
-            error,
+            error: JsonRpcError::new(code, message),
             extra: Map::new(),
         }
     }
