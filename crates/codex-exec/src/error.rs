@@ -153,6 +153,105 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// `codex app-server` answered a request with a JSON-RPC error.
+    #[error("codex app-server refused `{method}` (code {code}): {}", Bounded(message))]
+    Rpc {
+        /// The method of the refused request.
+        method: String,
+        /// The JSON-RPC error code (codex uses `-32600` for invalid requests, `-32603` for
+        /// internal errors).
+        code: i64,
+        /// The server's message.
+        message: String,
+        /// Extra data the server attached, if any.
+        data: Option<serde_json::Value>,
+    },
+    /// `codex app-server` did not answer a request within the request timeout; the request is
+    /// forgotten, and a late answer is dropped.
+    #[error("codex app-server did not answer `{method}` within {}", HumanDuration(*limit))]
+    RequestTimeout {
+        /// The method of the request.
+        method: String,
+        /// The timeout that elapsed.
+        limit: Duration,
+    },
+    /// The connection to `codex app-server` is gone: the process exited or was killed, closed
+    /// its output, or the client was shut down. Every pending request and open subscription
+    /// fails with this error at once.
+    #[error(
+        "the connection to codex app-server is closed{}{}",
+        ExitSummary(*code, *signal),
+        StderrSummary(stderr)
+    )]
+    AppServerClosed {
+        /// The exit code, when the process exited and was reaped.
+        code: Option<i32>,
+        /// The signal that killed the process, when one did.
+        signal: Option<i32>,
+        /// The last bytes of stderr, redacted (empty for transports without a process).
+        stderr: String,
+    },
+    /// A notification subscriber fell behind by more than its buffer holds. The subscription
+    /// yielded every notification it buffered, then this error, and is closed: nothing was
+    /// dropped silently.
+    #[error("a notification subscriber fell more than {capacity} notifications behind and was closed")]
+    Lagged {
+        /// The capacity of the subscriber's buffer.
+        capacity: usize,
+    },
+    /// `codex app-server` answered a request with a result that does not have the documented
+    /// shape.
+    #[error("codex app-server answered `{method}` with a result of an unexpected shape")]
+    InvalidResult {
+        /// The method of the request.
+        method: String,
+        /// What did not fit.
+        #[source]
+        source: codex_protocol::ParseError,
+    },
+    /// The `initialize` handshake with `codex app-server` failed.
+    #[error("the codex app-server handshake failed: {reason}")]
+    Handshake {
+        /// What went wrong, in words.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The JSON-RPC error code, for [`Error::Rpc`].
+    #[must_use]
+    pub fn rpc_code(&self) -> Option<i64> {
+        match self {
+            Self::Rpc { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// Formats a server message, bounded to 300 characters.
+struct Bounded<'a>(&'a str);
+
+impl std::fmt::Display for Bounded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const MAX_CHARS: usize = 300;
+        let mut chars = self.0.chars();
+        let head: String = chars.by_ref().take(MAX_CHARS).collect();
+        let ellipsis = if chars.next().is_some() { "…" } else { "" };
+        write!(f, "{head}{ellipsis}")
+    }
+}
+
+/// Formats how a process ended, after a `" ("`, when known.
+struct ExitSummary(Option<i32>, Option<i32>);
+
+impl std::fmt::Display for ExitSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.0, self.1) {
+            (Some(code), _) => write!(f, " (codex exited with code {code})"),
+            (None, Some(signal)) => write!(f, " (codex was killed by signal {signal})"),
+            (None, None) => Ok(()),
+        }
+    }
 }
 
 /// Formats the last non-empty stderr line, bounded, after a `": "`.

@@ -29,10 +29,19 @@
 //! On Windows (compiled, not yet tested) there are no process groups: only codex itself is
 //! killed, and there is no grace period.
 //!
+//! # `codex app-server`
+//!
+//! [`app_server::AppServer`] is a JSON-RPC client for `codex app-server --listen stdio://`,
+//! started and supervised like `codex exec` but kept running across threads and turns: typed
+//! requests, notification subscriptions, answers to approvals and dynamic tool calls, steering
+//! and interrupts.
+//!
 //! # Supported codex versions
 //!
-//! The stream format is the one of `codex exec --json` in codex-cli 0.169.0.
+//! The stream format is the one of `codex exec --json` in codex-cli 0.169.0, and the
+//! app-server protocol is the one of the same release.
 
+pub mod app_server;
 mod cancel;
 mod command;
 mod discovery;

@@ -1,0 +1,201 @@
+//! [`AppServerOptions`]: the handshake, time limits, buffers, handlers and process supervision
+//! of one `codex app-server` connection.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::handlers::Handlers;
+use crate::ExecOptions;
+
+/// Default time a request may wait for its response: 120 s.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_mins(2);
+/// Default time a server-request handler may take before the default answer is sent: 300 s.
+pub const DEFAULT_SERVER_REQUEST_TIMEOUT: Duration = Duration::from_mins(5);
+/// Default number of notifications a subscription buffers before it lags: 4096.
+pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 4096;
+/// Default number of outgoing messages queued for the writer: 256.
+pub const DEFAULT_WRITE_QUEUE_LEN: usize = 256;
+/// The client name sent in `initialize` (`clientInfo.name`); codex uses it as the threads'
+/// `originator` and in its user agent.
+pub const CLIENT_NAME: &str = "codex_sdk_rs";
+/// The client title sent in `initialize` (`clientInfo.title`).
+pub const CLIENT_TITLE: &str = "Codex SDK for Rust";
+/// The client version sent in `initialize` (`clientInfo.version`): this crate's version.
+pub const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// How to talk to `codex app-server`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use codex_exec::ExecOptions;
+/// use codex_exec::app_server::AppServerOptions;
+///
+/// let options = AppServerOptions::new()
+///     .opt_out_notification_methods(["account/rateLimits/updated"])
+///     .request_timeout(Duration::from_secs(30))
+///     .process(ExecOptions::new().kill_grace(Duration::from_secs(1)));
+/// # drop(options);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+#[must_use]
+pub struct AppServerOptions {
+    pub(crate) client_name: String,
+    pub(crate) client_title: Option<String>,
+    pub(crate) client_version: String,
+    pub(crate) experimental_api: bool,
+    pub(crate) opt_out_notification_methods: Vec<String>,
+    pub(crate) request_timeout: Duration,
+    pub(crate) server_request_timeout: Duration,
+    pub(crate) subscription_capacity: usize,
+    pub(crate) write_queue_len: usize,
+    pub(crate) handlers: Handlers,
+    pub(crate) process: ExecOptions,
+    pub(crate) current_dir: Option<PathBuf>,
+    pub(crate) capability_probe: bool,
+}
+
+impl Default for AppServerOptions {
+    fn default() -> Self {
+        Self {
+            client_name: CLIENT_NAME.to_owned(),
+            client_title: Some(CLIENT_TITLE.to_owned()),
+            client_version: CLIENT_VERSION.to_owned(),
+            experimental_api: true,
+            opt_out_notification_methods: Vec::new(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            server_request_timeout: DEFAULT_SERVER_REQUEST_TIMEOUT,
+            subscription_capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            write_queue_len: DEFAULT_WRITE_QUEUE_LEN,
+            handlers: Handlers::new(),
+            process: ExecOptions::new(),
+            current_dir: None,
+            capability_probe: true,
+        }
+    }
+}
+
+impl AppServerOptions {
+    /// Options with every default.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The `clientInfo` of `initialize`: name and version. Codex records the name as the
+    /// `originator` of the threads this client creates.
+    ///
+    /// By default, [`CLIENT_NAME`] and [`CLIENT_VERSION`].
+    pub fn client_info(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.client_name = name.into();
+        self.client_version = version.into();
+        self
+    }
+
+    /// The display title of `clientInfo`; an empty string sends none.
+    ///
+    /// By default, [`CLIENT_TITLE`].
+    pub fn client_title(mut self, title: impl Into<String>) -> Self {
+        let title = title.into();
+        self.client_title = (!title.is_empty()).then_some(title);
+        self
+    }
+
+    /// Whether to opt into codex's experimental API (`capabilities.experimentalApi`), which
+    /// dynamic tools (`thread/start.dynamicTools`) and other experimental fields need.
+    ///
+    /// By default, `true`, as in the Python SDK.
+    pub fn experimental_api(mut self, enabled: bool) -> Self {
+        self.experimental_api = enabled;
+        self
+    }
+
+    /// Notification methods codex must not send at all
+    /// (`capabilities.optOutNotificationMethods`, exact method names). Replaces earlier ones.
+    ///
+    /// By default, none: every notification is sent.
+    pub fn opt_out_notification_methods(
+        mut self,
+        methods: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.opt_out_notification_methods = methods.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How long a request waits for its response before failing with
+    /// [`Error::RequestTimeout`](crate::Error::RequestTimeout). Covers the handshake too.
+    ///
+    /// By default, [`DEFAULT_REQUEST_TIMEOUT`] (120 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// How long a server-request handler may take; after that, the request gets its default
+    /// answer (see [`Handlers`]) and the handler is aborted.
+    ///
+    /// By default, [`DEFAULT_SERVER_REQUEST_TIMEOUT`] (300 s).
+    pub fn server_request_timeout(mut self, timeout: Duration) -> Self {
+        self.server_request_timeout = timeout;
+        self
+    }
+
+    /// How many notifications each subscription (and each thread's buffer of notifications
+    /// that arrive before their `turn/start` response) holds before its subscriber is
+    /// closed with [`Error::Lagged`](crate::Error::Lagged). Values below 1 count as 1.
+    ///
+    /// By default, [`DEFAULT_SUBSCRIPTION_CAPACITY`] (4096).
+    pub fn subscription_capacity(mut self, capacity: usize) -> Self {
+        self.subscription_capacity = capacity;
+        self
+    }
+
+    /// How many outgoing messages may wait for the writer; senders wait when it is full.
+    /// Values below 1 count as 1.
+    ///
+    /// By default, [`DEFAULT_WRITE_QUEUE_LEN`] (256).
+    pub fn write_queue_len(mut self, len: usize) -> Self {
+        self.write_queue_len = len;
+        self
+    }
+
+    /// The handlers of server requests. The table is shared: handlers added to it later
+    /// (or through [`AppServer::handlers`](super::AppServer::handlers)) apply at once.
+    ///
+    /// By default, an empty table: every server request gets its default answer.
+    pub fn handlers(mut self, handlers: Handlers) -> Self {
+        self.handlers = handlers;
+        self
+    }
+
+    /// Supervision of the process, as for `codex exec`: maximum line length, stderr tail,
+    /// kill grace, exit timeout, secrets to redact, parent-death signal, and a cancel handle
+    /// that kills the app-server. The turn and idle timeouts do not apply. Over a caller's
+    /// transport ([`AppServer::connect`](super::AppServer::connect)), only the maximum line
+    /// length and the exit timeout apply.
+    ///
+    /// By default, [`ExecOptions::default`].
+    pub fn process(mut self, options: ExecOptions) -> Self {
+        self.process = options;
+        self
+    }
+
+    /// The working directory of the app-server process. Threads set their own with
+    /// `thread/start`'s `cwd`.
+    ///
+    /// By default, this process's working directory.
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.current_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether a spawned codex that is not a known release (a development build reporting
+    /// `0.0.0`, for example) is probed with `codex app-server generate-json-schema` for its
+    /// [`Capabilities`](super::Capabilities).
+    ///
+    /// By default, `true`.
+    pub fn capability_probe(mut self, enabled: bool) -> Self {
+        self.capability_probe = enabled;
+        self
+    }
+}
