@@ -154,7 +154,10 @@ pub enum Error {
         source: io::Error,
     },
     /// `codex app-server` answered a request with a JSON-RPC error.
-    #[error("codex app-server refused `{method}` (code {code}): {}", Bounded(message))]
+    #[error(
+        "codex app-server refused `{method}` (code {code}): {}",
+        Bounded(message)
+    )]
     Rpc {
         /// The method of the refused request.
         method: String,
@@ -194,7 +197,9 @@ pub enum Error {
     /// A notification subscriber fell behind by more than its buffer holds. The subscription
     /// yielded every notification it buffered, then this error, and is closed: nothing was
     /// dropped silently.
-    #[error("a notification subscriber fell more than {capacity} notifications behind and was closed")]
+    #[error(
+        "a notification subscriber fell more than {capacity} notifications behind and was closed"
+    )]
     Lagged {
         /// The capacity of the subscriber's buffer.
         capacity: usize,

@@ -177,7 +177,12 @@ async fn probe_fields(
         .tempdir()
         .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let mut spec = ProcessSpec::new(binary.path())
-        .args(["app-server", "generate-json-schema", "--experimental", "--out"])
+        .args([
+            "app-server",
+            "generate-json-schema",
+            "--experimental",
+            "--out",
+        ])
         .arg(dir.path())
         .env_clear();
     for (key, value) in env.iter() {
@@ -190,7 +195,9 @@ async fn probe_fields(
         if let Err(error) = item
             && !matches!(
                 error,
-                crate::Error::Parse(_) | crate::Error::LineTooLong { .. } | crate::Error::InvalidUtf8 { .. }
+                crate::Error::Parse(_)
+                    | crate::Error::LineTooLong { .. }
+                    | crate::Error::InvalidUtf8 { .. }
             )
         {
             return Err(error.to_string());

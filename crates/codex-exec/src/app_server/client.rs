@@ -9,12 +9,11 @@ use std::time::Duration;
 use codex_protocol::app_server::{
     ClientInfo, InitializeCapabilities, InitializeParams, InitializeResponse, Notification,
     Response, ServerNotification, ThreadArchiveParams, ThreadArchiveResponse, ThreadForkParams,
-    ThreadForkResponse, ThreadListParams, ThreadListResponse, ThreadReadParams,
-    ThreadReadResponse, ThreadResumeParams, ThreadResumeResponse, ThreadSetNameParams,
-    ThreadSetNameResponse, ThreadStartParams, ThreadStartResponse, ThreadUnarchiveParams,
-    ThreadUnarchiveResponse, Turn, TurnCompletedNotification, TurnInterruptParams,
-    TurnInterruptResponse, TurnStartParams, TurnStartResponse, TurnSteerParams,
-    TurnSteerResponse,
+    ThreadForkResponse, ThreadListParams, ThreadListResponse, ThreadReadParams, ThreadReadResponse,
+    ThreadResumeParams, ThreadResumeResponse, ThreadSetNameParams, ThreadSetNameResponse,
+    ThreadStartParams, ThreadStartResponse, ThreadUnarchiveParams, ThreadUnarchiveResponse, Turn,
+    TurnCompletedNotification, TurnInterruptParams, TurnInterruptResponse, TurnStartParams,
+    TurnStartResponse, TurnSteerParams, TurnSteerResponse,
 };
 use futures::stream::FusedStream;
 use futures::{Stream, StreamExt as _};
@@ -202,7 +201,10 @@ impl AppServer {
         let response: InitializeResponse = parse_result("initialize", result)?;
         inner.notify::<()>("initialized", None).await?;
         let info = ServerInfo::new(response);
-        tracing::debug!(user_agent = info.user_agent(), "codex app-server initialized");
+        tracing::debug!(
+            user_agent = info.user_agent(),
+            "codex app-server initialized"
+        );
         let capabilities = match (Capabilities::for_version(info.version()), probe) {
             (Some(known), _) => known,
             (None, Some((binary, env))) if options.capability_probe => {
@@ -446,7 +448,10 @@ impl AppServer {
         name: impl Into<String>,
     ) -> Result<(), Error> {
         let _: ThreadSetNameResponse = self
-            .call("thread/name/set", &ThreadSetNameParams::new(thread_id, name))
+            .call(
+                "thread/name/set",
+                &ThreadSetNameParams::new(thread_id, name),
+            )
             .await?;
         Ok(())
     }
@@ -472,7 +477,12 @@ impl AppServer {
         };
         let result = self
             .inner
-            .request("turn/start", Some(&params), self.request_timeout, Some(hook))
+            .request(
+                "turn/start",
+                Some(&params),
+                self.request_timeout,
+                Some(hook),
+            )
             .await?;
         let response: TurnStartResponse = parse_result("turn/start", result)?;
         Ok(TurnStream {

@@ -376,7 +376,10 @@ impl Inner {
         };
         let mut state = self.lock();
         let Some(pending) = state.pending.remove(id) else {
-            tracing::debug!(id, "a response to a forgotten request (timed out or dropped)");
+            tracing::debug!(
+                id,
+                "a response to a forgotten request (timed out or dropped)"
+            );
             return;
         };
         if let Some(hook) = pending.turn {
@@ -582,10 +585,17 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 break;
             }
             Some(Err(FrameError::TooLong { line, limit })) => {
-                tracing::warn!(line, limit, "codex app-server sent an over-long line; skipped");
+                tracing::warn!(
+                    line,
+                    limit,
+                    "codex app-server sent an over-long line; skipped"
+                );
             }
             Some(Err(FrameError::InvalidUtf8 { line, .. })) => {
-                tracing::warn!(line, "codex app-server sent a line that is not UTF-8; skipped");
+                tracing::warn!(
+                    line,
+                    "codex app-server sent a line that is not UTF-8; skipped"
+                );
             }
         }
     }
@@ -617,7 +627,10 @@ impl ProcessParts {
             .await
             .is_err()
         {
-            tracing::warn!(pid = self.pid, "codex app-server's stderr stayed open; abandoning it");
+            tracing::warn!(
+                pid = self.pid,
+                "codex app-server's stderr stayed open; abandoning it"
+            );
         }
         let stderr = stderr_tail::lock(&self.tail).render(&self.redactor);
         let (code, signal) = match outcome {

@@ -341,7 +341,10 @@ pub(crate) fn default_answer(request: &ServerRequest) -> Result<Value, JsonRpcEr
         }
         other => Err(JsonRpcError::new(
             METHOD_NOT_FOUND,
-            format!("method not found: this client cannot answer `{}`", other.method()),
+            format!(
+                "method not found: this client cannot answer `{}`",
+                other.method()
+            ),
         )),
     }
 }
@@ -412,8 +415,10 @@ mod tests {
                     &json!({"threadId": "t", "turnId": "u", "callId": "c", "namespace": null,
                         "tool": "lookup", "arguments": {}}),
                 ),
-                Ok(json!({"success": false, "contentItems": [{"type": "inputText",
-                    "text": "no handler is registered for the dynamic tool `lookup` in this client"}]})),
+                Ok(
+                    json!({"success": false, "contentItems": [{"type": "inputText",
+                    "text": "no handler is registered for the dynamic tool `lookup` in this client"}]}),
+                ),
             ),
             (
                 request("execCommandApproval", &json!({})),

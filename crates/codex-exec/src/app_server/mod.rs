@@ -77,11 +77,10 @@ mod handlers;
 mod options;
 mod router;
 
-pub use capabilities::{CapabilitySource, Capabilities, ServerInfo};
+pub use capabilities::{Capabilities, CapabilitySource, ServerInfo};
 pub use client::{AppServer, TurnStream};
 pub use handlers::{
-    HandlerFuture, Handlers, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND,
-    ServerRequestHandler,
+    HandlerFuture, Handlers, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, ServerRequestHandler,
 };
 pub use options::{
     AppServerOptions, CLIENT_NAME, CLIENT_TITLE, CLIENT_VERSION, DEFAULT_REQUEST_TIMEOUT,

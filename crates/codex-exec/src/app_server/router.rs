@@ -85,10 +85,7 @@ struct SubShared {
 impl SubShared {
     /// Records why the subscription ends; the first reason wins.
     fn set(&self, terminal: Terminal) {
-        let mut slot = self
-            .terminal
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut slot = self.terminal.lock().unwrap_or_else(PoisonError::into_inner);
         slot.get_or_insert(terminal);
     }
 
@@ -229,7 +226,10 @@ impl Router {
 
     /// A `turn/start` on `thread` was sent: keep its unrouted turn notifications.
     pub(crate) fn begin_pending(&mut self, thread: &str) {
-        self.pending.entry(thread.to_owned()).or_default().outstanding += 1;
+        self.pending
+            .entry(thread.to_owned())
+            .or_default()
+            .outstanding += 1;
     }
 
     /// A `turn/start` on `thread` got its answer (or was abandoned).

@@ -8,6 +8,7 @@
 //! kill.
 
 mod api;
+mod app_server;
 mod argv_golden;
 mod backpressure;
 mod cancel;
