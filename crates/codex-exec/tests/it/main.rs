@@ -9,6 +9,7 @@
 
 mod api;
 mod app_server;
+mod app_server_peer;
 mod argv_golden;
 mod backpressure;
 mod cancel;
