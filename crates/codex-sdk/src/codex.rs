@@ -6,17 +6,43 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::app_server;
 use crate::error::Error;
 use crate::thread::Thread;
-use codex_exec::{CodexBinary, Discovery, ThreadOptions};
+use crate::thread_options::ThreadOptions;
+use codex_exec::{CodexBinary, Discovery};
 
 /// How the SDK talks to codex.
+///
+/// Both transports yield the same [`ThreadEvent`](crate::ThreadEvent)s and
+/// [`Turn`](crate::Turn)s for the same work; the app-server adds what `codex exec` cannot do.
+///
+/// | | [`Exec`](Self::Exec) | [`AppServer`](Self::AppServer) |
+/// |---|---|---|
+/// | process | one `codex exec --json` per turn | one `codex app-server` per [`Codex`], shared by its threads |
+/// | deltas (`item.agent_message.delta`, …) | no | yes |
+/// | [`TurnStream::interrupt`](crate::TurnStream::interrupt), [`steer`](crate::TurnStream::steer) | [`Error::Unsupported`] | yes |
+/// | cancel, time limits, dropping the stream | kill the process group | interrupt the turn (`turn/interrupt`) |
+/// | approvals ([`ThreadOptions::approval_handler`](crate::ThreadOptions::approval_handler)) | never asked | answered by the handler |
+/// | dynamic tools, base instructions | [`Error::Unsupported`] | yes |
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Transport {
     /// One `codex exec --json` process per turn (what the TypeScript SDK does).
     #[default]
     Exec,
+    /// One `codex app-server` process per [`Codex`], started on the first turn and shared by
+    /// its threads, speaking JSON-RPC on stdio (what the Python SDK does).
+    AppServer,
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Exec => "exec",
+            Self::AppServer => "app-server",
+        })
+    }
 }
 
 /// Options for [`Codex::new`].
@@ -29,6 +55,7 @@ pub struct CodexOptions {
     pub(crate) transport: Transport,
     pub(crate) kill_grace: Option<Duration>,
     pub(crate) api_key: Option<String>,
+    pub(crate) approval_timeout: Option<Duration>,
 }
 
 impl CodexOptions {
@@ -110,11 +137,22 @@ impl CodexOptions {
         self
     }
 
-    /// How long codex gets to exit after `SIGTERM` before `SIGKILL`, when a turn is cancelled.
+    /// How long codex gets to exit after `SIGTERM` before `SIGKILL`, when a turn is cancelled
+    /// (exec) or the app-server is stopped.
     ///
     /// By default, 2 seconds.
     pub fn kill_grace(mut self, grace: Duration) -> Self {
         self.kill_grace = Some(grace);
+        self
+    }
+
+    /// How long an approval handler or a dynamic tool may take to answer (app-server
+    /// transport). After that the request gets the safe default answer (decline, grant
+    /// nothing, no answers, a failed tool call), so a turn never waits forever.
+    ///
+    /// By default, 300 seconds.
+    pub fn approval_timeout(mut self, timeout: Duration) -> Self {
+        self.approval_timeout = Some(timeout);
         self
     }
 }
@@ -131,6 +169,8 @@ pub struct Codex {
 pub(crate) struct Inner {
     pub(crate) options: CodexOptions,
     pub(crate) binary: CodexBinary,
+    /// The app-server of the [`Transport::AppServer`] transport, started on the first turn.
+    pub(crate) app_server: Arc<app_server::Shared>,
 }
 
 impl Codex {
@@ -146,7 +186,11 @@ impl Codex {
         }
         let binary = discovery.discover().map_err(Error::from_exec)?;
         Ok(Self {
-            inner: Arc::new(Inner { options, binary }),
+            inner: Arc::new(Inner {
+                options,
+                binary,
+                app_server: Arc::default(),
+            }),
         })
     }
 
@@ -162,7 +206,8 @@ impl Codex {
         Thread::new(self.clone(), options, None)
     }
 
-    /// Resumes a thread by id (threads persist under `$CODEX_HOME/sessions`).
+    /// Resumes a thread by id (threads persist under `$CODEX_HOME/sessions`): with `codex exec
+    /// resume`, or `thread/resume` before the first turn on the app-server.
     #[must_use]
     pub fn resume_thread(&self, id: impl Into<String>, options: ThreadOptions) -> Thread {
         Thread::new(self.clone(), options, Some(id.into()))

@@ -3,6 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use codex_protocol::app_server::CodexErrorInfo;
+
+use crate::codex::Transport;
+
 /// Everything that can go wrong while running a turn.
 ///
 /// Errors never contain the API key: stderr tails and codex's turn failure messages (which may
@@ -33,8 +37,8 @@ pub enum Error {
         signal: Option<i32>,
         /// The last bytes of its stderr, redacted.
         stderr_tail: String,
-        /// The supervisor's error.
-        source: codex_exec::Error,
+        /// The supervisor's error (boxed: it is large, and rare).
+        source: Box<codex_exec::Error>,
     },
     /// codex reported that the turn failed (`turn.failed`).
     #[error("turn failed: {message}")]
@@ -42,7 +46,37 @@ pub enum Error {
         /// codex's message, e.g. "unexpected status 401 Unauthorized: ...", with the configured
         /// API key replaced by `[REDACTED]`.
         message: String,
+        /// codex's classification of the failure (`serverOverloaded`, `usageLimitExceeded`,
+        /// `httpConnectionFailed`, …); the app-server transport reports it, `codex exec` does
+        /// not.
+        codex_error_info: Option<CodexErrorInfo>,
     },
+    /// The transport has no such operation (for example [`TurnStream::steer`] on the exec
+    /// transport, or a thread with dynamic tools there).
+    ///
+    /// [`TurnStream::steer`]: crate::TurnStream::steer
+    #[error("{operation} is not supported by the {transport} transport")]
+    Unsupported {
+        /// What was asked for.
+        operation: &'static str,
+        /// The transport that cannot do it.
+        transport: Transport,
+    },
+    /// `codex app-server` refused a request (a JSON-RPC error response).
+    #[error("codex app-server refused `{method}` (code {code}): {message}")]
+    Rpc {
+        /// The method of the refused request.
+        method: String,
+        /// The JSON-RPC error code (`-32600` for invalid requests).
+        code: i64,
+        /// The server's message, with the configured API key replaced by `[REDACTED]`.
+        message: String,
+    },
+    /// The connection to `codex app-server` failed in a way that is not a process exit: the
+    /// handshake failed, a result had an unexpected shape, or the turn's notifications fell
+    /// too far behind.
+    #[error("the connection to codex app-server failed")]
+    AppServer(#[source] codex_exec::Error),
     /// codex wrote something that is not a valid event (a line that is not JSON, too long, or
     /// not UTF-8).
     #[error("codex wrote an invalid event")]
@@ -111,13 +145,27 @@ fn exit_description(code: Option<i32>, signal: Option<i32>) -> String {
 
 impl Error {
     /// Whether retrying the same turn may succeed: transient process failures, timeouts, and
-    /// turn failures codex attributes to load, rate limits or the network.
+    /// turn failures codex attributes to load, rate limits or the network (by their
+    /// [`CodexErrorInfo`] when the app-server reports one, else by their message).
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Timeout { .. } | Self::Io(_) | Self::TransportClosed => true,
             Self::ProcessExit { signal, .. } => signal.is_some(),
-            Self::TurnFailed { message } => {
+            Self::TurnFailed {
+                codex_error_info: Some(info),
+                ..
+            } => matches!(
+                info,
+                CodexErrorInfo::ServerOverloaded
+                    | CodexErrorInfo::InternalServerError
+                    | CodexErrorInfo::RateLimitExceeded
+                    | CodexErrorInfo::HttpConnectionFailed(_)
+                    | CodexErrorInfo::ResponseStreamConnectionFailed(_)
+                    | CodexErrorInfo::ResponseStreamDisconnected(_)
+                    | CodexErrorInfo::ResponseTooManyFailedAttempts(_)
+            ),
+            Self::TurnFailed { message, .. } => {
                 let m = message.to_ascii_lowercase();
                 [
                     "high demand",
@@ -156,13 +204,13 @@ impl Error {
                 code: Some(code),
                 signal: None,
                 stderr_tail: stderr.clone(),
-                source: err,
+                source: Box::new(err),
             },
             E::Signaled { signal, ref stderr } => Self::ProcessExit {
                 code: None,
                 signal: Some(signal),
                 stderr_tail: stderr.clone(),
-                source: err,
+                source: Box::new(err),
             },
             E::Cancelled => Self::Cancelled,
             E::TurnTimeout { limit } | E::IdleTimeout { limit } | E::ExitTimeout { limit } => {
@@ -170,6 +218,30 @@ impl Error {
             }
             E::LineTooLong { .. } | E::InvalidUtf8 { .. } | E::Parse(_) => Self::Protocol(err),
             E::Read { .. } | E::Wait { .. } => Self::Io(err),
+            E::Rpc {
+                method,
+                code,
+                message,
+                ..
+            } => Self::Rpc {
+                method,
+                code,
+                message,
+            },
+            E::RequestTimeout { limit, .. } => Self::Timeout { limit, source: err },
+            E::AppServerClosed {
+                code,
+                signal,
+                ref stderr,
+            } => Self::ProcessExit {
+                code,
+                signal,
+                stderr_tail: stderr.clone(),
+                source: Box::new(err),
+            },
+            E::Lagged { .. } | E::InvalidResult { .. } | E::Handshake { .. } => {
+                Self::AppServer(err)
+            }
             _ => Self::InvalidOptions(err),
         }
     }

@@ -22,24 +22,30 @@
 //! Supported codex versions: 0.169.0.
 
 mod app_server;
+pub mod approval;
 mod codex;
 mod error;
 pub mod retry;
 pub mod structured;
 mod thread;
+mod thread_options;
+pub mod tools;
 
 pub use codex::{Codex, CodexOptions, Transport};
 pub use error::Error;
 pub use retry::{RetryPolicy, retry};
 pub use thread::{Thread, Turn, TurnOptions, TurnStream};
+pub use thread_options::ThreadOptions;
 
 pub use codex_exec::{
     ApprovalPolicy, CancelHandle, CodexBinary, CyberAccessProgram, Input, ReasoningEffort,
-    SandboxMode, ThreadOptions, UserInput, Version, WebSearchMode,
+    SandboxMode, UserInput, Version, WebSearchMode,
 };
+pub use codex_protocol::app_server::CodexErrorInfo;
 pub use codex_protocol::exec::{
-    AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, ErrorItem, FileChangeItem,
-    FileUpdateChange, ItemDetails, McpToolCallItem, McpToolCallStatus, PatchApplyStatus,
-    PatchChangeKind, ReasoningItem, ThreadEvent, ThreadItem, TodoItem, TodoListItem, Usage,
-    WebSearchItem,
+    AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
+    DynamicToolCallStatus, ErrorItem, FileChangeItem, FileUpdateChange, ItemDelta, ItemDetails,
+    McpToolCallItem, McpToolCallStatus, MessagePhase, PatchApplyStatus, PatchChangeKind,
+    ReasoningItem, ReasoningSummaryDelta, ReasoningTextDelta, TextItemStatus, ThreadEvent,
+    ThreadItem, TodoItem, TodoListItem, TurnStatus, Usage, WebSearchItem,
 };

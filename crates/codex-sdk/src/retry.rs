@@ -135,6 +135,7 @@ mod tests {
             calls.fetch_add(1, Ordering::SeqCst);
             Err(Error::TurnFailed {
                 message: "We're currently experiencing high demand".into(),
+                codex_error_info: None,
             })
         })
         .await;
@@ -146,6 +147,7 @@ mod tests {
             calls.fetch_add(1, Ordering::SeqCst);
             Err(Error::TurnFailed {
                 message: "unexpected status 401 Unauthorized".into(),
+                codex_error_info: None,
             })
         })
         .await;

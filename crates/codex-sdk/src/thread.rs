@@ -5,17 +5,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use codex_exec::{CancelHandle, ExecOptions, ExecRequest, ExecStream, Input, ThreadOptions};
-use codex_protocol::exec::{ItemDetails, ThreadEvent, ThreadItem, Usage};
+use codex_exec::{CancelHandle, ExecOptions, ExecRequest, ExecStream, Input};
+use codex_protocol::exec::{ItemDetails, ThreadEvent, ThreadItem, TurnStatus, Usage};
 use futures::{Stream, StreamExt};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
 
+use crate::app_server::{self, AppTurn, ThreadSlot, TurnRequest};
 use crate::codex::{Codex, Transport};
 use crate::error::{self, Error};
 use crate::structured;
+use crate::thread_options::ThreadOptions;
 
 /// Options of one turn.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +25,8 @@ use crate::structured;
 #[must_use]
 pub struct TurnOptions {
     exec: codex_exec::TurnOptions,
+    output_schema: Option<Value>,
+    cyber_access_program: Option<codex_exec::CyberAccessProgram>,
     cancel: Option<CancelHandle>,
     turn_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
@@ -39,7 +43,8 @@ impl TurnOptions {
     ///
     /// By default, the answer is free text.
     pub fn output_schema(mut self, schema: Value) -> Self {
-        self.exec = self.exec.output_schema(schema);
+        self.exec = self.exec.output_schema(schema.clone());
+        self.output_schema = Some(schema);
         self
     }
 
@@ -47,11 +52,16 @@ impl TurnOptions {
     ///
     /// By default, the server's default.
     pub fn cyber_access_program(mut self, program: codex_exec::CyberAccessProgram) -> Self {
-        self.exec = self.exec.cyber_access_program(program);
+        self.exec = self.exec.cyber_access_program(program.clone());
+        self.cyber_access_program = Some(program);
         self
     }
 
-    /// A handle that cancels the turn when fired (codex and its children are killed).
+    /// A handle that cancels the turn when fired: on the exec transport codex and its
+    /// children are killed; on the app-server transport the turn is interrupted
+    /// (`turn/interrupt`), its open items are completed as `interrupted`, and the stream then
+    /// ends with [`Error::Cancelled`]. Either way, [`Thread::run`] returns
+    /// [`Error::Cancelled`].
     ///
     /// By default, only dropping the stream cancels.
     pub fn cancel_handle(mut self, handle: CancelHandle) -> Self {
@@ -59,7 +69,8 @@ impl TurnOptions {
         self
     }
 
-    /// Fails the turn with [`Error::Timeout`] when it takes longer than this.
+    /// Fails the turn with [`Error::Timeout`] when it takes longer than this (the exec
+    /// transport kills codex, the app-server transport interrupts the turn).
     ///
     /// By default, no limit.
     pub fn turn_timeout(mut self, limit: Duration) -> Self {
@@ -67,7 +78,7 @@ impl TurnOptions {
         self
     }
 
-    /// Fails the turn with [`Error::Timeout`] when codex writes no event for this long.
+    /// Fails the turn with [`Error::Timeout`] when codex sends no event for this long.
     ///
     /// By default, no limit.
     pub fn idle_timeout(mut self, limit: Duration) -> Self {
@@ -84,18 +95,24 @@ pub struct Turn {
     pub items: Vec<ThreadItem>,
     /// The text of the last agent message (empty when there was none).
     pub final_response: String,
-    /// Token usage of the turn, when codex reported it.
+    /// Token usage of the turn, when codex reported it (summed over the turn's model calls
+    /// on both transports).
     pub usage: Option<Usage>,
+    /// How the turn ended: [`TurnStatus::Completed`], or [`TurnStatus::Interrupted`] when an
+    /// interrupt (a `cancel` approval decision, another client) stopped it on the app-server
+    /// transport; its items are then what was done before the interrupt.
+    pub status: TurnStatus,
 }
 
 /// A conversation with codex. Turns on one thread run one at a time: a second `run` waits
-/// until the first turn's stream ends.
+/// until the first turn's stream ends (on the app-server transport, until a dropped turn's
+/// interrupt has finished).
 #[derive(Debug, Clone)]
 pub struct Thread {
     codex: Codex,
     options: ThreadOptions,
     id: Arc<Mutex<Option<String>>>,
-    turn_lock: Arc<tokio::sync::Mutex<()>>,
+    turn_lock: Arc<tokio::sync::Mutex<ThreadSlot>>,
 }
 
 impl Thread {
@@ -104,11 +121,12 @@ impl Thread {
             codex,
             options,
             id: Arc::new(Mutex::new(id)),
-            turn_lock: Arc::new(tokio::sync::Mutex::new(())),
+            turn_lock: Arc::new(tokio::sync::Mutex::new(ThreadSlot::default())),
         }
     }
 
-    /// The thread id: given when resumed, else set by the first turn's `thread.started`.
+    /// The thread id: given when resumed, else set when the first turn starts the thread
+    /// (exec: its `thread.started`; app-server: the `thread/start` response).
     #[must_use]
     pub fn id(&self) -> Option<String> {
         self.id
@@ -135,30 +153,79 @@ impl Thread {
 
     /// Starts a turn and returns its events as they come.
     ///
+    /// On the app-server transport, the first turn of a [`Codex`] starts the shared
+    /// `codex app-server`, and the first turn of a thread sends `thread/start` (or
+    /// `thread/resume` for a resumed thread) before `turn/start`.
+    ///
     /// # Cancel safety
     ///
-    /// Cancel safe until it returns (nothing has been spawned while it waits for an earlier
-    /// turn of this thread). Dropping the returned [`TurnStream`] cancels the turn.
+    /// Cancel safe until it returns on the exec transport (nothing has been spawned while it
+    /// waits for an earlier turn of this thread). On the app-server transport, dropping the
+    /// future while `turn/start` is in flight interrupts that turn once it starts; dropped
+    /// while `thread/start` is in flight, the new thread is left unused. Dropping the returned
+    /// [`TurnStream`] cancels the turn.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidOptions`] for options codex would refuse, [`Error::Spawn`] when codex
-    /// cannot start.
+    /// cannot start, [`Error::Unsupported`] for options the transport does not have (dynamic
+    /// tools or base instructions on exec); on the app-server transport also the errors of
+    /// its requests ([`Error::Rpc`], [`Error::Timeout`], [`Error::ProcessExit`]).
     pub async fn run_streamed(
         &self,
         input: impl Into<Input>,
         options: TurnOptions,
     ) -> Result<TurnStream, Error> {
         let input = input.into();
-        let guard = Arc::clone(&self.turn_lock).lock_owned().await;
+        let mut guard = Arc::clone(&self.turn_lock).lock_owned().await;
         let inner = &self.codex.inner;
-        match inner.options.transport {
-            Transport::Exec => {}
+        if inner.options.transport == Transport::AppServer {
+            let request = TurnRequest {
+                inner,
+                options: &self.options,
+                thread_id: &self.id,
+                slot: &mut guard,
+                input: &input,
+                output_schema: options.output_schema,
+                cyber_access_program: options.cyber_access_program.map(|p| p.as_str().to_owned()),
+                cancel: options.cancel,
+                turn_timeout: options.turn_timeout,
+                idle_timeout: options.idle_timeout,
+            };
+            let turn = app_server::start_turn(request).await?;
+            return Ok(TurnStream {
+                exec: None,
+                app: Some(Box::new(turn)),
+                thread_id: Arc::clone(&self.id),
+                secret: inner.options.api_key.clone(),
+                ended: false,
+                turn: Some(guard),
+            });
+        }
+        if !self.options.tools.is_empty() {
+            return Err(Error::Unsupported {
+                operation: "dynamic tools",
+                transport: Transport::Exec,
+            });
+        }
+        if self.options.base_instructions.is_some() {
+            return Err(Error::Unsupported {
+                operation: "base instructions",
+                transport: Transport::Exec,
+            });
         }
         let resume = self.id();
+        let codex_options = match &self.options.developer_instructions {
+            Some(text) => inner
+                .options
+                .exec
+                .clone()
+                .config_entry("developer_instructions", text.clone()),
+            None => inner.options.exec.clone(),
+        };
         let mut request = ExecRequest::new(&input)
-            .codex_options(&inner.options.exec)
-            .thread_options(&self.options)
+            .codex_options(&codex_options)
+            .thread_options(&self.options.exec)
             .turn_options(&options.exec);
         if let Some(id) = &resume {
             request = request.resume(id);
@@ -182,11 +249,12 @@ impl Thread {
         }
         let stream = ExecStream::spawn(spec, &exec_options).map_err(Error::from_exec)?;
         Ok(TurnStream {
-            inner: stream,
+            exec: Some(stream),
+            app: None,
             thread_id: Arc::clone(&self.id),
             secret: inner.options.api_key.clone(),
             ended: false,
-            _turn: guard,
+            turn: Some(guard),
         })
     }
 
@@ -242,13 +310,21 @@ pub(crate) fn parse_final<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
 async fn collect(mut stream: TurnStream) -> Result<Turn, Error> {
     let mut items = Vec::new();
     let mut usage = None;
+    let mut status = TurnStatus::Completed;
     while let Some(event) = stream.next().await {
         match event? {
             ThreadEvent::ItemCompleted(e) => items.push(e.item),
-            ThreadEvent::TurnCompleted(e) => usage = Some(e.usage),
+            ThreadEvent::TurnCompleted(e) => {
+                usage = Some(e.usage);
+                status = e.status.unwrap_or(TurnStatus::Completed);
+            }
             ThreadEvent::TurnFailed(e) => {
                 return Err(Error::TurnFailed {
                     message: error::redact(e.error.message, stream.secret.as_deref()),
+                    codex_error_info: e
+                        .error
+                        .codex_error_info
+                        .and_then(|info| serde_json::from_value(info).ok()),
                 });
             }
             _ => {}
@@ -269,44 +345,116 @@ async fn collect(mut stream: TurnStream) -> Result<Turn, Error> {
         items,
         final_response,
         usage,
+        status,
     })
 }
 
 /// The events of a running turn.
 ///
-/// Dropping it cancels the turn: codex's process group gets `SIGTERM`, then `SIGKILL` after
-/// the grace period, and is reaped. The thread accepts its next turn once this is dropped or
-/// exhausted.
+/// Dropping it cancels the turn. On the exec transport, codex's process group gets
+/// `SIGTERM`, then `SIGKILL` after the grace period, and is reaped. On the app-server
+/// transport, the shared process is left alone: the turn gets a `turn/interrupt` from a
+/// background task (bounded to a few seconds), which also waits for the turn to end before
+/// the thread accepts its next turn. The thread accepts its next turn once this is dropped
+/// (and, on the app-server, the interrupt is done) or exhausted.
 #[must_use = "a turn does nothing unless polled, and dropping it cancels the turn"]
 pub struct TurnStream {
-    inner: ExecStream,
+    exec: Option<ExecStream>,
+    app: Option<Box<AppTurn>>,
     thread_id: Arc<Mutex<Option<String>>>,
     /// The API key, redacted from the errors built from codex's events.
     secret: Option<String>,
     ended: bool,
-    _turn: OwnedMutexGuard<()>,
+    /// The thread's turn lock, held while the turn runs.
+    turn: Option<OwnedMutexGuard<ThreadSlot>>,
 }
 
 impl std::fmt::Debug for TurnStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TurnStream")
-            .field("inner", &self.inner)
+            .field("exec", &self.exec)
+            .field("app", &self.app)
             .field("ended", &self.ended)
             .finish_non_exhaustive()
     }
 }
 
+impl Drop for TurnStream {
+    fn drop(&mut self) {
+        if let Some(app) = self.app.take()
+            && !app.is_done()
+        {
+            app.abandon(self.turn.take());
+        }
+    }
+}
+
 impl TurnStream {
-    /// The process id of codex, while the turn runs (`None` once the stream has ended).
+    /// The process id of codex, while the turn runs (`None` once the stream has ended). On the
+    /// app-server transport, the pid of the app-server the thread's turns share.
     #[must_use]
     pub fn pid(&self) -> Option<u32> {
-        self.inner.pid()
+        match (&self.exec, &self.app) {
+            (Some(exec), _) => exec.pid(),
+            (None, Some(app)) if !self.ended => app.pid(),
+            _ => None,
+        }
     }
 
-    /// A handle that cancels this turn.
+    /// A handle that cancels this turn (see [`TurnOptions::cancel_handle`]).
     #[must_use]
     pub fn cancel_handle(&self) -> CancelHandle {
-        self.inner.cancel_handle()
+        match (&self.exec, &self.app) {
+            (Some(exec), _) => exec.cancel_handle(),
+            (None, Some(app)) => app.cancel_handle(),
+            (None, None) => CancelHandle::new(),
+        }
+    }
+
+    /// Interrupts the turn (`turn/interrupt`), gracefully: the stream goes on, every item
+    /// still open gets an `item.completed` with status `interrupted`, and the stream ends with
+    /// `turn.completed` whose status is `interrupted` ([`Thread::run`] would return the turn so
+    /// far). A turn that already ended counts as interrupted.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future may or may not have sent the interrupt; calling it
+    /// again is harmless.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on the exec transport, which has no graceful interrupt (use
+    /// [`cancel_handle`](Self::cancel_handle) or drop the stream to kill the turn); the
+    /// errors of the request otherwise.
+    pub async fn interrupt(&self) -> Result<(), Error> {
+        match &self.app {
+            Some(app) => app.interrupt().await,
+            None => Err(Error::Unsupported {
+                operation: "interrupting a turn",
+                transport: Transport::Exec,
+            }),
+        }
+    }
+
+    /// Adds input to the running turn (`turn/steer`): the model sees it at its next step,
+    /// without a new turn. The input is not reported as an item, as the prompt is not.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: dropping the future may or may not have delivered the input.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on the exec transport; [`Error::Rpc`] when the turn is no longer
+    /// running (codex refuses a steer for a turn that is not the active one).
+    pub async fn steer(&self, input: impl Into<Input>) -> Result<(), Error> {
+        match &self.app {
+            Some(app) => app.steer(&input.into()).await,
+            None => Err(Error::Unsupported {
+                operation: "steering a turn",
+                transport: Transport::Exec,
+            }),
+        }
     }
 }
 
@@ -317,10 +465,27 @@ impl Stream for TurnStream {
         if self.ended {
             return Poll::Ready(None);
         }
-        match self.inner.poll_next_unpin(cx) {
+        let this = &mut *self;
+        let polled = match (&mut this.exec, &mut this.app) {
+            (Some(exec), _) => match exec.poll_next_unpin(cx) {
+                Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(Error::from_exec(err)))),
+                Poll::Ready(Some(Ok(event))) => Poll::Ready(Some(Ok(event))),
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            },
+            (None, Some(app)) => app.poll_next_unpin(cx),
+            (None, None) => Poll::Ready(None),
+        };
+        match polled {
             Poll::Pending => Poll::Pending,
             Poll::Ready(None) => {
                 self.ended = true;
+                // The turn is over: the thread may start its next one. An app-server turn
+                // that ended early (a time limit, a lost connection) keeps the lock until the
+                // interrupt sent on drop has finished.
+                if self.app.as_ref().is_none_or(|app| app.is_done()) {
+                    self.turn = None;
+                }
                 Poll::Ready(None)
             }
             Poll::Ready(Some(Ok(event))) => {
@@ -332,7 +497,7 @@ impl Stream for TurnStream {
                 }
                 Poll::Ready(Some(Ok(event)))
             }
-            Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(Error::from_exec(err)))),
+            Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(err))),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! model has room.
 //!
 //! The app-server's `ThreadItem` (camelCase, `codex_protocol::app_server`) and the exec
-//! `ThreadItem` (snake_case, `codex_protocol::exec`) describe the same things. This module
+//! `ThreadItem` (`snake_case`, `codex_protocol::exec`) describe the same things. This module
 //! maps one onto the other so that both transports yield the same values:
 //!
 //! | app-server `type` | exec `type` | notes |

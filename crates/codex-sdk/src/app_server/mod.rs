@@ -1,7 +1,605 @@
 //! The app-server transport: one `codex app-server` process per [`Codex`](crate::Codex),
-//! shared by its threads, mapped onto the same events and items as the exec transport.
+//! started on the first turn and shared by its threads, mapped onto the same events and items
+//! as the exec transport.
+//!
+//! - [`Shared`] owns the connection (codex-exec's [`AppServer`]) and the table of per-thread
+//!   handlers (approvals, dynamic tools) that answer the server's requests. A connection that
+//!   closed is replaced on the next turn; threads loaded on the old one are resumed
+//!   (`thread/resume`) on the new one.
+//! - [`start_turn`] loads the thread (`thread/start` for a new thread, `thread/resume` for a
+//!   resumed one) and sends `turn/start`; [`AppTurn`] maps the turn's notifications to
+//!   [`ThreadEvent`]s through [`TurnState`] and implements interrupt, steer, cancel, time
+//!   limits, and the interrupt-on-drop.
 
 mod mapping;
 mod turn_state;
 
+use std::collections::{HashMap, VecDeque};
+use std::future::Future as _;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use codex_exec::app_server::{AppServer, AppServerOptions, Handlers};
+use codex_exec::{CancelHandle, ExecOptions, Input};
+use codex_protocol::app_server::{
+    CommandExecutionRequestApprovalResponse, FileChangeRequestApprovalResponse, JsonRpcError,
+    ServerRequest, TurnStartParams, TurnSteerParams, UserInput,
+};
+use codex_protocol::exec::{ThreadEvent, ThreadStarted};
+use futures::{Stream, StreamExt as _};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tokio::sync::{Mutex, oneshot};
+
+use crate::codex::{Inner, Transport};
+use crate::error::Error;
+use crate::thread_options::ThreadOptions;
+use crate::tools;
 pub(crate) use turn_state::TurnState;
+
+/// How long a dropped turn's interrupt and the wait for its end may take before the turn is
+/// left to itself.
+const DROP_INTERRUPT_LIMIT: Duration = Duration::from_secs(5);
+
+/// The server requests the facade answers through the thread's handlers.
+const HANDLED_METHODS: [&str; 6] = [
+    "item/commandExecution/requestApproval",
+    "item/fileChange/requestApproval",
+    "item/permissions/requestApproval",
+    "item/tool/requestUserInput",
+    "mcpServer/elicitation/request",
+    "item/tool/call",
+];
+
+/// What answers a thread's server requests.
+struct ThreadHandlers {
+    options: ThreadOptions,
+}
+
+type ThreadTable = RwLock<HashMap<String, Arc<ThreadHandlers>>>;
+
+/// A running app-server and the number that tells it apart from the ones before it.
+#[derive(Clone)]
+pub(crate) struct Live {
+    pub(crate) server: Arc<AppServer>,
+    pub(crate) generation: u64,
+}
+
+/// The app-server state of one [`Codex`](crate::Codex): the connection, started lazily, and
+/// the handlers of its threads.
+#[derive(Default)]
+pub(crate) struct Shared {
+    live: Mutex<Option<Live>>,
+    next_generation: AtomicU64,
+    threads: Arc<ThreadTable>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("generation", &self.next_generation.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// The running app-server, started (with the handshake) when there is none.
+    async fn live(&self, inner: &Inner) -> Result<Live, Error> {
+        let mut live = self.live.lock().await;
+        if let Some(live) = live.as_ref() {
+            return Ok(live.clone());
+        }
+        let handlers = Handlers::new();
+        for method in HANDLED_METHODS {
+            let table = Arc::clone(&self.threads);
+            handlers.set(method, move |request: ServerRequest| {
+                let table = Arc::clone(&table);
+                async move { dispatch(&table, request).await }
+            });
+        }
+        let mut process = ExecOptions::new();
+        if let Some(key) = &inner.options.api_key {
+            process = process.redact(key.clone());
+        }
+        if let Some(grace) = inner.options.kill_grace {
+            process = process.kill_grace(grace);
+        }
+        let mut options = AppServerOptions::new().handlers(handlers).process(process);
+        if let Some(timeout) = inner.options.approval_timeout {
+            options = options.server_request_timeout(timeout);
+        }
+        let server = AppServer::spawn(&inner.binary, &inner.options.exec, options)
+            .await
+            .map_err(Error::from_exec)?;
+        let generation = self.next_generation.fetch_add(1, Ordering::Relaxed) + 1;
+        let started = Live {
+            server: Arc::new(server),
+            generation,
+        };
+        *live = Some(started.clone());
+        Ok(started)
+    }
+
+    /// Forgets the app-server of `generation` after it closed, so that the next turn starts
+    /// a new one.
+    async fn forget(&self, generation: u64) {
+        let mut live = self.live.lock().await;
+        if live.as_ref().is_some_and(|l| l.generation == generation) {
+            *live = None;
+        }
+    }
+
+    fn register(&self, thread_id: &str, options: &ThreadOptions) {
+        self.threads
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                thread_id.to_owned(),
+                Arc::new(ThreadHandlers {
+                    options: options.clone(),
+                }),
+            );
+    }
+}
+
+/// Answers one server request with the handlers of the thread it names.
+async fn dispatch(table: &ThreadTable, request: ServerRequest) -> Result<Value, JsonRpcError> {
+    let lookup = |thread_id: &str| {
+        table
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(thread_id)
+            .cloned()
+    };
+    let unknown_thread = |thread_id: &str| {
+        JsonRpcError::new(
+            codex_exec::app_server::INVALID_PARAMS,
+            format!("codex-sdk knows no thread `{thread_id}` on this connection"),
+        )
+    };
+    match request {
+        ServerRequest::CommandExecutionRequestApproval(params) => {
+            let thread =
+                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
+            let decision = thread.options.handler().command_execution(&params).await;
+            to_value(&CommandExecutionRequestApprovalResponse::new(
+                decision.for_command(),
+            ))
+        }
+        ServerRequest::FileChangeRequestApproval(params) => {
+            let thread =
+                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
+            let decision = thread.options.handler().file_change(&params).await;
+            to_value(&FileChangeRequestApprovalResponse::new(
+                decision.for_file_change(),
+            ))
+        }
+        ServerRequest::PermissionsRequestApproval(params) => {
+            let thread =
+                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
+            to_value(&thread.options.handler().permissions(&params).await)
+        }
+        ServerRequest::ToolRequestUserInput(params) => {
+            let thread =
+                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
+            to_value(&thread.options.handler().user_input(&params).await)
+        }
+        ServerRequest::McpServerElicitationRequest(params) => {
+            let thread =
+                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
+            to_value(&thread.options.handler().elicitation(&params).await)
+        }
+        ServerRequest::DynamicToolCall(params) => {
+            let thread =
+                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
+            let tool = params
+                .namespace
+                .is_none()
+                .then(|| {
+                    thread
+                        .options
+                        .tools
+                        .iter()
+                        .find(|t| t.name() == params.tool)
+                })
+                .flatten();
+            match tool {
+                Some(tool) => to_value(&tool.call(params.arguments.clone()).await),
+                None => to_value(&tools::unknown_tool(&params.tool)),
+            }
+        }
+        other => Err(JsonRpcError::new(
+            codex_exec::app_server::METHOD_NOT_FOUND,
+            format!("codex-sdk does not answer `{}`", other.method()),
+        )),
+    }
+}
+
+fn to_value(answer: &impl Serialize) -> Result<Value, JsonRpcError> {
+    serde_json::to_value(answer).map_err(|e| {
+        JsonRpcError::new(
+            codex_exec::app_server::INTERNAL_ERROR,
+            format!("the answer does not serialize: {e}"),
+        )
+    })
+}
+
+/// The app-server state of one thread, guarded by the thread's turn lock.
+#[derive(Debug, Default)]
+pub(crate) struct ThreadSlot {
+    /// The generation of the app-server the thread is loaded on.
+    loaded_on: Option<u64>,
+}
+
+/// The input of a turn as `turn/start` takes it.
+fn user_input(input: &Input) -> Result<Vec<UserInput>, Error> {
+    match input {
+        Input::Text(text) => Ok(vec![UserInput::text(text.clone())]),
+        Input::Items(items) => items
+            .iter()
+            .map(|item| match item {
+                codex_exec::UserInput::Text(text) => Ok(UserInput::text(text.clone())),
+                codex_exec::UserInput::LocalImage(path) => {
+                    Ok(UserInput::local_image(path.to_string_lossy().into_owned()))
+                }
+                _ => Err(Error::Unsupported {
+                    operation: "this kind of input",
+                    transport: Transport::AppServer,
+                }),
+            })
+            .collect(),
+        _ => Err(Error::Unsupported {
+            operation: "this kind of input",
+            transport: Transport::AppServer,
+        }),
+    }
+}
+
+/// What a turn needs from the thread that runs it.
+pub(crate) struct TurnRequest<'a> {
+    pub(crate) inner: &'a Inner,
+    pub(crate) options: &'a ThreadOptions,
+    pub(crate) thread_id: &'a std::sync::Mutex<Option<String>>,
+    pub(crate) slot: &'a mut ThreadSlot,
+    pub(crate) input: &'a Input,
+    pub(crate) output_schema: Option<Value>,
+    pub(crate) cyber_access_program: Option<String>,
+    pub(crate) cancel: Option<CancelHandle>,
+    pub(crate) turn_timeout: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
+}
+
+/// Loads the thread on the app-server (starting one if needed) and starts a turn.
+pub(crate) async fn start_turn(request: TurnRequest<'_>) -> Result<AppTurn, Error> {
+    let TurnRequest {
+        inner,
+        options,
+        thread_id,
+        slot,
+        input,
+        output_schema,
+        cyber_access_program,
+        cancel,
+        turn_timeout,
+        idle_timeout,
+    } = request;
+    let input = user_input(input)?;
+    let shared = &inner.app_server;
+    let live = shared.live(inner).await?;
+    let known_id = thread_id
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let id = match known_id {
+        None => {
+            let response = live
+                .server
+                .thread_start(options.start_params())
+                .await
+                .map_err(|e| closed(shared, &live, e))?;
+            let id = response.thread.id;
+            shared.register(&id, options);
+            *thread_id.lock().unwrap_or_else(PoisonError::into_inner) = Some(id.clone());
+            slot.loaded_on = Some(live.generation);
+            id
+        }
+        Some(id) if slot.loaded_on != Some(live.generation) => {
+            // Registered first: a resumed thread may ask for approvals at once.
+            shared.register(&id, options);
+            live.server
+                .thread_resume(options.resume_params(&id))
+                .await
+                .map_err(|e| closed(shared, &live, e))?;
+            slot.loaded_on = Some(live.generation);
+            id
+        }
+        Some(id) => id,
+    };
+    let mut params = TurnStartParams::new(&id, input);
+    params.output_schema = output_schema;
+    if let Some(program) = cyber_access_program {
+        params
+            .extra
+            .insert("cyberAccessProgram".to_owned(), Value::String(program));
+    }
+    let notes = send_turn_start(&live, params)
+        .await
+        .map_err(|e| closed(shared, &live, e))?;
+    Ok(AppTurn::new(
+        live,
+        Arc::clone(&inner.app_server),
+        id,
+        notes,
+        cancel.unwrap_or_default(),
+        turn_timeout,
+        idle_timeout,
+    ))
+}
+
+/// Sends `turn/start` from a task of its own, so that a caller that gives up while it is in
+/// flight does not leave the turn running unseen: the task interrupts it instead.
+async fn send_turn_start(
+    live: &Live,
+    params: TurnStartParams,
+) -> Result<codex_exec::app_server::TurnStream, codex_exec::Error> {
+    let (tx, rx) = oneshot::channel();
+    let server = Arc::clone(&live.server);
+    tokio::spawn(async move {
+        let result = server.turn_start(params).await;
+        if let Err(Ok(orphan)) = tx.send(result) {
+            let interrupt = server.turn_interrupt(orphan.thread_id(), orphan.turn_id());
+            let _ = tokio::time::timeout(DROP_INTERRUPT_LIMIT, interrupt).await;
+        }
+    });
+    rx.await.unwrap_or(Err(codex_exec::Error::AppServerClosed {
+        code: None,
+        signal: None,
+        stderr: String::new(),
+    }))
+}
+
+/// Maps a request error, forgetting the app-server when it is gone so that the next turn
+/// starts a new one.
+fn closed(shared: &Shared, live: &Live, error: codex_exec::Error) -> Error {
+    if matches!(error, codex_exec::Error::AppServerClosed { .. }) {
+        // `forget` only takes the lock for a moment; a `try_lock` is enough, and a busy lock
+        // means someone else is already replacing the connection.
+        if let Ok(mut current) = shared.live.try_lock()
+            && current
+                .as_ref()
+                .is_some_and(|l| l.generation == live.generation)
+        {
+            *current = None;
+        }
+    }
+    Error::from_exec(error)
+}
+
+/// A running turn on the app-server: its notifications mapped to events.
+pub(crate) struct AppTurn {
+    live: Live,
+    shared: Arc<Shared>,
+    thread_id: String,
+    turn_id: String,
+    notes: Option<codex_exec::app_server::TurnStream>,
+    state: TurnState,
+    queue: VecDeque<Result<ThreadEvent, Error>>,
+    cancel: CancelHandle,
+    /// Set by the cancel watcher once it asked for the interrupt.
+    cancelled: Arc<AtomicBool>,
+    /// Dropped when the turn ends, which stops the cancel watcher.
+    _watcher: oneshot::Sender<()>,
+    turn_limit: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+    idle_limit: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+    ended: bool,
+}
+
+impl std::fmt::Debug for AppTurn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppTurn")
+            .field("thread_id", &self.thread_id)
+            .field("turn_id", &self.turn_id)
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppTurn {
+    fn new(
+        live: Live,
+        shared: Arc<Shared>,
+        thread_id: String,
+        notes: codex_exec::app_server::TurnStream,
+        cancel: CancelHandle,
+        turn_timeout: Option<Duration>,
+        idle_timeout: Option<Duration>,
+    ) -> Self {
+        let turn_id = notes.turn_id().to_owned();
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let (watcher, stop) = oneshot::channel::<()>();
+        {
+            let cancel = cancel.clone();
+            let server = Arc::clone(&live.server);
+            let cancelled = Arc::clone(&cancelled);
+            let (thread, turn) = (thread_id.clone(), turn_id.clone());
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = cancel.cancelled() => {
+                        cancelled.store(true, Ordering::SeqCst);
+                        let _ = tokio::time::timeout(
+                            DROP_INTERRUPT_LIMIT,
+                            server.turn_interrupt(thread, turn),
+                        )
+                        .await;
+                    }
+                    _ = stop => {}
+                }
+            });
+        }
+        let mut queue = VecDeque::new();
+        queue.push_back(Ok(ThreadEvent::ThreadStarted(ThreadStarted {
+            thread_id: thread_id.clone(),
+            extra: Map::new(),
+        })));
+        let sleep = |limit: Duration| (limit, Box::pin(tokio::time::sleep(limit)));
+        Self {
+            state: TurnState::new(turn_id.clone()),
+            live,
+            shared,
+            thread_id,
+            turn_id,
+            notes: Some(notes),
+            queue,
+            cancel,
+            cancelled,
+            _watcher: watcher,
+            turn_limit: turn_timeout.map(sleep),
+            idle_limit: idle_timeout.map(sleep),
+            ended: false,
+        }
+    }
+
+    /// The pid of the shared app-server.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.live.server.pid()
+    }
+
+    /// The handle that interrupts this turn.
+    pub(crate) fn cancel_handle(&self) -> CancelHandle {
+        self.cancel.clone()
+    }
+
+    /// `turn/interrupt`; a turn that already ended counts as interrupted.
+    pub(crate) async fn interrupt(&self) -> Result<(), Error> {
+        if self.state.is_done() {
+            return Ok(());
+        }
+        self.live
+            .server
+            .turn_interrupt(&self.thread_id, &self.turn_id)
+            .await
+            .map_err(|e| closed(&self.shared, &self.live, e))
+    }
+
+    /// `turn/steer` with this turn as the expected one.
+    pub(crate) async fn steer(&self, input: &Input) -> Result<(), Error> {
+        let params = TurnSteerParams::new(&self.thread_id, &self.turn_id, user_input(input)?);
+        self.live
+            .server
+            .turn_steer(params)
+            .await
+            .map(drop)
+            .map_err(|e| closed(&self.shared, &self.live, e))
+    }
+
+    /// Whether the turn reached `turn/completed`.
+    pub(crate) fn is_done(&self) -> bool {
+        self.state.is_done()
+    }
+
+    /// Interrupts the turn if it still runs and waits (bounded) for its end, from a task of
+    /// its own; `guard` (the thread's turn lock) is held until then, so the thread's next
+    /// turn does not collide with this one.
+    pub(crate) fn abandon<G: Send + 'static>(mut self: Box<Self>, guard: G) {
+        let Some(mut notes) = self.notes.take() else {
+            return;
+        };
+        if self.state.is_done() || tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        let server = Arc::clone(&self.live.server);
+        let (thread, turn) = (self.thread_id.clone(), self.turn_id.clone());
+        tokio::spawn(async move {
+            let finish = async {
+                let _ = server.turn_interrupt(thread, turn).await;
+                while let Some(Ok(note)) = notes.next().await {
+                    if matches!(
+                        note.body,
+                        codex_protocol::app_server::ServerNotification::TurnCompleted(_)
+                    ) {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(DROP_INTERRUPT_LIMIT, finish).await;
+            drop(guard);
+        });
+    }
+
+    fn fail(&mut self, error: codex_exec::Error) -> Error {
+        self.ended = true;
+        if matches!(error, codex_exec::Error::AppServerClosed { .. }) {
+            let shared = Arc::clone(&self.shared);
+            let generation = self.live.generation;
+            if tokio::runtime::Handle::try_current().is_ok() {
+                tokio::spawn(async move { shared.forget(generation).await });
+            }
+        }
+        Error::from_exec(error)
+    }
+}
+
+impl Stream for AppTurn {
+    type Item = Result<ThreadEvent, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(event) = this.queue.pop_front() {
+                return Poll::Ready(Some(event));
+            }
+            if this.ended {
+                return Poll::Ready(None);
+            }
+            if this.state.is_done() {
+                this.ended = true;
+                if this.cancelled.load(Ordering::SeqCst) {
+                    return Poll::Ready(Some(Err(Error::Cancelled)));
+                }
+                return Poll::Ready(None);
+            }
+            if let Some((limit, sleep)) = &mut this.turn_limit
+                && sleep.as_mut().poll(cx).is_ready()
+            {
+                let limit = *limit;
+                this.ended = true;
+                let source = codex_exec::Error::TurnTimeout { limit };
+                return Poll::Ready(Some(Err(Error::Timeout { limit, source })));
+            }
+            if let Some((limit, sleep)) = &mut this.idle_limit
+                && sleep.as_mut().poll(cx).is_ready()
+            {
+                let limit = *limit;
+                this.ended = true;
+                let source = codex_exec::Error::IdleTimeout { limit };
+                return Poll::Ready(Some(Err(Error::Timeout { limit, source })));
+            }
+            let Some(notes) = this.notes.as_mut() else {
+                this.ended = true;
+                return Poll::Ready(None);
+            };
+            match notes.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(note))) => {
+                    if let Some((limit, sleep)) = &mut this.idle_limit {
+                        sleep.as_mut().reset(tokio::time::Instant::now() + *limit);
+                    }
+                    this.queue
+                        .extend(this.state.on_notification(&note.body).into_iter().map(Ok));
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    let error = this.fail(error);
+                    return Poll::Ready(Some(Err(error)));
+                }
+                Poll::Ready(None) => {
+                    // A turn stream ends cleanly only after `turn/completed`.
+                    this.ended = true;
+                    return Poll::Ready(Some(Err(Error::TransportClosed)));
+                }
+            }
+        }
+    }
+}

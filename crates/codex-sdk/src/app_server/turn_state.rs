@@ -61,11 +61,6 @@ impl TurnState {
         }
     }
 
-    /// The id of the turn.
-    pub(crate) fn turn_id(&self) -> &str {
-        &self.turn_id
-    }
-
     /// Whether `turn/completed` was seen: no more events will come.
     pub(crate) fn is_done(&self) -> bool {
         self.done
@@ -134,11 +129,6 @@ impl TurnState {
             ServerNotification::TurnCompleted(c) => self.turn_completed(&c.turn),
             _ => Vec::new(),
         }
-    }
-
-    /// The turn's usage so far: the sum of every model call's `last` counts.
-    pub(crate) fn usage(&self) -> &Usage {
-        &self.usage
     }
 
     fn item_started(&mut self, item: &wire::ThreadItem) -> Vec<ThreadEvent> {

@@ -20,7 +20,7 @@ async fn response_failed_is_turn_failed_with_codex_message() {
         .await
         .expect_err("the model failed");
 
-    let Error::TurnFailed { message } = &error else {
+    let Error::TurnFailed { message, .. } = &error else {
         panic!("expected TurnFailed, got {error:?}");
     };
     assert_eq!(message, "Invalid prompt: flagged");
@@ -65,7 +65,7 @@ async fn http_401_fails_the_turn_without_revealing_the_key() {
         requests[0].header("authorization"),
         Some(format!("Bearer {KEY}").as_str())
     );
-    let Error::TurnFailed { message } = &error else {
+    let Error::TurnFailed { message, .. } = &error else {
         panic!("expected TurnFailed, got {error:?}");
     };
     assert_eq!(

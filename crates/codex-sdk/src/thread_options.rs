@@ -1,0 +1,412 @@
+//! [`ThreadOptions`]: the options of a thread, for both transports.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use codex_exec::{ApprovalPolicy, ReasoningEffort, SandboxMode, WebSearchMode};
+use codex_protocol::app_server::{AskForApproval, ThreadResumeParams, ThreadStartParams};
+use serde_json::{Map, Value};
+
+use crate::approval::{AlwaysDecline, ApprovalHandler};
+use crate::tools::DynamicTool;
+
+/// Options of a thread, like the TypeScript SDK's `ThreadOptions`, plus what only the
+/// app-server transport can do (instructions, approvals, dynamic tools).
+///
+/// On the exec transport the options become `codex exec` flags, exactly as the TypeScript
+/// SDK builds them; on the app-server transport they become the fields of `thread/start` (and
+/// of `thread/resume` for a resumed thread).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+#[must_use]
+pub struct ThreadOptions {
+    pub(crate) exec: codex_exec::ThreadOptions,
+    model: Option<String>,
+    thread_source: Option<String>,
+    sandbox_mode: Option<SandboxMode>,
+    working_directory: Option<PathBuf>,
+    additional_directories: Vec<PathBuf>,
+    model_reasoning_effort: Option<ReasoningEffort>,
+    network_access_enabled: Option<bool>,
+    web_search_mode: Option<WebSearchMode>,
+    web_search_enabled: Option<bool>,
+    approval_policy: Option<ApprovalPolicy>,
+    pub(crate) base_instructions: Option<String>,
+    pub(crate) developer_instructions: Option<String>,
+    pub(crate) approval_handler: Option<Arc<dyn ApprovalHandler>>,
+    pub(crate) tools: Vec<DynamicTool>,
+}
+
+impl fmt::Debug for ThreadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadOptions")
+            .field("model", &self.model)
+            .field("thread_source", &self.thread_source)
+            .field("sandbox_mode", &self.sandbox_mode)
+            .field("working_directory", &self.working_directory)
+            .field("additional_directories", &self.additional_directories)
+            .field("model_reasoning_effort", &self.model_reasoning_effort)
+            .field("network_access_enabled", &self.network_access_enabled)
+            .field("web_search_mode", &self.web_search_mode)
+            .field("web_search_enabled", &self.web_search_enabled)
+            .field("approval_policy", &self.approval_policy)
+            .field("base_instructions", &self.base_instructions)
+            .field("developer_instructions", &self.developer_instructions)
+            .field(
+                "approval_handler",
+                &self.approval_handler.as_ref().map(|_| "custom"),
+            )
+            .field("tools", &self.tools)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ThreadOptions {
+    /// Creates the default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The model (`--model`; `model` of `thread/start`). An empty string counts as unset.
+    ///
+    /// By default, codex's configured model is used.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        let model = model.into();
+        self.exec = self.exec.model(model.clone());
+        self.model = Some(model);
+        self
+    }
+
+    /// Source classification of a new thread (`--thread-source`; `threadSource`); not sent
+    /// when resuming.
+    ///
+    /// By default, codex classifies the thread itself.
+    pub fn thread_source(mut self, source: impl Into<String>) -> Self {
+        let source = source.into();
+        self.exec = self.exec.thread_source(source.clone());
+        self.thread_source = Some(source);
+        self
+    }
+
+    /// The sandbox (`--sandbox`; `sandbox`).
+    ///
+    /// By default, the sandbox mode is left to codex's config (read-only unless configured).
+    pub fn sandbox_mode(mut self, mode: SandboxMode) -> Self {
+        self.exec = self.exec.sandbox_mode(mode.clone());
+        self.sandbox_mode = Some(mode);
+        self
+    }
+
+    /// The agent's working directory (`--cd`; `cwd`, made absolute). An empty path counts as
+    /// unset.
+    ///
+    /// By default, codex works in its current directory (on the app-server transport, the
+    /// directory of this process, where the shared app-server runs).
+    pub fn working_directory(mut self, dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        self.exec = self.exec.working_directory(dir.clone());
+        self.working_directory = Some(dir);
+        self
+    }
+
+    /// More writable directories (`--add-dir`, repeated;
+    /// `sandbox_workspace_write.writable_roots` on the app-server). Replaces earlier ones.
+    ///
+    /// By default, none.
+    pub fn additional_directories(
+        mut self,
+        dirs: impl IntoIterator<Item = impl Into<PathBuf>>,
+    ) -> Self {
+        self.additional_directories = dirs.into_iter().map(Into::into).collect();
+        self.exec = self
+            .exec
+            .additional_directories(self.additional_directories.clone());
+        self
+    }
+
+    /// Whether to run outside a Git repository (`--skip-git-repo-check`). The app-server does
+    /// not check, so this only matters for the exec transport.
+    ///
+    /// By default, `false`: `codex exec` refuses to run outside a trusted directory.
+    pub fn skip_git_repo_check(mut self, skip: bool) -> Self {
+        self.exec = self.exec.skip_git_repo_check(skip);
+        self
+    }
+
+    /// Reasoning effort (`model_reasoning_effort`).
+    ///
+    /// By default, the model's default effort.
+    pub fn model_reasoning_effort(mut self, effort: ReasoningEffort) -> Self {
+        self.exec = self.exec.model_reasoning_effort(effort.clone());
+        self.model_reasoning_effort = Some(effort);
+        self
+    }
+
+    /// Network access in the `workspace-write` sandbox
+    /// (`sandbox_workspace_write.network_access`).
+    ///
+    /// By default, left to codex's config.
+    pub fn network_access_enabled(mut self, enabled: bool) -> Self {
+        self.exec = self.exec.network_access_enabled(enabled);
+        self.network_access_enabled = Some(enabled);
+        self
+    }
+
+    /// Web search mode (`web_search`); wins over
+    /// [`web_search_enabled`](Self::web_search_enabled).
+    ///
+    /// By default, left to codex's config.
+    pub fn web_search_mode(mut self, mode: WebSearchMode) -> Self {
+        self.exec = self.exec.web_search_mode(mode.clone());
+        self.web_search_mode = Some(mode);
+        self
+    }
+
+    /// Web search on (`web_search="live"`) or off (`web_search="disabled"`), when no
+    /// [`web_search_mode`](Self::web_search_mode) is set.
+    ///
+    /// By default, left to codex's config.
+    pub fn web_search_enabled(mut self, enabled: bool) -> Self {
+        self.exec = self.exec.web_search_enabled(enabled);
+        self.web_search_enabled = Some(enabled);
+        self
+    }
+
+    /// When codex asks before acting (`approval_policy`; `approvalPolicy`). On the app-server
+    /// transport, [`ApprovalPolicy::OnRequest`] and [`ApprovalPolicy::Untrusted`] send
+    /// requests to the [`approval_handler`](Self::approval_handler). `codex exec` never asks
+    /// and refuses `Untrusted` (codex 0.169.0 no longer starts with it).
+    ///
+    /// By default, left to codex's config.
+    pub fn approval_policy(mut self, policy: ApprovalPolicy) -> Self {
+        self.exec = self.exec.approval_policy(policy.clone());
+        self.approval_policy = Some(policy);
+        self
+    }
+
+    /// Replaces codex's base instructions (its system prompt) for this thread (app-server
+    /// transport only: `codex exec` has no such setting, and a thread with base instructions
+    /// fails there with [`Error::Unsupported`](crate::Error::Unsupported)).
+    ///
+    /// By default, codex's own instructions.
+    pub fn base_instructions(mut self, text: impl Into<String>) -> Self {
+        self.base_instructions = Some(text.into());
+        self
+    }
+
+    /// Developer instructions added to the conversation (`developerInstructions`; on the
+    /// exec transport `--config developer_instructions=…`).
+    ///
+    /// By default, none beyond codex's config.
+    pub fn developer_instructions(mut self, text: impl Into<String>) -> Self {
+        self.developer_instructions = Some(text.into());
+        self
+    }
+
+    /// Answers codex's approval requests on the app-server transport (see
+    /// [`approval`](crate::approval)). Never called on the exec transport, where codex does not
+    /// ask.
+    ///
+    /// By default, [`AlwaysDecline`]: every request is refused.
+    pub fn approval_handler(mut self, handler: impl ApprovalHandler + 'static) -> Self {
+        self.approval_handler = Some(Arc::new(handler));
+        self
+    }
+
+    /// Declares a tool the model can call (see [`tools`](crate::tools)); app-server transport
+    /// only. Declaring a tool with the name of an earlier one replaces it.
+    ///
+    /// By default, none.
+    pub fn tool(mut self, tool: DynamicTool) -> Self {
+        self.tools.retain(|t| t.name() != tool.name());
+        self.tools.push(tool);
+        self
+    }
+
+    /// The thread's approval handler.
+    pub(crate) fn handler(&self) -> Arc<dyn ApprovalHandler> {
+        self.approval_handler
+            .clone()
+            .unwrap_or_else(|| Arc::new(AlwaysDecline))
+    }
+
+    /// The fields of `thread/start`.
+    pub(crate) fn start_params(&self) -> ThreadStartParams {
+        let mut params = ThreadStartParams::default();
+        params.model = non_empty(self.model.as_deref());
+        params.cwd = self.cwd();
+        params.approval_policy = self.approval_policy.as_ref().map(ask_for_approval);
+        params.sandbox = self.sandbox_mode.as_ref().map(wire_enum);
+        params.config = self.config();
+        params.base_instructions.clone_from(&self.base_instructions);
+        params
+            .developer_instructions
+            .clone_from(&self.developer_instructions);
+        params.thread_source.clone_from(&self.thread_source);
+        if !self.tools.is_empty() {
+            params.dynamic_tools = Some(self.tools.iter().map(DynamicTool::spec).collect());
+        }
+        params
+    }
+
+    /// The fields of `thread/resume` (turns are not sent back: the SDK does not need them).
+    pub(crate) fn resume_params(&self, thread_id: &str) -> ThreadResumeParams {
+        let mut params = ThreadResumeParams::new(thread_id);
+        params.model = non_empty(self.model.as_deref());
+        params.cwd = self.cwd();
+        params.approval_policy = self.approval_policy.as_ref().map(ask_for_approval);
+        params.sandbox = self.sandbox_mode.as_ref().map(wire_enum);
+        params.config = self.config();
+        params.base_instructions.clone_from(&self.base_instructions);
+        params
+            .developer_instructions
+            .clone_from(&self.developer_instructions);
+        params.exclude_turns = Some(true);
+        params
+    }
+
+    /// The tools, as `thread/start` declares them.
+    #[cfg(test)]
+    pub(crate) fn tool_specs(&self) -> Vec<codex_protocol::app_server::DynamicToolSpec> {
+        self.tools.iter().map(DynamicTool::spec).collect()
+    }
+
+    fn cwd(&self) -> Option<String> {
+        let dir = self
+            .working_directory
+            .as_ref()
+            .filter(|d| !d.as_os_str().is_empty())?;
+        let absolute = if dir.is_absolute() {
+            dir.clone()
+        } else {
+            std::env::current_dir().map_or_else(|_| dir.clone(), |cwd| cwd.join(dir))
+        };
+        Some(absolute.to_string_lossy().into_owned())
+    }
+
+    /// The `config` overrides of `thread/start`: the thread options that have no field of
+    /// their own, under the keys `codex exec` sets them with `--config`.
+    fn config(&self) -> Option<Map<String, Value>> {
+        let mut config = Map::new();
+        if let Some(effort) = self.model_reasoning_effort.as_ref() {
+            config.insert("model_reasoning_effort".into(), effort.as_str().into());
+        }
+        let mut workspace = Map::new();
+        if let Some(enabled) = self.network_access_enabled {
+            workspace.insert("network_access".into(), enabled.into());
+        }
+        if !self.additional_directories.is_empty() {
+            let roots: Vec<Value> = self
+                .additional_directories
+                .iter()
+                .map(|d| d.to_string_lossy().into_owned().into())
+                .collect();
+            workspace.insert("writable_roots".into(), roots.into());
+        }
+        if !workspace.is_empty() {
+            config.insert("sandbox_workspace_write".into(), workspace.into());
+        }
+        let web_search = match (&self.web_search_mode, self.web_search_enabled) {
+            (Some(mode), _) => Some(mode.as_str().to_owned()),
+            (None, Some(true)) => Some("live".to_owned()),
+            (None, Some(false)) => Some("disabled".to_owned()),
+            (None, None) => None,
+        };
+        if let Some(mode) = web_search {
+            config.insert("web_search".into(), mode.into());
+        }
+        (!config.is_empty()).then_some(config)
+    }
+}
+
+fn non_empty(text: Option<&str>) -> Option<String> {
+    text.filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
+fn ask_for_approval(policy: &ApprovalPolicy) -> AskForApproval {
+    wire_enum(policy)
+}
+
+/// A CLI enum's spelling read as the app-server's open enum of the same values (unknown
+/// spellings become its `Unknown`, which the server then judges).
+fn wire_enum<T: serde::de::DeserializeOwned>(value: &impl fmt::Display) -> T {
+    serde_json::from_value(Value::String(value.to_string()))
+        .expect("every app-server open enum reads any string")
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+    use serde_json::json;
+
+    use super::*;
+    use crate::tools::ToolOutput;
+
+    #[test]
+    fn thread_start_carries_every_option() {
+        let options = ThreadOptions::new()
+            .model("gpt-5.5")
+            .thread_source("sdk-test")
+            .sandbox_mode(SandboxMode::WorkspaceWrite)
+            .working_directory("/w")
+            .additional_directories(["/data"])
+            .skip_git_repo_check(true)
+            .model_reasoning_effort(ReasoningEffort::High)
+            .network_access_enabled(true)
+            .web_search_enabled(false)
+            .approval_policy(ApprovalPolicy::Untrusted)
+            .base_instructions("You are terse.")
+            .developer_instructions("Answer in French.")
+            .tool(crate::tools::DynamicTool::new(
+                "t",
+                "a tool",
+                json!({"type": "object"}),
+                |_| async { Ok(ToolOutput::text("x")) },
+            ));
+        assert_eq!(
+            serde_json::to_value(options.start_params()).expect("json"),
+            json!({
+                "model": "gpt-5.5",
+                "cwd": "/w",
+                "approvalPolicy": "untrusted",
+                "sandbox": "workspace-write",
+                "config": {
+                    "model_reasoning_effort": "high",
+                    "sandbox_workspace_write": {"network_access": true, "writable_roots": ["/data"]},
+                    "web_search": "disabled"
+                },
+                "baseInstructions": "You are terse.",
+                "developerInstructions": "Answer in French.",
+                "threadSource": "sdk-test",
+                "dynamicTools": [{"type": "function", "name": "t", "description": "a tool",
+                    "inputSchema": {"type": "object"}}]
+            })
+        );
+        assert_eq!(options.tool_specs().len(), 1);
+        assert_eq!(
+            serde_json::to_value(options.resume_params("th")).expect("json"),
+            json!({
+                "threadId": "th",
+                "model": "gpt-5.5",
+                "cwd": "/w",
+                "approvalPolicy": "untrusted",
+                "sandbox": "workspace-write",
+                "config": {
+                    "model_reasoning_effort": "high",
+                    "sandbox_workspace_write": {"network_access": true, "writable_roots": ["/data"]},
+                    "web_search": "disabled"
+                },
+                "baseInstructions": "You are terse.",
+                "developerInstructions": "Answer in French.",
+                "excludeTurns": true
+            })
+        );
+        assert_eq!(
+            serde_json::to_value(ThreadOptions::new().start_params()).expect("json"),
+            json!({})
+        );
+        let debug = format!("{options:?}");
+        assert!(debug.contains("approval_handler: None"), "{debug}");
+    }
+}

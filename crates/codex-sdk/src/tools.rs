@@ -1,0 +1,238 @@
+//! Dynamic tools on the app-server transport: functions of your program the model can call.
+//!
+//! A [`DynamicTool`] is a name, a description, a JSON Schema for its arguments and an async
+//! handler. Declared on a thread ([`ThreadOptions::tool`]), it is sent with `thread/start`
+//! (`dynamicTools`); when the model calls it, codex sends `item/tool/call`, the SDK runs the
+//! handler with the arguments, and answers `{contentItems, success}`: the text parts become
+//! the model's function call output. The call shows up in the turn as a
+//! [`dynamic_tool_call`](crate::ItemDetails::DynamicToolCall) item.
+//!
+//! ```
+//! use codex_sdk::tools::{DynamicTool, ToolOutput};
+//! use serde_json::json;
+//!
+//! let weather = DynamicTool::new(
+//!     "lookup_weather",
+//!     "Look up the current weather for a city.",
+//!     json!({
+//!         "type": "object",
+//!         "properties": {"city": {"type": "string"}},
+//!         "required": ["city"],
+//!         "additionalProperties": false
+//!     }),
+//!     |arguments| async move {
+//!         let city = arguments["city"].as_str().ok_or("no city")?;
+//!         Ok(ToolOutput::text(format!("Sunny in {city}, 21 C")))
+//!     },
+//! );
+//! assert_eq!(weather.name(), "lookup_weather");
+//! ```
+//!
+//! Dynamic tools are an experimental app-server feature (the SDK opts into codex's
+//! experimental API for them). `codex exec` has none: a thread that declares tools fails on
+//! the exec transport with [`Error::Unsupported`](crate::Error::Unsupported).
+//!
+//! [`ThreadOptions::tool`]: crate::ThreadOptions::tool
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use codex_protocol::app_server::{
+    DynamicFunctionTool, DynamicToolCallOutputContentItem, DynamicToolCallResponse,
+    DynamicToolSpec, InputImageContent,
+};
+use serde_json::Value;
+
+/// What a tool handler returns.
+pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, String>> + Send>>;
+
+type Handler = dyn Fn(Value) -> ToolFuture + Send + Sync;
+
+/// A tool the model can call, implemented by an async function of this program.
+#[derive(Clone)]
+pub struct DynamicTool {
+    name: String,
+    description: String,
+    input_schema: Value,
+    handler: Arc<Handler>,
+}
+
+impl fmt::Debug for DynamicTool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynamicTool")
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("input_schema", &self.input_schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DynamicTool {
+    /// A tool: the model sees `name`, `description` and `input_schema` (the JSON Schema of
+    /// the arguments object); a call runs `handler` with the arguments the model chose.
+    ///
+    /// The handler's `Ok` output is sent with `success: true`; an `Err` message is sent as
+    /// the output text with `success: false`, so the model learns what went wrong.
+    pub fn new<F, Fut>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        input_schema: Value,
+        handler: F,
+    ) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ToolOutput, String>> + Send + 'static,
+    {
+        Self {
+            name: name.into(),
+            description: description.into(),
+            input_schema,
+            handler: Arc::new(move |arguments| Box::pin(handler(arguments))),
+        }
+    }
+
+    /// The name the model calls.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The description the model reads.
+    #[must_use]
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The JSON Schema of the arguments.
+    #[must_use]
+    pub fn input_schema(&self) -> &Value {
+        &self.input_schema
+    }
+
+    /// The `dynamicTools` entry of `thread/start`.
+    pub(crate) fn spec(&self) -> DynamicToolSpec {
+        DynamicToolSpec::Function(DynamicFunctionTool::new(
+            self.name.clone(),
+            self.description.clone(),
+            self.input_schema.clone(),
+        ))
+    }
+
+    /// Runs the handler and builds the answer to `item/tool/call`.
+    pub(crate) async fn call(&self, arguments: Value) -> DynamicToolCallResponse {
+        match (self.handler)(arguments).await {
+            Ok(output) => DynamicToolCallResponse::new(output.items, true),
+            Err(message) => DynamicToolCallResponse::new(
+                vec![DynamicToolCallOutputContentItem::text(message)],
+                false,
+            ),
+        }
+    }
+}
+
+/// The answer for a call to a tool this thread did not declare.
+pub(crate) fn unknown_tool(name: &str) -> DynamicToolCallResponse {
+    DynamicToolCallResponse::new(
+        vec![DynamicToolCallOutputContentItem::text(format!(
+            "unknown tool `{name}`: this thread declares no such tool"
+        ))],
+        false,
+    )
+}
+
+/// The output of a tool call: text and image parts, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[must_use]
+pub struct ToolOutput {
+    items: Vec<DynamicToolCallOutputContentItem>,
+}
+
+impl ToolOutput {
+    /// No parts.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One text part.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::new().and_text(text)
+    }
+
+    /// Appends a text part.
+    pub fn and_text(mut self, text: impl Into<String>) -> Self {
+        self.items
+            .push(DynamicToolCallOutputContentItem::text(text));
+        self
+    }
+
+    /// Appends an image part (`https:` or `data:` URL).
+    ///
+    /// # Panics
+    ///
+    /// Never: any string is an image URL part.
+    pub fn and_image_url(mut self, url: impl Into<String>) -> Self {
+        let image: InputImageContent =
+            serde_json::from_value(serde_json::json!({ "imageUrl": url.into() }))
+                .expect("a string is an image URL");
+        self.items
+            .push(DynamicToolCallOutputContentItem::InputImage(image));
+        self
+    }
+
+    /// The parts.
+    #[must_use]
+    pub fn items(&self) -> &[DynamicToolCallOutputContentItem] {
+        &self.items
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+    use serde_json::json;
+
+    use super::*;
+
+    fn echo() -> DynamicTool {
+        DynamicTool::new(
+            "echo",
+            "Echoes its text.",
+            json!({"type": "object", "properties": {"text": {"type": "string"}}}),
+            |arguments| async move {
+                match arguments["text"].as_str() {
+                    Some(text) => {
+                        Ok(ToolOutput::text(text).and_image_url("data:image/png;base64,AA"))
+                    }
+                    None => Err("`text` is missing".to_owned()),
+                }
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn calls_answer_with_content_items_and_success() {
+        let tool = echo();
+        assert_eq!(
+            serde_json::to_value(tool.call(json!({"text": "hi"})).await).expect("json"),
+            json!({"contentItems": [
+                {"type": "inputText", "text": "hi"},
+                {"type": "inputImage", "imageUrl": "data:image/png;base64,AA"}
+            ], "success": true})
+        );
+        assert_eq!(
+            serde_json::to_value(tool.call(json!({})).await).expect("json"),
+            json!({"contentItems": [{"type": "inputText", "text": "`text` is missing"}], "success": false})
+        );
+        assert_eq!(
+            serde_json::to_value(tool.spec()).expect("json"),
+            json!({"type": "function", "name": "echo", "description": "Echoes its text.",
+                "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}})
+        );
+        assert_eq!(
+            serde_json::to_value(unknown_tool("nope")).expect("json")["success"],
+            false
+        );
+    }
+}
