@@ -40,4 +40,27 @@ pub enum Error {
         /// Why, with what to do about it.
         reason: String,
     },
+
+    /// A transcript line is not a transcript entry.
+    #[error("line {line} of the transcript is not an entry: {reason}")]
+    Transcript {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A client message differs from the one a replayed transcript recorded (or is missing,
+    /// or extra).
+    #[error(
+        "the client's message does not match transcript entry {seq}: expected {expected}, got {actual}"
+    )]
+    ReplayMismatch {
+        /// The `seq` of the transcript entry.
+        seq: u64,
+        /// The recorded message, as compared (JSON).
+        expected: String,
+        /// What the client sent (JSON, or `end of input`).
+        actual: String,
+    },
 }

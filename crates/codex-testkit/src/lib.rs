@@ -4,8 +4,8 @@
 //! ([`fake_codex`]), a scripted mock of the OpenAI Responses API (SSE) on `127.0.0.1`
 //! ([`mock_server`], [`sse`]), a throwaway `CODEX_HOME` writer ([`codex_home`]), a tiny stdio
 //! MCP server with `echo` and `add` tools ([`mcp_server`]) and the locator of the pinned real
-//! codex ([`real_codex`]). Record/replay transports come with the
-//! app-server transport. Other crates use it as a dev-dependency only.
+//! codex ([`real_codex`]), and record/replay transports for app-server clients ([`replay`]). Other
+//! crates use it as a dev-dependency only.
 //!
 //! # Driving the real codex against a mock model
 //!
@@ -40,6 +40,7 @@ pub mod mcp_server;
 pub mod mock_server;
 pub mod process_watch;
 pub mod real_codex;
+pub mod replay;
 pub mod sse;
 
 pub use error::Error;
