@@ -10,6 +10,7 @@
 mod api;
 mod app_server;
 mod app_server_peer;
+mod app_server_replay;
 mod argv_golden;
 mod backpressure;
 mod cancel;
