@@ -58,7 +58,7 @@ const COMMANDS: &[Command] = &[
     ),
     (
         "bench",
-        "report the per-turn overhead of thread.run() over bare codex exec [--runs N]",
+        "measure the SDK: turn-overhead (default) or app-server-vs-exec [--runs N] [--turns N]",
         bench::run,
     ),
     (
