@@ -204,13 +204,13 @@ impl Thread {
         }
         if !self.options.tools.is_empty() {
             return Err(Error::Unsupported {
-                operation: "dynamic tools",
+                operation: "declaring dynamic tools",
                 transport: Transport::Exec,
             });
         }
         if self.options.base_instructions.is_some() {
             return Err(Error::Unsupported {
-                operation: "base instructions",
+                operation: "setting base instructions",
                 transport: Transport::Exec,
             });
         }

@@ -9,6 +9,7 @@
 //! `cargo test` builds every example with this binary (a filtered `cargo test --test it` does
 //! not, and the tests that need them then fail saying so).
 
+mod app_server;
 mod basics;
 mod cancel;
 mod concurrency;

@@ -89,6 +89,11 @@ impl Harness {
             .expect("canonical working directory")
     }
 
+    /// The environment codex gets in this harness (for a second [`Codex`] on the same home).
+    pub(crate) fn env(&self) -> Vec<(OsString, OsString)> {
+        codex_env(&self._home)
+    }
+
     /// Asserts that every request found a scripted response.
     pub(crate) fn assert_no_mock_problems(&self) {
         assert_eq!(self.mock.problems(), Vec::<String>::new());

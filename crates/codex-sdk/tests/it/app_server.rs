@@ -1,0 +1,716 @@
+//! The facade over the app-server transport (`Transport::AppServer`): the real
+//! `codex app-server` 0.169.0 against the scripted mock model. Same `Turn`s as the exec
+//! transport for the same work, plus deltas, approvals, dynamic tools, interrupt and steer.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use codex_protocol::exec::parse_event_strict;
+use codex_sdk::approval::{
+    AlwaysAccept, ApprovalDecision, ApprovalFuture, ApprovalHandler,
+    CommandExecutionRequestApprovalParams, CommandPrefixPolicy,
+};
+use codex_sdk::tools::{DynamicTool, ToolOutput};
+use codex_sdk::{
+    ApprovalPolicy, CodexErrorInfo, CodexOptions, CommandExecutionStatus, DynamicToolCallStatus,
+    Error, ItemDetails, SandboxMode, TextItemStatus, Thread, ThreadEvent, Transport, Turn,
+    TurnOptions, TurnStatus, TurnStream,
+};
+use codex_testkit::codex_home::CodexHomeOptions;
+use codex_testkit::mock_server::{Gate, MockResponse};
+use codex_testkit::sse::{self, Sse};
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+
+use crate::support::{Harness, WAIT, next_event, run};
+
+/// A harness whose facade uses the app-server transport.
+async fn harness() -> Harness {
+    harness_with(CodexHomeOptions::default()).await
+}
+
+async fn harness_with(home: CodexHomeOptions) -> Harness {
+    Harness::with(home, |options, _| options.transport(Transport::AppServer)).await
+}
+
+/// Every event of a stream until it ends, bounded by [`WAIT`].
+async fn drain(stream: &mut TurnStream) -> Vec<Result<ThreadEvent, Error>> {
+    let mut events = Vec::new();
+    while let Some(event) = next_event(stream).await {
+        events.push(event);
+    }
+    events
+}
+
+/// The items of a turn as wire JSON without their ids, which differ between the transports
+/// (`item_0` for exec, the model's ids for the app-server).
+fn items_without_ids(turn: &Turn) -> Value {
+    turn.items
+        .iter()
+        .map(|item| {
+            let mut value = serde_json::to_value(item).expect("items serialize");
+            value.as_object_mut().expect("an object").remove("id");
+            value
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_plain_turn_has_the_same_shape_as_on_the_exec_transport() {
+    let script = || {
+        Sse::reply_with_usage(
+            "resp-1",
+            [
+                sse::reasoning("rs-1", &["**Thinking** about greeting"]),
+                sse::assistant_message("msg-1", "Hi there!"),
+            ],
+            &sse::Usage::new(42, 5).cached(12).reasoning(3),
+        )
+    };
+    let exec = Harness::new().await;
+    exec.mock.push(script());
+    let app = harness().await;
+    app.mock.push(script());
+
+    let by_exec = run(&exec.start_thread(), "say hi")
+        .await
+        .expect("the exec turn completes");
+    let by_app = run(&app.start_thread(), "say hi")
+        .await
+        .expect("the app-server turn completes");
+
+    assert_eq!(items_without_ids(&by_app), items_without_ids(&by_exec));
+    assert_eq!(
+        items_without_ids(&by_app),
+        json!([
+            {"type": "reasoning", "text": "**Thinking** about greeting"},
+            {"type": "agent_message", "text": "Hi there!"},
+        ])
+    );
+    assert_eq!(by_app.final_response, by_exec.final_response);
+    assert_eq!(by_app.status, TurnStatus::Completed);
+    let mut app_usage = by_app.usage.expect("usage from thread/tokenUsage/updated");
+    assert!(app_usage.model_context_window.is_some(), "{app_usage:?}");
+    app_usage.model_context_window = None;
+    assert_eq!(Some(app_usage), by_exec.usage);
+    // The model sees the same prompt, and codex reports the facade's originator on both.
+    let (exec_request, app_request) = (&exec.mock.requests()[0], &app.mock.requests()[0]);
+    assert_eq!(
+        app_request.message_texts("user").last(),
+        exec_request.message_texts("user").last()
+    );
+    assert_eq!(app_request.header("originator"), Some("codex_sdk_rs"));
+    exec.assert_no_mock_problems();
+    app.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn two_turns_share_the_thread_history_and_one_process() {
+    let h = harness().await;
+    h.mock
+        .push(Sse::message("resp-1", "The entry point is main.rs."));
+    h.mock.push(Sse::message("resp-2", "It returns early."));
+    let thread = h.start_thread();
+
+    let mut first = thread
+        .run_streamed("find the entry point", TurnOptions::new())
+        .await
+        .expect("the first turn starts");
+    let first_pid = first.pid().expect("the app-server runs");
+    let first_events = drain(&mut first).await;
+    drop(first);
+    let id = thread.id().expect("thread/start set the id");
+    let mut second = thread
+        .run_streamed("explain its errors", TurnOptions::new())
+        .await
+        .expect("the second turn starts");
+    assert_eq!(second.pid(), Some(first_pid), "one app-server per Codex");
+    let second_events = drain(&mut second).await;
+
+    for events in [&first_events, &second_events] {
+        let Some(Ok(ThreadEvent::ThreadStarted(started))) = events.first() else {
+            panic!("every turn starts with thread.started: {events:?}");
+        };
+        assert_eq!(started.thread_id, id);
+    }
+    let requests = h.mock.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[1]
+            .message_texts("assistant")
+            .contains(&"The entry point is main.rs.".to_owned()),
+        "the second turn carries the first: {:?}",
+        requests[1].message_texts("assistant")
+    );
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn deltas_stream_before_their_item_completes() {
+    let h = harness().await;
+    let mut events = sse::reasoning_streamed("rs-1", &["Plan"]);
+    events.extend(sse::assistant_message_streamed(
+        "msg-1",
+        &["Paris ", "is ", "sunny."],
+    ));
+    h.mock.push(Sse::reply("resp-1", events));
+
+    let mut stream = h
+        .start_thread()
+        .run_streamed("weather?", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let events: Vec<ThreadEvent> = drain(&mut stream)
+        .await
+        .into_iter()
+        .map(|event| event.expect("no stream error"))
+        .collect();
+
+    let lines: Vec<String> = events.iter().map(ThreadEvent::to_json_line).collect();
+    for line in &lines {
+        // Every event, deltas included, is a line the strict parser takes back unchanged.
+        let parsed = parse_event_strict(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(&parsed.to_json_line(), line);
+    }
+    let message_deltas: Vec<&str> = events
+        .iter()
+        .filter_map(|event| match event {
+            ThreadEvent::AgentMessageDelta(d) => Some(d.delta.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(message_deltas, ["Paris ", "is ", "sunny."]);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, ThreadEvent::ReasoningSummaryDelta(d) if d.delta == "Plan")),
+        "{lines:#?}"
+    );
+    let position = |wanted: &dyn Fn(&ThreadEvent) -> bool| {
+        events
+            .iter()
+            .position(|e| wanted(e))
+            .unwrap_or_else(|| panic!("missing event in {lines:#?}"))
+    };
+    let first_delta = position(&|e| matches!(e, ThreadEvent::AgentMessageDelta(_)));
+    let message_done = position(
+        &|e| matches!(e, ThreadEvent::ItemCompleted(c) if c.item.item_type() == "agent_message"),
+    );
+    assert!(first_delta < message_done, "{lines:#?}");
+    let ThreadEvent::ItemCompleted(done) = &events[message_done] else {
+        unreachable!()
+    };
+    let ItemDetails::AgentMessage(message) = &done.item.details else {
+        panic!("{done:?}")
+    };
+    assert_eq!(message.text, "Paris is sunny.");
+    h.assert_no_mock_problems();
+}
+
+/// Runs `touch f` under the `untrusted` policy with `handler` answering the approval; returns
+/// whether `f` exists and the command item's final status.
+async fn touch_with(handler: Option<Arc<dyn ApprovalHandler>>) -> (bool, CommandExecutionStatus) {
+    let h = harness().await;
+    h.mock.push(Sse::reply(
+        "resp-1",
+        [sse::exec_command("call-1", "touch f")],
+    ));
+    h.mock.push(Sse::message("resp-2", "done"));
+    let mut options = h
+        .thread_options()
+        .approval_policy(ApprovalPolicy::Untrusted)
+        .sandbox_mode(SandboxMode::WorkspaceWrite);
+    if let Some(handler) = handler {
+        options = options.approval_handler(Shared(handler));
+    }
+    let turn = run(&h.codex.start_thread(options), "make f")
+        .await
+        .expect("the turn completes");
+    let status = turn
+        .items
+        .iter()
+        .find_map(|item| match &item.details {
+            ItemDetails::CommandExecution(c) => Some(c.status.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("a command item: {:#?}", turn.items));
+    h.assert_no_mock_problems();
+    (h.workdir.path().join("f").exists(), status)
+}
+
+/// An approval handler behind an `Arc`, so a test can keep a reference to it.
+struct Shared(Arc<dyn ApprovalHandler>);
+
+impl ApprovalHandler for Shared {
+    fn command_execution<'a>(
+        &'a self,
+        request: &'a CommandExecutionRequestApprovalParams,
+    ) -> ApprovalFuture<'a, ApprovalDecision> {
+        self.0.command_execution(request)
+    }
+}
+
+/// Counts the command approvals it is asked, and answers `decision`.
+struct Counting {
+    asked: AtomicUsize,
+    decision: ApprovalDecision,
+}
+
+impl ApprovalHandler for Counting {
+    fn command_execution<'a>(
+        &'a self,
+        request: &'a CommandExecutionRequestApprovalParams,
+    ) -> ApprovalFuture<'a, ApprovalDecision> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        assert!(
+            request
+                .command
+                .as_deref()
+                .is_some_and(|c| c.contains("touch f")),
+            "{request:?}"
+        );
+        Box::pin(async move { self.decision.clone() })
+    }
+}
+
+#[tokio::test]
+async fn an_accepted_command_runs() {
+    let counting = Arc::new(Counting {
+        asked: AtomicUsize::new(0),
+        decision: ApprovalDecision::Accept,
+    });
+    let (exists, status) = touch_with(Some(counting.clone())).await;
+    assert_eq!(
+        (exists, status, counting.asked.load(Ordering::SeqCst)),
+        (true, CommandExecutionStatus::Completed, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_declined_command_does_not_run() {
+    let counting = Arc::new(Counting {
+        asked: AtomicUsize::new(0),
+        decision: ApprovalDecision::Decline,
+    });
+    let (exists, status) = touch_with(Some(counting.clone())).await;
+    assert_eq!(
+        (exists, status, counting.asked.load(Ordering::SeqCst)),
+        (false, CommandExecutionStatus::Declined, 1)
+    );
+}
+
+#[tokio::test]
+async fn ready_made_policies_decide() {
+    assert_eq!(
+        touch_with(None).await,
+        (false, CommandExecutionStatus::Declined),
+        "the default declines"
+    );
+    assert_eq!(
+        touch_with(Some(Arc::new(AlwaysAccept))).await,
+        (true, CommandExecutionStatus::Completed)
+    );
+    let policy = CommandPrefixPolicy::new().allow(["touch"]).deny(["rm"]);
+    assert_eq!(
+        touch_with(Some(Arc::new(policy))).await,
+        (true, CommandExecutionStatus::Completed)
+    );
+    let policy = CommandPrefixPolicy::new()
+        .deny(["touch"])
+        .fallback(ApprovalDecision::Accept);
+    assert_eq!(
+        touch_with(Some(Arc::new(policy))).await,
+        (false, CommandExecutionStatus::Declined)
+    );
+}
+
+#[tokio::test]
+async fn a_dynamic_tool_output_reaches_the_model() {
+    let h = harness().await;
+    h.mock.push(Sse::reply(
+        "resp-1",
+        [sse::function_call(
+            "call-dyn-1",
+            "lookup_weather",
+            &json!({"city": "Paris"}),
+        )],
+    ));
+    h.mock.push(Sse::message("resp-2", "It is sunny in Paris."));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let tool = DynamicTool::new(
+        "lookup_weather",
+        "Look up the weather for a city.",
+        json!({"type": "object", "properties": {"city": {"type": "string"}},
+               "required": ["city"], "additionalProperties": false}),
+        move |arguments| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let city = arguments["city"].as_str().ok_or("no city")?;
+                Ok(ToolOutput::text(format!("Weather in {city}: 21C sunny")))
+            }
+        },
+    );
+    let thread = h.codex.start_thread(h.thread_options().tool(tool));
+
+    let turn = run(&thread, "weather in Paris?")
+        .await
+        .expect("the turn completes");
+
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(turn.final_response, "It is sunny in Paris.");
+    let call = turn
+        .items
+        .iter()
+        .find_map(|item| match &item.details {
+            ItemDetails::DynamicToolCall(call) => Some(call),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("a dynamic_tool_call item: {:#?}", turn.items));
+    assert_eq!(
+        (call.tool.as_str(), &call.status, call.success),
+        (
+            "lookup_weather",
+            &DynamicToolCallStatus::Completed,
+            Some(true)
+        )
+    );
+    let requests = h.mock.requests();
+    assert!(requests[0].tool_names().contains(&"lookup_weather"));
+    assert_eq!(
+        requests[1].function_call_output("call-dyn-1").as_deref(),
+        Some("Weather in Paris: 21C sunny")
+    );
+    h.assert_no_mock_problems();
+}
+
+/// A model reply that streams a few deltas of a message, then holds until `gate` opens.
+fn held_reply(gate: &Gate) -> MockResponse {
+    MockResponse::sse(Sse::reply(
+        "resp-1",
+        sse::assistant_message_streamed("msg-1", &["Thinking ", "about ", "it"]),
+    ))
+    .hold_after(3, gate)
+}
+
+/// Reads events until the first agent message delta: the model is mid-stream.
+async fn until_first_delta(stream: &mut TurnStream) -> Vec<ThreadEvent> {
+    let mut seen = Vec::new();
+    loop {
+        let event = next_event(stream)
+            .await
+            .expect("the turn goes on")
+            .expect("no stream error");
+        let delta = matches!(event, ThreadEvent::AgentMessageDelta(_));
+        seen.push(event);
+        if delta {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_interrupt_mid_stream_completes_every_open_item() {
+    let h = harness().await;
+    let gate = Gate::new();
+    h.mock.push(held_reply(&gate));
+    let thread = h.start_thread();
+    let mut stream = thread
+        .run_streamed("think", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let mut events = until_first_delta(&mut stream).await;
+
+    stream.interrupt().await.expect("turn/interrupt succeeds");
+    events.extend(
+        drain(&mut stream)
+            .await
+            .into_iter()
+            .map(|event| event.expect("an interrupt is not an error")),
+    );
+    stream
+        .interrupt()
+        .await
+        .expect("interrupting an ended turn is fine");
+    drop(stream);
+    gate.release();
+
+    let ids = |wanted: fn(&ThreadEvent) -> bool| -> BTreeSet<String> {
+        events
+            .iter()
+            .filter(|e| wanted(e))
+            .filter_map(|e| e.item().map(|i| i.id.clone()))
+            .collect()
+    };
+    let started = ids(|e| matches!(e, ThreadEvent::ItemStarted(_)));
+    let completed = ids(|e| matches!(e, ThreadEvent::ItemCompleted(_)));
+    assert!(!started.is_empty(), "{events:#?}");
+    assert_eq!(started, completed, "every started item completes");
+    let message = events
+        .iter()
+        .find_map(|e| match e {
+            ThreadEvent::ItemCompleted(c) => match &c.item.details {
+                ItemDetails::AgentMessage(m) => Some(m.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .expect("the message completes");
+    assert_eq!(message.status, Some(TextItemStatus::Interrupted));
+    assert!(
+        "Thinking about it".starts_with(&message.text) && !message.text.is_empty(),
+        "the text streamed so far: {:?}",
+        message.text
+    );
+    let Some(ThreadEvent::TurnCompleted(end)) = events.last() else {
+        panic!("the stream ends with turn.completed: {events:#?}");
+    };
+    assert_eq!(end.status, Some(TurnStatus::Interrupted));
+}
+
+#[tokio::test]
+async fn steered_input_joins_the_running_turn() {
+    let h = harness().await;
+    let gate = Gate::new();
+    h.mock.push(held_reply(&gate));
+    h.mock.push(Sse::message("resp-2", "steered answer"));
+    let thread = h.start_thread();
+    let mut stream = thread
+        .run_streamed("think", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    until_first_delta(&mut stream).await;
+
+    stream
+        .steer("also: be brief")
+        .await
+        .expect("turn/steer succeeds");
+    gate.release();
+    let events: Vec<ThreadEvent> = drain(&mut stream)
+        .await
+        .into_iter()
+        .map(|e| e.expect("no stream error"))
+        .collect();
+
+    assert!(
+        matches!(events.last(), Some(ThreadEvent::TurnCompleted(c)) if c.status.is_none()),
+        "{events:#?}"
+    );
+    let requests = h
+        .mock
+        .wait_for_requests(2, WAIT)
+        .await
+        .expect("two model calls");
+    let users = requests[1].message_texts("user");
+    assert!(users.iter().any(|t| t == "also: be brief"), "{users:?}");
+    let items: Vec<&str> = events
+        .iter()
+        .filter_map(ThreadEvent::item)
+        .map(codex_sdk::ThreadItem::item_type)
+        .collect();
+    assert!(
+        !items.contains(&"userMessage"),
+        "the steer input is not reported as an item: {items:?}"
+    );
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn dropping_a_stream_interrupts_the_turn_and_keeps_the_process() {
+    let h = harness().await;
+    let gate = Gate::new();
+    h.mock.push(held_reply(&gate));
+    h.mock.push(Sse::message("resp-2", "next answer"));
+    let thread = h.start_thread();
+    let mut stream = thread
+        .run_streamed("think", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    until_first_delta(&mut stream).await;
+    let pid = stream.pid().expect("the app-server runs");
+    drop(stream);
+
+    // The next turn waits for the interrupt of the dropped one, then runs on the same
+    // process.
+    let mut next = tokio::time::timeout(WAIT, thread.run_streamed("again", TurnOptions::new()))
+        .await
+        .expect("the next turn starts in time")
+        .expect("the next turn starts");
+    assert_eq!(next.pid(), Some(pid));
+    let events = drain(&mut next).await;
+    gate.release();
+    let text = events.iter().find_map(|e| match e {
+        Ok(ThreadEvent::ItemCompleted(c)) => match &c.item.details {
+            ItemDetails::AgentMessage(m) => Some(m.text.clone()),
+            _ => None,
+        },
+        _ => None,
+    });
+    assert_eq!(text.as_deref(), Some("next answer"), "{events:#?}");
+}
+
+#[tokio::test]
+async fn a_cancel_handle_interrupts_and_run_returns_cancelled() {
+    let h = harness().await;
+    let gate = Gate::new();
+    h.mock.push(held_reply(&gate));
+    let thread = h.start_thread();
+    let cancel = codex_sdk::CancelHandle::new();
+    let fire = cancel.clone();
+    let waiter = gate.clone();
+    tokio::spawn(async move {
+        if waiter.wait_reached(WAIT).await.is_ok() {
+            fire.cancel();
+        }
+    });
+
+    let result = tokio::time::timeout(
+        WAIT,
+        thread.run("think", TurnOptions::new().cancel_handle(cancel)),
+    )
+    .await
+    .expect("the turn ends in time");
+    gate.release();
+
+    assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+}
+
+#[tokio::test]
+async fn a_failed_turn_carries_codex_error_info() {
+    let h = harness_with(CodexHomeOptions::default().retries(0, 0)).await;
+    h.mock.push(MockResponse::server_error());
+
+    let error = run(&h.start_thread(), "say hi")
+        .await
+        .expect_err("the model server fails");
+
+    let Error::TurnFailed {
+        message,
+        codex_error_info,
+    } = &error
+    else {
+        panic!("expected TurnFailed, got {error:?}");
+    };
+    assert!(!message.is_empty());
+    assert_eq!(
+        codex_error_info.as_ref(),
+        Some(&CodexErrorInfo::InternalServerError),
+        "{error}"
+    );
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn a_resumed_thread_continues_on_a_new_process() {
+    let h = harness().await;
+    h.mock.push(Sse::message("resp-1", "First answer."));
+    h.mock.push(Sse::message("resp-2", "Second answer."));
+    let app_server_codex = || {
+        codex_sdk::Codex::new(
+            CodexOptions::new()
+                .codex_path(crate::support::real_codex())
+                .env(h.env())
+                .transport(Transport::AppServer),
+        )
+        .expect("the facade finds codex")
+    };
+    // The first Codex and its app-server go away: an app-server holds the threads it loaded
+    // ("already has an active writer" for any other).
+    let (id, pid) = {
+        let first = app_server_codex().start_thread(h.thread_options());
+        let mut stream = first
+            .run_streamed("first question", TurnOptions::new())
+            .await
+            .expect("the first turn starts");
+        let pid = stream.pid().expect("the app-server runs");
+        drain(&mut stream).await;
+        (first.id().expect("an id"), pid)
+    };
+    let state = codex_testkit::process_watch::wait_gone(pid, WAIT).await;
+    assert!(
+        state.is_dead(),
+        "the first app-server stops with its Codex: {state:?}"
+    );
+
+    let resumed: Thread = app_server_codex().resume_thread(&id, h.thread_options());
+    let turn = run(&resumed, "second question")
+        .await
+        .expect("the resumed turn completes");
+
+    assert_eq!(turn.final_response, "Second answer.");
+    assert_eq!(resumed.id().as_deref(), Some(id.as_str()));
+    let requests = h.mock.requests();
+    assert!(
+        requests[1]
+            .message_texts("assistant")
+            .contains(&"First answer.".to_owned()),
+        "{:?}",
+        requests[1].message_texts("assistant")
+    );
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn the_exec_transport_answers_interrupt_and_steer_with_unsupported() {
+    let h = Harness::new().await;
+    h.mock.push(Sse::message("resp-1", "Hi."));
+    let mut stream = h
+        .start_thread()
+        .run_streamed("say hi", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+
+    for error in [
+        stream.interrupt().await.expect_err("exec cannot interrupt"),
+        stream.steer("more").await.expect_err("exec cannot steer"),
+    ] {
+        assert!(
+            matches!(
+                error,
+                Error::Unsupported {
+                    transport: Transport::Exec,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+    assert_eq!(
+        stream.steer("more").await.expect_err("exec").to_string(),
+        "steering a turn is not supported by the exec transport"
+    );
+    drain(&mut stream).await;
+    let tool = DynamicTool::new("t", "a tool", json!({"type": "object"}), |_| async {
+        Ok(ToolOutput::text("x"))
+    });
+    let error = h
+        .codex
+        .start_thread(h.thread_options().tool(tool))
+        .run("hi", TurnOptions::new())
+        .await
+        .expect_err("exec has no dynamic tools");
+    assert_eq!(
+        error.to_string(),
+        "declaring dynamic tools is not supported by the exec transport"
+    );
+}
+
+#[test]
+fn streams_and_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<TurnStream>();
+    send_sync::<Thread>();
+    send_sync::<codex_sdk::ThreadOptions>();
+    let thread: Option<Thread> = None;
+    if let Some(thread) = &thread {
+        send(&thread.run("x", TurnOptions::new()));
+        send(&thread.run_streamed("x", TurnOptions::new()));
+    }
+    let stream: Option<TurnStream> = None;
+    if let Some(stream) = &stream {
+        send(&stream.interrupt());
+        send(&stream.steer("x"));
+    }
+}
