@@ -81,6 +81,13 @@
 //! [`TurnStartResponse`] (the `inProgress` turn); [`TurnSteerParams`] → `{turnId}`;
 //! [`TurnInterruptParams`] → `{}`, then `turn/completed` with status `interrupted`.
 //!
+//! ## `model/list`, `account/read`, `mcpServerStatus/list`
+//! [`ModelListParams`] → [`ModelListResponse`] (a page of [`Model`]s),
+//! [`GetAccountParams`] → [`GetAccountResponse`] (the [`Account`], if any),
+//! [`ListMcpServerStatusParams`] → [`ListMcpServerStatusResponse`] (a page of
+//! [`McpServerStatus`]es). Only the schema's required fields and a few others are modeled; the
+//! rest stay in `extra`.
+//!
 //! ## Notifications: [`ServerNotification`]
 //! `thread/started`, `thread/status/changed`, `turn/started`, `item/started`,
 //! `item/agentMessage/delta`, `item/reasoning/*`, `item/commandExecution/outputDelta`,

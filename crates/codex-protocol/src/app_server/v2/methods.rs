@@ -30,6 +30,10 @@ use super::server_request::{
     McpServerElicitationRequestResponse, PermissionsRequestApprovalParams,
     PermissionsRequestApprovalResponse, ToolRequestUserInputParams, ToolRequestUserInputResponse,
 };
+use super::status::{
+    GetAccountParams, GetAccountResponse, ListMcpServerStatusParams, ListMcpServerStatusResponse,
+    ModelListParams, ModelListResponse,
+};
 use super::thread::{
     ThreadArchiveParams, ThreadArchiveResponse, ThreadForkParams, ThreadForkResponse,
     ThreadListParams, ThreadListResponse, ThreadReadParams, ThreadReadResponse, ThreadResumeParams,
@@ -76,6 +80,16 @@ request_enum! {
         TurnSteer("turn/steer", TurnSteerParams => TurnSteerResponse),
         /// `turn/interrupt`: stop the active turn. Result: [`TurnInterruptResponse`] (empty).
         TurnInterrupt("turn/interrupt", TurnInterruptParams => TurnInterruptResponse),
+        /// `model/list`: one page of the model catalog. Result: [`ModelListResponse`].
+        ModelList("model/list", ModelListParams => Box<ModelListResponse>),
+        /// `account/read`: who is logged in. Result: [`GetAccountResponse`].
+        AccountRead("account/read", GetAccountParams => GetAccountResponse),
+        /// `mcpServerStatus/list`: the configured MCP servers. Result:
+        /// [`ListMcpServerStatusResponse`].
+        McpServerStatusList(
+            "mcpServerStatus/list",
+            Box<ListMcpServerStatusParams> => Box<ListMcpServerStatusResponse>
+        ),
     }
 }
 

@@ -7,7 +7,8 @@
 //! every modeled field and enum value exists in the schema.
 //!
 //! Module map: [`methods`](self#method-enums) (what each method carries), then the payloads —
-//! handshake, threads, turns, items, notifications, server requests, shared vocabularies.
+//! handshake, threads, turns, items, notifications, server requests, status (models, account,
+//! MCP servers), shared vocabularies.
 //!
 //! # Method enums
 //!
@@ -22,6 +23,7 @@ mod item;
 mod methods;
 mod notification;
 mod server_request;
+mod status;
 mod thread;
 mod turn;
 
@@ -31,5 +33,6 @@ pub use item::*;
 pub use methods::*;
 pub use notification::*;
 pub use server_request::*;
+pub use status::*;
 pub use thread::*;
 pub use turn::*;
