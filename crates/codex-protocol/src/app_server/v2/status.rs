@@ -76,14 +76,14 @@ wire_struct! {
     /// `GetAccountParams` of `account/read`.
     #[derive(Default)]
     pub struct GetAccountParams {
-        /// Refresh the token first (managed ChatGPT auth only).
+        /// Refresh the token first (managed `ChatGPT` auth only).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub refresh_token: Option<bool>,
     }
 }
 
 string_enum! {
-    /// `PlanType`: the ChatGPT plan of an account.
+    /// `PlanType`: the `ChatGPT` plan of an account.
     pub enum PlanType {
         /// `free`
         Free = "free",
@@ -155,7 +155,7 @@ tagged_enum! {
     pub enum Account {
         /// `apiKey`: an API key.
         ApiKey("apiKey", TagOnly),
-        /// `chatgpt {email, planType}`: a ChatGPT login.
+        /// `chatgpt {email, planType}`: a `ChatGPT` login.
         Chatgpt("chatgpt", ChatgptAccount),
         /// `amazonBedrock`
         AmazonBedrock("amazonBedrock", AmazonBedrockAccount),
