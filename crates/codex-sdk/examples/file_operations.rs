@@ -9,6 +9,13 @@
 //! codex may write there is up to the sandbox mode of your `CODEX_HOME/config.toml`. codex is
 //! found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits this process's
 //! environment.
+//!
+//! With `--transport app-server` the turn runs on a shared `codex app-server` process instead
+//! of one `codex exec` per turn; each change then also carries its diff:
+//!
+//! ```sh
+//! cargo run -p codex-sdk --example file_operations -- --transport app-server "Add a CONTRIBUTING.md"
+//! ```
 #![expect(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -18,22 +25,26 @@
 use std::error::Error as _;
 use std::process::ExitCode;
 
-use codex_sdk::{Codex, CodexOptions, Error, ItemDetails, ThreadOptions, TurnOptions};
+use codex_sdk::{Codex, CodexOptions, Error, ItemDetails, ThreadOptions, Transport, TurnOptions};
+
+mod cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Some(prompt) = std::env::args().nth(1) else {
-        eprintln!("usage: file_operations <prompt>");
-        return ExitCode::from(2);
+    let Some((transport, args)) = cli::args() else {
+        return usage();
     };
-    match run(&prompt).await {
+    let [prompt] = args.as_slice() else {
+        return usage();
+    };
+    match run(transport, prompt).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error),
     }
 }
 
-async fn run(prompt: &str) -> Result<(), Error> {
-    let codex = Codex::new(CodexOptions::new())?;
+async fn run(transport: Transport, prompt: &str) -> Result<(), Error> {
+    let codex = Codex::new(CodexOptions::new().transport(transport))?;
     let thread = codex.start_thread(
         ThreadOptions::new()
             .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
@@ -57,6 +68,11 @@ async fn run(prompt: &str) -> Result<(), Error> {
         println!("{:<6} {}", change.kind.as_str(), change.path);
     }
     Ok(())
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: file_operations {} <prompt>", cli::TRANSPORT_USAGE);
+    ExitCode::from(2)
 }
 
 /// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.

@@ -8,6 +8,13 @@
 //! codex is found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits this
 //! process's environment, so your `CODEX_HOME/config.toml` and login apply. The turn runs in
 //! the current directory, which does not have to be a git repository.
+//!
+//! With `--transport app-server` the turn runs on a shared `codex app-server` process instead
+//! of one `codex exec` per turn:
+//!
+//! ```sh
+//! cargo run -p codex-sdk --example images -- --transport app-server --image screenshot.png "What is this?"
+//! ```
 #![expect(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -18,23 +25,28 @@ use std::error::Error as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, TurnOptions, UserInput};
+use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions, UserInput};
 
-const USAGE: &str = "usage: images [--image PATH]... <prompt>";
+mod cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Some(input) = parse_args(std::env::args().skip(1)) else {
-        eprintln!("{USAGE}");
+    let Some((transport, input)) =
+        cli::args().and_then(|(transport, args)| Some((transport, parse_args(args.into_iter())?)))
+    else {
+        eprintln!(
+            "usage: images {} [--image PATH]... <prompt>",
+            cli::TRANSPORT_USAGE
+        );
         return ExitCode::from(2);
     };
-    match run(input).await {
+    match run(transport, input).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error),
     }
 }
 
-/// The images in order, then the prompt; `None` when the arguments do not fit [`USAGE`].
+/// The images in order, then the prompt; `None` when the arguments do not fit the usage.
 fn parse_args(mut args: impl Iterator<Item = String>) -> Option<Vec<UserInput>> {
     let mut images = Vec::new();
     let mut prompt = None;
@@ -49,8 +61,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Option<Vec<UserInput>> 
     Some(images)
 }
 
-async fn run(input: Vec<UserInput>) -> Result<(), Error> {
-    let codex = Codex::new(CodexOptions::new())?;
+async fn run(transport: Transport, input: Vec<UserInput>) -> Result<(), Error> {
+    let codex = Codex::new(CodexOptions::new().transport(transport))?;
     let thread = codex.start_thread(
         ThreadOptions::new()
             .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))

@@ -9,6 +9,14 @@
 //! answer. codex is found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits
 //! this process's environment, so your `CODEX_HOME/config.toml` and login apply. The turns
 //! run in the current directory, which does not have to be a git repository.
+//!
+//! With `--transport app-server` the turn runs on a shared `codex app-server` process instead
+//! of one `codex exec` per turn; both turns then share
+//! one process:
+//!
+//! ```sh
+//! cargo run -p codex-sdk --example multi_turn -- --transport app-server "Find the entry point" "Now explain its error handling"
+//! ```
 #![expect(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -18,27 +26,31 @@
 use std::error::Error as _;
 use std::process::ExitCode;
 
-use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, TurnOptions};
+use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
+
+mod cli;
 
 /// The second prompt when none is given.
 const FOLLOW_UP: &str = "Summarize your previous answer in one sentence.";
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let Some(first) = args.next() else {
-        eprintln!("usage: multi_turn <prompt> [follow-up prompt]");
-        return ExitCode::from(2);
+    let Some((transport, args)) = cli::args() else {
+        return usage();
     };
-    let second = args.next().unwrap_or_else(|| FOLLOW_UP.to_owned());
-    match run(&first, &second).await {
+    let (first, second) = match args.as_slice() {
+        [first] => (first.as_str(), FOLLOW_UP),
+        [first, second] => (first.as_str(), second.as_str()),
+        _ => return usage(),
+    };
+    match run(transport, first, second).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error),
     }
 }
 
-async fn run(first: &str, second: &str) -> Result<(), Error> {
-    let codex = Codex::new(CodexOptions::new())?;
+async fn run(transport: Transport, first: &str, second: &str) -> Result<(), Error> {
+    let codex = Codex::new(CodexOptions::new().transport(transport))?;
     let thread = codex.start_thread(
         ThreadOptions::new()
             .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
@@ -52,6 +64,14 @@ async fn run(first: &str, second: &str) -> Result<(), Error> {
     let turn = thread.run(second, TurnOptions::new()).await?;
     println!("> {second}\n{}", turn.final_response);
     Ok(())
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: multi_turn {} <prompt> [follow-up prompt]",
+        cli::TRANSPORT_USAGE
+    );
+    ExitCode::from(2)
 }
 
 /// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.

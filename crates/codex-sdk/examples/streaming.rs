@@ -9,6 +9,15 @@
 //! codex is found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits this
 //! process's environment, so your `CODEX_HOME/config.toml` and login apply. The turn runs in
 //! the current directory, which does not have to be a git repository.
+//!
+//! With `--transport app-server` the turn runs on a shared `codex app-server` process instead
+//! of one `codex exec` per turn; the stream then also carries
+//! the text deltas (`item.agent_message.delta`, …) and Ctrl-C interrupts the turn
+//! (`turn/interrupt`) instead of killing codex:
+//!
+//! ```sh
+//! cargo run -p codex-sdk --example streaming -- --transport app-server "List the largest files here"
+//! ```
 #![expect(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -18,26 +27,30 @@
 use std::error::Error as _;
 use std::process::ExitCode;
 
-use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, TurnOptions};
+use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
 use futures::StreamExt as _;
+
+mod cli;
 
 /// The conventional exit status of a program stopped by Ctrl-C (128 + `SIGINT`).
 const INTERRUPTED: u8 = 130;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Some(prompt) = std::env::args().nth(1) else {
-        eprintln!("usage: streaming <prompt>");
-        return ExitCode::from(2);
+    let Some((transport, args)) = cli::args() else {
+        return usage();
     };
-    match run(&prompt).await {
+    let [prompt] = args.as_slice() else {
+        return usage();
+    };
+    match run(transport, prompt).await {
         Ok(code) => code,
         Err(error) => report(&error),
     }
 }
 
-async fn run(prompt: &str) -> Result<ExitCode, Error> {
-    let codex = Codex::new(CodexOptions::new())?;
+async fn run(transport: Transport, prompt: &str) -> Result<ExitCode, Error> {
+    let codex = Codex::new(CodexOptions::new().transport(transport))?;
     let thread = codex.start_thread(
         ThreadOptions::new()
             .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
@@ -52,8 +65,10 @@ async fn run(prompt: &str) -> Result<ExitCode, Error> {
         tokio::select! {
             biased;
             _ = &mut ctrl_c => {
-                // Dropping the stream cancels the turn: codex's process group gets SIGTERM,
-                // then SIGKILL after a grace period, and is reaped.
+                // Dropping the stream cancels the turn: with exec, codex's process group gets
+                // SIGTERM, then SIGKILL after a grace period, and is reaped; with the
+                // app-server, the turn gets `turn/interrupt` and the app-server stops with
+                // the `Codex` as the program exits.
                 drop(events);
                 eprintln!("cancelled");
                 return Ok(ExitCode::from(INTERRUPTED));
@@ -64,6 +79,11 @@ async fn run(prompt: &str) -> Result<ExitCode, Error> {
             },
         }
     }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: streaming {} <prompt>", cli::TRANSPORT_USAGE);
+    ExitCode::from(2)
 }
 
 /// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.

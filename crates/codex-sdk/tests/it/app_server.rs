@@ -190,7 +190,7 @@ async fn deltas_stream_before_their_item_completes() {
     let position = |wanted: &dyn Fn(&ThreadEvent) -> bool| {
         events
             .iter()
-            .position(|e| wanted(e))
+            .position(wanted)
             .unwrap_or_else(|| panic!("missing event in {lines:#?}"))
     };
     let first_delta = position(&|e| matches!(e, ThreadEvent::AgentMessageDelta(_)));

@@ -20,7 +20,7 @@ use codex_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
 /// An example's whole run takes about a second against the mock.
 const RUN_TIMEOUT: Duration = Duration::from_mins(1);
@@ -66,13 +66,34 @@ impl Setup {
         Run::new(name, output)
     }
 
-    /// Starts example `name`, stdout and stderr piped, in the working directory with only the home's environment, the
-    /// real codex as `CODEX_PATH`, `PATH` and `HOME`.
+    /// Runs example `name` with `args` to completion, `stdin` written to its standard input
+    /// (a pipe, not a terminal).
+    async fn run_with_stdin(&self, name: &str, args: &[&str], stdin: &str) -> Run {
+        let mut child = self.spawn_with(name, args, Stdio::piped());
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        pipe.write_all(stdin.as_bytes())
+            .await
+            .expect("write the example's stdin");
+        drop(pipe);
+        let output = tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("example {name} did not finish within {RUN_TIMEOUT:?}"))
+            .expect("wait for the example");
+        Run::new(name, output)
+    }
+
+    /// Starts example `name`, stdout and stderr piped, in the working directory with only the
+    /// home's environment, the real codex as `CODEX_PATH`, `PATH` and `HOME`.
+    fn spawn(&self, name: &str, args: &[&str]) -> tokio::process::Child {
+        self.spawn_with(name, args, Stdio::null())
+    }
+
+    /// As [`Setup::spawn`], with `stdin` as the example's standard input.
     #[expect(
         clippy::disallowed_methods,
         reason = "the test runs the example binaries, as a user would"
     )]
-    fn spawn(&self, name: &str, args: &[&str]) -> tokio::process::Child {
+    fn spawn_with(&self, name: &str, args: &[&str], stdin: Stdio) -> tokio::process::Child {
         let codex = real_codex().unwrap_or_else(|error| panic!("{error}"));
         let mut env: Vec<(OsString, OsString)> = self.home.env();
         env.push(("CODEX_PATH".into(), codex.into_os_string()));
@@ -86,7 +107,7 @@ impl Setup {
             .current_dir(self.workdir.path())
             .env_clear()
             .envs(env)
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -149,14 +170,31 @@ impl Run {
     }
 }
 
+/// The `--transport` flags of the app-server runs.
+const APP_SERVER: &[&str] = &["--transport", "app-server"];
+
+/// `flags` then `args`.
+fn with(flags: &[&'static str], args: &[&'static str]) -> Vec<&'static str> {
+    flags.iter().chain(args).copied().collect()
+}
+
 #[tokio::test]
 async fn basic_prints_the_final_response() {
+    basic(&[]).await;
+}
+
+#[tokio::test]
+async fn basic_prints_the_final_response_over_the_app_server() {
+    basic(APP_SERVER).await;
+}
+
+async fn basic(flags: &[&'static str]) {
     let setup = Setup::new().await;
     setup
         .mock
         .push(Sse::message("resp-1", "Hello from the mock."));
 
-    let run = setup.run("basic", &["say hello"]).await;
+    let run = setup.run("basic", &with(flags, &["say hello"])).await;
     run.assert_success();
     assert_eq!(run.stdout, "Hello from the mock.\n");
     let request = setup.mock.last_request().expect("one request");
@@ -216,6 +254,136 @@ async fn streaming_prints_each_event_in_the_wire_shape() {
 }
 
 #[tokio::test]
+async fn streaming_prints_deltas_too_over_the_app_server() {
+    let setup = Setup::new().await;
+    setup.mock.push(Sse::reply(
+        "resp-1",
+        [sse::exec_command("call-1", "echo streamed")],
+    ));
+    setup.mock.push(Sse::reply(
+        "resp-2",
+        sse::assistant_message_streamed("msg-1", &["Ran ", "it."]),
+    ));
+
+    let run = setup
+        .run("streaming", &with(APP_SERVER, &["run echo"]))
+        .await;
+    run.assert_success();
+    let events: Vec<ThreadEvent> = run
+        .stdout
+        .lines()
+        .map(|line| parse_event_strict(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+        .collect();
+    for (line, event) in run.stdout.lines().zip(&events) {
+        assert_eq!(line, event.to_json_line());
+    }
+    let types: Vec<&str> = events.iter().map(ThreadEvent::event_type).collect();
+    assert_eq!(types.first(), Some(&"thread.started"), "{types:?}");
+    assert_eq!(types.get(1), Some(&"turn.started"), "{types:?}");
+    assert_eq!(types.last(), Some(&"turn.completed"), "{types:?}");
+    let completed: Vec<&str> = events
+        .iter()
+        .filter(|event| matches!(event, ThreadEvent::ItemCompleted(_)))
+        .filter_map(ThreadEvent::item)
+        .map(codex_sdk::ThreadItem::item_type)
+        .collect();
+    assert_eq!(completed, ["command_execution", "agent_message"]);
+    let deltas: Vec<&str> = events
+        .iter()
+        .filter_map(|event| match event {
+            ThreadEvent::AgentMessageDelta(delta) => Some(delta.delta.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deltas, ["Ran ", "it."]);
+    assert!(
+        types.contains(&"item.command_execution.output_delta"),
+        "{types:?}"
+    );
+    setup.assert_script_matched();
+}
+
+#[tokio::test]
+async fn approvals_prints_the_request_and_declines_without_a_terminal() {
+    let setup = Setup::new().await;
+    setup.mock.push(Sse::reply(
+        "resp-1",
+        [sse::exec_command("call-1", "touch made.txt")],
+    ));
+    setup
+        .mock
+        .push(Sse::message("resp-2", "I did not create it."));
+
+    let run = setup
+        .run_with_stdin("approvals", &["create made.txt"], "n\n")
+        .await;
+    run.assert_success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "codex wants to run: /bin/bash -lc 'touch made.txt'",
+            &format!("  in: {}", canonical(setup.workdir.path())),
+            "approve? [y/s/N] (stdin is not a terminal) -> declined",
+            "I did not create it.",
+        ],
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        !setup.workdir.path().join("made.txt").exists(),
+        "the declined command did not run"
+    );
+    setup.assert_script_matched();
+}
+
+#[tokio::test]
+async fn interrupt_stops_the_turn_at_the_first_delta() {
+    let setup = Setup::new().await;
+    let gate = Gate::new();
+    // The model writes two words, then never finishes: only the interrupt ends the turn.
+    setup.mock.push(
+        MockResponse::sse(Sse::reply(
+            "resp-1",
+            sse::assistant_message_streamed("msg-1", &["Rust ", "is ", "great"]),
+        ))
+        .hold_after(3, &gate),
+    );
+
+    let run = setup.run("interrupt", &["write an essay"]).await;
+    gate.release();
+    run.assert_success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(r#"delta: "Rust ""#),
+        "{}",
+        run.stdout
+    );
+    assert!(lines.contains(&"(interrupting)"), "{}", run.stdout);
+    let completed = lines
+        .iter()
+        .find(|line| line.starts_with("completed: agent_message (interrupted) "))
+        .unwrap_or_else(|| panic!("the message completes as interrupted:\n{}", run.stdout));
+    assert!(completed.contains("\"Rust "), "{completed}");
+    assert_eq!(
+        lines.last().copied(),
+        Some("turn: interrupted"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A directory as codex reports it (symlinks resolved).
+fn canonical(path: &Path) -> String {
+    path.canonicalize()
+        .expect("the directory exists")
+        .display()
+        .to_string()
+}
+
+#[tokio::test]
 async fn streaming_exits_130_on_ctrl_c_and_codex_is_gone() {
     let setup = Setup::new().await;
     let gate = Gate::new();
@@ -262,6 +430,15 @@ async fn streaming_exits_130_on_ctrl_c_and_codex_is_gone() {
 
 #[tokio::test]
 async fn structured_output_prints_the_typed_answer() {
+    structured_output(&[]).await;
+}
+
+#[tokio::test]
+async fn structured_output_prints_the_typed_answer_over_the_app_server() {
+    structured_output(APP_SERVER).await;
+}
+
+async fn structured_output(flags: &[&'static str]) {
     let setup = Setup::new().await;
     let answer = json!({
         "summary": "A Rust SDK for the codex CLI.",
@@ -271,7 +448,9 @@ async fn structured_output_prints_the_typed_answer() {
     });
     setup.mock.push(Sse::message("resp-1", &answer.to_string()));
 
-    let run = setup.run("structured_output", &["summarize"]).await;
+    let run = setup
+        .run("structured_output", &with(flags, &["summarize"]))
+        .await;
     run.assert_success();
     let printed: Value = serde_json::from_str(&run.stdout).expect("the example prints JSON");
     assert_eq!(printed, answer);
@@ -295,6 +474,15 @@ async fn structured_output_prints_the_typed_answer() {
 
 #[tokio::test]
 async fn multi_turn_prints_the_thread_id_and_resumes_it() {
+    multi_turn(&[]).await;
+}
+
+#[tokio::test]
+async fn multi_turn_prints_the_thread_id_and_continues_it_over_the_app_server() {
+    multi_turn(APP_SERVER).await;
+}
+
+async fn multi_turn(flags: &[&'static str]) {
     let setup = Setup::new().await;
     setup
         .mock
@@ -306,7 +494,7 @@ async fn multi_turn_prints_the_thread_id_and_resumes_it() {
     let run = setup
         .run(
             "multi_turn",
-            &["find the entry point", "explain its errors"],
+            &with(flags, &["find the entry point", "explain its errors"]),
         )
         .await;
     run.assert_success();
@@ -351,6 +539,15 @@ async fn multi_turn_prints_the_thread_id_and_resumes_it() {
 
 #[tokio::test]
 async fn file_operations_lists_the_changed_files() {
+    file_operations(&[]).await;
+}
+
+#[tokio::test]
+async fn file_operations_lists_the_changed_files_over_the_app_server() {
+    file_operations(APP_SERVER).await;
+}
+
+async fn file_operations(flags: &[&'static str]) {
     let setup = Setup::new().await;
     setup.mock.push(Sse::reply(
         "resp-1",
@@ -361,7 +558,9 @@ async fn file_operations_lists_the_changed_files() {
     ));
     setup.mock.push(Sse::message("resp-2", "Added notes.txt."));
 
-    let run = setup.run("file_operations", &["write a note"]).await;
+    let run = setup
+        .run("file_operations", &with(flags, &["write a note"]))
+        .await;
     run.assert_success();
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", run.stdout);
@@ -381,6 +580,15 @@ async fn file_operations_lists_the_changed_files() {
 
 #[tokio::test]
 async fn images_sends_every_image_inline() {
+    images(&[]).await;
+}
+
+#[tokio::test]
+async fn images_sends_every_image_inline_over_the_app_server() {
+    images(APP_SERVER).await;
+}
+
+async fn images(flags: &[&'static str]) {
     let setup = Setup::new().await;
     std::fs::write(setup.workdir.path().join("a.png"), PNG).expect("write a.png");
     std::fs::write(setup.workdir.path().join("b.png"), PNG).expect("write b.png");
@@ -389,7 +597,10 @@ async fn images_sends_every_image_inline() {
     let run = setup
         .run(
             "images",
-            &["--image", "a.png", "--image", "b.png", "what is this?"],
+            &with(
+                flags,
+                &["--image", "a.png", "--image", "b.png", "what is this?"],
+            ),
         )
         .await;
     run.assert_success();

@@ -38,7 +38,7 @@ pub(crate) fn codex_env(home: &CodexHome) -> Vec<(OsString, OsString)> {
 pub(crate) struct Harness {
     pub(crate) mock: MockServer,
     /// Kept alive for the test: dropping it removes the directory.
-    _home: CodexHome,
+    home: CodexHome,
     pub(crate) workdir: TempDir,
     pub(crate) codex: Codex,
 }
@@ -64,7 +64,7 @@ impl Harness {
         let codex = Codex::new(configure(options, &home)).expect("the facade finds codex");
         Self {
             mock,
-            _home: home,
+            home,
             workdir,
             codex,
         }
@@ -91,7 +91,7 @@ impl Harness {
 
     /// The environment codex gets in this harness (for a second [`Codex`] on the same home).
     pub(crate) fn env(&self) -> Vec<(OsString, OsString)> {
-        codex_env(&self._home)
+        codex_env(&self.home)
     }
 
     /// Asserts that every request found a scripted response.
