@@ -7,11 +7,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use codex_protocol::app_server::{
-    ClientInfo, InitializeCapabilities, InitializeParams, InitializeResponse, Notification,
-    Response, ServerNotification, ThreadArchiveParams, ThreadArchiveResponse, ThreadForkParams,
-    ThreadForkResponse, ThreadListParams, ThreadListResponse, ThreadReadParams, ThreadReadResponse,
-    ThreadResumeParams, ThreadResumeResponse, ThreadSetNameParams, ThreadSetNameResponse,
-    ThreadStartParams, ThreadStartResponse, ThreadUnarchiveParams, ThreadUnarchiveResponse, Turn,
+    ClientInfo, GetAccountParams, GetAccountResponse, InitializeCapabilities, InitializeParams,
+    InitializeResponse, ListMcpServerStatusParams, ListMcpServerStatusResponse, ModelListParams,
+    ModelListResponse, Notification, Response, ServerNotification, ThreadArchiveParams,
+    ThreadArchiveResponse, ThreadForkParams, ThreadForkResponse, ThreadListParams,
+    ThreadListResponse, ThreadReadParams, ThreadReadResponse, ThreadResumeParams,
+    ThreadResumeResponse, ThreadSetNameParams, ThreadSetNameResponse, ThreadStartParams,
+    ThreadStartResponse, ThreadUnarchiveParams, ThreadUnarchiveResponse, Turn,
     TurnCompletedNotification, TurnInterruptParams, TurnInterruptResponse, TurnStartParams,
     TurnStartResponse, TurnSteerParams, TurnSteerResponse,
 };
@@ -536,6 +538,51 @@ impl AppServer {
             }
             Err(error) => Err(error),
         }
+    }
+
+    /// `model/list`: one page of the model catalog.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppServer::thread_start`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: listing changes nothing.
+    pub async fn model_list(&self, params: ModelListParams) -> Result<ModelListResponse, Error> {
+        self.call("model/list", &params).await
+    }
+
+    /// `account/read`: how codex authenticates, if at all.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppServer::thread_start`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, unless `refreshToken` is set: then the token may still be refreshed.
+    pub async fn account_read(
+        &self,
+        params: GetAccountParams,
+    ) -> Result<GetAccountResponse, Error> {
+        self.call("account/read", &params).await
+    }
+
+    /// `mcpServerStatus/list`: one page of the configured MCP servers, with their tools.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppServer::thread_start`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: listing changes nothing (codex may still start the servers to ask them).
+    pub async fn mcp_server_status_list(
+        &self,
+        params: ListMcpServerStatusParams,
+    ) -> Result<ListMcpServerStatusResponse, Error> {
+        self.call("mcpServerStatus/list", &params).await
     }
 
     /// Closes stdin, waits (bounded by the exit timeout) for codex to exit, stopping it if

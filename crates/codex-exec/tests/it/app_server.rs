@@ -11,9 +11,10 @@ use codex_exec::app_server::{AppServer, AppServerOptions, CapabilitySource, Hand
 use codex_exec::{CodexBinary, CodexOptions, Error, ExecOptions, Version};
 use codex_protocol::app_server::{
     AskForApproval, CommandExecutionApprovalDecision, CommandExecutionStatus, DynamicFunctionTool,
-    DynamicToolCallOutputContentItem, DynamicToolCallResponse, DynamicToolSpec, SandboxMode,
-    ServerNotification, ThreadItem, ThreadStartParams, TurnStartParams, TurnStatus,
-    TurnSteerParams, UserInput,
+    DynamicToolCallOutputContentItem, DynamicToolCallResponse, DynamicToolSpec, GetAccountParams,
+    ListMcpServerStatusParams, ModelListParams, SandboxMode, ServerNotification, ThreadForkParams,
+    ThreadItem, ThreadListParams, ThreadReadParams, ThreadResumeParams, ThreadStartParams,
+    TurnStartParams, TurnStatus, TurnSteerParams, UserInput,
 };
 use codex_testkit::codex_home::{CodexHome, CodexHomeOptions};
 use codex_testkit::mock_server::{Gate, MockResponse, MockServer};
@@ -553,4 +554,90 @@ async fn a_server_killed_mid_turn_fails_streams_and_requests_with_its_stderr() {
         "{request:?}"
     );
     gate.release();
+}
+
+#[tokio::test]
+async fn threads_can_be_named_listed_forked_archived_and_resumed_elsewhere() {
+    let _lock = support::shared().await;
+    let world = World::new().await;
+    world.mock.push(Sse::message("resp-1", "first answer"));
+    world
+        .mock
+        .push(Sse::message("resp-2", "answer after resume"));
+    let server = world.spawn(AppServerOptions::new()).await;
+    let thread = start_thread(&server, world.thread_params()).await;
+    let notes = collect(start_turn(&server, &thread, "first question").await).await;
+    assert_eq!(completed_status(&notes), TurnStatus::Completed);
+
+    server
+        .thread_set_name(&thread, "my thread")
+        .await
+        .expect("thread/name/set");
+    let read = server
+        .thread_read(ThreadReadParams::new(&thread))
+        .await
+        .expect("thread/read");
+    assert_eq!(read.thread.name.as_deref(), Some("my thread"));
+    let listed = server
+        .thread_list(ThreadListParams::default())
+        .await
+        .expect("thread/list");
+    assert!(listed.data.iter().any(|t| t.id == thread), "{listed:?}");
+    let fork = server
+        .thread_fork(ThreadForkParams::new(&thread))
+        .await
+        .expect("thread/fork");
+    assert_ne!(fork.thread.id, thread);
+    server
+        .thread_archive(&thread)
+        .await
+        .expect("thread/archive");
+    let unarchived = server
+        .thread_unarchive(&thread)
+        .await
+        .expect("thread/unarchive");
+    assert_eq!(unarchived.thread.id, thread);
+
+    let models = server
+        .model_list(ModelListParams::default())
+        .await
+        .expect("model/list");
+    let account = server
+        .account_read(GetAccountParams::new())
+        .await
+        .expect("account/read");
+    let mcp = server
+        .mcp_server_status_list(ListMcpServerStatusParams::default())
+        .await
+        .expect("mcpServerStatus/list");
+    assert!(
+        models.data.iter().any(|m| m.model == "gpt-5.5"),
+        "{models:?}"
+    );
+    assert_eq!(models.data.iter().filter(|m| m.is_default).count(), 1);
+    // The mock provider reads its key from an environment variable: no OpenAI login.
+    assert_eq!(
+        (account.account, account.requires_openai_auth),
+        (None, false)
+    );
+    assert!(mcp.data.is_empty(), "no MCP server is configured: {mcp:?}");
+    server.shutdown().await.expect("codex exits cleanly");
+
+    // Another app-server process resumes the thread from its rollout.
+    let other = world.spawn(AppServerOptions::new()).await;
+    let resumed = other
+        .thread_resume(ThreadResumeParams::new(&thread))
+        .await
+        .expect("thread/resume");
+    assert_eq!(resumed.thread.id, thread);
+    let notes = collect(start_turn(&other, &thread, "after resume").await).await;
+    assert_eq!(agent_texts(&notes), ["answer after resume"]);
+    let requests = world
+        .mock
+        .wait_for_requests(2, WAIT)
+        .await
+        .expect("two model calls");
+    let user = requests[1].message_texts("user");
+    assert!(user.iter().any(|t| t == "first question"), "{user:?}");
+    world.assert_no_mock_problems();
 }
