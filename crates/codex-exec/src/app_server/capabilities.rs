@@ -377,6 +377,27 @@ mod tests {
         assert_eq!(known_fields(), from_bundle);
     }
 
+    /// The probe a development build would get, run against the pinned 0.169.0: it finds
+    /// exactly the table.
+    #[tokio::test]
+    async fn the_schema_probe_of_the_real_codex_finds_the_table() {
+        let path = codex_testkit::real_codex::real_codex().unwrap_or_else(|e| panic!("{e}"));
+        let binary = CodexBinary::new(path);
+        let env = crate::command::env_plan(&crate::CodexOptions::new(), &binary, None);
+        let probed = Capabilities::probe(&binary, &env, &ExecOptions::new()).await;
+        assert_eq!(probed.source(), CapabilitySource::SchemaProbe);
+        assert_eq!(probed.fields, known_fields());
+    }
+
+    #[tokio::test]
+    async fn a_failing_probe_knows_nothing() {
+        let binary = CodexBinary::new("/nonexistent/codex");
+        let env = crate::command::env_plan(&crate::CodexOptions::new(), &binary, None);
+        let probed = Capabilities::probe(&binary, &env, &ExecOptions::new()).await;
+        assert_eq!(probed.source(), CapabilitySource::Unknown);
+        assert_eq!(probed.fields().count(), 0);
+    }
+
     #[test]
     fn releases_from_0_169_use_the_table_and_others_do_not() {
         let table = |v: &str| Capabilities::for_version(Some(&v.parse().expect("a version")));
