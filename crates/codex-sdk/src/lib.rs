@@ -19,6 +19,56 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Two transports
+//!
+//! By default each turn runs one `codex exec --json` process, as the TypeScript SDK does.
+//! [`Transport::AppServer`] runs the same code over one long-lived `codex app-server` per
+//! [`Codex`], shared by its threads, and adds what exec cannot do: text deltas in the stream,
+//! [`TurnStream::interrupt`] and [`TurnStream::steer`], approvals answered by an
+//! [`approval::ApprovalHandler`], dynamic [`tools`] and base instructions. Both yield the same
+//! [`ThreadEvent`]s and [`Turn`]s for the same work; see [`Transport`] for the differences.
+//!
+//! ```no_run
+//! use codex_sdk::approval::CommandPrefixPolicy;
+//! use codex_sdk::tools::{DynamicTool, ToolOutput};
+//! use codex_sdk::{
+//!     ApprovalPolicy, Codex, CodexOptions, ThreadEvent, ThreadOptions, Transport, TurnOptions,
+//! };
+//! use futures::StreamExt as _;
+//! use serde_json::json;
+//!
+//! # async fn demo() -> Result<(), codex_sdk::Error> {
+//! let codex = Codex::new(CodexOptions::new().transport(Transport::AppServer))?;
+//! let clock = DynamicTool::new(
+//!     "now",
+//!     "The current time, as Unix seconds.",
+//!     json!({"type": "object", "properties": {}, "additionalProperties": false}),
+//!     |_| async {
+//!         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+//!         Ok(ToolOutput::text(now.map_err(|e| e.to_string())?.as_secs().to_string()))
+//!     },
+//! );
+//! let thread = codex.start_thread(
+//!     ThreadOptions::new()
+//!         .approval_policy(ApprovalPolicy::OnRequest)
+//!         .approval_handler(CommandPrefixPolicy::new().allow(["cargo", "test"]).deny(["rm"]))
+//!         .developer_instructions("Keep answers short.")
+//!         .tool(clock),
+//! );
+//! let mut events = thread.run_streamed("Run the tests", TurnOptions::new()).await?;
+//! while let Some(event) = events.next().await {
+//!     match event? {
+//!         ThreadEvent::AgentMessageDelta(delta) => print!("{}", delta.delta),
+//!         ThreadEvent::ItemStarted(started) if started.item.item_type() == "web_search" => {
+//!             // Changed our mind: stop the turn, gracefully.
+//!             events.interrupt().await?;
+//!         }
+//!         _ => {}
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! Supported codex versions: 0.169.0.
 
 mod app_server;
