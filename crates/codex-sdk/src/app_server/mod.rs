@@ -66,6 +66,8 @@ type ThreadTable = RwLock<HashMap<String, Arc<ThreadHandlers>>>;
 pub(crate) struct Live {
     pub(crate) server: Arc<AppServer>,
     pub(crate) generation: u64,
+    /// The API key codex got, redacted from the server's error messages.
+    secret: Option<String>,
 }
 
 /// The app-server state of one [`Codex`](crate::Codex): the connection, started lazily, and
@@ -118,6 +120,7 @@ impl Shared {
         let started = Live {
             server: Arc::new(server),
             generation,
+            secret: inner.options.api_key.clone(),
         };
         *live = Some(started.clone());
         Ok(started)
@@ -375,7 +378,23 @@ fn closed(shared: &Shared, live: &Live, error: codex_exec::Error) -> Error {
             *current = None;
         }
     }
-    Error::from_exec(error)
+    map_error(error, live.secret.as_deref())
+}
+
+/// The facade's error for a client error, with `secret` redacted from server messages.
+fn map_error(error: codex_exec::Error, secret: Option<&str>) -> Error {
+    match Error::from_exec(error) {
+        Error::Rpc {
+            method,
+            code,
+            message,
+        } => Error::Rpc {
+            method,
+            code,
+            message: crate::error::redact(message, secret),
+        },
+        other => other,
+    }
 }
 
 /// A running turn on the app-server: its notifications mapped to events.
@@ -538,7 +557,7 @@ impl AppTurn {
                 tokio::spawn(async move { shared.forget(generation).await });
             }
         }
-        Error::from_exec(error)
+        map_error(error, self.live.secret.as_deref())
     }
 }
 

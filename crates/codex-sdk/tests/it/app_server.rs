@@ -23,7 +23,7 @@ use codex_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
-use crate::support::{Harness, WAIT, next_event, run};
+use crate::support::{Harness, WAIT, next_event, run, run_with};
 
 /// A harness whose facade uses the app-server transport.
 async fn harness() -> Harness {
@@ -574,6 +574,30 @@ async fn a_cancel_handle_interrupts_and_run_returns_cancelled() {
     gate.release();
 
     assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+}
+
+#[tokio::test]
+async fn an_idle_timeout_interrupts_the_turn_and_the_thread_goes_on() {
+    let h = harness().await;
+    let gate = Gate::new();
+    h.mock.push(held_reply(&gate));
+    h.mock.push(Sse::message("resp-2", "after the timeout"));
+    let thread = h.start_thread();
+    let limit = std::time::Duration::from_millis(500);
+
+    let error = run_with(&thread, "think", TurnOptions::new().idle_timeout(limit))
+        .await
+        .expect_err("the model stalls");
+    assert!(
+        matches!(&error, Error::Timeout { limit: l, .. } if *l == limit),
+        "{error:?}"
+    );
+    // The stalled turn was interrupted; the thread's next turn runs on the same process.
+    let turn = run(&thread, "again")
+        .await
+        .expect("the next turn completes");
+    gate.release();
+    assert_eq!(turn.final_response, "after the timeout");
 }
 
 #[tokio::test]
