@@ -1,24 +1,5 @@
 //! What the running codex offers: [`ServerInfo`] from the `initialize` handshake, and
 //! [`Capabilities`], the request fields it accepts.
-//!
-//! # How capabilities are known
-//!
-//! Codex's experimental fields come and go between releases; sending one a codex does not
-//! know fails the request. [`Capabilities`] answers "does this codex accept `field` in
-//! `method`'s params?" for the requests that carry options: `thread/start`, `thread/resume`,
-//! `thread/fork`, `turn/start` and `turn/steer`. The client initializes with
-//! `experimentalApi: true` by default, so experimental fields count.
-//!
-//! * A release version of codex 0.169.0 or later (from `userAgent`): the fields of codex
-//!   0.169.0, from its own schema bundle (`codex app-server generate-json-schema
-//!   --experimental`, vendored in `fixtures/app-server-schema/`; a unit test keeps the table
-//!   in sync). Later releases are assumed to keep them. [`CapabilitySource::KnownRelease`].
-//! * Anything else (a development build reporting `0.0.0`, a pre-release, an older release, no
-//!   version at all), when the client spawned codex itself: the client runs `codex app-server
-//!   generate-json-schema --experimental --out <tmp>` once, as the Python SDK does for
-//!   development builds, and reads the params schemas. [`CapabilitySource::SchemaProbe`].
-//! * Otherwise (a connection over a caller's transport, or a failed probe): nothing is known
-//!   and [`Capabilities::supports`] says `false`. [`CapabilitySource::Unknown`].
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -84,7 +65,7 @@ impl ServerInfo {
     }
 }
 
-/// Where a [`Capabilities`] table comes from (see the [module docs](self)).
+/// Where a [`Capabilities`] table comes from (see [`Capabilities`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CapabilitySource {
@@ -96,7 +77,26 @@ pub enum CapabilitySource {
     Unknown,
 }
 
-/// The request fields the running codex accepts (see the [module docs](self)).
+/// The request fields the running codex accepts.
+///
+/// # How they are known
+///
+/// Codex's experimental fields come and go between releases; sending one a codex does not
+/// know fails the request. [`Capabilities`] answers "does this codex accept `field` in
+/// `method`'s params?" for the requests that carry options: `thread/start`, `thread/resume`,
+/// `thread/fork`, `turn/start` and `turn/steer`. The client initializes with
+/// `experimentalApi: true` by default, so experimental fields count.
+///
+/// * A release version of codex 0.169.0 or later (from `userAgent`): the fields of codex
+///   0.169.0, from its own schema bundle (`codex app-server generate-json-schema
+///   --experimental`, vendored in `fixtures/app-server-schema/`; a unit test keeps the table
+///   in sync). Later releases are assumed to keep them. [`CapabilitySource::KnownRelease`].
+/// * Anything else (a development build reporting `0.0.0`, a pre-release, an older release, no
+///   version at all), when the client spawned codex itself: the client runs `codex app-server
+///   generate-json-schema --experimental --out <tmp>` once, as the Python SDK does for
+///   development builds, and reads the params schemas. [`CapabilitySource::SchemaProbe`].
+/// * Otherwise (a connection over a caller's transport, or a failed probe): nothing is known
+///   and [`Capabilities::supports`] says `false`. [`CapabilitySource::Unknown`].
 #[derive(Debug, Clone)]
 pub struct Capabilities {
     source: CapabilitySource,

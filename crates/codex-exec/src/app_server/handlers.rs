@@ -1,22 +1,5 @@
 //! Answering the requests `codex app-server` sends the client: [`Handlers`], keyed by method,
 //! and the safe default answer for each method.
-//!
-//! Every server request gets exactly one answer, because an unanswered one blocks its turn
-//! forever. The handler registered for the method answers it; when there is none, when it
-//! does not answer within
-//! [`AppServerOptions::server_request_timeout`](super::AppServerOptions::server_request_timeout),
-//! or when it panics, the client sends the default:
-//!
-//! | method | default answer |
-//! |---|---|
-//! | `item/commandExecution/requestApproval` | `{"decision": "decline"}`: the command does not run, the turn goes on |
-//! | `item/fileChange/requestApproval` | `{"decision": "decline"}` |
-//! | `item/permissions/requestApproval` | `{"permissions": {}}`: nothing granted |
-//! | `item/tool/requestUserInput` | `{"answers": {}}`: no answers |
-//! | `mcpServer/elicitation/request` | `{"action": "decline"}` |
-//! | `item/tool/call` | `{"success": false, "contentItems": [{"type": "inputText", "text": "no handler …"}]}` |
-//! | `execCommandApproval`, `applyPatchApproval` (legacy v1) | `{"decision": "denied"}` |
-//! | anything else | JSON-RPC error `-32601` (method not found) |
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -72,6 +55,23 @@ where
 /// The handlers of server requests, by method. Clones share one table, so handlers can be
 /// added or replaced while the connection runs
 /// ([`AppServer::handlers`](super::AppServer::handlers)).
+///
+/// Every server request gets exactly one answer, because an unanswered one blocks its turn
+/// forever. The handler registered for the method answers it; when there is none, when it
+/// does not answer within
+/// [`AppServerOptions::server_request_timeout`](super::AppServerOptions::server_request_timeout),
+/// or when it panics, the client sends the default:
+///
+/// | method | default answer |
+/// |---|---|
+/// | `item/commandExecution/requestApproval` | `{"decision": "decline"}`: the command does not run, the turn goes on |
+/// | `item/fileChange/requestApproval` | `{"decision": "decline"}` |
+/// | `item/permissions/requestApproval` | `{"permissions": {}}`: nothing granted |
+/// | `item/tool/requestUserInput` | `{"answers": {}}`: no answers |
+/// | `mcpServer/elicitation/request` | `{"action": "decline"}` |
+/// | `item/tool/call` | `{"success": false, "contentItems": [{"type": "inputText", "text": "no handler …"}]}` |
+/// | `execCommandApproval`, `applyPatchApproval` (legacy v1) | `{"decision": "denied"}` |
+/// | anything else | JSON-RPC error `-32601` (method not found) |
 ///
 /// ```
 /// use codex_exec::app_server::Handlers;
@@ -306,7 +306,7 @@ where
     }
 }
 
-/// The answer sent when no handler answers (see the [module docs](self)).
+/// The answer sent when no handler answers (see [`Handlers`]).
 pub(crate) fn default_answer(request: &ServerRequest) -> Result<Value, JsonRpcError> {
     fn value(answer: impl Serialize) -> Result<Value, JsonRpcError> {
         serde_json::to_value(answer).map_err(|e| JsonRpcError::new(INTERNAL_ERROR, e.to_string()))
