@@ -64,7 +64,7 @@ const COMMANDS: &[Command] = &[
     ),
     (
         "bench",
-        "report the per-turn overhead of thread.run() over bare codex exec [--runs N]",
+        "measure streaming, run() and per-turn overhead against the TypeScript SDK [--runs N]",
         bench::run,
     ),
     (
@@ -77,13 +77,24 @@ const COMMANDS: &[Command] = &[
 /// Entry points other commands start this executable with; not listed by `help`. The
 /// testkit's MCP server (`__mcp-echo-server`, for `parity`) is one too, handled first in
 /// [`main`] because it owns the process's exit code.
-const INTERNAL: &[Command] = &[(
-    "__parity-driver",
-    "run a parity job on codex-sdk",
-    parity::driver::run,
-)];
+const INTERNAL: &[Command] = &[
+    (
+        "__parity-driver",
+        "run a parity job on codex-sdk",
+        parity::driver::run,
+    ),
+    (
+        "__bench-child",
+        "one measured run of a stream benchmark",
+        bench::child::run,
+    ),
+];
 
 fn main() -> ExitCode {
+    // `cargo xtask bench` runs this executable as the fake codex that replays its stream.
+    if std::env::var_os(codex_testkit::fake_codex::SCRIPT_ENV).is_some() {
+        return codex_testkit::fake_codex::main();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((name, rest)) = args.split_first() else {
         print_usage();

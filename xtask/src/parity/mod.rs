@@ -177,7 +177,7 @@ fn json_version(path: &Path) -> Option<String> {
 /// `--omit=optional` skips the platform binary of the codex 0.163.0 the SDK depends on (the SDK
 /// runs the 0.169.0 binary through `codexPathOverride`); the 0.169.0 platform package is named
 /// explicitly, under the alias `@openai/codex` itself uses for it.
-fn install(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
+pub(crate) fn install(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
     let (suffix, triple) = platform()?;
     let modules = dir.join("node_modules/@openai");
     let sdk = modules.join("codex-sdk");
