@@ -17,7 +17,8 @@
 //!
 //! All scenarios run by default. Measurements need an optimized build, so from a debug build
 //! (`cargo xtask` is one) the command re-runs itself with `cargo run --release`. It prints a
-//! markdown table of medians and ratios and writes every sample to `target/bench/report.json`.
+//! markdown table of medians and ratios (also written to `target/bench/report.md`) and writes
+//! every sample to `target/bench/report.json`.
 //! The TypeScript SDK comes from `target/parity/` (installed by `cargo xtask parity`'s installer
 //! when missing).
 
@@ -105,13 +106,15 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     // The app-server vs exec scenario (10 turns) goes here, once the app-server transport
     // exists; see the module docs.
 
-    println!("\n{}", table.markdown());
+    let markdown = table.markdown();
+    println!("\n{markdown}");
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let path = out.join("report.json");
     let text = serde_json::to_string_pretty(&Value::Object(report)).map_err(|e| e.to_string())?;
-    std::fs::write(&path, text + "\n")
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("wrote {}", path.display());
+    for (name, text) in [("report.json", text + "\n"), ("report.md", markdown)] {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }
 
