@@ -101,7 +101,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         streams(&parsed, &mut table, &mut report)?;
     }
     if wants("turn-overhead") {
-        turn_overhead(&parsed, &mut table, &mut report)?;
+        run_turn_overhead(&parsed, &mut table, &mut report)?;
     }
     // The app-server vs exec scenario (10 turns) goes here, once the app-server transport
     // exists; see the module docs.
@@ -203,7 +203,7 @@ fn streams(
 }
 
 /// The `turn-overhead` scenario.
-fn turn_overhead(
+fn run_turn_overhead(
     parsed: &Args,
     table: &mut Table,
     report: &mut serde_json::Map<String, Value>,
