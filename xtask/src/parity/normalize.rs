@@ -10,7 +10,9 @@
 //! - UUIDs (thread, turn, session, installation and message ids) become `<ID-1>`, `<ID-2>`, …
 //!   in order of first appearance, so that equal ids stay equal and different ids different;
 //! - command durations (`Wall time: 0.0123 seconds`) become `<T>`, and the random id codex
-//!   gives each chunk of command output (`Chunk ID: e1084f`) becomes `<CHUNK>`.
+//!   gives each chunk of command output (`Chunk ID: e1084f`) becomes `<CHUNK>`;
+//! - the date in codex's environment context (`<current_date>2026-11-21</current_date>`)
+//!   becomes `<DATE>`, so a run that crosses midnight compares equal.
 //!
 //! Object keys holding clock readings ([`VOLATILE_KEYS`]) are removed, and JSON objects hidden
 //! in strings (codex's `x-codex-turn-metadata` header) are parsed, so they are compared field
@@ -92,6 +94,12 @@ impl Normalizer {
             "<T>",
         );
         text = replace_after(&text, "Chunk ID: ", |c| c.is_ascii_hexdigit(), "<CHUNK>");
+        text = replace_after(
+            &text,
+            "<current_date>",
+            |c| c.is_ascii_digit() || c == '-',
+            "<DATE>",
+        );
         self.uuids(&text)
     }
 
@@ -172,7 +180,7 @@ mod tests {
         let value = json!({
             "b": "resume 01a1fd14-d7a7-70d3-a8a3-1c29061613ee in /tmp/parity.abc/work/x",
             "a": "http://127.0.0.1:41471/v1 thread 01A1FD14-D7A7-70D3-A8A3-1C29061613EE",
-            "c": ["/tmp/codex-output-schema-Xy12Ab/schema.json", "Chunk ID: e1084f\nWall time: 0.0123 seconds"],
+            "c": ["/tmp/codex-output-schema-Xy12Ab/schema.json", "Chunk ID: e1084f\nWall time: 0.0123 seconds", "<current_date>2026-11-21</current_date>"],
             "d": "{\"turn_started_at_unix_ms\":1795247364026,\"id\":\"0199a213-81c0-7800-8aa1-bbab2a035a53\"}",
             "turn_started_at_unix_ms": 5,
         });
@@ -181,7 +189,7 @@ mod tests {
             json!({
                 "a": "http://127.0.0.1:<PORT>/v1 thread <ID-1>",
                 "b": "resume <ID-1> in <WORKDIR>/x",
-                "c": ["/tmp/codex-output-schema-<RANDOM>/schema.json", "Chunk ID: <CHUNK>\nWall time: <T> seconds"],
+                "c": ["/tmp/codex-output-schema-<RANDOM>/schema.json", "Chunk ID: <CHUNK>\nWall time: <T> seconds", "<current_date><DATE></current_date>"],
                 "d": {"id": "<ID-2>"},
             })
         );
