@@ -20,6 +20,7 @@ mod cmd;
 mod demo;
 mod deps;
 mod golden_argv;
+mod parity;
 mod schema;
 mod tidy;
 mod verify;
@@ -57,8 +58,13 @@ const COMMANDS: &[Command] = &[
         tidy::run,
     ),
     (
+        "parity",
+        "diff codex-sdk against the TypeScript SDK on fixtures/parity [--scenario <pattern>]...",
+        parity::run,
+    ),
+    (
         "bench",
-        "measure the SDK: turn-overhead (default) or app-server-vs-exec [--runs N] [--turns N]",
+        "measure streaming, run(), per-turn overhead and app-server vs exec [--runs N] [--turns N]",
         bench::run,
     ),
     (
@@ -68,17 +74,44 @@ const COMMANDS: &[Command] = &[
     ),
 ];
 
+/// Entry points other commands start this executable with; not listed by `help`. The
+/// testkit's MCP server (`__mcp-echo-server`, for `parity`) is one too, handled first in
+/// [`main`] because it owns the process's exit code.
+const INTERNAL: &[Command] = &[
+    (
+        "__parity-driver",
+        "run a parity job on codex-sdk",
+        parity::driver::run,
+    ),
+    (
+        "__bench-child",
+        "one measured run of a stream benchmark",
+        bench::child::run,
+    ),
+];
+
 fn main() -> ExitCode {
+    // `cargo xtask bench` runs this executable as the fake codex that replays its stream.
+    if std::env::var_os(codex_testkit::fake_codex::SCRIPT_ENV).is_some() {
+        return codex_testkit::fake_codex::main();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((name, rest)) = args.split_first() else {
         print_usage();
         return ExitCode::FAILURE;
     };
+    if name == "__mcp-echo-server" {
+        return codex_testkit::mcp_server::main();
+    }
     if matches!(name.as_str(), "help" | "--help" | "-h") {
         print_usage();
         return ExitCode::SUCCESS;
     }
-    let Some((_, _, run)) = COMMANDS.iter().find(|(command, _, _)| command == name) else {
+    let Some((_, _, run)) = COMMANDS
+        .iter()
+        .chain(INTERNAL)
+        .find(|(command, _, _)| command == name)
+    else {
         eprintln!("error: unknown command `{name}`\n");
         print_usage();
         return ExitCode::FAILURE;

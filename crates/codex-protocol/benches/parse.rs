@@ -4,66 +4,18 @@
 //! cargo bench -p codex-protocol --bench parse [-- EVENTS [RUNS]]
 //! ```
 //!
-//! Builds a 200,000-event exec JSONL stream in memory (realistic payloads: command output of
-//! a few KiB with many escapes, agent messages, reasoning, to-do lists, MCP calls, file
-//! changes, usage), then times, per run and alternating, (a) `parse_event` on every line and
-//! (b) `serde_json::from_str::<serde::de::IgnoredAny>` on every line, the floor any JSON reader
+//! Builds a 200,000-event exec JSONL stream in memory with `codex_testkit::synthetic`
+//! (realistic payloads: command output of a few KiB with many escapes, agent messages,
+//! reasoning, to-do lists, MCP calls, file changes, usage), then times, per run and
+//! alternating, (a) `parse_event` on every line and (b)
+//! `serde_json::from_str::<serde::de::IgnoredAny>` on every line, the floor any JSON reader
 //! pays. Prints the medians and the ratio. Numbers are reported, never asserted.
 #![expect(clippy::print_stdout, reason = "a benchmark report")]
 
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use codex_protocol::exec::parse_event;
-
-fn command_output(seed: usize) -> String {
-    let mut out = String::new();
-    for i in 0..(2 + seed % 9) {
-        let _ = writeln!(
-            out,
-            "line {i}: \"quoted\" path C:\\\\tmp\\\\x tab\there é✓ {}",
-            "result=ok; ".repeat(1 + (seed + i) % 5)
-        );
-    }
-    out
-}
-
-/// One turn's worth of lines; `events` counts lines written.
-fn push_turn(lines: &mut Vec<String>, turn: usize) {
-    let esc = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    lines.push(format!(
-        r#"{{"type":"thread.started","thread_id":"01a1fd14-d7a7-70d3-a8a3-{turn:012x}"}}"#
-    ));
-    lines.push(r#"{"type":"turn.started"}"#.to_owned());
-    lines.push(format!(
-        r#"{{"type":"item.completed","item":{{"id":"item_0","type":"reasoning","text":{}}}}}"#,
-        esc("**Planning** the change\n\nLook at `src/lib.rs` first, then run the tests.")
-    ));
-    for c in 0..3 {
-        let id = format!("item_{}", c + 1);
-        let cmd = esc(&format!(
-            "/bin/bash -lc 'cargo test -p crate{c} -- --nocapture'"
-        ));
-        lines.push(format!(
-            r#"{{"type":"item.started","item":{{"id":"{id}","type":"command_execution","command":{cmd},"aggregated_output":"","exit_code":null,"status":"in_progress"}}}}"#
-        ));
-        lines.push(format!(
-            r#"{{"type":"item.completed","item":{{"id":"{id}","type":"command_execution","command":{cmd},"aggregated_output":{},"exit_code":{},"status":"{}"}}}}"#,
-            esc(&command_output(turn + c)),
-            c % 2,
-            if c % 2 == 0 { "completed" } else { "failed" }
-        ));
-    }
-    lines.push(r#"{"type":"item.started","item":{"id":"item_4","type":"todo_list","items":[{"text":"Inspect the repo","completed":true},{"text":"Write the code","completed":false},{"text":"Run the tests","completed":false}]}}"#.to_owned());
-    lines.push(r#"{"type":"item.completed","item":{"id":"item_5","type":"mcp_tool_call","server":"demo","tool":"echo","arguments":{"text":"ping"},"result":{"content":[{"type":"text","text":"echo: ping"}],"structured_content":{"echoed":"ping"}},"error":null,"status":"completed"}}"#.to_owned());
-    lines.push(r#"{"type":"item.completed","item":{"id":"item_6","type":"file_change","changes":[{"path":"/work/repo/src/lib.rs","kind":"update"},{"path":"/work/repo/src/new.rs","kind":"add"}],"status":"completed"}}"#.to_owned());
-    lines.push(format!(
-        r#"{{"type":"item.completed","item":{{"id":"item_7","type":"agent_message","text":{}}}}}"#,
-        esc("Done. I ran the tests:\n- `crate0` passes\n- `crate1` fails with \"assertion failed\"\nSee the diff above.")
-    ));
-    lines.push(r#"{"type":"turn.completed","usage":{"input_tokens":24000,"cached_input_tokens":20000,"cache_write_input_tokens":0,"output_tokens":850,"reasoning_output_tokens":300}}"#.to_owned());
-}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -78,13 +30,7 @@ fn main() {
     let events = args.first().copied().unwrap_or(200_000);
     let runs = args.get(1).copied().unwrap_or(7);
 
-    let mut lines = Vec::with_capacity(events + 16);
-    let mut turn = 0;
-    while lines.len() < events {
-        push_turn(&mut lines, turn);
-        turn += 1;
-    }
-    lines.truncate(events);
+    let lines = codex_testkit::synthetic::exec_stream(events);
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
 
     // Everything must parse, or the comparison is meaningless.

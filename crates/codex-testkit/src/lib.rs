@@ -3,9 +3,10 @@
 //! It holds a fake `codex` binary that replays fixture transcripts with scripted faults
 //! ([`fake_codex`]), a scripted mock of the OpenAI Responses API (SSE) on `127.0.0.1`
 //! ([`mock_server`], [`sse`]), a throwaway `CODEX_HOME` writer ([`codex_home`]), a tiny stdio
-//! MCP server with `echo` and `add` tools ([`mcp_server`]) and the locator of the pinned real
-//! codex ([`real_codex`]), and record/replay transports for app-server clients ([`replay`]). Other
-//! crates use it as a dev-dependency only.
+//! MCP server with `echo` and `add` tools ([`mcp_server`]), the locator of the pinned real
+//! codex ([`real_codex`]), record/replay transports for app-server clients ([`replay`]) and a
+//! synthetic exec stream of any length for benchmarks ([`synthetic`]). Other crates use it as a
+//! dev-dependency only.
 //!
 //! # Driving the real codex against a mock model
 //!
@@ -42,5 +43,6 @@ pub mod process_watch;
 pub mod real_codex;
 pub mod replay;
 pub mod sse;
+pub mod synthetic;
 
 pub use error::Error;

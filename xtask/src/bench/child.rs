@@ -1,0 +1,142 @@
+//! The measured side of the stream benchmarks: `xtask __bench-child <role> <script>`, one
+//! process per run, so that its peak RSS is its own.
+//!
+//! Roles:
+//!
+//! - `stream`: codex-sdk's `run_streamed` over the fake codex, counting events;
+//! - `collect`: codex-sdk's `run`, collecting the turn;
+//! - `floor`: no SDK: spawns the fake the same way, reads its stdout line by line and parses
+//!   each line with `serde_json::from_str::<IgnoredAny>`, the least any JSON reader pays;
+//! - `parse`: no process at all: the same reading and parsing, straight from the stream file
+//!   (its argument is the file, not the script), to show what the fake and the pipe cost.
+//!
+//! The fake codex is this executable with `FAKE_CODEX_SCRIPT=<script>` in its environment (see
+//! `main`), passed through the SDK's `env` option exactly as the node driver passes it.
+//!
+//! It prints `{"events", "items", "stream_ms", "peak_rss_kib"}`: `stream_ms` from just before
+//! the turn starts to its last event (process start-up excluded, for both SDKs alike), and the
+//! peak resident set size of this process (`VmHWM` in `/proc/self/status`, which is what the
+//! node driver reads too; the fake codex, a child, is not counted).
+
+use std::io::BufRead as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use codex_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
+use codex_testkit::fake_codex::SCRIPT_ENV;
+use futures::StreamExt as _;
+use serde_json::json;
+
+/// `xtask __bench-child <stream|collect|floor> <script>`.
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let [role, script] = args else {
+        return Err("usage: xtask __bench-child <stream|collect|floor|parse> <script>".to_owned());
+    };
+    let fake = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let script = Path::new(script);
+    let started = Instant::now();
+    let (events, items) = match role.as_str() {
+        "floor" => (floor(&fake, script)?, 0),
+        "parse" => {
+            let file = std::fs::File::open(script)
+                .map_err(|e| format!("cannot open {}: {e}", script.display()))?;
+            (parse_lines(file)?, 0)
+        }
+        "stream" | "collect" => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            runtime.block_on(sdk(&fake, script, role == "collect"))?
+        }
+        other => return Err(format!("unknown bench role `{other}`")),
+    };
+    let stream_ms = started.elapsed().as_secs_f64() * 1e3;
+    println!(
+        "{}",
+        json!({
+            "events": events,
+            "items": items,
+            "stream_ms": stream_ms,
+            "peak_rss_kib": peak_rss_kib(),
+        })
+    );
+    Ok(())
+}
+
+/// One turn through codex-sdk: the number of events (`run_streamed`) or items (`run`).
+async fn sdk(fake: &Path, script: &Path, collect: bool) -> Result<(usize, usize), String> {
+    let codex = Codex::new(
+        CodexOptions::new()
+            .codex_path(fake)
+            .env([(SCRIPT_ENV, script.as_os_str())]),
+    )
+    .map_err(|e| e.to_string())?;
+    let thread = codex.start_thread(ThreadOptions::new());
+    if collect {
+        let turn = thread
+            .run("bench", TurnOptions::new())
+            .await
+            .map_err(|e| format!("run() failed: {e}"))?;
+        return Ok((0, turn.items.len()));
+    }
+    let mut stream = thread
+        .run_streamed("bench", TurnOptions::new())
+        .await
+        .map_err(|e| format!("run_streamed() failed: {e}"))?;
+    let mut events = 0;
+    while let Some(event) = stream.next().await {
+        event.map_err(|e| format!("the stream failed after {events} events: {e}"))?;
+        events += 1;
+    }
+    Ok((events, 0))
+}
+
+/// The floor: the fake's stdout, line by line, each line parsed and ignored.
+fn floor(fake: &Path, script: &Path) -> Result<usize, String> {
+    let mut child = Command::new(fake)
+        .args(["exec", "--experimental-json"])
+        .env_clear()
+        .env(SCRIPT_ENV, script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the fake codex: {e}"))?;
+    let stdout = child.stdout.take().ok_or("the fake has no stdout")?;
+    let events = parse_lines(stdout)?;
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("the fake codex failed ({status})"));
+    }
+    Ok(events)
+}
+
+/// Reads `input` line by line, parsing each line into `IgnoredAny`; returns the line count.
+fn parse_lines(input: impl std::io::Read) -> Result<usize, String> {
+    let mut reader = std::io::BufReader::new(input);
+    let mut line = String::new();
+    let mut events = 0;
+    loop {
+        line.clear();
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read: {e}"))?;
+        if n == 0 {
+            return Ok(events);
+        }
+        serde_json::from_str::<serde::de::IgnoredAny>(line.trim_end())
+            .map_err(|e| format!("line {} is not JSON: {e}", events + 1))?;
+        events += 1;
+    }
+}
+
+/// `VmHWM` of this process in KiB, when `/proc` has it.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
