@@ -67,6 +67,7 @@ pub use discovery::{
     BinarySource, CODEX_PATH_ENV, CodexBinary, DEFAULT_VERSION_TIMEOUT, Discovery, Target,
 };
 pub use error::Error;
+pub use redact::{MIN_SECRET_LEN, REDACTED, Redactor};
 pub use schema_file::SchemaFile;
 pub use stream::ExecStream;
 pub use supervisor::{

@@ -15,18 +15,21 @@
 use std::fmt;
 
 /// What a secret is replaced with.
-pub(crate) const REDACTED: &str = "[REDACTED]";
+pub const REDACTED: &str = "[REDACTED]";
 
 /// Configured secrets shorter than this are not redacted literally: replacing every
 /// occurrence of a two-letter "secret" would destroy the text and protect nothing.
-pub(crate) const MIN_SECRET_LEN: usize = 4;
+pub const MIN_SECRET_LEN: usize = 4;
 
 /// The fewest token characters after `sk-` for the text to count as a key.
 pub(crate) const MIN_SK_TOKEN_LEN: usize = 8;
 
-/// Replaces secrets in text. Cheap to share behind an `Arc`.
+/// Replaces secrets in text with [`REDACTED`]: each configured secret (at least
+/// [`MIN_SECRET_LEN`] bytes long) literally, the token after `Bearer`, `sk-` keys, and values
+/// assigned to names ending in `API_KEY`. Cheap to share behind an `Arc`; its `Debug` shows
+/// how many secrets it holds, never the secrets.
 #[derive(Clone, Default)]
-pub(crate) struct Redactor {
+pub struct Redactor {
     /// Literal secrets, longest first so that a secret containing another is replaced whole.
     secrets: Vec<String>,
 }
@@ -41,7 +44,7 @@ impl fmt::Debug for Redactor {
 
 impl Redactor {
     /// A redactor for the given literal secrets (plus the built-in patterns).
-    pub(crate) fn new<I, S>(secrets: I) -> Self
+    pub fn new<I, S>(secrets: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -57,7 +60,8 @@ impl Redactor {
     }
 
     /// Returns `text` with every secret replaced by [`REDACTED`].
-    pub(crate) fn redact(&self, text: &str) -> String {
+    #[must_use]
+    pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for secret in &self.secrets {
             if out.contains(secret.as_str()) {

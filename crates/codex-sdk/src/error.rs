@@ -118,21 +118,10 @@ pub enum Error {
     Io(#[source] codex_exec::Error),
 }
 
-/// What a secret is replaced with (the marker codex-exec uses for stderr tails).
-const REDACTED: &str = "[REDACTED]";
-
-/// Secrets shorter than this are not replaced: replacing every occurrence of a two-letter
-/// "secret" would destroy the text and protect nothing (codex-exec's rule too).
-const MIN_SECRET_LEN: usize = 4;
-
-/// Replaces every occurrence of `secret` in `text` with [`REDACTED`].
-pub(crate) fn redact(text: String, secret: Option<&str>) -> String {
-    match secret {
-        Some(secret) if secret.len() >= MIN_SECRET_LEN && text.contains(secret) => {
-            text.replace(secret, REDACTED)
-        }
-        _ => text,
-    }
+/// Redacts `secret` (and the shapes of bearer tokens and OpenAI keys) from `text`, with the
+/// same rules as codex-exec's stderr tails.
+pub(crate) fn redact(text: &str, secret: Option<&str>) -> String {
+    codex_exec::Redactor::new(secret).redact(text)
 }
 
 fn exit_description(code: Option<i32>, signal: Option<i32>) -> String {
@@ -255,14 +244,10 @@ mod tests {
     fn redact_replaces_every_occurrence_of_a_real_secret_only() {
         let text = "key sk-abc rejected; sk-abc again".to_owned();
         assert_eq!(
-            redact(text.clone(), Some("sk-abc")),
+            redact(&text, Some("sk-abc")),
             "key [REDACTED] rejected; [REDACTED] again"
         );
-        assert_eq!(
-            redact(text.clone(), Some("sk")),
-            text,
-            "too short to redact"
-        );
-        assert_eq!(redact(text.clone(), None), text);
+        assert_eq!(redact(&text, Some("sk")), text, "too short to redact");
+        assert_eq!(redact(&text, None), text);
     }
 }

@@ -320,7 +320,7 @@ async fn collect(mut stream: TurnStream) -> Result<Turn, Error> {
             }
             ThreadEvent::TurnFailed(e) => {
                 return Err(Error::TurnFailed {
-                    message: error::redact(e.error.message, stream.secret.as_deref()),
+                    message: error::redact(&e.error.message, stream.secret.as_deref()),
                     codex_error_info: e
                         .error
                         .codex_error_info

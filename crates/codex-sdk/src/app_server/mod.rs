@@ -391,7 +391,7 @@ fn map_error(error: codex_exec::Error, secret: Option<&str>) -> Error {
         } => Error::Rpc {
             method,
             code,
-            message: crate::error::redact(message, secret),
+            message: crate::error::redact(&message, secret),
         },
         other => other,
     }
