@@ -253,26 +253,7 @@ pub fn exec_fixture(name: &str) -> PathBuf {
 /// When the executable is missing or stale: the message says how to build it.
 #[must_use]
 pub fn locate(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable has a path");
-    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
-    let mut candidates = Vec::new();
-    for dir in exe.ancestors().skip(1).take(3) {
-        candidates.push(dir.join("examples").join(&file));
-        candidates.push(dir.join(&file));
-    }
-    let how = "`cargo test` and `cargo nextest run` build it with the test binary; after a \
-               filtered build (`--test`, `--lib`) run `cargo build --examples --bins` first";
-    let Some(found) = candidates.iter().find(|p| p.is_file()) else {
-        panic!("`{name}` was not built; {how}. Looked in: {candidates:?}");
-    };
-    let reported = fingerprint_of(found);
-    assert!(
-        reported.as_deref() == Some(fingerprint().as_str()),
-        "`{}` is stale (fingerprint {reported:?}, expected {:?}); {how}",
-        found.display(),
-        fingerprint(),
-    );
-    found.clone()
+    crate::built_binary::locate(name, FINGERPRINT_ENV, &fingerprint())
 }
 
 /// With this variable set, the fake prints its [`fingerprint`] and exits.
@@ -285,20 +266,6 @@ pub fn fingerprint() -> String {
     let mut hasher = DefaultHasher::new();
     include_str!("fake_codex.rs").hash(&mut hasher);
     format!("{:016x}", hasher.finish())
-}
-
-/// Asks the executable at `path` for its fingerprint.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "asks the fake codex binary which code it was built from; nothing is supervised"
-)]
-fn fingerprint_of(path: &Path) -> Option<String> {
-    let output = std::process::Command::new(path)
-        .env(FINGERPRINT_ENV, "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 /// Runs the fake: in grandchild mode when started by [`Step::SpawnGrandchild`], otherwise the

@@ -34,6 +34,7 @@
 //! # }
 //! ```
 
+mod built_binary;
 pub mod codex_home;
 mod error;
 pub mod fake_codex;

@@ -19,8 +19,8 @@
 //! [`CodexHomeOptions::mcp_server`](crate::codex_home::CodexHomeOptions::mcp_server).
 
 use std::io::{self, BufRead, Write};
-use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
@@ -51,41 +51,7 @@ pub fn fingerprint() -> String {
 /// When the executable is missing or stale: the message says how to build it.
 #[must_use]
 pub fn locate(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable has a path");
-    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
-    let candidates: Vec<PathBuf> = exe
-        .ancestors()
-        .skip(1)
-        .take(3)
-        .flat_map(|dir| [dir.join("examples").join(&file), dir.join(&file)])
-        .collect();
-    let how = "`cargo test` and `cargo nextest run` build it with the test binary; after a \
-               filtered build (`--test`, `--lib`) run `cargo build --examples --bins` first";
-    let Some(found) = candidates.iter().find(|p| p.is_file()) else {
-        panic!("`{name}` was not built; {how}. Looked in: {candidates:?}");
-    };
-    let reported = fingerprint_of(found);
-    assert!(
-        reported.as_deref() == Some(fingerprint().as_str()),
-        "`{}` is stale (fingerprint {reported:?}, expected {:?}); {how}",
-        found.display(),
-        fingerprint(),
-    );
-    found.clone()
-}
-
-/// Asks the executable at `path` for its fingerprint.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "asks the MCP server binary which code it was built from; nothing is supervised"
-)]
-fn fingerprint_of(path: &Path) -> Option<String> {
-    let output = std::process::Command::new(path)
-        .env(FINGERPRINT_ENV, "1")
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
-    Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    crate::built_binary::locate(name, FINGERPRINT_ENV, &fingerprint())
 }
 
 /// Serves stdin and stdout until end of input (exit code 0, or 1 when stdio fails); with
