@@ -49,7 +49,6 @@ mod error;
 mod framing;
 #[cfg(target_os = "linux")]
 mod parent_death;
-mod redact;
 mod schema_file;
 mod stderr_tail;
 mod stream;
@@ -67,7 +66,7 @@ pub use discovery::{
     BinarySource, CODEX_PATH_ENV, CodexBinary, DEFAULT_VERSION_TIMEOUT, Discovery, Target,
 };
 pub use error::Error;
-pub use redact::{MIN_SECRET_LEN, REDACTED, Redactor};
+pub use codex_protocol::secret::{MIN_SECRET_LEN, REDACTED, Redactor, Secret};
 pub use schema_file::SchemaFile;
 pub use stream::ExecStream;
 pub use supervisor::{

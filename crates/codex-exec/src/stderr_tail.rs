@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use crate::redact::Redactor;
+use codex_protocol::secret::Redactor;
 
 /// Longest stderr line emitted as one `tracing` event; the rest of a longer line is dropped.
 pub(crate) const MAX_EVENT_LINE: usize = 8 * 1024;

@@ -25,7 +25,7 @@ use tokio::time::{Instant, Sleep};
 use crate::cancel::CancelHandle;
 use crate::error::Error;
 use crate::framing::{FrameError, LineReader};
-use crate::redact::Redactor;
+use codex_protocol::secret::Redactor;
 use crate::stderr_tail::{self, SharedTail};
 use crate::supervisor::{self, ExecOptions, Limits, Outcome, ProcessSpec, Reason, Shared};
 

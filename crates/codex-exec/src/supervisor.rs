@@ -43,7 +43,7 @@ use tracing::Instrument;
 
 use crate::cancel::CancelHandle;
 use crate::error::Error;
-use crate::redact::Redactor;
+use codex_protocol::secret::Redactor;
 use crate::stderr_tail::{self, SharedTail, TailBuffer};
 
 /// Default maximum length of one stdout line: 16 MiB.

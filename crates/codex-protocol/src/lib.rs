@@ -31,8 +31,10 @@ pub mod app_server;
 mod error;
 pub mod exec;
 mod schema;
+pub mod secret;
 mod wire;
 
 pub use error::{MAX_EXCERPT_CHARS, ParseError};
 pub use schema::schemas;
+pub use secret::{REDACTED, Redactor, Secret};
 pub use wire::Unknowns;

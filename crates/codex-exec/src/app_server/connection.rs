@@ -27,7 +27,7 @@ use super::handlers::{Handlers, INVALID_PARAMS, default_answer};
 use super::router::{self, Filter, Router, Sink, Subscription};
 use crate::Error;
 use crate::framing::{FrameError, LineReader};
-use crate::redact::Redactor;
+use codex_protocol::secret::Redactor;
 use crate::stderr_tail::{self, SharedTail};
 use crate::supervisor::{Outcome, Reason, Shared};
 

@@ -1,4 +1,10 @@
-//! Secret redaction for text that comes from the child (its stderr).
+//! Secrets as a type, and the one redactor every crate of the SDK uses.
+//!
+//! A [`Secret`] holds a key, a token or any other value that must never be shown: its `Debug`
+//! and `Display` print [`REDACTED`], and the value is read only through
+//! [`Secret::expose`]. The SDK stores every key it is given as a `Secret` and registers it
+//! with a [`Redactor`], which is applied wherever text leaves the SDK: events, items, errors,
+//! stderr tails and log records.
 //!
 //! A [`Redactor`] replaces, with [`REDACTED`]:
 //!
@@ -13,6 +19,53 @@
 //! (see the stderr tail, which drops a partial first line).
 
 use std::fmt;
+use std::sync::Arc;
+
+/// A secret value: an API key, a bearer token, a provider key.
+///
+/// `Debug` and `Display` print [`REDACTED`]; [`expose`](Self::expose) is the only way to the
+/// value. Cheap to clone (the value is shared). Equality compares the values, so options
+/// holding secrets can still be compared in tests.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Secret(Arc<str>);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(Arc::from(value.into()))
+    }
+
+    /// The secret value itself. Every call site is a place where the secret leaves its box:
+    /// keep them few (the SDK has one, where it builds codex's environment).
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
 
 /// What a secret is replaced with.
 pub const REDACTED: &str = "[REDACTED]";
@@ -22,7 +75,7 @@ pub const REDACTED: &str = "[REDACTED]";
 pub const MIN_SECRET_LEN: usize = 4;
 
 /// The fewest token characters after `sk-` for the text to count as a key.
-pub(crate) const MIN_SK_TOKEN_LEN: usize = 8;
+pub const MIN_SK_TOKEN_LEN: usize = 8;
 
 /// Replaces secrets in text with [`REDACTED`]: each configured secret (at least
 /// [`MIN_SECRET_LEN`] bytes long) literally, the token after `Bearer`, `sk-` keys, and values
@@ -57,6 +110,94 @@ impl Redactor {
         secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         secrets.dedup();
         Self { secrets }
+    }
+
+    /// A redactor for these [`Secret`]s (plus the built-in patterns).
+    pub fn from_secrets<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Self {
+        Self::new(secrets.into_iter().map(|s| s.expose().to_owned()))
+    }
+
+    /// Adds one more literal secret (ignored when shorter than [`MIN_SECRET_LEN`]).
+    pub fn add(&mut self, secret: &Secret) {
+        let value = secret.expose();
+        if value.len() < MIN_SECRET_LEN || self.secrets.iter().any(|s| s == value) {
+            return;
+        }
+        self.secrets.push(value.to_owned());
+        self.secrets
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    }
+
+    /// How many literal secrets it holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.secrets.len()
+    }
+
+    /// Whether it holds no literal secret (the built-in patterns still apply).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
+    /// Whether `text` contains one of the literal secrets. Cheap enough to run on every line
+    /// of a stream before deciding to take the slow path.
+    #[must_use]
+    pub fn contains_secret(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.as_str()))
+    }
+
+    /// Returns `text` with every literal secret replaced by [`REDACTED`], without the
+    /// built-in patterns. This is what events and items get: their text is the agent's work
+    /// (command output, file contents), where a pattern such as `sk-…` may be legitimate, but
+    /// a registered secret never is.
+    #[must_use]
+    pub fn redact_literal(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    /// Replaces every literal secret in every string (and object key) of a JSON value.
+    /// Returns whether anything changed.
+    pub fn redact_json_literal(&self, value: &mut serde_json::Value) -> bool {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => {
+                if self.contains_secret(text) {
+                    *text = self.redact_literal(text);
+                    true
+                } else {
+                    false
+                }
+            }
+            Value::Array(items) => {
+                let mut changed = false;
+                for item in items {
+                    changed |= self.redact_json_literal(item);
+                }
+                changed
+            }
+            Value::Object(map) => {
+                let mut changed = false;
+                if map.keys().any(|k| self.contains_secret(k)) {
+                    let old = std::mem::take(map);
+                    for (k, v) in old {
+                        map.insert(self.redact_literal(&k), v);
+                    }
+                    changed = true;
+                }
+                for item in map.values_mut() {
+                    changed |= self.redact_json_literal(item);
+                }
+                changed
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => false,
+        }
     }
 
     /// Returns `text` with every secret replaced by [`REDACTED`].
@@ -271,6 +412,33 @@ mod tests {
             "é geheim ü Bearer ключ",
             "é [REDACTED] ü Bearer ключ",
         );
+    }
+
+    #[test]
+    fn secret_type_hides_its_value() {
+        let secret = Secret::new("sk-live-abcdefgh1234");
+        assert_eq!(format!("{secret:?} {secret}"), "[REDACTED] [REDACTED]");
+        assert_eq!(secret.expose(), "sk-live-abcdefgh1234");
+    }
+
+    #[test]
+    fn json_strings_and_keys_are_redacted_literally() {
+        let mut redactor = Redactor::default();
+        redactor.add(&Secret::new("k3y-value"));
+        let mut value = serde_json::json!({
+            "a": ["x k3y-value y", 1, null],
+            "k3y-value": {"b": "sk-notregistered1234"}
+        });
+        assert!(redactor.redact_json_literal(&mut value));
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "a": ["x [REDACTED] y", 1, null],
+                "[REDACTED]": {"b": "sk-notregistered1234"}
+            })
+        );
+        let mut clean = serde_json::json!({"a": "nothing"});
+        assert!(!redactor.redact_json_literal(&mut clean));
     }
 
     #[test]
