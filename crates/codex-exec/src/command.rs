@@ -72,6 +72,8 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
+use codex_protocol::secret::Secret;
+
 use crate::schema_file::{SchemaFile, check_schema};
 use crate::toml_literal::{flatten_config, toml_string};
 use crate::{CodexBinary, Error};
@@ -84,6 +86,9 @@ pub const ORIGINATOR: &str = "codex_sdk_rs";
 
 /// The environment variable codex reads an API key from.
 pub const API_KEY_ENV: &str = "CODEX_API_KEY";
+
+/// The environment variable of the OpenAI API key, which codex also reads.
+pub const OPENAI_API_KEY_ENV: &str = "OPENAI_API_KEY";
 
 macro_rules! cli_enum {
     (
@@ -216,18 +221,29 @@ pub struct CodexOptions {
     config: Map<String, Value>,
     config_overrides: Vec<String>,
     base_url: Option<String>,
-    api_key: Option<String>,
+    api_key: Option<Secret>,
     env: Option<BTreeMap<OsString, OsString>>,
+    secrets: Vec<Secret>,
+    secret_env: Vec<String>,
+    share_secrets_with_commands: bool,
 }
 
 impl fmt::Debug for CodexOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Config values, raw overrides and the base URL may carry credentials: `Debug` shows
+        // the keys, the shape of the URL, and how many secrets there are; never a value.
         f.debug_struct("CodexOptions")
-            .field("config", &self.config)
-            .field("config_overrides", &self.config_overrides)
-            .field("base_url", &self.base_url)
-            .field("api_key", &self.api_key.as_ref().map(|_| Redacted))
+            .field("config", &ConfigKeys(&self.config))
+            .field("config_overrides", &OverrideKeys(&self.config_overrides))
+            .field("base_url", &self.base_url.as_deref().map(DebugUrl))
+            .field("api_key", &self.api_key)
             .field("env", &self.env.as_ref().map(EnvKeys))
+            .field("secrets", &self.secrets.len())
+            .field("secret_env", &self.secret_env)
+            .field(
+                "share_secrets_with_commands",
+                &self.share_secrets_with_commands,
+            )
             .finish()
     }
 }
@@ -280,9 +296,80 @@ impl CodexOptions {
     /// string counts as unset. Never shown by `Debug`.
     ///
     /// By default, codex uses its own login.
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.api_key = Some(key.into()).filter(|k: &Secret| !k.expose().is_empty());
         self
+    }
+
+    /// Registers one more secret value: it is redacted from every event, item, error and log
+    /// line, as the API key is. Use it for keys codex reads through its own config (a custom
+    /// provider's key given some other way, a token inside an MCP server's URL).
+    ///
+    /// By default, the SDK registers the API key, the values of the variables named by
+    /// [`secret_env`](Self::secret_env), the variables named by `env_key` /
+    /// `bearer_token_env_var` anywhere in the config, `CODEX_API_KEY`, `OPENAI_API_KEY`, and
+    /// every variable of codex's environment whose name contains `API_KEY`, `TOKEN`,
+    /// `SECRET` or `PASSWORD` (values of 8 bytes or more).
+    pub fn secret(mut self, value: impl Into<Secret>) -> Self {
+        self.secrets.push(value.into());
+        self
+    }
+
+    /// Registers an environment variable whose value is a secret (whatever its name): its
+    /// value in codex's environment is redacted everywhere, and it is kept out of the
+    /// commands the agent runs (see
+    /// [`share_secrets_with_commands`](Self::share_secrets_with_commands)).
+    ///
+    /// By default, see [`secret`](Self::secret).
+    pub fn secret_env(mut self, name: impl Into<String>) -> Self {
+        self.secret_env.push(name.into());
+        self
+    }
+
+    /// Whether the commands the agent runs may see the secret environment variables
+    /// (`CODEX_API_KEY`, `OPENAI_API_KEY`, custom providers' `env_key`s,
+    /// [`secret_env`](Self::secret_env)).
+    ///
+    /// By default, `false`: codex passes its whole environment to every command it runs, so
+    /// an agent's `env` would print the key. The SDK sets each such variable that codex's
+    /// environment holds to an empty value in the commands' environment, with
+    /// `--config shell_environment_policy.set.<NAME>=""` before your own config (so your
+    /// config can still override it). This is a deliberate difference from the TypeScript
+    /// SDK, which passes the key on.
+    pub fn share_secrets_with_commands(mut self, share: bool) -> Self {
+        self.share_secrets_with_commands = share;
+        self
+    }
+
+    /// The names of the variables of `env` that hold secrets: the fixed ones, the ones the
+    /// config names through `env_key` / `bearer_token_env_var`, and
+    /// [`secret_env`](Self::secret_env); only those `env` actually sets.
+    #[must_use]
+    pub fn secret_env_names(&self, env: &EnvPlan) -> Vec<String> {
+        let mut names: Vec<String> = [API_KEY_ENV, OPENAI_API_KEY_ENV]
+            .iter()
+            .map(|n| (*n).to_owned())
+            .chain(config_env_names(&self.config, &self.config_overrides))
+            .chain(self.secret_env.iter().cloned())
+            .filter(|name| env.get(name).is_some_and(|v| !v.is_empty()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The secrets to redact for a child with environment `env`: the API key, the registered
+    /// secrets, and the values of [`secret_env_names`](Self::secret_env_names).
+    #[must_use]
+    pub fn secrets_for(&self, env: &EnvPlan) -> Vec<Secret> {
+        let mut secrets: Vec<Secret> = self.api_key.iter().cloned().collect();
+        secrets.extend(self.secrets.iter().cloned());
+        for name in self.secret_env_names(env) {
+            if let Some(value) = env.get(&name) {
+                secrets.push(Secret::new(value.to_string_lossy()));
+            }
+        }
+        secrets
     }
 
     /// The complete environment of the child: when set, nothing is inherited from this
@@ -318,6 +405,8 @@ pub struct ThreadOptions {
     web_search_mode: Option<WebSearchMode>,
     web_search_enabled: Option<bool>,
     approval_policy: Option<ApprovalPolicy>,
+    base_instructions: Option<String>,
+    developer_instructions: Option<String>,
 }
 
 impl ThreadOptions {
@@ -420,6 +509,26 @@ impl ThreadOptions {
         self.approval_policy = Some(policy);
         self
     }
+
+    /// Replaces codex's base instructions (its system prompt) for this thread:
+    /// `baseInstructions` of `thread/start`. `codex exec` has no such setting:
+    /// [`ExecRequest::build`] refuses it with [`Error::Unsupported`].
+    ///
+    /// By default, codex's own instructions.
+    pub fn base_instructions(mut self, text: impl Into<String>) -> Self {
+        self.base_instructions = Some(text.into());
+        self
+    }
+
+    /// Developer instructions added to the conversation: `--config
+    /// developer_instructions="…"` for `codex exec`, `developerInstructions` of
+    /// `thread/start`.
+    ///
+    /// By default, none beyond codex's config.
+    pub fn developer_instructions(mut self, text: impl Into<String>) -> Self {
+        self.developer_instructions = Some(text.into());
+        self
+    }
 }
 
 /// Options of one turn, like the TypeScript SDK's `TurnOptions`.
@@ -486,6 +595,24 @@ impl From<&str> for Input {
 impl From<String> for Input {
     fn from(text: String) -> Self {
         Self::Text(text)
+    }
+}
+
+impl From<&String> for Input {
+    fn from(text: &String) -> Self {
+        Self::Text(text.clone())
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for Input {
+    fn from(text: std::borrow::Cow<'_, str>) -> Self {
+        Self::Text(text.into_owned())
+    }
+}
+
+impl From<UserInput> for Input {
+    fn from(item: UserInput) -> Self {
+        Self::Items(vec![item])
     }
 }
 
@@ -623,7 +750,14 @@ impl<'a> ExecRequest<'a> {
         if let Some(schema) = &turn.output_schema {
             check_schema(schema)?;
         }
-        let config = config_args(codex)?;
+        if thread.base_instructions.is_some() {
+            return Err(Error::Unsupported {
+                option: "base instructions",
+                transport: "exec",
+            });
+        }
+        let env = env_plan(codex, binary, self.inherited_env.as_deref());
+        let config = config_args(codex, &env)?;
         if let Some(policy) = &thread.approval_policy
             && policy.as_str() == ApprovalPolicy::Untrusted.as_str()
         {
@@ -664,10 +798,11 @@ impl<'a> ExecRequest<'a> {
             args.pair("--image", image);
         }
 
-        let env = env_plan(codex, binary, self.inherited_env.as_deref());
+        let secrets = codex.secrets_for(&env);
         Ok(CommandSpec {
             program: binary.path().to_path_buf(),
             args: args.0,
+            secrets,
             env,
             stdin: prompt,
             schema_file,
@@ -676,10 +811,19 @@ impl<'a> ExecRequest<'a> {
 }
 
 /// The `--config` flags every codex command gets from [`CodexOptions`], in order: the
-/// flattened [`CodexOptions::config`], the raw [`CodexOptions::config_overrides`], then
+/// secret variables blanked in the agent's commands (unless shared), the flattened
+/// [`CodexOptions::config`], the raw [`CodexOptions::config_overrides`], then
 /// `openai_base_url`. Shared by `codex exec` and `codex app-server`.
-pub(crate) fn config_args(codex: &CodexOptions) -> Result<Vec<OsString>, Error> {
+pub(crate) fn config_args(codex: &CodexOptions, env: &EnvPlan) -> Result<Vec<OsString>, Error> {
     let mut args = Args::default();
+    if !codex.share_secrets_with_commands {
+        for name in codex.secret_env_names(env) {
+            args.config(
+                &format!("shell_environment_policy.set.{}", toml_key(&name)),
+                "\"\"",
+            );
+        }
+    }
     for pair in flatten_config(&codex.config)? {
         args.pair("--config", pair);
     }
@@ -711,8 +855,8 @@ pub(crate) fn env_plan(
     {
         vars.insert(ORIGINATOR_ENV.into(), ORIGINATOR.into());
     }
-    if let Some(key) = non_empty(codex.api_key.as_deref()) {
-        vars.insert(API_KEY_ENV.into(), key.into());
+    if let Some(key) = &codex.api_key {
+        vars.insert(API_KEY_ENV.into(), key.expose().into());
     }
     if !binary.path_dirs().is_empty() {
         let dirs: Vec<OsString> = binary
@@ -776,6 +920,55 @@ fn thread_config_flags(args: &mut Args, thread: &ThreadOptions) {
     }
     if let Some(policy) = non_empty(thread.approval_policy.as_ref().map(ApprovalPolicy::as_str)) {
         args.config("approval_policy", &toml_string(policy));
+    }
+    if let Some(text) = &thread.developer_instructions {
+        args.config("developer_instructions", &toml_string(text));
+    }
+}
+
+/// The environment variables the config names as holding secrets: the values of keys named
+/// `env_key` (a model provider's key) or `bearer_token_env_var` (an MCP server's token), in
+/// the nested config and in raw `key=value` overrides.
+fn config_env_names(config: &Map<String, Value>, overrides: &[String]) -> Vec<String> {
+    fn walk(map: &Map<String, Value>, out: &mut Vec<String>) {
+        for (key, value) in map {
+            let leaf = key.rsplit('.').next().unwrap_or(key);
+            match value {
+                Value::String(name) if is_secret_env_key(leaf) => out.push(name.clone()),
+                Value::Object(inner) => walk(inner, out),
+                _ => {}
+            }
+        }
+    }
+    let mut names = Vec::new();
+    walk(config, &mut names);
+    for raw in overrides {
+        let Some((key, value)) = raw.split_once('=') else {
+            continue;
+        };
+        let leaf = key.trim().rsplit('.').next().unwrap_or_default();
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        if is_secret_env_key(leaf) && !value.is_empty() {
+            names.push(value.to_owned());
+        }
+    }
+    names
+}
+
+fn is_secret_env_key(leaf: &str) -> bool {
+    matches!(leaf.trim_matches('"'), "env_key" | "bearer_token_env_var")
+}
+
+/// A TOML key: bare when it can be, quoted otherwise.
+fn toml_key(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        name.to_owned()
+    } else {
+        toml_string(name)
     }
 }
 
@@ -902,11 +1095,52 @@ impl fmt::Debug for EnvKeys<'_> {
     }
 }
 
-struct Redacted;
+/// Shows the (dotted) keys of a config object, never the values: a value may be a header, a
+/// token or a URL with credentials.
+struct ConfigKeys<'a>(&'a Map<String, Value>);
 
-impl fmt::Debug for Redacted {
+impl fmt::Debug for ConfigKeys<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
+        fn keys(prefix: &str, map: &Map<String, Value>, out: &mut Vec<String>) {
+            for (key, value) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                match value {
+                    Value::Object(inner) if !inner.is_empty() => keys(&path, inner, out),
+                    _ => out.push(path),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        keys("", self.0, &mut out);
+        f.debug_set().entries(out).finish()
+    }
+}
+
+/// Shows the keys of raw `key=value` overrides, never the values.
+struct OverrideKeys<'a>(&'a [String]);
+
+impl fmt::Debug for OverrideKeys<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.0
+                    .iter()
+                    .map(|raw| raw.split_once('=').map_or("<invalid>", |(k, _)| k.trim())),
+            )
+            .finish()
+    }
+}
+
+/// Shows a URL without its credentials: user info, query and fragment are replaced.
+struct DebugUrl<'a>(&'a str);
+
+impl fmt::Debug for DebugUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", crate::redact_url::redact_url(self.0))
     }
 }
 
@@ -922,6 +1156,8 @@ pub struct CommandSpec {
     pub(crate) env: EnvPlan,
     pub(crate) stdin: String,
     pub(crate) schema_file: Option<SchemaFile>,
+    /// The secrets to redact from this command's output (see [`CodexOptions::secrets_for`]).
+    pub(crate) secrets: Vec<Secret>,
 }
 
 impl CommandSpec {
@@ -1150,7 +1386,7 @@ mod tests {
         assert_eq!(spec.env().get(API_KEY_ENV), Some(OsStr::new(KEY)));
         let debug = format!("{codex:?} {spec:?} {:?}", spec.env());
         assert!(!debug.contains(KEY), "{debug}");
-        assert!(debug.contains("<redacted>"), "{debug}");
+        assert!(debug.contains("[REDACTED]"), "{debug}");
 
         let failing = [
             TurnOptions::new().output_schema(json!([])),

@@ -137,6 +137,14 @@ pub enum Error {
         /// The refused policy.
         policy: String,
     },
+    /// An option the transport cannot honour; it is refused rather than dropped.
+    #[error("{option} is not supported by the {transport} transport")]
+    Unsupported {
+        /// The option or operation, e.g. `base instructions`.
+        option: &'static str,
+        /// The transport: `exec` or `app-server`.
+        transport: &'static str,
+    },
     /// A thread id to resume starts with `-`, so codex would read it as a flag.
     #[error("thread id `{id}` starts with `-` and would be read as a flag")]
     InvalidThreadId {

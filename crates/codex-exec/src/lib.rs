@@ -49,6 +49,7 @@ mod error;
 mod framing;
 #[cfg(target_os = "linux")]
 mod parent_death;
+mod redact_url;
 mod schema_file;
 mod stderr_tail;
 mod stream;
@@ -58,7 +59,7 @@ mod version;
 
 pub use cancel::CancelHandle;
 pub use command::{
-    API_KEY_ENV, ApprovalPolicy, CodexOptions, CommandSpec, CyberAccessProgram, EnvPlan,
+    API_KEY_ENV, ApprovalPolicy, OPENAI_API_KEY_ENV, CodexOptions, CommandSpec, CyberAccessProgram, EnvPlan,
     ExecRequest, Input, ORIGINATOR, ORIGINATOR_ENV, ReasoningEffort, SandboxMode, ThreadOptions,
     TurnOptions, UserInput, WebSearchMode,
 };

@@ -248,7 +248,19 @@ impl Running {
                 }
                 match self.lines.poll_line(cx) {
                     Poll::Ready(Some(Ok((number, text)))) => {
-                        let item = parse_event(text).map_err(|e| Error::Parse(e.with_line(number)));
+                        // A registered secret never leaves the SDK in an event: a line that
+                        // holds one is redacted before it is parsed (literally, so the JSON
+                        // stays valid and the agent's own text is otherwise untouched).
+                        let redacted;
+                        let text = if self.redactor.contains_secret(text) {
+                            redacted = self.redactor.redact_literal(text);
+                            redacted.as_str()
+                        } else {
+                            text
+                        };
+                        let item = parse_event(text).map_err(|e| {
+                            Error::Parse(e.with_line(number).redacted(&self.redactor))
+                        });
                         self.restart_idle();
                         return Poll::Ready(Step::Item(item));
                     }
@@ -401,6 +413,9 @@ impl From<crate::CommandSpec> for ProcessSpec {
         let mut process = ProcessSpec::new(spec.program).args(spec.args).env_clear();
         for (key, value) in spec.env.iter() {
             process = process.env(key, value);
+        }
+        for secret in spec.secrets {
+            process = process.secret(secret);
         }
         process = process.stdin(spec.stdin.into_bytes());
         match spec.schema_file {

@@ -77,6 +77,8 @@ pub struct ProcessSpec {
     /// request channel).
     stdin_open: bool,
     keep_alive: Option<KeepAlive>,
+    /// Values redacted from everything the child writes, besides the secret-looking variables.
+    secrets: Vec<codex_protocol::secret::Secret>,
 }
 
 impl fmt::Debug for ProcessSpec {
@@ -120,7 +122,16 @@ impl ProcessSpec {
             stdin: Vec::new(),
             stdin_open: false,
             keep_alive: None,
+            secrets: Vec::new(),
         }
+    }
+
+    /// Redacts `secret` from the child's stderr, events and errors. By default, the values of
+    /// environment variables named like secrets (`API_KEY`, `TOKEN`, `SECRET`, `PASSWORD`)
+    /// and the secrets of [`ExecOptions::redact`] are.
+    pub fn secret(mut self, secret: codex_protocol::secret::Secret) -> Self {
+        self.secrets.push(secret);
+        self
     }
 
     /// Appends one argument.
@@ -205,12 +216,17 @@ impl ProcessSpec {
             let secret = ["API_KEY", "TOKEN", "SECRET", "PASSWORD"]
                 .iter()
                 .any(|s| name.contains(s));
+            // Short values of such variables (`true`, `none`) are settings, not secrets:
+            // redacting them literally would mangle every event that mentions them.
             v.as_ref()
-                .filter(|_| secret)
+                .filter(|v| secret && v.len() >= MIN_ENV_SECRET_LEN)
                 .map(|v| v.to_string_lossy().into_owned())
         })
     }
 }
+
+/// The shortest value of a secret-looking environment variable that is redacted literally.
+const MIN_ENV_SECRET_LEN: usize = 8;
 
 /// How a turn is supervised: limits, time limits, cancellation and redaction.
 #[derive(Clone)]
@@ -442,6 +458,7 @@ pub(crate) fn spawn(
             .secrets
             .iter()
             .cloned()
+            .chain(spec.secrets.iter().map(|s| s.expose().to_owned()))
             .chain(spec.secret_env_values()),
     ));
     let mut child = start(&spec, options).map_err(|source| Error::Spawn {

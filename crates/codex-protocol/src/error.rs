@@ -79,6 +79,33 @@ impl ParseError {
         self
     }
 
+    /// Replaces secrets in the excerpt and the reason (serde quotes bits of the input in its
+    /// reasons) with the redactor's full rules. Every parse error built from codex's output
+    /// goes through this before it leaves the SDK.
+    #[must_use]
+    pub fn redacted(mut self, redactor: &crate::secret::Redactor) -> Self {
+        match &mut self {
+            Self::Json {
+                reason, excerpt, ..
+            }
+            | Self::Shape {
+                reason, excerpt, ..
+            } => {
+                *reason = redactor.redact(reason);
+                *excerpt = redactor.redact(excerpt);
+            }
+            Self::Strict {
+                unknowns, excerpt, ..
+            } => {
+                for unknown in unknowns {
+                    *unknown = redactor.redact(unknown);
+                }
+                *excerpt = redactor.redact(excerpt);
+            }
+        }
+        self
+    }
+
     /// The reason, without the line number or the excerpt.
     #[must_use]
     pub fn reason(&self) -> String {
@@ -169,6 +196,17 @@ pub(crate) fn excerpt_around(input: &str, line: usize, column: usize) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacted_hides_secrets_in_excerpt_and_reason() {
+        let err = crate::exec::parse_event("not json sk-proj-abcdefgh12345 Bearer tok3n")
+            .expect_err("garbage");
+        let shown = err.to_string();
+        assert!(shown.contains("sk-proj-abcdefgh12345"), "{shown}");
+        let redactor = crate::secret::Redactor::new(["tok3n"]);
+        let shown = format!("{:?} {}", err.clone().redacted(&redactor), err.redacted(&redactor));
+        assert!(!shown.contains("sk-proj") && !shown.contains("tok3n"), "{shown}");
+    }
 
     #[test]
     fn excerpt_is_bounded_and_char_safe() {

@@ -114,11 +114,14 @@ impl AppServer {
         let env = env_plan(codex, binary, None);
         let mut spec = ProcessSpec::new(binary.path())
             .args(["app-server", "--listen", "stdio://"])
-            .args(config_args(codex)?)
+            .args(config_args(codex, &env)?)
             .env_clear()
             .stdin_open();
         for (key, value) in env.iter() {
             spec = spec.env(key, value);
+        }
+        for secret in codex.secrets_for(&env) {
+            spec = spec.secret(secret);
         }
         if let Some(dir) = &options.current_dir {
             spec = spec.current_dir(dir);

@@ -120,6 +120,9 @@ pub(crate) struct Inner {
     process: Option<(u32, Arc<Shared>)>,
     /// Set once every waiter has been failed.
     closed_tx: watch::Sender<bool>,
+    /// Redacts registered secrets from every incoming line (the process's redactor; only the
+    /// built-in patterns for a connection without a process).
+    redactor: Arc<Redactor>,
 }
 
 /// Starts the reader and writer tasks of a connection over `reader` and `writer`.
@@ -149,6 +152,9 @@ where
         stop: stop.clone(),
         process: process.as_ref().map(|p| (p.pid, Arc::clone(&p.shared))),
         closed_tx: watch::Sender::new(false),
+        redactor: process
+            .as_ref()
+            .map_or_else(Arc::default, |p| Arc::clone(&p.redactor)),
     });
     tokio::spawn(write_loop(writer, queue, stop));
     tokio::spawn(read_loop(
@@ -574,7 +580,19 @@ async fn read_loop<R: AsyncRead + Unpin>(
             read = std::future::poll_fn(|cx| {
                 lines
                     .poll_line(cx)
-                    .map(|line| line.map(|line| line.map(|(_, text)| parse_line(text))))
+                    .map(|line| {
+                        line.map(|line| {
+                            line.map(|(_, text)| {
+                                // Registered secrets never reach a notification, a result or
+                                // an error (see `ExecStream` for why literally).
+                                if inner.redactor.contains_secret(text) {
+                                    parse_line(&inner.redactor.redact_literal(text))
+                                } else {
+                                    parse_line(text)
+                                }
+                            })
+                        })
+                    })
             }) => read,
         };
         match read {

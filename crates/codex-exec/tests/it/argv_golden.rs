@@ -369,7 +369,11 @@ fn bundled_binary(root: &Path, platform: &str) -> CodexBinary {
 }
 
 fn codex_options(map: &Map<String, Value>) -> CodexOptions {
-    let mut options = CodexOptions::new();
+    // The TypeScript SDK hands the API key to the agent's commands; ours blanks it there by
+    // default (one `--config shell_environment_policy.set.<NAME>=""` per secret variable,
+    // checked by `secret_variables_are_blanked_in_commands`). The golden table compares
+    // the TypeScript-compatible mode.
+    let mut options = CodexOptions::new().share_secrets_with_commands(true);
     for (key, value) in map {
         options = match key.as_str() {
             "config" => options.config(
@@ -487,4 +491,64 @@ fn boolean(value: &Value) -> bool {
     value
         .as_bool()
         .unwrap_or_else(|| panic!("expected a boolean, got {value}"))
+}
+
+#[test]
+fn secret_variables_are_blanked_in_commands() {
+    let binary = CodexBinary::new("/bin/codex");
+    let input = Input::from("hi");
+    let codex = CodexOptions::new()
+        .api_key("sk-test-key-123456")
+        .config_entry(
+            "model_providers",
+            serde_json::json!({"mock": {"env_key": "MOCK_PROVIDER_CRED"}}),
+        )
+        .config_overrides(["mcp_servers.docs.bearer_token_env_var=\"DOCS_BEARER\""])
+        .secret_env("MY_OTHER_SECRET")
+        .env([
+            ("MOCK_PROVIDER_CRED", "provider-value-1234"),
+            ("DOCS_BEARER", "bearer-value-5678"),
+            ("OPENAI_API_KEY", "sk-openai-abcdefgh"),
+            ("UNRELATED", "x"),
+        ]);
+    let spec = ExecRequest::new(&input)
+        .codex_options(&codex)
+        .build(&binary)
+        .expect("builds");
+    let args: Vec<String> = spec
+        .args()
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let expected_prefix = [
+        "exec",
+        "--experimental-json",
+        "--config",
+        "shell_environment_policy.set.CODEX_API_KEY=\"\"",
+        "--config",
+        "shell_environment_policy.set.DOCS_BEARER=\"\"",
+        "--config",
+        "shell_environment_policy.set.MOCK_PROVIDER_CRED=\"\"",
+        "--config",
+        "shell_environment_policy.set.OPENAI_API_KEY=\"\"",
+    ];
+    assert_eq!(args[..expected_prefix.len()], expected_prefix, "{args:?}");
+    // MY_OTHER_SECRET is not in the environment: nothing to blank.
+    assert!(!args.iter().any(|a| a.contains("MY_OTHER_SECRET")), "{args:?}");
+    // Every secret value is registered for redaction; nothing shows in Debug.
+    let debug = format!("{codex:?} {spec:?}");
+    for value in ["sk-test-key-123456", "provider-value-1234", "bearer-value-5678"] {
+        assert!(!debug.contains(value), "{debug}");
+    }
+    let shared = ExecRequest::new(&input)
+        .codex_options(&codex.clone().share_secrets_with_commands(true))
+        .build(&binary)
+        .expect("builds");
+    assert!(
+        !shared
+            .args()
+            .iter()
+            .any(|a| a.to_string_lossy().contains("shell_environment_policy")),
+        "opted out"
+    );
 }
