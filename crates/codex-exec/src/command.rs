@@ -72,6 +72,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
+use codex_protocol::app_server::{ThreadResumeParams, ThreadStartParams};
 use codex_protocol::secret::Secret;
 
 use crate::schema_file::{SchemaFile, check_schema};
@@ -924,6 +925,110 @@ fn thread_config_flags(args: &mut Args, thread: &ThreadOptions) {
     if let Some(text) = &thread.developer_instructions {
         args.config("developer_instructions", &toml_string(text));
     }
+}
+
+/// The app-server lowering of the same options, side by side with the argv lowering above:
+/// every [`ThreadOptions`] field becomes a `thread/start` (and `thread/resume`) field, or a
+/// `config` override under the key `codex exec` sets it with `--config`. The one exception is
+/// [`ThreadOptions::skip_git_repo_check`]: the app-server never checks for a Git repository,
+/// so there is nothing to skip.
+impl ThreadOptions {
+    /// The fields of `thread/start` for these options.
+    #[must_use]
+    pub fn thread_start_params(&self) -> ThreadStartParams {
+        let mut params = ThreadStartParams::default();
+        params.model = non_empty(self.model.as_deref()).map(str::to_owned);
+        params.cwd = self.absolute_cwd();
+        params.approval_policy = self.approval_policy.as_ref().map(wire_enum);
+        params.sandbox = self.sandbox_mode.as_ref().map(wire_enum);
+        params.config = self.app_server_config();
+        params.base_instructions.clone_from(&self.base_instructions);
+        params
+            .developer_instructions
+            .clone_from(&self.developer_instructions);
+        params.thread_source.clone_from(&self.thread_source);
+        params
+    }
+
+    /// The fields of `thread/resume` for these options (the thread's turns are not asked
+    /// for: `excludeTurns`). The thread source is not sent, as `codex exec resume` does not
+    /// send it either.
+    #[must_use]
+    pub fn thread_resume_params(&self, thread_id: &str) -> ThreadResumeParams {
+        let mut params = ThreadResumeParams::new(thread_id);
+        params.model = non_empty(self.model.as_deref()).map(str::to_owned);
+        params.cwd = self.absolute_cwd();
+        params.approval_policy = self.approval_policy.as_ref().map(wire_enum);
+        params.sandbox = self.sandbox_mode.as_ref().map(wire_enum);
+        params.config = self.app_server_config();
+        params.base_instructions.clone_from(&self.base_instructions);
+        params
+            .developer_instructions
+            .clone_from(&self.developer_instructions);
+        params.exclude_turns = Some(true);
+        params
+    }
+
+    /// The working directory, absolute: the app-server runs in its own directory, so a
+    /// relative `--cd` would mean something else there.
+    fn absolute_cwd(&self) -> Option<String> {
+        let dir = self
+            .working_directory
+            .as_ref()
+            .filter(|d| !d.as_os_str().is_empty())?;
+        let absolute = if dir.is_absolute() {
+            dir.clone()
+        } else {
+            std::env::current_dir().map_or_else(|_| dir.clone(), |cwd| cwd.join(dir))
+        };
+        Some(absolute.to_string_lossy().into_owned())
+    }
+
+    /// The `config` overrides of `thread/start`: the options without a field of their own,
+    /// under the keys `codex exec` sets them with `--config`.
+    fn app_server_config(&self) -> Option<Map<String, Value>> {
+        let mut config = Map::new();
+        if let Some(effort) = non_empty(
+            self.model_reasoning_effort
+                .as_ref()
+                .map(ReasoningEffort::as_str),
+        ) {
+            config.insert("model_reasoning_effort".into(), effort.into());
+        }
+        let mut workspace = Map::new();
+        if let Some(enabled) = self.network_access_enabled {
+            workspace.insert("network_access".into(), enabled.into());
+        }
+        if !self.additional_directories.is_empty() {
+            let roots: Vec<Value> = self
+                .additional_directories
+                .iter()
+                .map(|d| d.to_string_lossy().into_owned().into())
+                .collect();
+            workspace.insert("writable_roots".into(), roots.into());
+        }
+        if !workspace.is_empty() {
+            config.insert("sandbox_workspace_write".into(), workspace.into());
+        }
+        let mode = non_empty(self.web_search_mode.as_ref().map(WebSearchMode::as_str));
+        let web_search = match (mode, self.web_search_enabled) {
+            (Some(mode), _) => Some(mode),
+            (None, Some(true)) => Some("live"),
+            (None, Some(false)) => Some("disabled"),
+            (None, None) => None,
+        };
+        if let Some(mode) = web_search {
+            config.insert("web_search".into(), mode.into());
+        }
+        (!config.is_empty()).then_some(config)
+    }
+}
+
+/// A CLI enum's spelling read as the app-server's open enum of the same values (unknown
+/// spellings become its `Unknown`, which the server then judges).
+fn wire_enum<T: serde::de::DeserializeOwned>(value: &impl fmt::Display) -> T {
+    serde_json::from_value(Value::String(value.to_string()))
+        .expect("every app-server open enum reads any string")
 }
 
 /// The environment variables the config names as holding secrets: the values of keys named

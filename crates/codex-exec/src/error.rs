@@ -230,7 +230,70 @@ pub enum Error {
     },
 }
 
+/// What kind of failure an [`Error`] is: the classification callers map from.
+///
+/// Not `#[non_exhaustive]` on purpose: every [`Error`] variant is classified here by an
+/// exhaustive match, so a new variant must pick a category in this crate, and callers (the
+/// facade) match categories exhaustively instead of guessing with a wildcard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCategory {
+    /// No codex binary was found.
+    NotFound,
+    /// codex could not be started or probed.
+    Spawn,
+    /// The options cannot be turned into a command.
+    InvalidOptions,
+    /// The transport cannot honour an option.
+    Unsupported,
+    /// codex (or the app-server) ended: an exit code, a signal, a closed connection.
+    ProcessExit,
+    /// The caller cancelled.
+    Cancelled,
+    /// A time limit was hit.
+    Timeout,
+    /// codex wrote something that is not a valid event.
+    Protocol,
+    /// Reading from or waiting for codex failed.
+    Io,
+    /// The app-server refused a request.
+    Rpc,
+    /// The app-server connection misbehaved (handshake, result shape, lag).
+    AppServer,
+}
+
 impl Error {
+    /// The category of this error.
+    #[must_use]
+    pub fn category(&self) -> ErrorCategory {
+        match self {
+            Self::CodexNotFound { .. } => ErrorCategory::NotFound,
+            Self::Spawn { .. } | Self::VersionProbe { .. } => ErrorCategory::Spawn,
+            Self::ConfigNull { .. }
+            | Self::ConfigEmptyKey { .. }
+            | Self::UnsupportedApprovalPolicy { .. }
+            | Self::InvalidThreadId { .. }
+            | Self::OutputSchemaNotObject
+            | Self::OutputSchemaFile { .. } => ErrorCategory::InvalidOptions,
+            Self::Unsupported { .. } => ErrorCategory::Unsupported,
+            Self::Exited { .. } | Self::Signaled { .. } | Self::AppServerClosed { .. } => {
+                ErrorCategory::ProcessExit
+            }
+            Self::Cancelled => ErrorCategory::Cancelled,
+            Self::TurnTimeout { .. }
+            | Self::IdleTimeout { .. }
+            | Self::ExitTimeout { .. }
+            | Self::RequestTimeout { .. } => ErrorCategory::Timeout,
+            Self::LineTooLong { .. } | Self::InvalidUtf8 { .. } | Self::Parse(_) => {
+                ErrorCategory::Protocol
+            }
+            Self::Read { .. } | Self::Wait { .. } => ErrorCategory::Io,
+            Self::Rpc { .. } => ErrorCategory::Rpc,
+            Self::Lagged { .. } | Self::InvalidResult { .. } | Self::Handshake { .. } => {
+                ErrorCategory::AppServer
+            }
+        }
+    }
+
     /// The JSON-RPC error code, for [`Error::Rpc`].
     #[must_use]
     pub fn rpc_code(&self) -> Option<i64> {

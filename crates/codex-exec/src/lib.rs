@@ -58,16 +58,16 @@ mod toml_literal;
 mod version;
 
 pub use cancel::CancelHandle;
+pub use codex_protocol::secret::{MIN_SECRET_LEN, REDACTED, Redactor, Secret};
 pub use command::{
-    API_KEY_ENV, ApprovalPolicy, OPENAI_API_KEY_ENV, CodexOptions, CommandSpec, CyberAccessProgram, EnvPlan,
-    ExecRequest, Input, ORIGINATOR, ORIGINATOR_ENV, ReasoningEffort, SandboxMode, ThreadOptions,
-    TurnOptions, UserInput, WebSearchMode,
+    API_KEY_ENV, ApprovalPolicy, CodexOptions, CommandSpec, CyberAccessProgram, EnvPlan,
+    ExecRequest, Input, OPENAI_API_KEY_ENV, ORIGINATOR, ORIGINATOR_ENV, ReasoningEffort,
+    SandboxMode, ThreadOptions, TurnOptions, UserInput, WebSearchMode,
 };
 pub use discovery::{
     BinarySource, CODEX_PATH_ENV, CodexBinary, DEFAULT_VERSION_TIMEOUT, Discovery, Target,
 };
-pub use error::Error;
-pub use codex_protocol::secret::{MIN_SECRET_LEN, REDACTED, Redactor, Secret};
+pub use error::{Error, ErrorCategory};
 pub use schema_file::SchemaFile;
 pub use stream::ExecStream;
 pub use supervisor::{

@@ -204,8 +204,15 @@ mod tests {
         let shown = err.to_string();
         assert!(shown.contains("sk-proj-abcdefgh12345"), "{shown}");
         let redactor = crate::secret::Redactor::new(["tok3n"]);
-        let shown = format!("{:?} {}", err.clone().redacted(&redactor), err.redacted(&redactor));
-        assert!(!shown.contains("sk-proj") && !shown.contains("tok3n"), "{shown}");
+        let shown = format!(
+            "{:?} {}",
+            err.clone().redacted(&redactor),
+            err.redacted(&redactor)
+        );
+        assert!(
+            !shown.contains("sk-proj") && !shown.contains("tok3n"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -75,7 +75,7 @@ async fn run(transport: Transport, prompt: &str) -> Result<(), Error> {
             .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
             .skip_git_repo_check(true),
     );
-    let summary: RepoSummary = thread.run_json(prompt, TurnOptions::new()).await?;
+    let summary: RepoSummary = thread.run_json(prompt, TurnOptions::new()).await?.value;
     // Serializing a struct of strings cannot fail.
     let pretty = serde_json::to_string_pretty(&summary).expect("a RepoSummary serializes");
     println!("{pretty}");

@@ -10,7 +10,7 @@ use crate::app_server;
 use crate::error::Error;
 use crate::thread::Thread;
 use crate::thread_options::ThreadOptions;
-use codex_exec::{CodexBinary, Discovery};
+use codex_exec::{CodexBinary, Discovery, Secret};
 
 /// How the SDK talks to codex.
 ///
@@ -46,7 +46,20 @@ impl std::fmt::Display for Transport {
 }
 
 /// Options for [`Codex::new`].
-#[derive(Debug, Clone, Default)]
+///
+/// `Debug` never shows a secret: the API key and registered secrets print as `[REDACTED]`,
+/// config values are left out (only their keys show), and the base URL is shown without
+/// credentials or query values.
+///
+/// # What lands in argv
+///
+/// Config ([`config`](Self::config), [`config_entry`](Self::config_entry),
+/// [`config_overrides`](Self::config_overrides)) and the [`base_url`](Self::base_url) become
+/// `--config key=value` arguments of codex, which other users of the machine can read with
+/// `ps`. Never put a secret there: give the API key with [`api_key`](Self::api_key) (it goes
+/// into codex's environment), and a provider's key through an environment variable named by
+/// its `env_key`.
+#[derive(Clone, Default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CodexOptions {
@@ -54,8 +67,22 @@ pub struct CodexOptions {
     pub(crate) exec: codex_exec::CodexOptions,
     pub(crate) transport: Transport,
     pub(crate) kill_grace: Option<Duration>,
+    /// The key as the app-server runtime registers it for redaction (the options model in
+    /// `exec` holds it as a [`Secret`]).
     pub(crate) api_key: Option<String>,
     pub(crate) approval_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for CodexOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodexOptions")
+            .field("codex_path", &self.codex_path)
+            .field("transport", &self.transport)
+            .field("options", &self.exec)
+            .field("kill_grace", &self.kill_grace)
+            .field("approval_timeout", &self.approval_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CodexOptions {
@@ -81,13 +108,47 @@ impl CodexOptions {
         self
     }
 
-    /// Passes this API key to codex as `CODEX_API_KEY`. It is redacted from every error.
+    /// Passes this API key to codex as `CODEX_API_KEY` (in its environment, never in argv).
+    /// It is redacted from every event, item, error and log line, and kept out of the
+    /// commands the agent runs (see
+    /// [`share_secrets_with_commands`](Self::share_secrets_with_commands)).
     ///
     /// By default, codex uses its own login.
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
         let key = key.into();
-        self.api_key = Some(key.clone());
+        self.api_key = Some(key.expose().to_owned()).filter(|k| !k.is_empty());
         self.exec = self.exec.api_key(key);
+        self
+    }
+
+    /// Registers one more secret value, redacted everywhere as the API key is (see
+    /// [`codex_exec::CodexOptions::secret`] for what is registered without asking).
+    ///
+    /// By default, see there.
+    pub fn secret(mut self, value: impl Into<Secret>) -> Self {
+        self.exec = self.exec.secret(value);
+        self
+    }
+
+    /// Registers an environment variable whose value is a secret, whatever its name: its
+    /// value is redacted everywhere and it is blanked in the agent's commands. A custom
+    /// provider's `env_key` and an MCP server's `bearer_token_env_var` found in the config
+    /// are registered without asking.
+    ///
+    /// By default, none beyond those.
+    pub fn secret_env(mut self, name: impl Into<String>) -> Self {
+        self.exec = self.exec.secret_env(name);
+        self
+    }
+
+    /// Whether the commands the agent runs may see the secret environment variables.
+    ///
+    /// By default, `false`: codex hands its whole environment to every command, so the SDK
+    /// blanks `CODEX_API_KEY`, `OPENAI_API_KEY` and every registered secret variable there
+    /// (`--config shell_environment_policy.set.<NAME>=""`). The TypeScript SDK passes them
+    /// on; `true` does the same.
+    pub fn share_secrets_with_commands(mut self, share: bool) -> Self {
+        self.exec = self.exec.share_secrets_with_commands(share);
         self
     }
 

@@ -28,8 +28,10 @@ pub enum Error {
     /// codex could not be started.
     #[error("failed to start codex")]
     Spawn(#[source] codex_exec::Error),
-    /// codex exited abnormally (non-zero code, or a signal this SDK did not send).
-    #[error("codex exited abnormally ({})", exit_description(*code, *signal))]
+    /// codex ended before the turn did: a non-zero exit code, a signal this SDK did not
+    /// send, or (on the app-server transport) a process that exited while turns were open.
+    /// The message's first line says what codex last reported on stderr.
+    #[error("{}{}", ExitDescription(*code, *signal), StderrHint(stderr_tail))]
     ProcessExit {
         /// The exit code, when it exited.
         code: Option<i32>,
@@ -81,13 +83,14 @@ pub enum Error {
     /// not UTF-8).
     #[error("codex wrote an invalid event")]
     Protocol(#[source] codex_exec::Error),
-    /// The turn hit its turn or idle timeout; codex was killed.
-    #[error("the turn timed out after {limit:?}")]
+    /// A time limit was hit: the turn's or the idle limit (the exec transport killed codex,
+    /// the app-server transport interrupted the turn), or a request's answer limit.
+    #[error("{kind} of {} was hit", HumanDuration(*limit))]
     Timeout {
         /// The limit that was hit.
         limit: Duration,
-        /// The supervisor's error, telling which limit.
-        source: codex_exec::Error,
+        /// Which limit.
+        kind: TimeoutKind,
     },
     /// The turn was cancelled; codex was killed.
     #[error("the turn was cancelled")]
@@ -118,18 +121,118 @@ pub enum Error {
     Io(#[source] codex_exec::Error),
 }
 
-/// Redacts `secret` (and the shapes of bearer tokens and OpenAI keys) from `text`, with the
-/// same rules as codex-exec's stderr tails.
-pub(crate) fn redact(text: &str, secret: Option<&str>) -> String {
-    codex_exec::Redactor::new(secret).redact(text)
+/// Which time limit an [`Error::Timeout`] hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// The turn's limit ([`TurnOptions::turn_timeout`](crate::TurnOptions::turn_timeout)).
+    Turn,
+    /// The idle limit ([`TurnOptions::idle_timeout`](crate::TurnOptions::idle_timeout)).
+    Idle,
+    /// codex closed its output but did not exit in time.
+    Exit,
+    /// The app-server did not answer a request in time.
+    Request {
+        /// The method of the request.
+        method: String,
+    },
 }
 
-fn exit_description(code: Option<i32>, signal: Option<i32>) -> String {
-    match (code, signal) {
-        (Some(code), _) => format!("code {code}"),
-        (None, Some(signal)) => format!("signal {signal}"),
-        (None, None) => "no status".to_owned(),
+impl std::fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Turn => f.write_str("the turn's time limit"),
+            Self::Idle => f.write_str("the idle time limit"),
+            Self::Exit => f.write_str("the exit time limit"),
+            Self::Request { method } => write!(f, "the time limit of `{method}`"),
+        }
     }
+}
+
+/// A duration as seconds with millisecond precision (`2.5s`).
+struct HumanDuration(Duration);
+
+impl std::fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let millis = self.0.as_millis();
+        if millis.is_multiple_of(1000) {
+            write!(f, "{}s", millis / 1000)
+        } else {
+            write!(f, "{}.{:03}s", millis / 1000, millis % 1000)
+        }
+    }
+}
+
+/// How a process ended, as the start of a sentence.
+struct ExitDescription(Option<i32>, Option<i32>);
+
+impl std::fmt::Display for ExitDescription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.0, self.1) {
+            (Some(0), _) => f.write_str("codex exited (code 0) before the turn ended"),
+            (Some(code), _) => write!(f, "codex exited with code {code}"),
+            (None, Some(signal)) => write!(f, "codex was killed by signal {signal}"),
+            (None, None) => f.write_str("codex exited before the turn ended"),
+        }
+    }
+}
+
+/// The last meaningful line of a stderr tail, bounded, after a `": "`; ANSI escapes removed.
+struct StderrHint<'a>(&'a str);
+
+impl std::fmt::Display for StderrHint<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const MAX_CHARS: usize = 200;
+        let clean = strip_ansi(self.0);
+        let Some(last) = clean.lines().map(str::trim).rfind(|l| !l.is_empty()) else {
+            return Ok(());
+        };
+        let mut chars = last.chars();
+        let head: String = chars.by_ref().take(MAX_CHARS).collect();
+        let ellipsis = if chars.next().is_some() { "…" } else { "" };
+        write!(f, ": {head}{ellipsis}")
+    }
+}
+
+/// `text` without ANSI escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL|ESC \\`, and
+/// two-byte escapes).
+pub(crate) fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            Some(']') => {
+                while let Some(c) = chars.next() {
+                    if c == '\u{7}' {
+                        break;
+                    }
+                    if c == '\u{1b}' && chars.peek() == Some(&'\\') {
+                        chars.next();
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Redacts `secret` (and the shapes of bearer tokens and OpenAI keys) from `text`, with the
+/// one redactor of the SDK.
+pub(crate) fn redact(text: &str, secret: Option<&str>) -> String {
+    codex_protocol::Redactor::new(secret).redact(text)
 }
 
 impl Error {
@@ -141,19 +244,24 @@ impl Error {
         match self {
             Self::Timeout { .. } | Self::Io(_) | Self::TransportClosed => true,
             Self::ProcessExit { signal, .. } => signal.is_some(),
+            // Classified from codex's structured error where it has one: an HTTP failure is
+            // worth retrying only for statuses that say "later" (408, 429, 5xx), never for a
+            // rejected key (401) or a bad request.
             Self::TurnFailed {
                 codex_error_info: Some(info),
                 ..
-            } => matches!(
-                info,
+            } => match info {
                 CodexErrorInfo::ServerOverloaded
-                    | CodexErrorInfo::InternalServerError
-                    | CodexErrorInfo::RateLimitExceeded
-                    | CodexErrorInfo::HttpConnectionFailed(_)
-                    | CodexErrorInfo::ResponseStreamConnectionFailed(_)
-                    | CodexErrorInfo::ResponseStreamDisconnected(_)
-                    | CodexErrorInfo::ResponseTooManyFailedAttempts(_)
-            ),
+                | CodexErrorInfo::InternalServerError
+                | CodexErrorInfo::RateLimitExceeded => true,
+                CodexErrorInfo::HttpConnectionFailed(details)
+                | CodexErrorInfo::ResponseStreamConnectionFailed(details)
+                | CodexErrorInfo::ResponseStreamDisconnected(details)
+                | CodexErrorInfo::ResponseTooManyFailedAttempts(details) => details
+                    .http_status_code
+                    .is_none_or(|status| status == 408 || status == 429 || status >= 500),
+                _ => false,
+            },
             Self::TurnFailed { message, .. } => {
                 let m = message.to_ascii_lowercase();
                 [
@@ -185,53 +293,79 @@ impl Error {
     }
 
     pub(crate) fn from_exec(err: codex_exec::Error) -> Self {
-        use codex_exec::Error as E;
-        match err {
-            E::CodexNotFound { searched } => Self::BinaryNotFound { searched },
-            E::Spawn { .. } | E::VersionProbe { .. } => Self::Spawn(err),
-            E::Exited { code, ref stderr } => Self::ProcessExit {
-                code: Some(code),
-                signal: None,
-                stderr_tail: stderr.clone(),
-                source: Box::new(err),
+        use codex_exec::{Error as E, ErrorCategory as C};
+        match err.category() {
+            C::NotFound => match err {
+                E::CodexNotFound { searched } => Self::BinaryNotFound { searched },
+                other => Self::Spawn(other),
             },
-            E::Signaled { signal, ref stderr } => Self::ProcessExit {
-                code: None,
-                signal: Some(signal),
-                stderr_tail: stderr.clone(),
-                source: Box::new(err),
+            C::Spawn => Self::Spawn(err),
+            C::InvalidOptions => Self::InvalidOptions(err),
+            C::Unsupported => match err {
+                E::Unsupported { option, transport } => Self::Unsupported {
+                    operation: option,
+                    transport: if transport == "exec" {
+                        Transport::Exec
+                    } else {
+                        Transport::AppServer
+                    },
+                },
+                other => Self::InvalidOptions(other),
             },
-            E::Cancelled => Self::Cancelled,
-            E::TurnTimeout { limit } | E::IdleTimeout { limit } | E::ExitTimeout { limit } => {
-                Self::Timeout { limit, source: err }
+            C::ProcessExit => {
+                let (code, signal, stderr_tail) = match &err {
+                    E::Exited { code, stderr } => (Some(*code), None, stderr.clone()),
+                    E::Signaled { signal, stderr } => (None, Some(*signal), stderr.clone()),
+                    E::AppServerClosed {
+                        code,
+                        signal,
+                        stderr,
+                    } => (*code, *signal, stderr.clone()),
+                    _ => (None, None, String::new()),
+                };
+                Self::ProcessExit {
+                    code,
+                    signal,
+                    stderr_tail,
+                    source: Box::new(err),
+                }
             }
-            E::LineTooLong { .. } | E::InvalidUtf8 { .. } | E::Parse(_) => Self::Protocol(err),
-            E::Read { .. } | E::Wait { .. } => Self::Io(err),
-            E::Rpc {
-                method,
-                code,
-                message,
-                ..
-            } => Self::Rpc {
-                method,
-                code,
-                message,
+            C::Cancelled => Self::Cancelled,
+            C::Timeout => match err {
+                E::TurnTimeout { limit } => Self::Timeout {
+                    limit,
+                    kind: TimeoutKind::Turn,
+                },
+                E::IdleTimeout { limit } => Self::Timeout {
+                    limit,
+                    kind: TimeoutKind::Idle,
+                },
+                E::RequestTimeout { method, limit } => Self::Timeout {
+                    limit,
+                    kind: TimeoutKind::Request { method },
+                },
+                E::ExitTimeout { limit } => Self::Timeout {
+                    limit,
+                    kind: TimeoutKind::Exit,
+                },
+                other => Self::Io(other),
             },
-            E::RequestTimeout { limit, .. } => Self::Timeout { limit, source: err },
-            E::AppServerClosed {
-                code,
-                signal,
-                ref stderr,
-            } => Self::ProcessExit {
-                code,
-                signal,
-                stderr_tail: stderr.clone(),
-                source: Box::new(err),
+            C::Protocol => Self::Protocol(err),
+            C::Io => Self::Io(err),
+            C::Rpc => match err {
+                E::Rpc {
+                    method,
+                    code,
+                    message,
+                    ..
+                } => Self::Rpc {
+                    method,
+                    code,
+                    message,
+                },
+                other => Self::AppServer(other),
             },
-            E::Lagged { .. } | E::InvalidResult { .. } | E::Handshake { .. } => {
-                Self::AppServer(err)
-            }
-            _ => Self::InvalidOptions(err),
+            C::AppServer => Self::AppServer(err),
         }
     }
 }

@@ -80,22 +80,33 @@ pub mod structured;
 mod thread;
 mod thread_options;
 pub mod tools;
+mod turn;
 
 pub use codex::{Codex, CodexOptions, Transport};
-pub use error::Error;
+pub use error::{Error, TimeoutKind};
 pub use retry::{RetryPolicy, retry};
-pub use thread::{Thread, Turn, TurnOptions, TurnStream};
+pub use thread::{Thread, TurnOptions, TurnStream};
 pub use thread_options::ThreadOptions;
+pub use turn::{JsonTurn, SkippedLine, Turn, TurnCollector};
+
+/// The wire types and parsers the SDK is built on, for the names the curated list below does
+/// not carry (every type a public signature of this crate mentions is reachable from here).
+pub use codex_protocol as protocol;
+
+/// Process supervision and the app-server client, for what the facade does not wrap.
+pub use codex_exec as exec;
 
 pub use codex_exec::{
-    ApprovalPolicy, CancelHandle, CodexBinary, CyberAccessProgram, Input, ReasoningEffort,
-    SandboxMode, UserInput, Version, WebSearchMode,
+    ApprovalPolicy, BinarySource, CancelHandle, CodexBinary, CyberAccessProgram, Input,
+    ReasoningEffort, SandboxMode, UserInput, Version, WebSearchMode,
 };
 pub use codex_protocol::app_server::CodexErrorInfo;
 pub use codex_protocol::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
     DynamicToolCallStatus, ErrorItem, FileChangeItem, FileUpdateChange, ItemDelta, ItemDetails,
-    McpToolCallItem, McpToolCallStatus, MessagePhase, PatchApplyStatus, PatchChangeKind,
-    ReasoningItem, ReasoningSummaryDelta, ReasoningTextDelta, TextItemStatus, ThreadEvent,
-    ThreadItem, TodoItem, TodoListItem, TurnStatus, Usage, WebSearchItem,
+    ItemEvent, McpToolCallItem, McpToolCallStatus, MessagePhase, PatchApplyStatus, PatchChangeKind,
+    ReasoningItem, ReasoningSummaryDelta, ReasoningTextDelta, StreamError, TextItemStatus,
+    ThreadEvent, ThreadItem, ThreadStarted, TodoItem, TodoListItem, TurnCompleted, TurnError,
+    TurnFailed, TurnStarted, TurnStatus, Usage, WebSearchItem,
 };
+pub use codex_protocol::secret::{Redactor, Secret};

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use codex_exec::{CancelHandle, ExecOptions, ExecRequest, ExecStream, Input};
-use codex_protocol::exec::{ItemDetails, ThreadEvent, ThreadItem, TurnStatus, Usage};
+use codex_protocol::exec::ThreadEvent;
 use futures::{Stream, StreamExt};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -18,6 +18,7 @@ use crate::codex::{Codex, Transport};
 use crate::error::{self, Error};
 use crate::structured;
 use crate::thread_options::ThreadOptions;
+use crate::turn::{JsonTurn, Turn, TurnCollector};
 
 /// Options of one turn.
 #[derive(Debug, Clone, Default)]
@@ -87,32 +88,25 @@ impl TurnOptions {
     }
 }
 
-/// A finished turn.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Turn {
-    /// Every completed item, in order.
-    pub items: Vec<ThreadItem>,
-    /// The text of the last agent message (empty when there was none).
-    pub final_response: String,
-    /// Token usage of the turn, when codex reported it (summed over the turn's model calls
-    /// on both transports).
-    pub usage: Option<Usage>,
-    /// How the turn ended: [`TurnStatus::Completed`], or [`TurnStatus::Interrupted`] when an
-    /// interrupt (a `cancel` approval decision, another client) stopped it on the app-server
-    /// transport; its items are then what was done before the interrupt.
-    pub status: TurnStatus,
-}
-
 /// A conversation with codex. Turns on one thread run one at a time: a second `run` waits
 /// until the first turn's stream ends (on the app-server transport, until a dropped turn's
 /// interrupt has finished).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Thread {
     codex: Codex,
     options: ThreadOptions,
     id: Arc<Mutex<Option<String>>>,
     turn_lock: Arc<tokio::sync::Mutex<ThreadSlot>>,
+}
+
+impl std::fmt::Debug for Thread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Thread")
+            .field("id", &self.id())
+            .field("transport", &self.codex.inner.options.transport)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Thread {
@@ -147,8 +141,10 @@ impl Thread {
     /// [`Error::TurnFailed`] when codex reports `turn.failed`; otherwise as
     /// [`run_streamed`](Self::run_streamed) and its stream.
     pub async fn run(&self, input: impl Into<Input>, options: TurnOptions) -> Result<Turn, Error> {
-        let stream = self.run_streamed(input, options).await?;
-        collect(stream).await
+        self.run_streamed(input, options)
+            .await?
+            .collect_turn()
+            .await
     }
 
     /// Starts a turn and returns its events as they come.
@@ -194,37 +190,30 @@ impl Thread {
             };
             let turn = app_server::start_turn(request).await?;
             return Ok(TurnStream {
-                exec: None,
-                app: Some(Box::new(turn)),
+                backend: Backend::AppServer(Box::new(turn)),
                 thread_id: Arc::clone(&self.id),
-                secret: inner.options.api_key.clone(),
+                failed: false,
                 ended: false,
                 turn: Some(guard),
             });
         }
+        // Options the exec transport cannot honour are refused, never dropped.
         if !self.options.tools.is_empty() {
             return Err(Error::Unsupported {
                 operation: "declaring dynamic tools",
                 transport: Transport::Exec,
             });
         }
-        if self.options.base_instructions.is_some() {
+        if self.options.approval_handler.is_some() {
             return Err(Error::Unsupported {
-                operation: "setting base instructions",
+                operation: "answering approvals with a handler",
                 transport: Transport::Exec,
             });
         }
         let resume = self.id();
-        let codex_options = match &self.options.developer_instructions {
-            Some(text) => inner
-                .options
-                .exec
-                .clone()
-                .config_entry("developer_instructions", text.clone()),
-            None => inner.options.exec.clone(),
-        };
+        let codex_options = &inner.options.exec;
         let mut request = ExecRequest::new(&input)
-            .codex_options(&codex_options)
+            .codex_options(codex_options)
             .thread_options(&self.options.exec)
             .turn_options(&options.exec);
         if let Some(id) = &resume {
@@ -232,9 +221,6 @@ impl Thread {
         }
         let spec = request.build(&inner.binary).map_err(Error::from_exec)?;
         let mut exec_options = ExecOptions::new();
-        if let Some(key) = &inner.options.api_key {
-            exec_options = exec_options.redact(key.clone());
-        }
         if let Some(grace) = inner.options.kill_grace {
             exec_options = exec_options.kill_grace(grace);
         }
@@ -249,17 +235,17 @@ impl Thread {
         }
         let stream = ExecStream::spawn(spec, &exec_options).map_err(Error::from_exec)?;
         Ok(TurnStream {
-            exec: Some(stream),
-            app: None,
+            backend: Backend::Exec(stream),
             thread_id: Arc::clone(&self.id),
-            secret: inner.options.api_key.clone(),
+            failed: false,
             ended: false,
             turn: Some(guard),
         })
     }
 
     /// Runs a turn whose final answer must be a `T`: derives `T`'s JSON Schema, makes it
-    /// strict (see [`structured`]), sends it, and parses the final response.
+    /// strict (see [`structured`]), sends it, and parses the final response. Returns the
+    /// value with the whole turn (items, usage).
     ///
     /// Any output schema in `options` is replaced.
     ///
@@ -276,7 +262,7 @@ impl Thread {
         &self,
         input: impl Into<Input>,
         options: TurnOptions,
-    ) -> Result<T, Error> {
+    ) -> Result<JsonTurn<T>, Error> {
         let schema = serde_json::to_value(schemars::schema_for!(T)).map_err(|e| {
             Error::UnsupportedSchema(structured::SchemaIssue {
                 path: String::new(),
@@ -288,7 +274,8 @@ impl Thread {
         if turn.final_response.is_empty() {
             return Err(Error::NoFinalResponse);
         }
-        parse_final::<T>(&turn.final_response)
+        let value = parse_final::<T>(&turn.final_response)?;
+        Ok(JsonTurn { value, turn })
     }
 }
 
@@ -302,51 +289,9 @@ pub(crate) fn parse_final<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
         Err(e) => Err(Error::SchemaMismatch {
             path: track.path().to_string(),
             reason: e.to_string(),
-            excerpt: text.chars().take(200).collect(),
+            excerpt: error::redact(&text.chars().take(200).collect::<String>(), None),
         }),
     }
-}
-
-async fn collect(mut stream: TurnStream) -> Result<Turn, Error> {
-    let mut items = Vec::new();
-    let mut usage = None;
-    let mut status = TurnStatus::Completed;
-    while let Some(event) = stream.next().await {
-        match event? {
-            ThreadEvent::ItemCompleted(e) => items.push(e.item),
-            ThreadEvent::TurnCompleted(e) => {
-                usage = Some(e.usage);
-                status = e.status.unwrap_or(TurnStatus::Completed);
-            }
-            ThreadEvent::TurnFailed(e) => {
-                return Err(Error::TurnFailed {
-                    message: error::redact(&e.error.message, stream.secret.as_deref()),
-                    codex_error_info: e
-                        .error
-                        .codex_error_info
-                        .and_then(|info| serde_json::from_value(info).ok()),
-                });
-            }
-            _ => {}
-        }
-    }
-    if usage.is_none() {
-        return Err(Error::TransportClosed);
-    }
-    let final_response = items
-        .iter()
-        .rev()
-        .find_map(|i| match &i.details {
-            ItemDetails::AgentMessage(m) => Some(m.text.clone()),
-            _ => None,
-        })
-        .unwrap_or_default();
-    Ok(Turn {
-        items,
-        final_response,
-        usage,
-        status,
-    })
 }
 
 /// The events of a running turn.
@@ -359,29 +304,36 @@ async fn collect(mut stream: TurnStream) -> Result<Turn, Error> {
 /// (and, on the app-server, the interrupt is done) or exhausted.
 #[must_use = "a turn does nothing unless polled, and dropping it cancels the turn"]
 pub struct TurnStream {
-    exec: Option<ExecStream>,
-    app: Option<Box<AppTurn>>,
+    backend: Backend,
     thread_id: Arc<Mutex<Option<String>>>,
-    /// The API key, redacted from the errors built from codex's events.
-    secret: Option<String>,
+    /// Set once `turn.failed` was yielded: the exit of codex that follows is not a second
+    /// error.
+    failed: bool,
     ended: bool,
     /// The thread's turn lock, held while the turn runs.
     turn: Option<OwnedMutexGuard<ThreadSlot>>,
 }
 
+/// The transport seam: what differs between the transports lives behind this enum.
+enum Backend {
+    Exec(ExecStream),
+    AppServer(Box<AppTurn>),
+}
+
 impl std::fmt::Debug for TurnStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TurnStream")
-            .field("exec", &self.exec)
-            .field("app", &self.app)
-            .field("ended", &self.ended)
-            .finish_non_exhaustive()
+        let mut s = f.debug_struct("TurnStream");
+        match &self.backend {
+            Backend::Exec(exec) => s.field("exec", exec),
+            Backend::AppServer(app) => s.field("app_server", app),
+        };
+        s.field("ended", &self.ended).finish_non_exhaustive()
     }
 }
 
 impl Drop for TurnStream {
     fn drop(&mut self) {
-        if let Some(app) = self.app.take()
+        if let Backend::AppServer(app) = &mut self.backend
             && !app.is_done()
         {
             app.abandon(self.turn.take());
@@ -394,20 +346,19 @@ impl TurnStream {
     /// app-server transport, the pid of the app-server the thread's turns share.
     #[must_use]
     pub fn pid(&self) -> Option<u32> {
-        match (&self.exec, &self.app) {
-            (Some(exec), _) => exec.pid(),
-            (None, Some(app)) if !self.ended => app.pid(),
-            _ => None,
+        match &self.backend {
+            Backend::Exec(exec) => exec.pid(),
+            Backend::AppServer(app) if !self.ended => app.pid(),
+            Backend::AppServer(_) => None,
         }
     }
 
     /// A handle that cancels this turn (see [`TurnOptions::cancel_handle`]).
     #[must_use]
     pub fn cancel_handle(&self) -> CancelHandle {
-        match (&self.exec, &self.app) {
-            (Some(exec), _) => exec.cancel_handle(),
-            (None, Some(app)) => app.cancel_handle(),
-            (None, None) => CancelHandle::new(),
+        match &self.backend {
+            Backend::Exec(exec) => exec.cancel_handle(),
+            Backend::AppServer(app) => app.cancel_handle(),
         }
     }
 
@@ -427,9 +378,9 @@ impl TurnStream {
     /// [`cancel_handle`](Self::cancel_handle) or drop the stream to kill the turn); the
     /// errors of the request otherwise.
     pub async fn interrupt(&self) -> Result<(), Error> {
-        match &self.app {
-            Some(app) => app.interrupt().await,
-            None => Err(Error::Unsupported {
+        match &self.backend {
+            Backend::AppServer(app) => app.interrupt().await,
+            Backend::Exec(_) => Err(Error::Unsupported {
                 operation: "interrupting a turn",
                 transport: Transport::Exec,
             }),
@@ -448,13 +399,38 @@ impl TurnStream {
     /// [`Error::Unsupported`] on the exec transport; [`Error::Rpc`] when the turn is no longer
     /// running (codex refuses a steer for a turn that is not the active one).
     pub async fn steer(&self, input: impl Into<Input>) -> Result<(), Error> {
-        match &self.app {
-            Some(app) => app.steer(&input.into()).await,
-            None => Err(Error::Unsupported {
+        match &self.backend {
+            Backend::AppServer(app) => app.steer(&input.into()).await,
+            Backend::Exec(_) => Err(Error::Unsupported {
                 operation: "steering a turn",
                 transport: Transport::Exec,
             }),
         }
+    }
+}
+
+impl TurnStream {
+    /// Consumes the rest of the stream and returns the turn, as [`Thread::run`] does (events
+    /// already taken from the stream are not part of it: use a [`TurnCollector`] beside your
+    /// own loop to keep them).
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: dropping the future drops the stream, which cancels the turn.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TurnFailed`] when codex reports `turn.failed`; the errors of the stream
+    /// otherwise, except invalid lines, which are skipped and listed in [`Turn::skipped`].
+    pub async fn collect_turn(mut self) -> Result<Turn, Error> {
+        let mut collector = TurnCollector::new();
+        while let Some(event) = self.next().await {
+            match event {
+                Ok(event) => collector.push(event),
+                Err(error) => collector.skip(error)?,
+            }
+        }
+        collector.finish()
     }
 }
 
@@ -466,15 +442,23 @@ impl Stream for TurnStream {
             return Poll::Ready(None);
         }
         let this = &mut *self;
-        let polled = match (&mut this.exec, &mut this.app) {
-            (Some(exec), _) => match exec.poll_next_unpin(cx) {
+        let polled = match &mut this.backend {
+            Backend::Exec(exec) => match exec.poll_next_unpin(cx) {
                 Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(Error::from_exec(err)))),
                 Poll::Ready(Some(Ok(event))) => Poll::Ready(Some(Ok(event))),
                 Poll::Ready(None) => Poll::Ready(None),
                 Poll::Pending => Poll::Pending,
             },
-            (None, Some(app)) => app.poll_next_unpin(cx),
-            (None, None) => Poll::Ready(None),
+            Backend::AppServer(app) => app.poll_next_unpin(cx),
+        };
+        // After `turn.failed`, codex exec exits with code 1: that exit is how the failure
+        // ends, not a second error. Both transports end a failed turn the same way: the
+        // `turn.failed` event, then the end of the stream.
+        let polled = match polled {
+            Poll::Ready(Some(Err(Error::ProcessExit { code: Some(_), .. }))) if this.failed => {
+                Poll::Ready(None)
+            }
+            other => other,
         };
         match polled {
             Poll::Pending => Poll::Pending,
@@ -483,12 +467,18 @@ impl Stream for TurnStream {
                 // The turn is over: the thread may start its next one. An app-server turn
                 // that ended early (a time limit, a lost connection) keeps the lock until the
                 // interrupt sent on drop has finished.
-                if self.app.as_ref().is_none_or(|app| app.is_done()) {
+                if match &self.backend {
+                    Backend::Exec(_) => true,
+                    Backend::AppServer(app) => app.is_done(),
+                } {
                     self.turn = None;
                 }
                 Poll::Ready(None)
             }
             Poll::Ready(Some(Ok(event))) => {
+                if matches!(event, ThreadEvent::TurnFailed(_)) {
+                    self.failed = true;
+                }
                 if let ThreadEvent::ThreadStarted(started) = &event {
                     *self
                         .thread_id

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use codex_exec::{ApprovalPolicy, ReasoningEffort, SandboxMode, WebSearchMode};
-use codex_protocol::app_server::{AskForApproval, ThreadResumeParams, ThreadStartParams};
-use serde_json::{Map, Value};
+use codex_protocol::app_server::{ThreadResumeParams, ThreadStartParams};
 
 use crate::approval::{AlwaysDecline, ApprovalHandler};
 use crate::tools::DynamicTool;
@@ -21,19 +20,8 @@ use crate::tools::DynamicTool;
 #[non_exhaustive]
 #[must_use]
 pub struct ThreadOptions {
+    /// The one options model: lowered to argv or to `thread/start` by `codex-exec`.
     pub(crate) exec: codex_exec::ThreadOptions,
-    model: Option<String>,
-    thread_source: Option<String>,
-    sandbox_mode: Option<SandboxMode>,
-    working_directory: Option<PathBuf>,
-    additional_directories: Vec<PathBuf>,
-    model_reasoning_effort: Option<ReasoningEffort>,
-    network_access_enabled: Option<bool>,
-    web_search_mode: Option<WebSearchMode>,
-    web_search_enabled: Option<bool>,
-    approval_policy: Option<ApprovalPolicy>,
-    pub(crate) base_instructions: Option<String>,
-    pub(crate) developer_instructions: Option<String>,
     pub(crate) approval_handler: Option<Arc<dyn ApprovalHandler>>,
     pub(crate) tools: Vec<DynamicTool>,
 }
@@ -41,18 +29,7 @@ pub struct ThreadOptions {
 impl fmt::Debug for ThreadOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ThreadOptions")
-            .field("model", &self.model)
-            .field("thread_source", &self.thread_source)
-            .field("sandbox_mode", &self.sandbox_mode)
-            .field("working_directory", &self.working_directory)
-            .field("additional_directories", &self.additional_directories)
-            .field("model_reasoning_effort", &self.model_reasoning_effort)
-            .field("network_access_enabled", &self.network_access_enabled)
-            .field("web_search_mode", &self.web_search_mode)
-            .field("web_search_enabled", &self.web_search_enabled)
-            .field("approval_policy", &self.approval_policy)
-            .field("base_instructions", &self.base_instructions)
-            .field("developer_instructions", &self.developer_instructions)
+            .field("options", &self.exec)
             .field(
                 "approval_handler",
                 &self.approval_handler.as_ref().map(|_| "custom"),
@@ -72,9 +49,7 @@ impl ThreadOptions {
     ///
     /// By default, codex's configured model is used.
     pub fn model(mut self, model: impl Into<String>) -> Self {
-        let model = model.into();
-        self.exec = self.exec.model(model.clone());
-        self.model = Some(model);
+        self.exec = self.exec.model(model);
         self
     }
 
@@ -83,9 +58,7 @@ impl ThreadOptions {
     ///
     /// By default, codex classifies the thread itself.
     pub fn thread_source(mut self, source: impl Into<String>) -> Self {
-        let source = source.into();
-        self.exec = self.exec.thread_source(source.clone());
-        self.thread_source = Some(source);
+        self.exec = self.exec.thread_source(source);
         self
     }
 
@@ -93,8 +66,7 @@ impl ThreadOptions {
     ///
     /// By default, the sandbox mode is left to codex's config (read-only unless configured).
     pub fn sandbox_mode(mut self, mode: SandboxMode) -> Self {
-        self.exec = self.exec.sandbox_mode(mode.clone());
-        self.sandbox_mode = Some(mode);
+        self.exec = self.exec.sandbox_mode(mode);
         self
     }
 
@@ -104,9 +76,7 @@ impl ThreadOptions {
     /// By default, codex works in its current directory (on the app-server transport, the
     /// directory of this process, where the shared app-server runs).
     pub fn working_directory(mut self, dir: impl Into<PathBuf>) -> Self {
-        let dir = dir.into();
-        self.exec = self.exec.working_directory(dir.clone());
-        self.working_directory = Some(dir);
+        self.exec = self.exec.working_directory(dir);
         self
     }
 
@@ -118,10 +88,7 @@ impl ThreadOptions {
         mut self,
         dirs: impl IntoIterator<Item = impl Into<PathBuf>>,
     ) -> Self {
-        self.additional_directories = dirs.into_iter().map(Into::into).collect();
-        self.exec = self
-            .exec
-            .additional_directories(self.additional_directories.clone());
+        self.exec = self.exec.additional_directories(dirs);
         self
     }
 
@@ -138,8 +105,7 @@ impl ThreadOptions {
     ///
     /// By default, the model's default effort.
     pub fn model_reasoning_effort(mut self, effort: ReasoningEffort) -> Self {
-        self.exec = self.exec.model_reasoning_effort(effort.clone());
-        self.model_reasoning_effort = Some(effort);
+        self.exec = self.exec.model_reasoning_effort(effort);
         self
     }
 
@@ -149,7 +115,6 @@ impl ThreadOptions {
     /// By default, left to codex's config.
     pub fn network_access_enabled(mut self, enabled: bool) -> Self {
         self.exec = self.exec.network_access_enabled(enabled);
-        self.network_access_enabled = Some(enabled);
         self
     }
 
@@ -158,8 +123,7 @@ impl ThreadOptions {
     ///
     /// By default, left to codex's config.
     pub fn web_search_mode(mut self, mode: WebSearchMode) -> Self {
-        self.exec = self.exec.web_search_mode(mode.clone());
-        self.web_search_mode = Some(mode);
+        self.exec = self.exec.web_search_mode(mode);
         self
     }
 
@@ -169,7 +133,6 @@ impl ThreadOptions {
     /// By default, left to codex's config.
     pub fn web_search_enabled(mut self, enabled: bool) -> Self {
         self.exec = self.exec.web_search_enabled(enabled);
-        self.web_search_enabled = Some(enabled);
         self
     }
 
@@ -180,8 +143,7 @@ impl ThreadOptions {
     ///
     /// By default, left to codex's config.
     pub fn approval_policy(mut self, policy: ApprovalPolicy) -> Self {
-        self.exec = self.exec.approval_policy(policy.clone());
-        self.approval_policy = Some(policy);
+        self.exec = self.exec.approval_policy(policy);
         self
     }
 
@@ -191,7 +153,7 @@ impl ThreadOptions {
     ///
     /// By default, codex's own instructions.
     pub fn base_instructions(mut self, text: impl Into<String>) -> Self {
-        self.base_instructions = Some(text.into());
+        self.exec = self.exec.base_instructions(text);
         self
     }
 
@@ -200,7 +162,7 @@ impl ThreadOptions {
     ///
     /// By default, none beyond codex's config.
     pub fn developer_instructions(mut self, text: impl Into<String>) -> Self {
-        self.developer_instructions = Some(text.into());
+        self.exec = self.exec.developer_instructions(text);
         self
     }
 
@@ -231,19 +193,10 @@ impl ThreadOptions {
             .unwrap_or_else(|| Arc::new(AlwaysDecline))
     }
 
-    /// The fields of `thread/start`.
+    /// The fields of `thread/start`: the options lowered by `codex-exec`, plus the dynamic
+    /// tools.
     pub(crate) fn start_params(&self) -> ThreadStartParams {
-        let mut params = ThreadStartParams::default();
-        params.model = non_empty(self.model.as_deref());
-        params.cwd = self.cwd();
-        params.approval_policy = self.approval_policy.as_ref().map(ask_for_approval);
-        params.sandbox = self.sandbox_mode.as_ref().map(wire_enum);
-        params.config = self.config();
-        params.base_instructions.clone_from(&self.base_instructions);
-        params
-            .developer_instructions
-            .clone_from(&self.developer_instructions);
-        params.thread_source.clone_from(&self.thread_source);
+        let mut params = self.exec.thread_start_params();
         if !self.tools.is_empty() {
             params.dynamic_tools = Some(self.tools.iter().map(DynamicTool::spec).collect());
         }
@@ -252,18 +205,7 @@ impl ThreadOptions {
 
     /// The fields of `thread/resume` (turns are not sent back: the SDK does not need them).
     pub(crate) fn resume_params(&self, thread_id: &str) -> ThreadResumeParams {
-        let mut params = ThreadResumeParams::new(thread_id);
-        params.model = non_empty(self.model.as_deref());
-        params.cwd = self.cwd();
-        params.approval_policy = self.approval_policy.as_ref().map(ask_for_approval);
-        params.sandbox = self.sandbox_mode.as_ref().map(wire_enum);
-        params.config = self.config();
-        params.base_instructions.clone_from(&self.base_instructions);
-        params
-            .developer_instructions
-            .clone_from(&self.developer_instructions);
-        params.exclude_turns = Some(true);
-        params
+        self.exec.thread_resume_params(thread_id)
     }
 
     /// The tools, as `thread/start` declares them.
@@ -271,68 +213,6 @@ impl ThreadOptions {
     pub(crate) fn tool_specs(&self) -> Vec<codex_protocol::app_server::DynamicToolSpec> {
         self.tools.iter().map(DynamicTool::spec).collect()
     }
-
-    fn cwd(&self) -> Option<String> {
-        let dir = self
-            .working_directory
-            .as_ref()
-            .filter(|d| !d.as_os_str().is_empty())?;
-        let absolute = if dir.is_absolute() {
-            dir.clone()
-        } else {
-            std::env::current_dir().map_or_else(|_| dir.clone(), |cwd| cwd.join(dir))
-        };
-        Some(absolute.to_string_lossy().into_owned())
-    }
-
-    /// The `config` overrides of `thread/start`: the thread options that have no field of
-    /// their own, under the keys `codex exec` sets them with `--config`.
-    fn config(&self) -> Option<Map<String, Value>> {
-        let mut config = Map::new();
-        if let Some(effort) = self.model_reasoning_effort.as_ref() {
-            config.insert("model_reasoning_effort".into(), effort.as_str().into());
-        }
-        let mut workspace = Map::new();
-        if let Some(enabled) = self.network_access_enabled {
-            workspace.insert("network_access".into(), enabled.into());
-        }
-        if !self.additional_directories.is_empty() {
-            let roots: Vec<Value> = self
-                .additional_directories
-                .iter()
-                .map(|d| d.to_string_lossy().into_owned().into())
-                .collect();
-            workspace.insert("writable_roots".into(), roots.into());
-        }
-        if !workspace.is_empty() {
-            config.insert("sandbox_workspace_write".into(), workspace.into());
-        }
-        let web_search = match (&self.web_search_mode, self.web_search_enabled) {
-            (Some(mode), _) => Some(mode.as_str().to_owned()),
-            (None, Some(true)) => Some("live".to_owned()),
-            (None, Some(false)) => Some("disabled".to_owned()),
-            (None, None) => None,
-        };
-        if let Some(mode) = web_search {
-            config.insert("web_search".into(), mode.into());
-        }
-        (!config.is_empty()).then_some(config)
-    }
-}
-
-fn non_empty(text: Option<&str>) -> Option<String> {
-    text.filter(|t| !t.is_empty()).map(str::to_owned)
-}
-
-fn ask_for_approval(policy: &ApprovalPolicy) -> AskForApproval {
-    wire_enum(policy)
-}
-
-/// A CLI enum's spelling read as the app-server's open enum of the same values (unknown
-/// spellings become its `Unknown`, which the server then judges).
-fn wire_enum<T: serde::de::DeserializeOwned>(value: &impl fmt::Display) -> T {
-    serde_json::from_value(Value::String(value.to_string()))
-        .expect("every app-server open enum reads any string")
 }
 
 #[cfg(test)]
@@ -408,5 +288,6 @@ mod tests {
         );
         let debug = format!("{options:?}");
         assert!(debug.contains("approval_handler: None"), "{debug}");
+        assert!(!debug.contains("codex:"), "{debug}");
     }
 }

@@ -534,10 +534,17 @@ fn secret_variables_are_blanked_in_commands() {
     ];
     assert_eq!(args[..expected_prefix.len()], expected_prefix, "{args:?}");
     // MY_OTHER_SECRET is not in the environment: nothing to blank.
-    assert!(!args.iter().any(|a| a.contains("MY_OTHER_SECRET")), "{args:?}");
+    assert!(
+        !args.iter().any(|a| a.contains("MY_OTHER_SECRET")),
+        "{args:?}"
+    );
     // Every secret value is registered for redaction; nothing shows in Debug.
     let debug = format!("{codex:?} {spec:?}");
-    for value in ["sk-test-key-123456", "provider-value-1234", "bearer-value-5678"] {
+    for value in [
+        "sk-test-key-123456",
+        "provider-value-1234",
+        "bearer-value-5678",
+    ] {
         assert!(!debug.contains(value), "{debug}");
     }
     let shared = ExecRequest::new(&input)

@@ -35,7 +35,7 @@ use serde_json::{Map, Value};
 use tokio::sync::{Mutex, oneshot};
 
 use crate::codex::{Inner, Transport};
-use crate::error::Error;
+use crate::error::{Error, TimeoutKind};
 use crate::thread_options::ThreadOptions;
 use crate::tools;
 pub(crate) use turn_state::TurnState;
@@ -522,7 +522,7 @@ impl AppTurn {
     /// Interrupts the turn if it still runs and waits (bounded) for its end, from a task of
     /// its own; `guard` (the thread's turn lock) is held until then, so the thread's next
     /// turn does not collide with this one.
-    pub(crate) fn abandon<G: Send + 'static>(mut self: Box<Self>, guard: G) {
+    pub(crate) fn abandon<G: Send + 'static>(&mut self, guard: G) {
         let Some(mut notes) = self.notes.take() else {
             return;
         };
@@ -585,16 +585,20 @@ impl Stream for AppTurn {
             {
                 let limit = *limit;
                 this.ended = true;
-                let source = codex_exec::Error::TurnTimeout { limit };
-                return Poll::Ready(Some(Err(Error::Timeout { limit, source })));
+                return Poll::Ready(Some(Err(Error::Timeout {
+                    limit,
+                    kind: TimeoutKind::Turn,
+                })));
             }
             if let Some((limit, sleep)) = &mut this.idle_limit
                 && sleep.as_mut().poll(cx).is_ready()
             {
                 let limit = *limit;
                 this.ended = true;
-                let source = codex_exec::Error::IdleTimeout { limit };
-                return Poll::Ready(Some(Err(Error::Timeout { limit, source })));
+                return Poll::Ready(Some(Err(Error::Timeout {
+                    limit,
+                    kind: TimeoutKind::Idle,
+                })));
             }
             let Some(notes) = this.notes.as_mut() else {
                 this.ended = true;

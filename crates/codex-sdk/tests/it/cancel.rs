@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use codex_sdk::{CancelHandle, Error, ItemDetails, ThreadEvent, TurnOptions};
+use codex_sdk::{CancelHandle, Error, ItemDetails, ThreadEvent, TimeoutKind, TurnOptions};
 use codex_testkit::mock_server::{Gate, MockResponse};
 use codex_testkit::process_watch::{self, ProcessState};
 use codex_testkit::sse::{self, Sse};
@@ -126,18 +126,12 @@ async fn the_turn_timeout_is_timeout() {
         }
     };
 
-    let Error::Timeout {
-        limit: hit,
-        source: codex_exec_error,
-    } = &error
-    else {
+    let Error::Timeout { limit: hit, kind } = &error else {
         panic!("expected Timeout, got {error:?}");
     };
     assert_eq!(*hit, limit);
-    assert_eq!(
-        codex_exec_error.to_string(),
-        "the turn did not finish within 1s"
-    );
+    assert_eq!(*kind, TimeoutKind::Turn);
+    assert_eq!(error.to_string(), "the turn's time limit of 1s was hit");
     assert!(
         gate.is_reached(),
         "the time ran out while the model was held"
@@ -164,18 +158,14 @@ async fn the_idle_timeout_is_timeout() {
     .await
     .expect_err("codex goes quiet while the model is held");
 
-    let Error::Timeout {
-        limit: hit,
-        source: codex_exec_error,
-    } = &error
-    else {
+    let Error::Timeout { limit: hit, kind } = &error else {
         panic!("expected Timeout, got {error:?}");
     };
     assert_eq!(*hit, limit);
-    assert_eq!(
-        codex_exec_error.to_string(),
-        "codex printed nothing for 1.500s"
-    );
+    assert_eq!(*kind, TimeoutKind::Idle);
+    assert_eq!(error.to_string(), "the idle time limit of 1.500s was hit");
+    // No fabricated source: the facade's error is the whole story.
+    assert!(std::error::Error::source(&error).is_none());
     assert!(error.is_retryable());
 }
 

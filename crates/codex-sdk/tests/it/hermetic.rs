@@ -103,7 +103,11 @@ async fn a_non_zero_exit_is_process_exit_with_a_redacted_stderr_tail() {
         "Reading prompt from stdin...\nError: login rejected for key [REDACTED]\n"
     );
     assert_eq!(error.stderr_tail(), Some(stderr_tail.as_str()));
-    assert_eq!(error.to_string(), "codex exited abnormally (code 2)");
+    // F7: the first line says what went wrong, from codex's last stderr line.
+    assert_eq!(
+        error.to_string(),
+        "codex exited with code 2: Error: login rejected for key [REDACTED]"
+    );
     crate::support::assert_no_secret(&error, KEY);
     crate::support::assert_no_secret(&error, "SECRET");
 }

@@ -31,6 +31,12 @@ async fn run_review(h: &Harness) -> Result<Review, Error> {
     )
     .await
     .expect("the turn ends in time")
+    .map(|typed| {
+        // The turn comes with the value (F6): usage and items are not lost.
+        assert!(typed.turn.usage.is_some());
+        assert!(!typed.turn.items.is_empty());
+        typed.value
+    })
 }
 
 #[tokio::test]
