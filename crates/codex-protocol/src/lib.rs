@@ -5,7 +5,10 @@
 //!
 //! - [`exec`]: the JSONL events of `codex exec --json` ([`exec::ThreadEvent`]);
 //! - [`app_server`]: the JSON-RPC messages of `codex app-server`
-//!   ([`app_server::parse_server_message`], [`app_server::parse_client_message`]).
+//!   ([`app_server::parse_server_message`], [`app_server::parse_client_message`]);
+//! - [`projection`]: the app-server model projected onto the exec model
+//!   ([`projection::item`], [`projection::TurnProjection`]), so that both transports yield
+//!   the same events and items.
 //!
 //! Supported codex versions: 0.169.0 (the transcripts in `fixtures/codex-0.169.0/` are
 //! live captures of it). Newer versions parse too: every event, item, method, status and
@@ -30,6 +33,7 @@
 pub mod app_server;
 mod error;
 pub mod exec;
+pub mod projection;
 mod schema;
 pub mod secret;
 mod wire;

@@ -19,8 +19,9 @@
 //!
 //! # The same model for the app-server transport
 //!
-//! codex-sdk maps the app-server's items and notifications onto these types, so that both
-//! transports yield the same events. What only the app-server has arrives as additions that
+//! [`projection`](crate::projection) maps the app-server's items and notifications onto these
+//! types (codex-sdk's app-server transport runs it), so that both transports yield the same
+//! events. What only the app-server has arrives as additions that
 //! `codex exec` never writes, all optional and omitted when unset, so exec lines round-trip
 //! byte for byte: delta events (`item.agent_message.delta`, …, see [`ThreadEvent`]), the
 //! `dynamic_tool_call` item, the `interrupted` statuses of items closed after an interrupt,

@@ -2,3 +2,4 @@
 
 mod app_server;
 mod exec;
+mod projection;

@@ -11,9 +11,6 @@
 //!   [`ThreadEvent`]s through [`TurnState`] and implements interrupt, steer, cancel, time
 //!   limits, and the interrupt-on-drop.
 
-mod mapping;
-mod turn_state;
-
 use std::collections::{HashMap, VecDeque};
 use std::future::Future as _;
 use std::pin::Pin;
@@ -29,6 +26,7 @@ use codex_protocol::app_server::{
     ServerRequest, TurnStartParams, TurnSteerParams, UserInput,
 };
 use codex_protocol::exec::{ThreadEvent, ThreadStarted};
+use codex_protocol::projection::TurnProjection as TurnState;
 use futures::{Stream, StreamExt as _};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -38,7 +36,6 @@ use crate::codex::{Inner, Transport};
 use crate::error::{Error, TimeoutKind};
 use crate::thread_options::ThreadOptions;
 use crate::tools;
-pub(crate) use turn_state::TurnState;
 
 /// How long a dropped turn's interrupt and the wait for its end may take before the turn is
 /// left to itself.

@@ -299,7 +299,8 @@ async fn streaming_prints_deltas_too_over_the_app_server() {
     // Command output deltas are not asserted here: codex 0.169 sends
     // `item/commandExecution/outputDelta` for this command only some of the time (seen on a
     // loaded machine, never on an idle one), so their presence is codex's timing, not ours.
-    // Their mapping is covered by the transcript tests in `src/app_server/turn_state.rs`.
+    // Their projection is covered by the transcript tests of codex-protocol
+    // (`tests/it/projection.rs`).
     setup.assert_script_matched();
 }
 

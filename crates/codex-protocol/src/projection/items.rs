@@ -1,28 +1,9 @@
-//! App-server items → the exec item model: [`map_item`], pure and lossless where the exec
-//! model has room.
+//! Item projection: one app-server `ThreadItem` onto the exec item model ([`item`]).
 //!
-//! The app-server's `ThreadItem` (camelCase, `codex_protocol::app_server`) and the exec
-//! `ThreadItem` (`snake_case`, `codex_protocol::exec`) describe the same things. This module
-//! maps one onto the other so that both transports yield the same values:
-//!
-//! | app-server `type` | exec `type` | notes |
-//! |---|---|---|
-//! | `agentMessage` | `agent_message` | `phase` kept |
-//! | `reasoning` | `reasoning` | `text` = summary parts joined with `\n` (as exec); raw parts in `content` |
-//! | `commandExecution` | `command_execution` | `aggregatedOutput: null` → `""`; `cwd`, `durationMs`, `processId` kept; `completed` with a non-zero exit code → `failed`, as exec reports it |
-//! | `fileChange` | `file_change` | per-file `diff` and `move_path` kept |
-//! | `mcpToolCall` | `mcp_tool_call` | `durationMs` kept; `structuredContent: null` → absent |
-//! | `dynamicToolCall` | `dynamic_tool_call` | a variant of its own: the facade runs these tools |
-//! | `webSearch` | `web_search` | actions renamed to exec's spelling (`openPage` → `open_page`) |
-//! | anything else | [`ItemDetails::Unknown`] | `type` and fields as the app-server sent them (camelCase, so never mistaken for an exec type) |
-//!
-//! Statuses go from camelCase to exec's spelling (`inProgress` → `in_progress`); an unknown
-//! status keeps its value, converted to `snake_case`. The timestamps every app-server item
-//! carries (`startedAtMs`, `completedAtMs`) are dropped: the exec model has no place for them
-//! and the events are delivered as they happen. Fields a newer codex adds land in `extra`.
+//! The table of what maps onto what is in the [module docs](super).
 
-use codex_protocol::app_server as wire;
-use codex_protocol::exec::{
+use crate::app_server as wire;
+use crate::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
     DynamicToolCallStatus, FileChangeItem, FileUpdateChange, ItemDetails, McpToolCallError,
     McpToolCallItem, McpToolCallResult, McpToolCallStatus, MessagePhase, PatchApplyStatus,
@@ -30,8 +11,30 @@ use codex_protocol::exec::{
 };
 use serde_json::{Map, Value};
 
-/// Maps one app-server item onto the exec model.
-pub(crate) fn map_item(item: &wire::ThreadItem) -> ThreadItem {
+/// Projects one app-server item onto the exec item model.
+///
+/// The item keeps its id. Known types map onto their exec counterpart (see the table in the
+/// [module docs](super)); any other type, `userMessage` included, becomes
+/// [`ItemDetails::Unknown`] with the app-server's camelCase `type` and fields, so it is never
+/// mistaken for an exec type. Never panics.
+///
+/// ```
+/// use codex_protocol::app_server::ThreadItem;
+/// use codex_protocol::exec::ItemDetails;
+///
+/// let wire: ThreadItem = serde_json::from_str(
+///     r#"{"type":"agentMessage","id":"msg_1","text":"Hi.","phase":"final_answer",
+///         "moderation":null,"memoryCitation":null,"delivery":null,"questions":null,
+///         "startedAtMs":1,"completedAtMs":2}"#,
+/// )?;
+/// let item = codex_protocol::projection::item(&wire);
+/// assert_eq!(item.id, "msg_1");
+/// let ItemDetails::AgentMessage(message) = &item.details else { panic!("an agent message") };
+/// assert_eq!(message.text, "Hi.");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[must_use]
+pub fn item(item: &wire::ThreadItem) -> ThreadItem {
     let details = match item {
         wire::ThreadItem::AgentMessage(m) => ItemDetails::AgentMessage(agent_message(m)),
         wire::ThreadItem::Reasoning(r) => ItemDetails::Reasoning(reasoning(r)),
@@ -53,8 +56,12 @@ pub(crate) fn map_item(item: &wire::ThreadItem) -> ThreadItem {
 }
 
 /// Whether the item is the user's own input echoed back (`userMessage`): the turn's prompt
-/// and every `turn/steer` input. `codex exec` reports none of them.
-pub(crate) fn is_user_message(item: &wire::ThreadItem) -> bool {
+/// and every `turn/steer` input.
+///
+/// `codex exec` reports none of them, so [`TurnProjection`](super::TurnProjection) drops
+/// them; a caller projecting items one by one (a thread's history, say) may want to as well.
+#[must_use]
+pub fn is_user_message(item: &wire::ThreadItem) -> bool {
     matches!(item, wire::ThreadItem::UserMessage(_))
 }
 
@@ -294,7 +301,7 @@ fn string_value(known: Option<&str>, value: &impl serde::Serialize) -> String {
 }
 
 /// `inProgress` → `in_progress`.
-pub(crate) fn snake(camel: &str) -> String {
+pub(super) fn snake(camel: &str) -> String {
     let mut out = String::with_capacity(camel.len() + 4);
     for c in camel.chars() {
         if c.is_ascii_uppercase() {
@@ -309,7 +316,7 @@ pub(crate) fn snake(camel: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use codex_protocol::Unknowns as _;
+    use crate::Unknowns as _;
     use pretty_assertions::assert_eq;
     use serde_json::json;
 
@@ -319,7 +326,7 @@ mod tests {
     fn check(app_server: &Value) -> Value {
         let item: wire::ThreadItem =
             serde_json::from_value(app_server.clone()).expect("an app-server item");
-        serde_json::to_value(map_item(&item)).expect("serializes")
+        serde_json::to_value(super::item(&item)).expect("serializes")
     }
 
     #[test]
@@ -463,15 +470,14 @@ mod tests {
             mapped,
             json!({"id": "p1", "type": "plan", "text": "1. look", "startedAtMs": 1, "completedAtMs": 2})
         );
-        let item: codex_protocol::exec::ThreadItem =
-            serde_json::from_value(mapped).expect("an exec item");
+        let item: crate::exec::ThreadItem = serde_json::from_value(mapped).expect("an exec item");
         assert_eq!(item.unknowns(), ["type=plan"]);
         let user: wire::ThreadItem = serde_json::from_value(json!({"type": "userMessage",
             "id": "u1", "clientId": null, "content": [{"type": "text", "text": "hi"}],
             "startedAtMs": 1, "completedAtMs": null}))
         .expect("a user message");
         assert!(is_user_message(&user));
-        assert_eq!(map_item(&user).item_type(), "userMessage");
+        assert_eq!(super::item(&user).item_type(), "userMessage");
     }
 
     #[test]
