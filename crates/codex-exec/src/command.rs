@@ -351,6 +351,7 @@ impl CodexOptions {
             .iter()
             .map(|n| (*n).to_owned())
             .chain(config_env_names(&self.config, &self.config_overrides))
+            .chain(config_file_env_names(env))
             .chain(self.secret_env.iter().cloned())
             .filter(|name| env.get(name).is_some_and(|v| !v.is_empty()))
             .collect();
@@ -1058,6 +1059,33 @@ fn config_env_names(config: &Map<String, Value>, overrides: &[String]) -> Vec<St
         }
     }
     names
+}
+
+/// The variables named by `env_key` / `bearer_token_env_var` in the `config.toml` codex will
+/// read: `$CODEX_HOME/config.toml`, else `$HOME/.codex/config.toml`, from the child's
+/// environment. A line scan, not a TOML parser: it finds `env_key = "NAME"` wherever the
+/// file declares a provider or an MCP server, which is where those keys live. A missing or
+/// unreadable file names nothing.
+fn config_file_env_names(env: &EnvPlan) -> Vec<String> {
+    let home = env.get("CODEX_HOME").map(PathBuf::from).or_else(|| {
+        env.get("HOME")
+            .map(|home| PathBuf::from(home).join(".codex"))
+    });
+    let Some(path) = home.map(|home| home.join("config.toml")) else {
+        return Vec::new();
+    };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            let leaf = key.trim().rsplit('.').next()?;
+            let value = value.trim();
+            let name = value.strip_prefix('"')?.split('"').next()?;
+            (is_secret_env_key(leaf) && !name.is_empty()).then(|| name.to_owned())
+        })
+        .collect()
 }
 
 fn is_secret_env_key(leaf: &str) -> bool {

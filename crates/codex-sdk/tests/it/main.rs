@@ -18,6 +18,7 @@ mod failures;
 mod hermetic;
 mod image;
 mod resume;
+mod secrets;
 mod structured;
 mod support;
 mod tools;
