@@ -111,3 +111,138 @@ async fn a_non_zero_exit_is_process_exit_with_a_redacted_stderr_tail() {
     crate::support::assert_no_secret(&error, KEY);
     crate::support::assert_no_secret(&error, "SECRET");
 }
+
+/// One turn of the fake codex playing `script`, streamed: every item, errors included.
+async fn stream_fake(script: &Script) -> Vec<Result<codex_sdk::ThreadEvent, Error>> {
+    use futures::StreamExt as _;
+    let dir = TempDir::new().expect("a temp dir");
+    let script_path: PathBuf = script.write_to(dir.path()).expect("write the script");
+    let codex = Codex::new(
+        CodexOptions::new()
+            .codex_path(fake_codex::locate("sdk-fake-codex"))
+            .env([(SCRIPT_ENV, script_path)])
+            .api_key(KEY),
+    )
+    .expect("the facade takes the fake");
+    let thread = codex.start_thread(ThreadOptions::new());
+    let stream = thread
+        .run_streamed("say hi", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    tokio::time::timeout(WAIT, stream.collect::<Vec<_>>())
+        .await
+        .expect("the turn ends in time")
+}
+
+const STARTED: &str = r#"{"type":"thread.started","thread_id":"t-1"}"#;
+const TURN_STARTED: &str = r#"{"type":"turn.started"}"#;
+const COMPLETED: &str = r#"{"type":"turn.completed","usage":{"input_tokens":1,"cached_input_tokens":0,"output_tokens":1,"reasoning_output_tokens":0}}"#;
+
+/// R4: codex exec writes `turn.failed` and exits 1; the stream yields the event and ends,
+/// as on the app-server, instead of a second `Err(ProcessExit)`.
+#[tokio::test]
+async fn a_failed_turn_ends_the_stream_once() {
+    let script = Script::new()
+        .line(STARTED)
+        .line(TURN_STARTED)
+        .line(r#"{"type":"turn.failed","error":{"message":"boom"}}"#)
+        .stderr("Error: boom\n")
+        .exit(1);
+    let events = stream_fake(&script).await;
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert!(events.iter().all(Result::is_ok), "{events:?}");
+    assert!(matches!(
+        events.last(),
+        Some(Ok(codex_sdk::ThreadEvent::TurnFailed(_)))
+    ));
+    let (result, _) = run_fake(&script).await;
+    assert!(
+        matches!(&result, Err(Error::TurnFailed { message, .. }) if message == "boom"),
+        "{result:?}"
+    );
+}
+
+/// R6 and S3: a line that is not an event does not end `run()`; it is reported in
+/// `Turn::skipped`, and neither the report nor the streamed error shows the key it held.
+#[tokio::test]
+async fn run_carries_on_past_an_invalid_line_and_reports_it_redacted() {
+    let script = Script::new()
+        .line(STARTED)
+        .line(TURN_STARTED)
+        .line(format!("not json, key {KEY} Bearer abc.def"))
+        .line(r#"{"type":"item.completed","item":{"id":"item_0","type":"agent_message","text":"still here"}}"#)
+        .line(COMPLETED);
+    let (result, _) = run_fake(&script).await;
+    let turn = result.expect("the turn completes despite the bad line");
+    assert_eq!(turn.final_response, "still here");
+    assert_eq!(turn.skipped.len(), 1, "{:?}", turn.skipped);
+    assert_eq!(turn.skipped[0].line, Some(3));
+    let shown = format!("{:?}", turn.skipped);
+    assert!(!shown.contains(KEY) && !shown.contains("abc.def"), "{shown}");
+
+    let events = stream_fake(&script).await;
+    let errors: Vec<&Error> = events.iter().filter_map(|e| e.as_ref().err()).collect();
+    assert_eq!(errors.len(), 1, "{events:?}");
+    assert!(matches!(errors[0], Error::Protocol(_)), "{errors:?}");
+    crate::support::assert_no_secret(errors[0], KEY);
+    crate::support::assert_no_secret(errors[0], "abc.def");
+}
+
+/// S5: an option the exec transport cannot honour is refused, never dropped.
+#[tokio::test]
+async fn an_approval_handler_on_exec_is_unsupported() {
+    let codex = Codex::new(CodexOptions::new().codex_path(fake_codex::locate("sdk-fake-codex")))
+        .expect("the facade takes the fake");
+    let thread = codex.start_thread(
+        ThreadOptions::new()
+            .approval_handler(codex_sdk::approval::CommandPrefixPolicy::new().deny(["touch"])),
+    );
+    let error = thread
+        .run("touch x", TurnOptions::new())
+        .await
+        .expect_err("refused before spawning");
+    assert!(
+        matches!(
+            error,
+            Error::Unsupported {
+                transport: codex_sdk::Transport::Exec,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "answering approvals with a handler is not supported by the exec transport"
+    );
+    let base = codex.start_thread(ThreadOptions::new().base_instructions("terse"));
+    let error = base
+        .run("hi", TurnOptions::new())
+        .await
+        .expect_err("refused");
+    assert!(matches!(error, Error::Unsupported { .. }), "{error:?}");
+}
+
+/// F1 and F8: a `String` prompt by reference; a thread's `Debug` does not dump its `Codex`.
+#[tokio::test]
+async fn a_string_prompt_by_reference_and_a_short_thread_debug() {
+    let script = Script::new().fixture(fake_codex::exec_fixture("b-reasoning.jsonl"));
+    let dir = TempDir::new().expect("a temp dir");
+    let script_path: PathBuf = script.write_to(dir.path()).expect("write the script");
+    let codex = Codex::new(
+        CodexOptions::new()
+            .codex_path(fake_codex::locate("sdk-fake-codex"))
+            .env([(SCRIPT_ENV, script_path)]),
+    )
+    .expect("the facade takes the fake");
+    let thread = codex.start_thread(ThreadOptions::new());
+    let prompt = String::from("say hi");
+    let turn = tokio::time::timeout(WAIT, thread.run(&prompt, TurnOptions::new()))
+        .await
+        .expect("in time")
+        .expect("the turn completes");
+    assert_eq!(turn.final_response, "Hi there!");
+    let debug = format!("{thread:?}");
+    assert!(!debug.contains("binary"), "{debug}");
+    assert!(debug.starts_with("Thread { id: Some("), "{debug}");
+}
