@@ -738,3 +738,40 @@ fn streams_and_futures_are_send() {
         send(&stream.steer("x"));
     }
 }
+
+/// R2: a rejected key is not worth retrying, on the app-server as on exec (one attempt, and
+/// `is_retryable()` is false), classified from codex's structured error.
+#[tokio::test]
+async fn http_401_is_not_retryable() {
+    let h = harness_with(CodexHomeOptions::default().retries(0, 0)).await;
+    h.mock.repeat_forever(MockResponse::error(
+        401,
+        codex_testkit::mock_server::openai_error(
+            "Incorrect API key provided.",
+            "invalid_request_error",
+            "invalid_api_key",
+        ),
+    ));
+
+    let error = run(&h.start_thread(), "say hi")
+        .await
+        .expect_err("unauthorized");
+
+    let Error::TurnFailed {
+        codex_error_info, ..
+    } = &error
+    else {
+        panic!("expected TurnFailed, got {error:?}");
+    };
+    assert!(codex_error_info.is_some(), "{error:?}");
+    assert!(!error.is_retryable(), "{error:?}");
+    let attempts = std::sync::atomic::AtomicUsize::new(0);
+    let thread = h.start_thread();
+    let result = codex_sdk::retry(codex_sdk::RetryPolicy::default(), || {
+        attempts.fetch_add(1, Ordering::SeqCst);
+        run(&thread, "say hi")
+    })
+    .await;
+    assert!(result.is_err());
+    assert_eq!(attempts.load(Ordering::SeqCst), 1, "no retry of a 401");
+}
