@@ -150,6 +150,7 @@ impl ThreadEvent {
 
 /// `thread.started`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ThreadStarted {
     /// The thread id (a `UUIDv7`); pass it to resume the thread.
     pub thread_id: String,
@@ -158,8 +159,20 @@ pub struct ThreadStarted {
     pub extra: Map<String, Value>,
 }
 
+impl ThreadStarted {
+    /// `thread.started` for this thread id.
+    #[must_use]
+    pub fn new(thread_id: impl Into<String>) -> Self {
+        Self {
+            thread_id: thread_id.into(),
+            extra: Map::new(),
+        }
+    }
+}
+
 /// `turn.started`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct TurnStarted {
     /// Fields this crate does not model.
     #[serde(flatten)]
@@ -168,6 +181,7 @@ pub struct TurnStarted {
 
 /// Token usage of a turn, summed over every model request of the turn.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct Usage {
     /// Input tokens.
     pub input_tokens: u64,
@@ -203,6 +217,7 @@ wire_enum! {
 
 /// `turn.completed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct TurnCompleted {
     /// Token usage of the turn.
     pub usage: Usage,
@@ -217,6 +232,7 @@ pub struct TurnCompleted {
 
 /// The error of a failed turn.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct TurnError {
     /// What went wrong, as codex words it.
     pub message: String,
@@ -235,6 +251,7 @@ pub struct TurnError {
 
 /// `turn.failed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct TurnFailed {
     /// The error.
     pub error: TurnError,
@@ -245,6 +262,7 @@ pub struct TurnFailed {
 
 /// `item.started`, `item.updated` and `item.completed`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ItemEvent {
     /// The item in its current state.
     pub item: ThreadItem,
@@ -256,6 +274,7 @@ pub struct ItemEvent {
 /// Payload of the text delta events: `item.agent_message.delta`,
 /// `item.command_execution.output_delta` and `item.file_change.output_delta`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ItemDelta {
     /// The item the text belongs to.
     pub item_id: String,
@@ -268,6 +287,7 @@ pub struct ItemDelta {
 
 /// Payload of `item.reasoning.summary_delta`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ReasoningSummaryDelta {
     /// The reasoning item.
     pub item_id: String,
@@ -282,6 +302,7 @@ pub struct ReasoningSummaryDelta {
 
 /// Payload of `item.reasoning.text_delta`: raw reasoning text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ReasoningTextDelta {
     /// The reasoning item.
     pub item_id: String,
@@ -296,6 +317,7 @@ pub struct ReasoningTextDelta {
 
 /// Top-level `error`: a stream error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct StreamError {
     /// The message.
     pub message: String,

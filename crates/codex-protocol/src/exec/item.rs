@@ -19,6 +19,7 @@ use crate::wire::{self, Replay, Unknowns, extra_unknowns, join, wire_enum};
 ///
 /// Unknown item types parse as [`ItemDetails::Unknown`] with the raw JSON; they never fail.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ThreadItem {
     /// The item id, `item_<n>` per codex process.
     pub id: String,
@@ -28,10 +29,73 @@ pub struct ThreadItem {
 }
 
 impl ThreadItem {
+    /// An item with this id and payload.
+    #[must_use]
+    pub fn new(id: impl Into<String>, details: ItemDetails) -> Self {
+        Self {
+            id: id.into(),
+            details,
+        }
+    }
+
     /// The wire `type` of the item (`agent_message`, `command_execution`, ...).
     #[must_use]
     pub fn item_type(&self) -> &str {
         self.details.item_type()
+    }
+
+    /// Where the item is in its lifecycle, for the kinds that carry a status (commands,
+    /// file changes, MCP, collaboration and dynamic tool calls); agent messages and reasoning
+    /// report [`ItemStatus::Interrupted`] when an interrupt cut them short and `None`
+    /// otherwise, as do the kinds without a status.
+    #[must_use]
+    pub fn status(&self) -> Option<ItemStatus> {
+        let wire = match &self.details {
+            ItemDetails::AgentMessage(m) => m.status.as_ref().map(TextItemStatus::as_str),
+            ItemDetails::Reasoning(r) => r.status.as_ref().map(TextItemStatus::as_str),
+            ItemDetails::CommandExecution(c) => Some(c.status.as_str()),
+            ItemDetails::FileChange(f) => Some(f.status.as_str()),
+            ItemDetails::McpToolCall(m) => Some(m.status.as_str()),
+            ItemDetails::CollabToolCall(c) => Some(c.status.as_str()),
+            ItemDetails::DynamicToolCall(d) => Some(d.status.as_str()),
+            ItemDetails::WebSearch(_)
+            | ItemDetails::TodoList(_)
+            | ItemDetails::Error(_)
+            | ItemDetails::Unknown(_) => None,
+        }?;
+        Some(ItemStatus::from_wire(wire))
+    }
+}
+
+/// The lifecycle status of a [`ThreadItem`], the same for every kind
+/// ([`ThreadItem::status`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ItemStatus {
+    /// Still running (`in_progress`).
+    InProgress,
+    /// Done (`completed`).
+    Completed,
+    /// Done, unsuccessfully (`failed`).
+    Failed,
+    /// Refused by an approval (`declined`).
+    Declined,
+    /// Cut short by an interrupt (`interrupted`).
+    Interrupted,
+    /// A status this crate does not know, verbatim.
+    Other(String),
+}
+
+impl ItemStatus {
+    fn from_wire(wire: &str) -> Self {
+        match wire {
+            "in_progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "declined" => Self::Declined,
+            "interrupted" => Self::Interrupted,
+            other => Self::Other(other.to_owned()),
+        }
     }
 }
 
@@ -89,6 +153,7 @@ impl ItemDetails {
 
 /// An item of a type this crate does not model.
 #[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[non_exhaustive]
 pub struct UnknownItem {
     /// The item's wire `type`.
     pub item_type: String,
@@ -136,6 +201,7 @@ wire_enum! {
 /// `phase` and `status` are never written by `codex exec`; the app-server transport fills
 /// them in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct AgentMessageItem {
     /// Natural-language text, or a JSON document when an output schema was given.
     pub text: String,
@@ -168,6 +234,7 @@ impl AgentMessageItem {
 /// `content` and `status` are never written by `codex exec`; the app-server transport fills
 /// them in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ReasoningItem {
     /// The summary parts joined with `\n`.
     pub text: String,
@@ -217,6 +284,7 @@ wire_enum! {
 /// `cwd`, `duration_ms` and `process_id` are never written by `codex exec`; the app-server
 /// transport fills them in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct CommandExecutionItem {
     /// The command as codex ran it, e.g. `/bin/bash -lc 'echo hi'`.
     pub command: String,
@@ -274,6 +342,7 @@ wire_enum! {
 /// `diff` and `move_path` are never written by `codex exec`; the app-server transport fills
 /// them in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct FileUpdateChange {
     /// Absolute path of the file.
     pub path: String,
@@ -292,6 +361,7 @@ pub struct FileUpdateChange {
 
 /// `file_change`: a patch applied by the agent. Exec JSONL carries no diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct FileChangeItem {
     /// The changed files.
     pub changes: Vec<FileUpdateChange>,
@@ -319,6 +389,7 @@ wire_enum! {
 
 /// The result of an MCP tool call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct McpToolCallResult {
     /// MCP content blocks, as sent by the server.
     pub content: Vec<Value>,
@@ -334,6 +405,7 @@ pub struct McpToolCallResult {
 
 /// The error of a failed MCP tool call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct McpToolCallError {
     /// What went wrong.
     pub message: String,
@@ -344,6 +416,7 @@ pub struct McpToolCallError {
 
 /// `mcp_tool_call`: a call to a tool of an MCP server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct McpToolCallItem {
     /// The MCP server's configured name.
     pub server: String,
@@ -413,6 +486,7 @@ wire_enum! {
 
 /// Last known state of a collaborating agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct CollabAgentState {
     /// Its status.
     pub status: CollabAgentStatus,
@@ -426,6 +500,7 @@ pub struct CollabAgentState {
 
 /// `collab_tool_call`: a call to a multi-agent tool (not in the TypeScript SDK's types).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct CollabToolCallItem {
     /// Which tool.
     pub tool: CollabTool,
@@ -546,6 +621,7 @@ impl Unknowns for WebSearchAction {
 /// [`ThreadItem::id`], the second is [`WebSearchItem::search_id`]; serialization writes both
 /// back in the same order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct WebSearchItem {
     /// The search id (the second `id` key on the wire), when present.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -563,6 +639,7 @@ pub struct WebSearchItem {
 
 /// One entry of a to-do list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct TodoItem {
     /// The step.
     pub text: String,
@@ -576,6 +653,7 @@ pub struct TodoItem {
 /// `todo_list`: the agent's plan. Started on the first `update_plan`, updated on later ones,
 /// completed at the end of the turn (after the final agent message).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct TodoListItem {
     /// The steps, in order.
     pub items: Vec<TodoItem>,
@@ -586,6 +664,7 @@ pub struct TodoListItem {
 
 /// `error`: a non-fatal error surfaced as an item (for example unknown model metadata).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ErrorItem {
     /// The message.
     pub message: String,
@@ -613,6 +692,7 @@ wire_enum! {
 /// Never written by `codex exec` (it has no dynamic tools); codex-sdk's app-server transport
 /// maps the app-server's `dynamicToolCall` items to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct DynamicToolCallItem {
     /// The tool name.
     pub tool: String,

@@ -50,7 +50,7 @@ pub use event::{
 pub use item::{
     AgentMessageItem, CollabAgentState, CollabAgentStatus, CollabTool, CollabToolCallItem,
     CollabToolCallStatus, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
-    DynamicToolCallStatus, ErrorItem, FileChangeItem, FileUpdateChange, ItemDetails,
+    DynamicToolCallStatus, ErrorItem, FileChangeItem, FileUpdateChange, ItemDetails, ItemStatus,
     McpToolCallError, McpToolCallItem, McpToolCallResult, McpToolCallStatus, MessagePhase,
     PatchApplyStatus, PatchChangeKind, ReasoningItem, TextItemStatus, ThreadItem, TodoItem,
     TodoListItem, UnknownItem, WebSearchAction, WebSearchItem,

@@ -29,7 +29,7 @@ use codex_protocol::exec::{ThreadEvent, ThreadStarted};
 use codex_protocol::projection::TurnProjection as TurnState;
 use futures::{Stream, StreamExt as _};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::sync::{Mutex, oneshot};
 
 use crate::codex::{Inner, Transport};
@@ -456,10 +456,9 @@ impl AppTurn {
             });
         }
         let mut queue = VecDeque::new();
-        queue.push_back(Ok(ThreadEvent::ThreadStarted(ThreadStarted {
-            thread_id: thread_id.clone(),
-            extra: Map::new(),
-        })));
+        queue.push_back(Ok(ThreadEvent::ThreadStarted(ThreadStarted::new(
+            thread_id.clone(),
+        ))));
         let sleep = |limit: Duration| (limit, Box::pin(tokio::time::sleep(limit)));
         Self {
             state: TurnState::new(turn_id.clone()),

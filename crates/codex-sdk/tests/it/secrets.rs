@@ -108,12 +108,17 @@ async fn secrets_never_leave_the_sdk(transport: Transport) {
         "resp-1",
         [sse::exec_command(
             "call-1",
-            &format!("echo {echo}; env > env.txt; echo \"cred=${PROVIDER_VAR} key=$CODEX_API_KEY\""),
+            &format!(
+                "echo {echo}; env > env.txt; echo \"cred=${PROVIDER_VAR} key=$CODEX_API_KEY\""
+            ),
         )],
     ));
     h.mock.push(Sse::reply(
         "resp-2",
-        [sse::assistant_message("msg-1", &format!("The keys are {echo}."))],
+        [sse::assistant_message(
+            "msg-1",
+            &format!("The keys are {echo}."),
+        )],
     ));
     // Turn 2: the server rejects the key and quotes every key, as real APIs do.
     h.mock.repeat_forever(MockResponse::error(
@@ -207,9 +212,12 @@ async fn secrets_never_leave_the_sdk(transport: Transport) {
     }
     drop(thread);
     drop(h);
-    let recorded = String::from_utf8_lossy(&log.lock().unwrap_or_else(PoisonError::into_inner))
-        .into_owned();
-    assert!(!recorded.is_empty(), "the TRACE subscriber recorded something");
+    let recorded =
+        String::from_utf8_lossy(&log.lock().unwrap_or_else(PoisonError::into_inner)).into_owned();
+    assert!(
+        !recorded.is_empty(),
+        "the TRACE subscriber recorded something"
+    );
     assert_clean("a TRACE log record", &recorded);
 }
 
