@@ -1,12 +1,16 @@
-//! Tool registry, MCP and approval policies for codex-sdk-rs.
+//! Approvals and dynamic tools for codex-sdk-rs: how a client answers the requests
+//! `codex app-server` sends it.
 //!
-//! **Status: not yet implemented.** This crate's issue has not come yet; it holds no API.
+//! - [`approval`]: the [`ApprovalHandler`](approval::ApprovalHandler) trait and ready-made
+//!   policies for command, patch and permission approvals, questions and MCP elicitations.
+//! - [`tools`]: [`DynamicTool`](tools::DynamicTool), a function of the client the model can
+//!   call (`item/tool/call`).
+//! - [`answer`]: one server request answered with a handler and a set of tools.
 //!
-//! When it lands, this crate will own:
-//!
-//! - a registry of typed tools whose JSON Schemas are derived from Rust types (schemars),
-//!   dispatched when codex's app-server sends `item/tool/call`;
-//! - MCP integration through the official `rmcp` crate, behind the `mcp` cargo feature;
-//! - approval policies (always decline, always accept, allow/deny lists on command prefixes).
-//!
-//! It depends on `codex-protocol` only and never spawns processes.
+//! It depends on `codex-protocol` only, does no IO and never spawns processes.
+
+mod answer;
+pub mod approval;
+pub mod tools;
+
+pub use answer::{ANSWERED_METHODS, answer, thread_id};

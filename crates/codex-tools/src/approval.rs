@@ -2,18 +2,19 @@
 //! [`ApprovalDecision`]s it returns, and ready-made policies: [`AlwaysDecline`] (the default),
 //! [`AlwaysAccept`] and [`CommandPrefixPolicy`].
 //!
-//! With an approval policy that asks (`ApprovalPolicy::OnRequest` or `Untrusted`), codex stops
-//! before a command, a patch or a permission escalation and asks the client. The SDK passes
-//! each request to the thread's handler ([`ThreadOptions::approval_handler`]) and sends its
-//! answer back. Every request is answered: by the handler, or, when the handler takes longer
-//! than [`CodexOptions::approval_timeout`] or panics, with the safe default (decline, grant
-//! nothing, no answers). An unanswered request would block the turn forever.
+//! With an approval policy that asks (`on-request` or `untrusted`), codex stops before a
+//! command, a patch or a permission escalation and asks the client. The client passes each
+//! request to the thread's handler (in codex-sdk, `ThreadOptions::approval_handler`) and sends
+//! its answer back ([`answer`](crate::answer) does both). Every request must be answered: an
+//! unanswered request blocks the turn forever, so the client answers with the safe default
+//! (decline, grant nothing, no answers) when a handler takes too long or panics (in codex-sdk,
+//! after `CodexOptions::approval_timeout`).
 //!
 //! `codex exec` never asks (it forces `approval_policy = never`), so on the exec transport the
 //! handler is never called.
 //!
 //! ```
-//! use codex_sdk::approval::{ApprovalDecision, CommandPrefixPolicy};
+//! use codex_tools::approval::{ApprovalDecision, CommandPrefixPolicy};
 //!
 //! // `git status` and `ls` run; `rm` never does; anything else is declined.
 //! let policy = CommandPrefixPolicy::new()
@@ -24,9 +25,6 @@
 //! assert_eq!(policy.decide_command("/bin/bash -lc 'git status --short'"), ApprovalDecision::Accept);
 //! assert_eq!(policy.decide_command("/bin/bash -lc 'ls && rm -rf target'"), ApprovalDecision::Decline);
 //! ```
-//!
-//! [`ThreadOptions::approval_handler`]: crate::ThreadOptions::approval_handler
-//! [`CodexOptions::approval_timeout`]: crate::CodexOptions::approval_timeout
 
 use std::future::Future;
 use std::pin::Pin;
@@ -68,8 +66,14 @@ pub enum ApprovalDecision {
 }
 
 impl ApprovalDecision {
-    /// The wire decision for a command approval.
-    pub(crate) fn for_command(&self) -> CommandExecutionApprovalDecision {
+    /// The wire decision for a command approval
+    /// (`item/commandExecution/requestApproval`).
+    ///
+    /// # Panics
+    ///
+    /// Never: any list of words is an exec policy amendment.
+    #[must_use]
+    pub fn for_command(&self) -> CommandExecutionApprovalDecision {
         match self {
             Self::Accept => CommandExecutionApprovalDecision::Accept,
             Self::AcceptForSession => CommandExecutionApprovalDecision::AcceptForSession,
@@ -84,8 +88,11 @@ impl ApprovalDecision {
         }
     }
 
-    /// The wire decision for a file change approval.
-    pub(crate) fn for_file_change(&self) -> FileChangeApprovalDecision {
+    /// The wire decision for a file change approval (`item/fileChange/requestApproval`):
+    /// [`AcceptWithExecpolicyAmendment`](Self::AcceptWithExecpolicyAmendment) becomes `accept`,
+    /// as patches have no exec policy.
+    #[must_use]
+    pub fn for_file_change(&self) -> FileChangeApprovalDecision {
         match self {
             Self::Accept | Self::AcceptWithExecpolicyAmendment(_) => {
                 FileChangeApprovalDecision::Accept
@@ -104,7 +111,7 @@ impl ApprovalDecision {
 /// defaults). Implement the ones you care about:
 ///
 /// ```
-/// use codex_sdk::approval::{
+/// use codex_tools::approval::{
 ///     ApprovalDecision, ApprovalFuture, ApprovalHandler, CommandExecutionRequestApprovalParams,
 /// };
 ///
@@ -650,52 +657,54 @@ mod tests {
         assert_eq!(p.decide(&request(&json!({}))), ApprovalDecision::Decline);
     }
 
-    #[tokio::test]
-    async fn ready_made_policies() {
-        let command = request(&json!({"command": "rm -rf /"}));
-        let file: FileChangeRequestApprovalParams = serde_json::from_value(
-            json!({"threadId": "t", "turnId": "u", "itemId": "i", "startedAtMs": 1, "reason": null, "grantRoot": null}),
-        )
-        .expect("file change params");
-        let permissions: PermissionsRequestApprovalParams = serde_json::from_value(json!({
-            "threadId": "t", "turnId": "u", "itemId": "i", "startedAtMs": 1, "cwd": "/w",
-            "environmentId": null, "reason": null,
-            "permissions": {"fileSystem": {"write": ["/w"]}, "network": null}
-        }))
-        .expect("permission params");
-        assert_eq!(
-            AlwaysDecline.command_execution(&command).await,
-            ApprovalDecision::Decline
-        );
-        assert_eq!(
-            AlwaysDecline.file_change(&file).await,
-            ApprovalDecision::Decline
-        );
-        assert_eq!(
-            serde_json::to_value(AlwaysDecline.permissions(&permissions).await).expect("json"),
-            json!({"permissions": {}})
-        );
-        assert_eq!(
-            AlwaysAccept.command_execution(&command).await,
-            ApprovalDecision::Accept
-        );
-        assert_eq!(
-            AlwaysAccept.file_change(&file).await,
-            ApprovalDecision::Accept
-        );
-        assert_eq!(
-            serde_json::to_value(AlwaysAccept.permissions(&permissions).await).expect("json"),
-            json!({"permissions": {"fileSystem": {"write": ["/w"]}}})
-        );
-        let p = CommandPrefixPolicy::new().file_changes(ApprovalDecision::AcceptForSession);
-        assert_eq!(
-            p.file_change(&file).await,
-            ApprovalDecision::AcceptForSession
-        );
-        assert_eq!(
-            p.command_execution(&command).await,
-            ApprovalDecision::Decline
-        );
+    #[test]
+    fn ready_made_policies() {
+        futures::executor::block_on(async {
+            let command = request(&json!({"command": "rm -rf /"}));
+            let file: FileChangeRequestApprovalParams = serde_json::from_value(
+                json!({"threadId": "t", "turnId": "u", "itemId": "i", "startedAtMs": 1, "reason": null, "grantRoot": null}),
+            )
+            .expect("file change params");
+            let permissions: PermissionsRequestApprovalParams = serde_json::from_value(json!({
+                "threadId": "t", "turnId": "u", "itemId": "i", "startedAtMs": 1, "cwd": "/w",
+                "environmentId": null, "reason": null,
+                "permissions": {"fileSystem": {"write": ["/w"]}, "network": null}
+            }))
+            .expect("permission params");
+            assert_eq!(
+                AlwaysDecline.command_execution(&command).await,
+                ApprovalDecision::Decline
+            );
+            assert_eq!(
+                AlwaysDecline.file_change(&file).await,
+                ApprovalDecision::Decline
+            );
+            assert_eq!(
+                serde_json::to_value(AlwaysDecline.permissions(&permissions).await).expect("json"),
+                json!({"permissions": {}})
+            );
+            assert_eq!(
+                AlwaysAccept.command_execution(&command).await,
+                ApprovalDecision::Accept
+            );
+            assert_eq!(
+                AlwaysAccept.file_change(&file).await,
+                ApprovalDecision::Accept
+            );
+            assert_eq!(
+                serde_json::to_value(AlwaysAccept.permissions(&permissions).await).expect("json"),
+                json!({"permissions": {"fileSystem": {"write": ["/w"]}}})
+            );
+            let p = CommandPrefixPolicy::new().file_changes(ApprovalDecision::AcceptForSession);
+            assert_eq!(
+                p.file_change(&file).await,
+                ApprovalDecision::AcceptForSession
+            );
+            assert_eq!(
+                p.command_execution(&command).await,
+                ApprovalDecision::Decline
+            );
+        });
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! Dynamic tools on the app-server transport: functions of your program the model can call.
 //!
 //! A [`DynamicTool`] is a name, a description, a JSON Schema for its arguments and an async
-//! handler. Declared on a thread ([`ThreadOptions::tool`]), it is sent with `thread/start`
-//! (`dynamicTools`); when the model calls it, codex sends `item/tool/call`, the SDK runs the
-//! handler with the arguments, and answers `{contentItems, success}`: the text parts become
-//! the model's function call output. The call shows up in the turn as a
-//! [`dynamic_tool_call`](crate::ItemDetails::DynamicToolCall) item.
+//! handler. Declared on a thread (in codex-sdk, `ThreadOptions::tool`), its
+//! [`spec`](DynamicTool::spec) is sent with `thread/start` (`dynamicTools`); when the model
+//! calls it, codex sends `item/tool/call`, the client runs the handler with the arguments
+//! ([`DynamicTool::call`], or [`answer`](crate::answer) for the whole request), and answers
+//! `{contentItems, success}`: the text parts become the model's function call output. The call
+//! shows up in the turn as a `dynamic_tool_call` item.
 //!
 //! ```
-//! use codex_sdk::tools::{DynamicTool, ToolOutput};
+//! use codex_tools::tools::{DynamicTool, ToolOutput};
 //! use serde_json::json;
 //!
 //! let weather = DynamicTool::new(
@@ -28,11 +29,9 @@
 //! assert_eq!(weather.name(), "lookup_weather");
 //! ```
 //!
-//! Dynamic tools are an experimental app-server feature (the SDK opts into codex's
-//! experimental API for them). `codex exec` has none: a thread that declares tools fails on
-//! the exec transport with [`Error::Unsupported`](crate::Error::Unsupported).
-//!
-//! [`ThreadOptions::tool`]: crate::ThreadOptions::tool
+//! Dynamic tools are an experimental app-server feature (a client must opt into codex's
+//! experimental API for them). `codex exec` has none: in codex-sdk, a thread that declares
+//! tools fails on the exec transport with `Error::Unsupported`.
 
 use std::fmt;
 use std::future::Future;
@@ -111,8 +110,9 @@ impl DynamicTool {
         &self.input_schema
     }
 
-    /// The `dynamicTools` entry of `thread/start`.
-    pub(crate) fn spec(&self) -> DynamicToolSpec {
+    /// The `dynamicTools` entry of `thread/start` that declares this tool.
+    #[must_use]
+    pub fn spec(&self) -> DynamicToolSpec {
         DynamicToolSpec::Function(DynamicFunctionTool::new(
             self.name.clone(),
             self.description.clone(),
@@ -120,8 +120,14 @@ impl DynamicTool {
         ))
     }
 
-    /// Runs the handler and builds the answer to `item/tool/call`.
-    pub(crate) async fn call(&self, arguments: Value) -> DynamicToolCallResponse {
+    /// Runs the handler with `arguments` and builds the answer to `item/tool/call`: the
+    /// handler's output with `success: true`, or its error message as the one text part with
+    /// `success: false`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the handler's future; nothing is answered.
+    pub async fn call(&self, arguments: Value) -> DynamicToolCallResponse {
         match (self.handler)(arguments).await {
             Ok(output) => DynamicToolCallResponse::new(output.items, true),
             Err(message) => DynamicToolCallResponse::new(
@@ -211,28 +217,30 @@ mod tests {
         )
     }
 
-    #[tokio::test]
-    async fn calls_answer_with_content_items_and_success() {
-        let tool = echo();
-        assert_eq!(
-            serde_json::to_value(tool.call(json!({"text": "hi"})).await).expect("json"),
-            json!({"contentItems": [
-                {"type": "inputText", "text": "hi"},
-                {"type": "inputImage", "imageUrl": "data:image/png;base64,AA"}
-            ], "success": true})
-        );
-        assert_eq!(
-            serde_json::to_value(tool.call(json!({})).await).expect("json"),
-            json!({"contentItems": [{"type": "inputText", "text": "`text` is missing"}], "success": false})
-        );
-        assert_eq!(
-            serde_json::to_value(tool.spec()).expect("json"),
-            json!({"type": "function", "name": "echo", "description": "Echoes its text.",
-                "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}})
-        );
-        assert_eq!(
-            serde_json::to_value(unknown_tool("nope")).expect("json")["success"],
-            false
-        );
+    #[test]
+    fn calls_answer_with_content_items_and_success() {
+        futures::executor::block_on(async {
+            let tool = echo();
+            assert_eq!(
+                serde_json::to_value(tool.call(json!({"text": "hi"})).await).expect("json"),
+                json!({"contentItems": [
+                    {"type": "inputText", "text": "hi"},
+                    {"type": "inputImage", "imageUrl": "data:image/png;base64,AA"}
+                ], "success": true})
+            );
+            assert_eq!(
+                serde_json::to_value(tool.call(json!({})).await).expect("json"),
+                json!({"contentItems": [{"type": "inputText", "text": "`text` is missing"}], "success": false})
+            );
+            assert_eq!(
+                serde_json::to_value(tool.spec()).expect("json"),
+                json!({"type": "function", "name": "echo", "description": "Echoes its text.",
+                    "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}})
+            );
+            assert_eq!(
+                serde_json::to_value(unknown_tool("nope")).expect("json")["success"],
+                false
+            );
+        });
     }
 }
