@@ -13,6 +13,25 @@
 //! `codex exec` never asks (it forces `approval_policy = never`), so on the exec transport the
 //! handler is never called.
 //!
+//! A handler is one expression. A closure or an `async fn` that decides every approval
+//! becomes a handler with [`from_fn`]; [`ApprovalHandlers`] takes one closure per kind of
+//! request (and answers questions and elicitations too); implement [`ApprovalHandler`] for
+//! a type of your own when that reads better.
+//!
+//! ```
+//! use codex_tools::approval::{self, ApprovalDecision, ApprovalRequest};
+//!
+//! let handler = approval::from_fn(|request: ApprovalRequest| async move {
+//!     match request.command() {
+//!         Some(command) if command.contains("rm ") => ApprovalDecision::Decline,
+//!         _ => ApprovalDecision::Accept,
+//!     }
+//! });
+//! # let _ = handler;
+//! ```
+//!
+//! Or a ready-made policy:
+//!
 //! ```
 //! use codex_tools::approval::{ApprovalDecision, CommandPrefixPolicy};
 //!
@@ -26,8 +45,11 @@
 //! assert_eq!(policy.decide_command("/bin/bash -lc 'ls && rm -rf target'"), ApprovalDecision::Decline);
 //! ```
 
+mod closures;
+
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use codex_protocol::app_server::{
     CommandAction, CommandExecutionApprovalDecision, ExecpolicyAmendment,
@@ -40,6 +62,8 @@ pub use codex_protocol::app_server::{
     PermissionsRequestApprovalResponse, ToolRequestUserInputAnswer, ToolRequestUserInputParams,
     ToolRequestUserInputResponse,
 };
+
+pub use closures::{ApprovalHandlers, ApprovalRequest, FromFn, from_fn};
 
 /// The future an [`ApprovalHandler`] method returns.
 pub type ApprovalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -102,9 +126,36 @@ impl ApprovalDecision {
             Self::Cancel => FileChangeApprovalDecision::Cancel,
         }
     }
+
+    /// The answer to a permissions request (`item/permissions/requestApproval`) as a yes or
+    /// no: accepting grants everything `request` asks for, for the turn
+    /// ([`AcceptForSession`](Self::AcceptForSession): for the session); declining or
+    /// cancelling grants nothing.
+    #[must_use]
+    pub fn for_permissions(
+        &self,
+        request: &PermissionsRequestApprovalParams,
+    ) -> PermissionsRequestApprovalResponse {
+        let mut granted = GrantedPermissionProfile::default();
+        if matches!(self, Self::Decline | Self::Cancel) {
+            return PermissionsRequestApprovalResponse::new(granted);
+        }
+        granted
+            .file_system
+            .clone_from(&request.permissions.file_system);
+        granted.network.clone_from(&request.permissions.network);
+        let mut response = PermissionsRequestApprovalResponse::new(granted);
+        if *self == Self::AcceptForSession {
+            response.scope = Some(PermissionGrantScope::Session);
+        }
+        response
+    }
 }
 
 /// Answers the requests codex sends a thread on the app-server transport.
+///
+/// A closure is usually enough: see [`from_fn`] and [`ApprovalHandlers`]. Implement the trait
+/// for a type that holds state or is reused.
 ///
 /// Every method has a default that refuses: decline the command or patch, grant no
 /// permission, answer no question, decline the elicitation ([`AlwaysDecline`] is exactly the
@@ -202,6 +253,45 @@ pub trait ApprovalHandler: Send + Sync {
     }
 }
 
+/// A shared handler answers as the handler it points to, so one handler can serve several
+/// threads, or be kept by the caller to inspect it later.
+impl<T: ApprovalHandler + ?Sized> ApprovalHandler for Arc<T> {
+    fn command_execution<'a>(
+        &'a self,
+        request: &'a CommandExecutionRequestApprovalParams,
+    ) -> ApprovalFuture<'a, ApprovalDecision> {
+        (**self).command_execution(request)
+    }
+
+    fn file_change<'a>(
+        &'a self,
+        request: &'a FileChangeRequestApprovalParams,
+    ) -> ApprovalFuture<'a, ApprovalDecision> {
+        (**self).file_change(request)
+    }
+
+    fn permissions<'a>(
+        &'a self,
+        request: &'a PermissionsRequestApprovalParams,
+    ) -> ApprovalFuture<'a, PermissionsRequestApprovalResponse> {
+        (**self).permissions(request)
+    }
+
+    fn user_input<'a>(
+        &'a self,
+        request: &'a ToolRequestUserInputParams,
+    ) -> ApprovalFuture<'a, ToolRequestUserInputResponse> {
+        (**self).user_input(request)
+    }
+
+    fn elicitation<'a>(
+        &'a self,
+        request: &'a McpServerElicitationRequestParams,
+    ) -> ApprovalFuture<'a, McpServerElicitationRequestResponse> {
+        (**self).elicitation(request)
+    }
+}
+
 /// Refuses everything: declines commands, patches and elicitations, grants no permission,
 /// answers no question. The handler of a thread that sets none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -235,14 +325,9 @@ impl ApprovalHandler for AlwaysAccept {
         &'a self,
         request: &'a PermissionsRequestApprovalParams,
     ) -> ApprovalFuture<'a, PermissionsRequestApprovalResponse> {
-        let mut granted = GrantedPermissionProfile::default();
-        granted
-            .file_system
-            .clone_from(&request.permissions.file_system);
-        granted.network.clone_from(&request.permissions.network);
-        Box::pin(std::future::ready(PermissionsRequestApprovalResponse::new(
-            granted,
-        )))
+        Box::pin(std::future::ready(
+            ApprovalDecision::Accept.for_permissions(request),
+        ))
     }
 }
 

@@ -4,6 +4,7 @@
 //! answered by a few handler and tool setups. Every answer must parse strictly as the typed
 //! result of its method.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,11 @@ use codex_protocol::Unknowns as _;
 use codex_protocol::app_server::{
     ServerMessage, ServerRequest, ServerRequestResult, parse_server_message_strict,
 };
-use codex_tools::approval::{AlwaysAccept, AlwaysDecline, ApprovalHandler};
+use codex_tools::approval::{
+    AlwaysAccept, AlwaysDecline, ApprovalDecision, ApprovalHandler, ApprovalHandlers,
+    McpServerElicitationAction, McpServerElicitationRequestResponse, ToolRequestUserInputAnswer,
+    ToolRequestUserInputResponse,
+};
 use codex_tools::tools::{DynamicTool, ToolOutput};
 use expect_test::expect_file;
 use futures::executor::block_on;
@@ -88,6 +93,39 @@ fn tools() -> Vec<DynamicTool> {
     )]
 }
 
+/// Closures for every kind: amend the exec policy with what codex proposes, accept patches
+/// and permissions for the session, pick the first option of each question, fill in forms.
+fn closures() -> ApprovalHandlers {
+    ApprovalHandlers::new()
+        .on_command(|request| async move {
+            ApprovalDecision::AcceptWithExecpolicyAmendment(
+                request.proposed_execpolicy_amendment.unwrap_or_default(),
+            )
+        })
+        .on_file_change(|_| async { ApprovalDecision::AcceptForSession })
+        .on_permissions(|request| async move {
+            ApprovalDecision::AcceptForSession.for_permissions(&request)
+        })
+        .on_user_input(|request| async move {
+            let answers: BTreeMap<_, _> = request
+                .questions
+                .iter()
+                .filter_map(|q| {
+                    let first = q.options.as_ref()?.first()?;
+                    let answer = ToolRequestUserInputAnswer::new(vec![first.label.clone()]);
+                    Some((q.id.clone(), answer))
+                })
+                .collect();
+            ToolRequestUserInputResponse::new(answers)
+        })
+        .on_elicitation(|_| async {
+            let mut response =
+                McpServerElicitationRequestResponse::new(McpServerElicitationAction::Accept);
+            response.content = Some(json!({"project": "sdk"}));
+            response
+        })
+}
+
 /// One answer, checked against the typed result of `method`, as one line.
 fn render(method: &str, answer: Result<Value, codex_protocol::app_server::JsonRpcError>) -> String {
     match answer {
@@ -104,9 +142,11 @@ fn render(method: &str, answer: Result<Value, codex_protocol::app_server::JsonRp
 #[test]
 fn every_server_request_is_answered() {
     let tools = tools();
-    let setups: [(&str, &dyn ApprovalHandler, &[DynamicTool]); 2] = [
+    let closures = closures();
+    let setups: [(&str, &dyn ApprovalHandler, &[DynamicTool]); 3] = [
         ("default", &AlwaysDecline, &[]),
         ("accept", &AlwaysAccept, &tools),
+        ("closures", &closures, &tools),
     ];
     let requests = sample_requests();
     let mut out = String::new();
@@ -136,4 +176,8 @@ fn futures_and_handlers_are_send_and_sync() {
     send(&codex_tools::answer(request, &AlwaysDecline, &tools));
     send(&tools[0].call(json!({"city": "Paris"})));
     send_sync(&tools[0]);
+    send_sync(&closures());
+    send_sync(&codex_tools::approval::from_fn(|_| async {
+        ApprovalDecision::Decline
+    }));
 }
