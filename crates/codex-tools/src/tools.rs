@@ -29,6 +29,26 @@
 //! assert_eq!(weather.name(), "lookup_weather");
 //! ```
 //!
+//! With typed arguments, the schema is derived from a Rust type and the handler gets that type
+//! ([`DynamicTool::typed`]):
+//!
+//! ```
+//! use codex_tools::tools::{DynamicTool, ToolOutput};
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Place {
+//!     /// The city, in English.
+//!     city: String,
+//! }
+//!
+//! let weather = DynamicTool::typed(
+//!     "lookup_weather",
+//!     "Look up the current weather for a city.",
+//!     |place: Place| async move { Ok(ToolOutput::text(format!("Sunny in {}, 21 C", place.city))) },
+//! );
+//! # let _ = weather;
+//! ```
+//!
 //! Dynamic tools are an experimental app-server feature (a client must opt into codex's
 //! experimental API for them). `codex exec` has none: in codex-sdk, a thread that declares
 //! tools fails on the exec transport with `Error::Unsupported`.
@@ -42,6 +62,9 @@ use codex_protocol::app_server::{
     DynamicFunctionTool, DynamicToolCallOutputContentItem, DynamicToolCallResponse,
     DynamicToolSpec, InputImageContent,
 };
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// What a tool handler returns.
@@ -92,6 +115,59 @@ impl DynamicTool {
         }
     }
 
+    /// A tool whose arguments are a `P`: the input schema is derived from `P` (its
+    /// [`JsonSchema`] impl, doc comments included as descriptions), and a call parses the
+    /// model's arguments into a `P` before `handler` sees them.
+    ///
+    /// Arguments that do not parse never reach the handler: the call fails (`success:
+    /// false`) with a text naming the tool, the path of the offending field and what was
+    /// wrong, so the model can retry with better ones. `P` should be a struct (the model's
+    /// arguments are a JSON object).
+    ///
+    /// ```
+    /// use codex_tools::tools::{DynamicTool, ToolOutput};
+    /// use schemars::JsonSchema;
+    /// use serde::Deserialize;
+    ///
+    /// /// Where to look up the weather.
+    /// #[derive(Deserialize, JsonSchema)]
+    /// struct Place {
+    ///     /// The city, in English.
+    ///     city: String,
+    /// }
+    ///
+    /// let weather = DynamicTool::typed(
+    ///     "lookup_weather",
+    ///     "Look up the current weather for a city.",
+    ///     |place: Place| async move { Ok(ToolOutput::text(format!("Sunny in {}", place.city))) },
+    /// );
+    /// assert_eq!(weather.input_schema()["required"], serde_json::json!(["city"]));
+    /// ```
+    pub fn typed<P, F, Fut>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: F,
+    ) -> Self
+    where
+        P: DeserializeOwned + JsonSchema + 'static,
+        F: Fn(P) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ToolOutput, String>> + Send + 'static,
+    {
+        let name = name.into();
+        let tool = name.clone();
+        Self {
+            name,
+            description: description.into(),
+            input_schema: input_schema::<P>(),
+            handler: Arc::new(move |arguments| -> ToolFuture {
+                match parse_arguments::<P>(&tool, arguments) {
+                    Ok(arguments) => Box::pin(handler(arguments)),
+                    Err(message) => Box::pin(std::future::ready(Err(message))),
+                }
+            }),
+        }
+    }
+
     /// The name the model calls.
     #[must_use]
     pub fn name(&self) -> &str {
@@ -136,6 +212,39 @@ impl DynamicTool {
             ),
         }
     }
+}
+
+/// The JSON Schema of `P` as a tool's input schema: subschemas inlined rather than referenced
+/// (codex hands the schema to the model as the function's `parameters`, and models read
+/// inline schemas best), without the `$schema` meta-schema key.
+fn input_schema<P: JsonSchema>() -> Value {
+    let schema = SchemaSettings::draft2020_12()
+        .with(|settings| {
+            settings.inline_subschemas = true;
+            settings.meta_schema = None;
+        })
+        .for_deserialize()
+        .into_generator()
+        .into_root_schema_for::<P>();
+    schema.to_value()
+}
+
+/// Parses a tool's arguments into a `P`, or says what is wrong with them, naming the tool
+/// and the path of the field that does not fit.
+fn parse_arguments<P: DeserializeOwned>(tool: &str, arguments: Value) -> Result<P, String> {
+    serde_path_to_error::deserialize(arguments).map_err(|error| {
+        let path = error.path().to_string();
+        let message = if path == "." {
+            format!("invalid arguments for `{tool}`: {}", error.inner())
+        } else {
+            format!(
+                "invalid arguments for `{tool}` at `{path}`: {}",
+                error.inner()
+            )
+        };
+        tracing::debug!(tool, %message, "dynamic tool arguments do not parse");
+        message
+    })
 }
 
 /// The answer for a call to a tool this thread did not declare.
@@ -242,5 +351,125 @@ mod tests {
                 false
             );
         });
+    }
+
+    /// Where and when to look up the weather.
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+    #[expect(dead_code, reason = "read through Debug only")]
+    struct Lookup {
+        /// The place.
+        place: Place,
+        /// Days from today; today when absent.
+        days: Option<u8>,
+    }
+
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+    #[expect(dead_code, reason = "read through Debug only")]
+    struct Place {
+        /// The city, in English.
+        city: String,
+        country: String,
+    }
+
+    fn lookup() -> DynamicTool {
+        DynamicTool::typed("lookup", "Looks up.", |lookup: Lookup| async move {
+            Ok(ToolOutput::text(format!("{lookup:?}")))
+        })
+    }
+
+    #[test]
+    fn typed_tools_derive_an_inline_schema() {
+        expect_test::expect![[r#"
+            {
+              "description": "Where and when to look up the weather.",
+              "properties": {
+                "days": {
+                  "description": "Days from today; today when absent.",
+                  "format": "uint8",
+                  "maximum": 255,
+                  "minimum": 0,
+                  "type": [
+                    "integer",
+                    "null"
+                  ]
+                },
+                "place": {
+                  "description": "The place.",
+                  "properties": {
+                    "city": {
+                      "description": "The city, in English.",
+                      "type": "string"
+                    },
+                    "country": {
+                      "type": "string"
+                    }
+                  },
+                  "required": [
+                    "city",
+                    "country"
+                  ],
+                  "type": "object"
+                }
+              },
+              "required": [
+                "place"
+              ],
+              "title": "Lookup",
+              "type": "object"
+            }"#]]
+        .assert_eq(&serde_json::to_string_pretty(lookup().input_schema()).expect("json"));
+    }
+
+    #[test]
+    fn typed_tools_parse_their_arguments_or_say_what_is_wrong() {
+        let tool = lookup();
+        let output = |arguments: Value| {
+            let response = futures::executor::block_on(tool.call(arguments));
+            let text = match response.content_items.as_slice() {
+                [DynamicToolCallOutputContentItem::InputText(text)] => text.text.clone(),
+                other => panic!("one text part: {other:?}"),
+            };
+            (response.success, text)
+        };
+        expect_test::expect![[r#"
+            [
+                (
+                    true,
+                    "Lookup { place: Place { city: \"Paris\", country: \"FR\" }, days: Some(2) }",
+                ),
+                (
+                    true,
+                    "Lookup { place: Place { city: \"Paris\", country: \"FR\" }, days: None }",
+                ),
+                (
+                    false,
+                    "invalid arguments for `lookup` at `place`: missing field `country`",
+                ),
+                (
+                    false,
+                    "invalid arguments for `lookup` at `place.city`: invalid type: integer `3`, expected a string",
+                ),
+                (
+                    false,
+                    "invalid arguments for `lookup` at `days`: invalid value: integer `300`, expected u8",
+                ),
+                (
+                    false,
+                    "invalid arguments for `lookup`: missing field `place`",
+                ),
+                (
+                    false,
+                    "invalid arguments for `lookup`: invalid type: string \"Paris\", expected struct Lookup",
+                ),
+            ]
+        "#]].assert_debug_eq(&[
+            output(json!({"place": {"city": "Paris", "country": "FR"}, "days": 2})),
+            output(json!({"place": {"city": "Paris", "country": "FR"}})),
+            output(json!({"place": {"city": "Paris"}})),
+            output(json!({"place": {"city": 3, "country": "FR"}})),
+            output(json!({"place": {"city": "Paris", "country": "FR"}, "days": 300})),
+            output(json!({})),
+            output(json!("Paris")),
+        ]);
     }
 }

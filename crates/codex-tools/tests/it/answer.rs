@@ -78,18 +78,16 @@ fn sample_requests() -> Vec<(String, ServerRequest)> {
     requests
 }
 
-/// `lookup_weather`.
+/// `lookup_weather`, with typed arguments.
 fn tools() -> Vec<DynamicTool> {
-    vec![DynamicTool::new(
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct Place {
+        city: String,
+    }
+    vec![DynamicTool::typed(
         "lookup_weather",
         "Look up the current weather for a city.",
-        json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}),
-        |arguments| async move {
-            let city = arguments["city"]
-                .as_str()
-                .ok_or("`city` must be a string")?;
-            Ok(ToolOutput::text(format!("Sunny in {city}")))
-        },
+        |place: Place| async move { Ok(ToolOutput::text(format!("Sunny in {}", place.city))) },
     )]
 }
 
