@@ -124,6 +124,10 @@ impl DynamicTool {
     /// wrong, so the model can retry with better ones. `P` should be a struct (the model's
     /// arguments are a JSON object).
     ///
+    /// codex 0.169.0 drops the schema keywords it does not model before the model sees them,
+    /// among them `format`, `minimum` and `maximum`: the model may well send a `300` for a
+    /// `u8`, which then fails to parse as described.
+    ///
     /// ```
     /// use codex_tools::tools::{DynamicTool, ToolOutput};
     /// use schemars::JsonSchema;
@@ -214,11 +218,13 @@ impl DynamicTool {
     }
 }
 
-/// The JSON Schema of `P` as a tool's input schema: subschemas inlined rather than referenced
-/// (codex hands the schema to the model as the function's `parameters`, and models read
-/// inline schemas best), without the `$schema` meta-schema key.
+/// The JSON Schema of `P` as a tool's input schema: subschemas inlined, so that every
+/// property reads on its own (recursive types keep their `$ref`s, which codex 0.169.0 passes
+/// on), without the `$schema` meta-schema key and the root `title`, which codex drops before
+/// the schema reaches the model as the function's `parameters`. The type's doc comment stays,
+/// as the `description`.
 fn input_schema<P: JsonSchema>() -> Value {
-    let schema = SchemaSettings::draft2020_12()
+    let mut schema = SchemaSettings::draft2020_12()
         .with(|settings| {
             settings.inline_subschemas = true;
             settings.meta_schema = None;
@@ -226,6 +232,7 @@ fn input_schema<P: JsonSchema>() -> Value {
         .for_deserialize()
         .into_generator()
         .into_root_schema_for::<P>();
+    schema.remove("title");
     schema.to_value()
 }
 
@@ -414,7 +421,6 @@ mod tests {
               "required": [
                 "place"
               ],
-              "title": "Lookup",
               "type": "object"
             }"#]]
         .assert_eq(&serde_json::to_string_pretty(lookup().input_schema()).expect("json"));
