@@ -72,15 +72,15 @@
 //! Supported codex versions: 0.169.0.
 
 mod app_server;
-pub mod approval;
 mod codex;
 mod error;
 pub mod retry;
 pub mod structured;
 mod thread;
 mod thread_options;
-pub mod tools;
 mod turn;
+
+pub use codex_tools::{approval, tools};
 
 pub use codex::{Codex, CodexOptions, Transport};
 pub use error::{Error, TimeoutKind};

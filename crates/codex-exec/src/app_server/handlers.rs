@@ -21,11 +21,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// JSON-RPC "method not found".
-pub const METHOD_NOT_FOUND: i64 = -32601;
+pub const METHOD_NOT_FOUND: i64 = JsonRpcError::METHOD_NOT_FOUND;
 /// JSON-RPC "invalid params".
-pub const INVALID_PARAMS: i64 = -32602;
+pub const INVALID_PARAMS: i64 = JsonRpcError::INVALID_PARAMS;
 /// JSON-RPC "internal error".
-pub const INTERNAL_ERROR: i64 = -32603;
+pub const INTERNAL_ERROR: i64 = JsonRpcError::INTERNAL_ERROR;
 
 /// The future a [`ServerRequestHandler`] returns: the `result` of the response, or the error
 /// to send instead.

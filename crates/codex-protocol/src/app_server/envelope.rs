@@ -106,6 +106,13 @@ super::macros::wire_struct! {
 }
 
 impl JsonRpcError {
+    /// JSON-RPC "method not found" (`-32601`): the receiver does not answer this method.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// JSON-RPC "invalid params" (`-32602`): the params do not fit the method.
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// JSON-RPC "internal error" (`-32603`).
+    pub const INTERNAL_ERROR: i64 = -32603;
+
     /// An error with this code and message, without `data`.
     #[must_use]
     pub fn new(code: i64, message: impl Into<String>) -> Self {

@@ -41,6 +41,8 @@
 
 mod event;
 mod item;
+#[cfg(test)]
+mod properties;
 mod transcript;
 
 pub use event::{

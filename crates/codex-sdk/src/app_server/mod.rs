@@ -22,34 +22,21 @@ use std::time::Duration;
 use codex_exec::app_server::{AppServer, AppServerOptions, Handlers};
 use codex_exec::{CancelHandle, ExecOptions, Input};
 use codex_protocol::app_server::{
-    CommandExecutionRequestApprovalResponse, FileChangeRequestApprovalResponse, JsonRpcError,
-    ServerRequest, TurnStartParams, TurnSteerParams, UserInput,
+    JsonRpcError, ServerRequest, TurnStartParams, TurnSteerParams, UserInput,
 };
 use codex_protocol::exec::{ThreadEvent, ThreadStarted};
 use codex_protocol::projection::TurnProjection as TurnState;
 use futures::{Stream, StreamExt as _};
-use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{Mutex, oneshot};
 
 use crate::codex::{Inner, Transport};
 use crate::error::{Error, TimeoutKind};
 use crate::thread_options::ThreadOptions;
-use crate::tools;
 
 /// How long a dropped turn's interrupt and the wait for its end may take before the turn is
 /// left to itself.
 const DROP_INTERRUPT_LIMIT: Duration = Duration::from_secs(5);
-
-/// The server requests the facade answers through the thread's handlers.
-const HANDLED_METHODS: [&str; 6] = [
-    "item/commandExecution/requestApproval",
-    "item/fileChange/requestApproval",
-    "item/permissions/requestApproval",
-    "item/tool/requestUserInput",
-    "mcpServer/elicitation/request",
-    "item/tool/call",
-];
 
 /// What answers a thread's server requests.
 struct ThreadHandlers {
@@ -92,7 +79,7 @@ impl Shared {
             return Ok(live.clone());
         }
         let handlers = Handlers::new();
-        for method in HANDLED_METHODS {
+        for method in codex_tools::ANSWERED_METHODS {
             let table = Arc::clone(&self.threads);
             handlers.set(method, move |request: ServerRequest| {
                 let table = Arc::clone(&table);
@@ -147,84 +134,22 @@ impl Shared {
 
 /// Answers one server request with the handlers of the thread it names.
 async fn dispatch(table: &ThreadTable, request: ServerRequest) -> Result<Value, JsonRpcError> {
-    let lookup = |thread_id: &str| {
-        table
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(thread_id)
-            .cloned()
+    let Some(thread_id) = codex_tools::thread_id(&request) else {
+        // Names no thread, so not a request the SDK answers: `answer` refuses it.
+        return codex_tools::answer(request, &crate::approval::AlwaysDecline, &[]).await;
     };
-    let unknown_thread = |thread_id: &str| {
-        JsonRpcError::new(
-            codex_exec::app_server::INVALID_PARAMS,
-            format!("codex-sdk knows no thread `{thread_id}` on this connection"),
-        )
-    };
-    match request {
-        ServerRequest::CommandExecutionRequestApproval(params) => {
-            let thread =
-                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
-            let decision = thread.options.handler().command_execution(&params).await;
-            to_value(&CommandExecutionRequestApprovalResponse::new(
-                decision.for_command(),
-            ))
-        }
-        ServerRequest::FileChangeRequestApproval(params) => {
-            let thread =
-                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
-            let decision = thread.options.handler().file_change(&params).await;
-            to_value(&FileChangeRequestApprovalResponse::new(
-                decision.for_file_change(),
-            ))
-        }
-        ServerRequest::PermissionsRequestApproval(params) => {
-            let thread =
-                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
-            to_value(&thread.options.handler().permissions(&params).await)
-        }
-        ServerRequest::ToolRequestUserInput(params) => {
-            let thread =
-                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
-            to_value(&thread.options.handler().user_input(&params).await)
-        }
-        ServerRequest::McpServerElicitationRequest(params) => {
-            let thread =
-                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
-            to_value(&thread.options.handler().elicitation(&params).await)
-        }
-        ServerRequest::DynamicToolCall(params) => {
-            let thread =
-                lookup(&params.thread_id).ok_or_else(|| unknown_thread(&params.thread_id))?;
-            let tool = params
-                .namespace
-                .is_none()
-                .then(|| {
-                    thread
-                        .options
-                        .tools
-                        .iter()
-                        .find(|t| t.name() == params.tool)
-                })
-                .flatten();
-            match tool {
-                Some(tool) => to_value(&tool.call(params.arguments.clone()).await),
-                None => to_value(&tools::unknown_tool(&params.tool)),
-            }
-        }
-        other => Err(JsonRpcError::new(
-            codex_exec::app_server::METHOD_NOT_FOUND,
-            format!("codex-sdk does not answer `{}`", other.method()),
-        )),
-    }
-}
-
-fn to_value(answer: &impl Serialize) -> Result<Value, JsonRpcError> {
-    serde_json::to_value(answer).map_err(|e| {
-        JsonRpcError::new(
-            codex_exec::app_server::INTERNAL_ERROR,
-            format!("the answer does not serialize: {e}"),
-        )
-    })
+    let thread = table
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(thread_id)
+        .cloned()
+        .ok_or_else(|| {
+            JsonRpcError::new(
+                codex_exec::app_server::INVALID_PARAMS,
+                format!("codex-sdk knows no thread `{thread_id}` on this connection"),
+            )
+        })?;
+    codex_tools::answer(request, &*thread.options.handler(), &thread.options.tools).await
 }
 
 /// The app-server state of one thread, guarded by the thread's turn lock.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use codex_protocol::exec::parse_event_strict;
 use codex_sdk::approval::{
-    AlwaysAccept, ApprovalDecision, ApprovalFuture, ApprovalHandler,
+    self, AlwaysAccept, ApprovalDecision, ApprovalFuture, ApprovalHandler, ApprovalRequest,
     CommandExecutionRequestApprovalParams, CommandPrefixPolicy,
 };
 use codex_sdk::tools::{DynamicTool, ToolOutput};
@@ -301,6 +301,26 @@ async fn a_declined_command_does_not_run() {
 }
 
 #[tokio::test]
+async fn an_approval_closure_declines_a_command() {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    let handler = approval::from_fn(move |request: ApprovalRequest| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async move {
+            match request.command() {
+                Some(command) if command.contains("touch f") => ApprovalDecision::Decline,
+                _ => ApprovalDecision::Accept,
+            }
+        }
+    });
+    let (exists, status) = touch_with(Some(Arc::new(handler))).await;
+    assert_eq!(
+        (exists, status, asked.load(Ordering::SeqCst)),
+        (false, CommandExecutionStatus::Declined, 1)
+    );
+}
+
+#[tokio::test]
 async fn ready_made_policies_decide() {
     assert_eq!(
         touch_with(None).await,
@@ -382,6 +402,83 @@ async fn a_dynamic_tool_output_reaches_the_model() {
         requests[1].function_call_output("call-dyn-1").as_deref(),
         Some("Weather in Paris: 21C sunny")
     );
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn a_typed_tool_gets_parsed_arguments_and_the_model_sees_bad_ones() {
+    /// Where to look up the weather.
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct Place {
+        /// The city, in English.
+        city: String,
+    }
+    let h = harness().await;
+    h.mock.push(Sse::reply(
+        "resp-1",
+        [sse::function_call(
+            "call-bad",
+            "lookup_weather",
+            &json!({"city": 3}),
+        )],
+    ));
+    h.mock.push(Sse::reply(
+        "resp-2",
+        [sse::function_call(
+            "call-good",
+            "lookup_weather",
+            &json!({"city": "Paris"}),
+        )],
+    ));
+    h.mock.push(Sse::message("resp-3", "It is sunny in Paris."));
+    let tool = DynamicTool::typed(
+        "lookup_weather",
+        "Look up the weather for a city.",
+        |place: Place| async move { Ok(ToolOutput::text(format!("Sunny in {}", place.city))) },
+    );
+    let schema = tool.input_schema().clone();
+    let thread = h.codex.start_thread(h.thread_options().tool(tool));
+
+    let turn = run(&thread, "weather in Paris?")
+        .await
+        .expect("the turn completes");
+
+    let calls: Vec<_> = turn
+        .items
+        .iter()
+        .filter_map(|item| match &item.details {
+            ItemDetails::DynamicToolCall(call) => Some((call.tool.as_str(), call.success)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("lookup_weather", Some(false)),
+            ("lookup_weather", Some(true))
+        ]
+    );
+    let requests = h.mock.requests();
+    let offered = requests[0]
+        .json()
+        .and_then(|body| body["tools"].as_array())
+        .and_then(|tools| tools.iter().find(|t| t["name"] == "lookup_weather"))
+        .unwrap_or_else(|| panic!("lookup_weather is offered: {:?}", requests[0].tool_names()));
+    assert_eq!(
+        offered["parameters"], schema,
+        "the derived schema reaches the model"
+    );
+    assert_eq!(
+        requests[1].function_call_output("call-bad").as_deref(),
+        Some(
+            "invalid arguments for `lookup_weather` at `city`: invalid type: integer `3`, expected a string"
+        )
+    );
+    assert_eq!(
+        requests[2].function_call_output("call-good").as_deref(),
+        Some("Sunny in Paris")
+    );
+    assert_eq!(turn.final_response, "It is sunny in Paris.");
     h.assert_no_mock_problems();
 }
 

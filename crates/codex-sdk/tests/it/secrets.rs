@@ -191,6 +191,24 @@ async fn secrets_never_leave_the_sdk(transport: Transport) {
     assert!(matches!(error, Error::TurnFailed { .. }), "{error:?}");
     assert_clean_error(&error);
 
+    assert_public_debugs_are_clean(&h, &thread, &options);
+    drop(thread);
+    drop(h);
+    let recorded =
+        String::from_utf8_lossy(&log.lock().unwrap_or_else(PoisonError::into_inner)).into_owned();
+    assert!(
+        !recorded.is_empty(),
+        "the TRACE subscriber recorded something"
+    );
+    assert_clean("a TRACE log record", &recorded);
+}
+
+/// S1, S8: the `Debug` of every public type that holds options or secrets.
+fn assert_public_debugs_are_clean(
+    h: &Harness,
+    thread: &codex_sdk::Thread,
+    options: &ThreadOptions,
+) {
     for (what, debug) in [
         ("Codex", format!("{:?}", h.codex)),
         ("Thread", format!("{thread:?}")),
@@ -210,15 +228,6 @@ async fn secrets_never_leave_the_sdk(transport: Transport) {
     ] {
         assert_clean(what, &debug);
     }
-    drop(thread);
-    drop(h);
-    let recorded =
-        String::from_utf8_lossy(&log.lock().unwrap_or_else(PoisonError::into_inner)).into_owned();
-    assert!(
-        !recorded.is_empty(),
-        "the TRACE subscriber recorded something"
-    );
-    assert_clean("a TRACE log record", &recorded);
 }
 
 #[tokio::test]

@@ -2,18 +2,38 @@
 //! [`ApprovalDecision`]s it returns, and ready-made policies: [`AlwaysDecline`] (the default),
 //! [`AlwaysAccept`] and [`CommandPrefixPolicy`].
 //!
-//! With an approval policy that asks (`ApprovalPolicy::OnRequest` or `Untrusted`), codex stops
-//! before a command, a patch or a permission escalation and asks the client. The SDK passes
-//! each request to the thread's handler ([`ThreadOptions::approval_handler`]) and sends its
-//! answer back. Every request is answered: by the handler, or, when the handler takes longer
-//! than [`CodexOptions::approval_timeout`] or panics, with the safe default (decline, grant
-//! nothing, no answers). An unanswered request would block the turn forever.
+//! With an approval policy that asks (`on-request` or `untrusted`), codex stops before a
+//! command, a patch or a permission escalation and asks the client. The client passes each
+//! request to the thread's handler (in codex-sdk, `ThreadOptions::approval_handler`) and sends
+//! its answer back ([`answer`](crate::answer) does both). Every request must be answered: an
+//! unanswered request blocks the turn forever, so the client answers with the safe default
+//! (decline, grant nothing, no answers) when a handler takes too long or panics (in codex-sdk,
+//! after `CodexOptions::approval_timeout`).
 //!
 //! `codex exec` never asks (it forces `approval_policy = never`), so on the exec transport the
 //! handler is never called.
 //!
+//! A handler is one expression. A closure or an `async fn` that decides every approval
+//! becomes a handler with [`from_fn`]; [`ApprovalHandlers`] takes one closure per kind of
+//! request (and answers questions and elicitations too); implement [`ApprovalHandler`] for
+//! a type of your own when that reads better.
+//!
 //! ```
-//! use codex_sdk::approval::{ApprovalDecision, CommandPrefixPolicy};
+//! use codex_tools::approval::{self, ApprovalDecision, ApprovalRequest};
+//!
+//! let handler = approval::from_fn(|request: ApprovalRequest| async move {
+//!     match request.command() {
+//!         Some(command) if command.contains("rm ") => ApprovalDecision::Decline,
+//!         _ => ApprovalDecision::Accept,
+//!     }
+//! });
+//! # let _ = handler;
+//! ```
+//!
+//! Or a ready-made policy:
+//!
+//! ```
+//! use codex_tools::approval::{ApprovalDecision, CommandPrefixPolicy};
 //!
 //! // `git status` and `ls` run; `rm` never does; anything else is declined.
 //! let policy = CommandPrefixPolicy::new()
@@ -24,12 +44,12 @@
 //! assert_eq!(policy.decide_command("/bin/bash -lc 'git status --short'"), ApprovalDecision::Accept);
 //! assert_eq!(policy.decide_command("/bin/bash -lc 'ls && rm -rf target'"), ApprovalDecision::Decline);
 //! ```
-//!
-//! [`ThreadOptions::approval_handler`]: crate::ThreadOptions::approval_handler
-//! [`CodexOptions::approval_timeout`]: crate::CodexOptions::approval_timeout
+
+mod closures;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use codex_protocol::app_server::{
     CommandAction, CommandExecutionApprovalDecision, ExecpolicyAmendment,
@@ -42,6 +62,8 @@ pub use codex_protocol::app_server::{
     PermissionsRequestApprovalResponse, ToolRequestUserInputAnswer, ToolRequestUserInputParams,
     ToolRequestUserInputResponse,
 };
+
+pub use closures::{ApprovalHandlers, ApprovalRequest, FromFn, from_fn};
 
 /// The future an [`ApprovalHandler`] method returns.
 pub type ApprovalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -68,8 +90,14 @@ pub enum ApprovalDecision {
 }
 
 impl ApprovalDecision {
-    /// The wire decision for a command approval.
-    pub(crate) fn for_command(&self) -> CommandExecutionApprovalDecision {
+    /// The wire decision for a command approval
+    /// (`item/commandExecution/requestApproval`).
+    ///
+    /// # Panics
+    ///
+    /// Never: any list of words is an exec policy amendment.
+    #[must_use]
+    pub fn for_command(&self) -> CommandExecutionApprovalDecision {
         match self {
             Self::Accept => CommandExecutionApprovalDecision::Accept,
             Self::AcceptForSession => CommandExecutionApprovalDecision::AcceptForSession,
@@ -84,8 +112,11 @@ impl ApprovalDecision {
         }
     }
 
-    /// The wire decision for a file change approval.
-    pub(crate) fn for_file_change(&self) -> FileChangeApprovalDecision {
+    /// The wire decision for a file change approval (`item/fileChange/requestApproval`):
+    /// [`AcceptWithExecpolicyAmendment`](Self::AcceptWithExecpolicyAmendment) becomes `accept`,
+    /// as patches have no exec policy.
+    #[must_use]
+    pub fn for_file_change(&self) -> FileChangeApprovalDecision {
         match self {
             Self::Accept | Self::AcceptWithExecpolicyAmendment(_) => {
                 FileChangeApprovalDecision::Accept
@@ -95,16 +126,43 @@ impl ApprovalDecision {
             Self::Cancel => FileChangeApprovalDecision::Cancel,
         }
     }
+
+    /// The answer to a permissions request (`item/permissions/requestApproval`) as a yes or
+    /// no: accepting grants everything `request` asks for, for the turn
+    /// ([`AcceptForSession`](Self::AcceptForSession): for the session); declining or
+    /// cancelling grants nothing.
+    #[must_use]
+    pub fn for_permissions(
+        &self,
+        request: &PermissionsRequestApprovalParams,
+    ) -> PermissionsRequestApprovalResponse {
+        let mut granted = GrantedPermissionProfile::default();
+        if matches!(self, Self::Decline | Self::Cancel) {
+            return PermissionsRequestApprovalResponse::new(granted);
+        }
+        granted
+            .file_system
+            .clone_from(&request.permissions.file_system);
+        granted.network.clone_from(&request.permissions.network);
+        let mut response = PermissionsRequestApprovalResponse::new(granted);
+        if *self == Self::AcceptForSession {
+            response.scope = Some(PermissionGrantScope::Session);
+        }
+        response
+    }
 }
 
 /// Answers the requests codex sends a thread on the app-server transport.
+///
+/// A closure is usually enough: see [`from_fn`] and [`ApprovalHandlers`]. Implement the trait
+/// for a type that holds state or is reused.
 ///
 /// Every method has a default that refuses: decline the command or patch, grant no
 /// permission, answer no question, decline the elicitation ([`AlwaysDecline`] is exactly the
 /// defaults). Implement the ones you care about:
 ///
 /// ```
-/// use codex_sdk::approval::{
+/// use codex_tools::approval::{
 ///     ApprovalDecision, ApprovalFuture, ApprovalHandler, CommandExecutionRequestApprovalParams,
 /// };
 ///
@@ -195,6 +253,45 @@ pub trait ApprovalHandler: Send + Sync {
     }
 }
 
+/// A shared handler answers as the handler it points to, so one handler can serve several
+/// threads, or be kept by the caller to inspect it later.
+impl<T: ApprovalHandler + ?Sized> ApprovalHandler for Arc<T> {
+    fn command_execution<'a>(
+        &'a self,
+        request: &'a CommandExecutionRequestApprovalParams,
+    ) -> ApprovalFuture<'a, ApprovalDecision> {
+        (**self).command_execution(request)
+    }
+
+    fn file_change<'a>(
+        &'a self,
+        request: &'a FileChangeRequestApprovalParams,
+    ) -> ApprovalFuture<'a, ApprovalDecision> {
+        (**self).file_change(request)
+    }
+
+    fn permissions<'a>(
+        &'a self,
+        request: &'a PermissionsRequestApprovalParams,
+    ) -> ApprovalFuture<'a, PermissionsRequestApprovalResponse> {
+        (**self).permissions(request)
+    }
+
+    fn user_input<'a>(
+        &'a self,
+        request: &'a ToolRequestUserInputParams,
+    ) -> ApprovalFuture<'a, ToolRequestUserInputResponse> {
+        (**self).user_input(request)
+    }
+
+    fn elicitation<'a>(
+        &'a self,
+        request: &'a McpServerElicitationRequestParams,
+    ) -> ApprovalFuture<'a, McpServerElicitationRequestResponse> {
+        (**self).elicitation(request)
+    }
+}
+
 /// Refuses everything: declines commands, patches and elicitations, grants no permission,
 /// answers no question. The handler of a thread that sets none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -228,14 +325,9 @@ impl ApprovalHandler for AlwaysAccept {
         &'a self,
         request: &'a PermissionsRequestApprovalParams,
     ) -> ApprovalFuture<'a, PermissionsRequestApprovalResponse> {
-        let mut granted = GrantedPermissionProfile::default();
-        granted
-            .file_system
-            .clone_from(&request.permissions.file_system);
-        granted.network.clone_from(&request.permissions.network);
-        Box::pin(std::future::ready(PermissionsRequestApprovalResponse::new(
-            granted,
-        )))
+        Box::pin(std::future::ready(
+            ApprovalDecision::Accept.for_permissions(request),
+        ))
     }
 }
 
@@ -650,52 +742,54 @@ mod tests {
         assert_eq!(p.decide(&request(&json!({}))), ApprovalDecision::Decline);
     }
 
-    #[tokio::test]
-    async fn ready_made_policies() {
-        let command = request(&json!({"command": "rm -rf /"}));
-        let file: FileChangeRequestApprovalParams = serde_json::from_value(
-            json!({"threadId": "t", "turnId": "u", "itemId": "i", "startedAtMs": 1, "reason": null, "grantRoot": null}),
-        )
-        .expect("file change params");
-        let permissions: PermissionsRequestApprovalParams = serde_json::from_value(json!({
-            "threadId": "t", "turnId": "u", "itemId": "i", "startedAtMs": 1, "cwd": "/w",
-            "environmentId": null, "reason": null,
-            "permissions": {"fileSystem": {"write": ["/w"]}, "network": null}
-        }))
-        .expect("permission params");
-        assert_eq!(
-            AlwaysDecline.command_execution(&command).await,
-            ApprovalDecision::Decline
-        );
-        assert_eq!(
-            AlwaysDecline.file_change(&file).await,
-            ApprovalDecision::Decline
-        );
-        assert_eq!(
-            serde_json::to_value(AlwaysDecline.permissions(&permissions).await).expect("json"),
-            json!({"permissions": {}})
-        );
-        assert_eq!(
-            AlwaysAccept.command_execution(&command).await,
-            ApprovalDecision::Accept
-        );
-        assert_eq!(
-            AlwaysAccept.file_change(&file).await,
-            ApprovalDecision::Accept
-        );
-        assert_eq!(
-            serde_json::to_value(AlwaysAccept.permissions(&permissions).await).expect("json"),
-            json!({"permissions": {"fileSystem": {"write": ["/w"]}}})
-        );
-        let p = CommandPrefixPolicy::new().file_changes(ApprovalDecision::AcceptForSession);
-        assert_eq!(
-            p.file_change(&file).await,
-            ApprovalDecision::AcceptForSession
-        );
-        assert_eq!(
-            p.command_execution(&command).await,
-            ApprovalDecision::Decline
-        );
+    #[test]
+    fn ready_made_policies() {
+        futures::executor::block_on(async {
+            let command = request(&json!({"command": "rm -rf /"}));
+            let file: FileChangeRequestApprovalParams = serde_json::from_value(
+                json!({"threadId": "t", "turnId": "u", "itemId": "i", "startedAtMs": 1, "reason": null, "grantRoot": null}),
+            )
+            .expect("file change params");
+            let permissions: PermissionsRequestApprovalParams = serde_json::from_value(json!({
+                "threadId": "t", "turnId": "u", "itemId": "i", "startedAtMs": 1, "cwd": "/w",
+                "environmentId": null, "reason": null,
+                "permissions": {"fileSystem": {"write": ["/w"]}, "network": null}
+            }))
+            .expect("permission params");
+            assert_eq!(
+                AlwaysDecline.command_execution(&command).await,
+                ApprovalDecision::Decline
+            );
+            assert_eq!(
+                AlwaysDecline.file_change(&file).await,
+                ApprovalDecision::Decline
+            );
+            assert_eq!(
+                serde_json::to_value(AlwaysDecline.permissions(&permissions).await).expect("json"),
+                json!({"permissions": {}})
+            );
+            assert_eq!(
+                AlwaysAccept.command_execution(&command).await,
+                ApprovalDecision::Accept
+            );
+            assert_eq!(
+                AlwaysAccept.file_change(&file).await,
+                ApprovalDecision::Accept
+            );
+            assert_eq!(
+                serde_json::to_value(AlwaysAccept.permissions(&permissions).await).expect("json"),
+                json!({"permissions": {"fileSystem": {"write": ["/w"]}}})
+            );
+            let p = CommandPrefixPolicy::new().file_changes(ApprovalDecision::AcceptForSession);
+            assert_eq!(
+                p.file_change(&file).await,
+                ApprovalDecision::AcceptForSession
+            );
+            assert_eq!(
+                p.command_execution(&command).await,
+                ApprovalDecision::Decline
+            );
+        });
     }
 
     #[test]

@@ -1,0 +1,181 @@
+//! `answer` over every kind of server request: the live requests of the codex 0.169.0
+//! app-server transcripts (`fixtures/codex-0.169.0/app-server/`) and hand-written ones for the
+//! kinds no capture holds (`fixtures/synthetic/app-server/server-requests.jsonl`), each
+//! answered by a few handler and tool setups. Every answer must parse strictly as the typed
+//! result of its method.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use codex_protocol::Unknowns as _;
+use codex_protocol::app_server::{
+    ServerMessage, ServerRequest, ServerRequestResult, parse_server_message_strict,
+};
+use codex_tools::approval::{
+    AlwaysAccept, AlwaysDecline, ApprovalDecision, ApprovalHandler, ApprovalHandlers,
+    McpServerElicitationAction, McpServerElicitationRequestResponse, ToolRequestUserInputAnswer,
+    ToolRequestUserInputResponse,
+};
+use codex_tools::tools::{DynamicTool, ToolOutput};
+use expect_test::expect_file;
+use futures::executor::block_on;
+use serde_json::{Value, json};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// Every server request of the live app-server transcripts and of the synthetic set, named
+/// by file and line.
+fn sample_requests() -> Vec<(String, ServerRequest)> {
+    let live = fixtures().join("codex-0.169.0/app-server");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&live)
+        .expect("fixtures/codex-0.169.0/app-server exists")
+        .map(|entry| entry.expect("readable dir entry").path())
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            path.extension().is_some_and(|e| e == "jsonl") && !name.ends_with(".requests.jsonl")
+        })
+        .collect();
+    files.sort();
+    files.push(fixtures().join("synthetic/app-server/server-requests.jsonl"));
+    let mut requests = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("fixture is readable");
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        for (number, line) in text.lines().enumerate() {
+            let value: Value = serde_json::from_str(line).expect("fixture line is JSON");
+            // Transcript lines wrap the message: `{"seq", "dir", "t_ms", "msg"}`.
+            let message = match value.get("msg") {
+                Some(msg) if value["dir"] == "server->client" => msg.clone(),
+                Some(_) => continue,
+                None => value,
+            };
+            if message.get("method").is_none() || message.get("id").is_none() {
+                continue;
+            }
+            let where_ = format!("{name}:{}", number + 1);
+            // Strict: the synthetic requests must be shapes the protocol models, unknown
+            // methods aside.
+            let parsed = if message["method"] == "attestation/generate" {
+                codex_protocol::app_server::parse_server_message(&message.to_string())
+            } else {
+                parse_server_message_strict(&message.to_string())
+            };
+            match parsed {
+                Ok(ServerMessage::Request(request)) => requests.push((where_, request.body)),
+                other => panic!("{where_}: not a server request: {other:?}"),
+            }
+        }
+    }
+    requests
+}
+
+/// `lookup_weather`, with typed arguments.
+fn tools() -> Vec<DynamicTool> {
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct Place {
+        city: String,
+    }
+    vec![DynamicTool::typed(
+        "lookup_weather",
+        "Look up the current weather for a city.",
+        |place: Place| async move { Ok(ToolOutput::text(format!("Sunny in {}", place.city))) },
+    )]
+}
+
+/// Closures for every kind: amend the exec policy with what codex proposes, accept patches
+/// and permissions for the session, pick the first option of each question, fill in forms.
+fn closures() -> ApprovalHandlers {
+    ApprovalHandlers::new()
+        .on_command(|request| async move {
+            ApprovalDecision::AcceptWithExecpolicyAmendment(
+                request.proposed_execpolicy_amendment.unwrap_or_default(),
+            )
+        })
+        .on_file_change(|_| async { ApprovalDecision::AcceptForSession })
+        .on_permissions(|request| async move {
+            ApprovalDecision::AcceptForSession.for_permissions(&request)
+        })
+        .on_user_input(|request| async move {
+            let answers: BTreeMap<_, _> = request
+                .questions
+                .iter()
+                .filter_map(|q| {
+                    let first = q.options.as_ref()?.first()?;
+                    let answer = ToolRequestUserInputAnswer::new(vec![first.label.clone()]);
+                    Some((q.id.clone(), answer))
+                })
+                .collect();
+            ToolRequestUserInputResponse::new(answers)
+        })
+        .on_elicitation(|_| async {
+            let mut response =
+                McpServerElicitationRequestResponse::new(McpServerElicitationAction::Accept);
+            response.content = Some(json!({"project": "sdk"}));
+            response
+        })
+}
+
+/// One answer, checked against the typed result of `method`, as one line.
+fn render(method: &str, answer: Result<Value, codex_protocol::app_server::JsonRpcError>) -> String {
+    match answer {
+        Ok(result) => {
+            let typed = ServerRequestResult::from_result(method, result.clone())
+                .unwrap_or_else(|e| panic!("the answer to {method} does not parse: {e}"));
+            assert_eq!(typed.unknowns(), Vec::<String>::new(), "{method}: {result}");
+            result.to_string()
+        }
+        Err(error) => format!("error {}: {}", error.code, error.message),
+    }
+}
+
+#[test]
+fn every_server_request_is_answered() {
+    let tools = tools();
+    let closures = closures();
+    let setups: [(&str, &dyn ApprovalHandler, &[DynamicTool]); 3] = [
+        ("default", &AlwaysDecline, &[]),
+        ("accept", &AlwaysAccept, &tools),
+        ("closures", &closures, &tools),
+    ];
+    let requests = sample_requests();
+    let mut out = String::new();
+    for (where_, request) in &requests {
+        let method = request.method();
+        let thread = codex_tools::thread_id(request);
+        writeln!(out, "{where_} {method} thread={thread:?}").expect("write to a String");
+        for (name, handler, tools) in setups {
+            let answer = block_on(codex_tools::answer(request.clone(), handler, tools));
+            writeln!(out, "  {name}: {}", render(method, answer)).expect("write to a String");
+        }
+    }
+    expect_file!["snapshots/answers.txt"].assert_eq(&out);
+
+    let asked: Vec<&str> = requests.iter().map(|(_, r)| r.method()).collect();
+    for method in codex_tools::ANSWERED_METHODS {
+        assert!(asked.contains(&method), "no sample request of {method}");
+    }
+}
+
+#[test]
+fn futures_and_handlers_are_send_and_sync() {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let tools = tools();
+    let request = sample_requests().remove(0).1;
+    send(&codex_tools::answer(request, &AlwaysDecline, &tools));
+    send(&tools[0].call(json!({"city": "Paris"})));
+    send_sync(&tools[0]);
+    send_sync(&closures());
+    send_sync(&codex_tools::approval::from_fn(|_| async {
+        ApprovalDecision::Decline
+    }));
+}

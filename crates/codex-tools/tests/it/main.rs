@@ -1,0 +1,3 @@
+//! Integration tests for `codex-tools`, one module per area.
+
+mod answer;
