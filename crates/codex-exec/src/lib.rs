@@ -49,6 +49,7 @@ mod error;
 mod framing;
 #[cfg(target_os = "linux")]
 mod parent_death;
+mod redact_url;
 mod schema_file;
 mod stderr_tail;
 mod stream;
