@@ -18,5 +18,6 @@ mod concurrency;
 mod faults;
 #[cfg(target_os = "linux")]
 mod parent_death;
+mod real_errors;
 mod request;
 mod support;
