@@ -190,11 +190,12 @@ pub enum Error {
     /// The connection to `codex app-server` is gone: the process exited or was killed, closed
     /// its output, or the client was shut down. Every pending request and open subscription
     /// fails with this error at once.
-    #[error(
-        "the connection to codex app-server is closed{}{}",
-        ExitSummary(*code, *signal),
-        StderrSummary(stderr)
-    )]
+    ///
+    /// `Display` says how: `codex app-server exited` for a clean exit (code 0), the code or
+    /// signal and the first meaningful stderr line otherwise, `the connection to codex
+    /// app-server is closed` when there is no exit status (a transport without a process, or
+    /// a process this crate stopped).
+    #[error("{}", ClosedSummary { code: *code, signal: *signal, stderr })]
     AppServerClosed {
         /// The exit code, when the process exited and was reaped.
         code: Option<i32>,
@@ -269,15 +270,24 @@ impl std::fmt::Display for Bounded<'_> {
     }
 }
 
-/// Formats how a process ended, after a `" ("`, when known.
-struct ExitSummary(Option<i32>, Option<i32>);
+/// Formats how the connection to codex app-server ended.
+struct ClosedSummary<'a> {
+    code: Option<i32>,
+    signal: Option<i32>,
+    stderr: &'a str,
+}
 
-impl std::fmt::Display for ExitSummary {
+impl std::fmt::Display for ClosedSummary<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.0, self.1) {
-            (Some(code), _) => write!(f, " (codex exited with code {code})"),
-            (None, Some(signal)) => write!(f, " (codex was killed by signal {signal})"),
-            (None, None) => Ok(()),
+        let stderr = StderrSummary(self.stderr);
+        match (self.code, self.signal) {
+            // A clean exit is not a failure: its stderr holds no reason worth quoting.
+            (Some(0), _) => f.write_str("codex app-server exited"),
+            (Some(code), _) => write!(f, "codex app-server exited with code {code}{stderr}"),
+            (None, Some(signal)) => {
+                write!(f, "codex app-server was killed by signal {signal}{stderr}")
+            }
+            (None, None) => write!(f, "the connection to codex app-server is closed{stderr}"),
         }
     }
 }
@@ -494,5 +504,32 @@ mod tests {
             format!("codex exited with code 1: {}…", "x".repeat(200))
         );
         assert_eq!(exited("").to_string(), "codex exited with code 1");
+    }
+
+    fn closed(code: Option<i32>, signal: Option<i32>, stderr: &str) -> String {
+        Error::AppServerClosed {
+            code,
+            signal,
+            stderr: stderr.to_owned(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_clean_app_server_exit_reads_as_one() {
+        let noise = "2026-11-21T07:46:34.146030Z ERROR codex_app_server: no bubblewrap\n";
+        assert_eq!(closed(Some(0), None, noise), "codex app-server exited");
+        assert_eq!(
+            closed(Some(2), None, noise),
+            "codex app-server exited with code 2: no bubblewrap"
+        );
+        assert_eq!(
+            closed(None, Some(9), "Error: oom\n"),
+            "codex app-server was killed by signal 9: Error: oom"
+        );
+        assert_eq!(
+            closed(None, None, ""),
+            "the connection to codex app-server is closed"
+        );
     }
 }
