@@ -16,6 +16,7 @@ mod backpressure;
 mod cancel;
 mod concurrency;
 mod faults;
+mod log_redaction;
 #[cfg(target_os = "linux")]
 mod parent_death;
 mod real_errors;
