@@ -658,7 +658,7 @@ impl Input {
 /// assert_eq!(spec.stdin(), "list the files");
 /// # Ok::<(), codex_exec::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct ExecRequest<'a> {
     input: &'a Input,
@@ -667,6 +667,24 @@ pub struct ExecRequest<'a> {
     turn: Option<&'a TurnOptions>,
     resume: Option<&'a str>,
     inherited_env: Option<Vec<(OsString, OsString)>>,
+}
+
+impl fmt::Debug for ExecRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The inherited environment may hold keys: only its names are shown.
+        let env_names: Option<Vec<_>> = self
+            .inherited_env
+            .as_ref()
+            .map(|vars| vars.iter().map(|(name, _)| name).collect());
+        f.debug_struct("ExecRequest")
+            .field("input", &self.input)
+            .field("codex", &self.codex)
+            .field("thread", &self.thread)
+            .field("turn", &self.turn)
+            .field("resume", &self.resume)
+            .field("inherited_env", &env_names)
+            .finish()
+    }
 }
 
 impl<'a> ExecRequest<'a> {
@@ -1281,7 +1299,6 @@ impl fmt::Debug for DebugUrl<'_> {
 ///
 /// Keep it (or at least its schema file) alive until the process has exited: dropping it
 /// removes the output schema directory.
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct CommandSpec {
     pub(crate) program: PathBuf,
@@ -1291,6 +1308,20 @@ pub struct CommandSpec {
     pub(crate) schema_file: Option<SchemaFile>,
     /// The secrets to redact from this command's output (see [`CodexOptions::secrets_for`]).
     pub(crate) secrets: Vec<Secret>,
+}
+
+impl fmt::Debug for CommandSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `--config` values may carry credentials: they go through the config redaction.
+        f.debug_struct("CommandSpec")
+            .field("program", &self.program)
+            .field("args", &crate::supervisor::DebugArgs(&self.args))
+            .field("env", &self.env)
+            .field("stdin_len", &self.stdin.len())
+            .field("schema_file", &self.schema_file)
+            .field("secrets", &self.secrets)
+            .finish()
+    }
 }
 
 impl CommandSpec {

@@ -2,6 +2,13 @@
 //!
 //! Every variant that carries text coming from the child (its stderr) holds it already
 //! redacted, so neither `Display` nor `Debug` of an [`Error`] can reveal a secret.
+//!
+//! `Display` is one line that says what went wrong. For a process that failed, it quotes the
+//! first line of the stderr tail that carries a message ([`headline`]): codex's status lines
+//! (`Reading prompt from stdin...`), its `WARNING:` lines and its log records below `ERROR`
+//! are skipped, so `codex exited with code 1` is followed by codex's reason, such as `Not
+//! inside a trusted directory and --skip-git-repo-check was not specified.` The whole tail is
+//! available through [`Error::stderr_tail`].
 
 use std::io;
 use std::path::PathBuf;
@@ -52,6 +59,8 @@ pub enum Error {
     #[error("codex printed a line that is not a valid event")]
     Parse(#[source] codex_protocol::ParseError),
     /// codex exited with a non-zero code.
+    ///
+    /// `Display` names the code and quotes the first meaningful line of `stderr`.
     #[error("codex exited with code {code}{}", StderrSummary(stderr))]
     Exited {
         /// The exit code.
@@ -189,11 +198,12 @@ pub enum Error {
     /// The connection to `codex app-server` is gone: the process exited or was killed, closed
     /// its output, or the client was shut down. Every pending request and open subscription
     /// fails with this error at once.
-    #[error(
-        "the connection to codex app-server is closed{}{}",
-        ExitSummary(*code, *signal),
-        StderrSummary(stderr)
-    )]
+    ///
+    /// `Display` says how: `codex app-server exited` for a clean exit (code 0), the code or
+    /// signal and the first meaningful stderr line otherwise, `the connection to codex
+    /// app-server is closed` when there is no exit status (a transport without a process, or
+    /// a process this crate stopped).
+    #[error("{}", ClosedSummary { code: *code, signal: *signal, stderr })]
     AppServerClosed {
         /// The exit code, when the process exited and was reaped.
         code: Option<i32>,
@@ -302,6 +312,20 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The whole redacted stderr tail (stripped of terminal escapes), for [`Error::Exited`],
+    /// [`Error::Signaled`] and [`Error::AppServerClosed`] (empty when there was no process or
+    /// it printed nothing); `None` for the other variants. `Display` quotes only one line of
+    /// it.
+    #[must_use]
+    pub fn stderr_tail(&self) -> Option<&str> {
+        match self {
+            Self::Exited { stderr, .. }
+            | Self::Signaled { stderr, .. }
+            | Self::AppServerClosed { stderr, .. } => Some(stderr),
+            _ => None,
+        }
+    }
 }
 
 /// Formats a server message, bounded to 300 characters.
@@ -317,32 +341,136 @@ impl std::fmt::Display for Bounded<'_> {
     }
 }
 
-/// Formats how a process ended, after a `" ("`, when known.
-struct ExitSummary(Option<i32>, Option<i32>);
+/// Formats how the connection to codex app-server ended.
+struct ClosedSummary<'a> {
+    code: Option<i32>,
+    signal: Option<i32>,
+    stderr: &'a str,
+}
 
-impl std::fmt::Display for ExitSummary {
+impl std::fmt::Display for ClosedSummary<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.0, self.1) {
-            (Some(code), _) => write!(f, " (codex exited with code {code})"),
-            (None, Some(signal)) => write!(f, " (codex was killed by signal {signal})"),
-            (None, None) => Ok(()),
+        let stderr = StderrSummary(self.stderr);
+        match (self.code, self.signal) {
+            // A clean exit is not a failure: its stderr holds no reason worth quoting.
+            (Some(0), _) => f.write_str("codex app-server exited"),
+            (Some(code), _) => write!(f, "codex app-server exited with code {code}{stderr}"),
+            (None, Some(signal)) => {
+                write!(f, "codex app-server was killed by signal {signal}{stderr}")
+            }
+            (None, None) => write!(f, "the connection to codex app-server is closed{stderr}"),
         }
     }
 }
 
-/// Formats the last non-empty stderr line, bounded, after a `": "`.
+/// Formats the [`headline`] of a stderr tail, bounded, after a `": "`.
 struct StderrSummary<'a>(&'a str);
 
 impl std::fmt::Display for StderrSummary<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         const MAX_CHARS: usize = 200;
-        let Some(last) = self.0.lines().map(str::trim).rfind(|l| !l.is_empty()) else {
+        let Some(line) = stderr_headline(self.0) else {
             return Ok(());
         };
-        let mut chars = last.chars();
+        let mut chars = line.chars();
         let head: String = chars.by_ref().take(MAX_CHARS).collect();
         let ellipsis = if chars.next().is_some() { "…" } else { "" };
         write!(f, ": {head}{ellipsis}")
+    }
+}
+
+/// The line of a stderr tail that says what went wrong: the first line that is not blank, not
+/// a status line (`Reading prompt from stdin...`), not a `WARNING:` and not a log record;
+/// failing that, the message of the first `ERROR` log record; failing that, nothing.
+///
+/// codex prints its fatal errors as plain lines (`Error: …`, `Not inside a trusted
+/// directory …`), and its log records (`<timestamp>  INFO <target>: <message>`) only say what
+/// it was doing. An `ERROR` record is not always fatal (codex 0.169.0 logs one when
+/// bubblewrap is missing and goes on), so a plain line wins over it.
+#[must_use]
+pub fn stderr_headline(tail: &str) -> Option<&str> {
+    let mut first_error_record = None;
+    for line in tail.lines().map(str::trim) {
+        if line.is_empty() || is_status_line(line) {
+            continue;
+        }
+        match log_record(line) {
+            None => return Some(line),
+            Some(("ERROR", message)) if !message.is_empty() => {
+                first_error_record.get_or_insert(message);
+            }
+            Some(_) => {}
+        }
+    }
+    first_error_record
+}
+
+/// Lines codex prints on every run, which never say what went wrong.
+fn is_status_line(line: &str) -> bool {
+    line.starts_with("WARNING: ")
+        || matches!(
+            line,
+            "Reading prompt from stdin..." | "Reading additional input from stdin..."
+        )
+}
+
+/// The level and message of a `tracing` log record,
+/// `<timestamp> <LEVEL> <span>{<fields>}:<span>: <target>: <message>`.
+fn log_record(line: &str) -> Option<(&str, &str)> {
+    let (timestamp, rest) = line.split_once(' ')?;
+    let bytes = timestamp.as_bytes();
+    let is_timestamp = bytes.len() >= 11
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[10] == b'T';
+    if !is_timestamp {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let (level, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    if !matches!(level, "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR") {
+        return None;
+    }
+    Some((level, record_message(rest.trim_start())))
+}
+
+/// The message of a log record after its level: the span context and the target go.
+fn record_message(rest: &str) -> &str {
+    // The first prefix (spans, or the target when there are none) ends at the first `": "`
+    // outside span fields.
+    let mut prefix_end = None;
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '{' if !quoted => depth += 1,
+            '}' if !quoted => depth = depth.saturating_sub(1),
+            ':' if depth == 0 && !quoted && rest[i + 1..].starts_with(' ') => {
+                prefix_end = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let Some(end) = prefix_end else {
+        return rest;
+    };
+    let prefix = &rest[..end];
+    let message = rest[end + 2..].trim_start();
+    // When the prefix was a span context, the target follows: a module path.
+    let was_spans = prefix.contains(['{', ':', ' ']);
+    match message.split_once(": ") {
+        Some((target, after))
+            if (was_spans || target.contains("::"))
+                && !target.is_empty()
+                && target
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':')) =>
+        {
+            after.trim_start()
+        }
+        _ => message,
     }
 }
 
@@ -357,5 +485,123 @@ impl std::fmt::Display for HumanDuration {
         } else {
             write!(f, "{}.{:03}s", millis / 1000, millis % 1000)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    /// LIVE CAPTURE — codex-cli 0.169.0, 2026-12-06: the stderr of `codex exec --json` with the
+    /// prompt `hi` on stdin, in an empty directory under /tmp with a fresh `CODEX_HOME`
+    /// (exit code 1). The `WARNING` line shows because `CODEX_HOME` is under /tmp.
+    const UNTRUSTED_DIR: &str = "WARNING: proceeding, even though we could not create PATH \
+        aliases: Refusing to create helper binaries under temporary dir \"/tmp\" (codex_home: \
+        AbsolutePathBuf(\"/tmp/tmp.rgLBXQEJju\"))\n\
+        Reading prompt from stdin...\n\
+        Not inside a trusted directory and --skip-git-repo-check was not specified.\n";
+
+    fn exited(stderr: &str) -> Error {
+        Error::Exited {
+            code: 1,
+            stderr: stderr.to_owned(),
+        }
+    }
+
+    #[test]
+    fn an_exit_names_codex_s_reason_in_its_first_line() {
+        let error = exited(UNTRUSTED_DIR);
+        assert_eq!(
+            error.to_string(),
+            "codex exited with code 1: Not inside a trusted directory and \
+             --skip-git-repo-check was not specified."
+        );
+        assert_eq!(error.stderr_tail(), Some(UNTRUSTED_DIR));
+    }
+
+    #[test]
+    fn headline_skips_status_lines_and_log_records() {
+        for (tail, expected) in [
+            ("", None),
+            ("\n  \n", None),
+            ("Reading prompt from stdin...\n", None),
+            (
+                "Error: bad config\nCaused by:\n  x\n",
+                Some("Error: bad config"),
+            ),
+            (
+                "2026-12-06T16:45:22.786048Z DEBUG opentelemetry_sdk:  name=\"x\"\n\
+                 2026-12-06T16:45:22.795667Z  INFO codex.exec{otel.kind=\"internal\"}: \
+                 codex_cloud_config::service: loaded\n\
+                 thread 'main' panicked at src/main.rs:1:2:\nboom\n",
+                Some("thread 'main' panicked at src/main.rs:1:2:"),
+            ),
+            // LIVE CAPTURE — codex-cli 0.169.0 (as-turn-failed.stderr), colours stripped: an
+            // ERROR record is quoted when there is no plain line.
+            (
+                "2026-11-21T07:46:34.146030Z ERROR codex_app_server: Codex could not find \
+                 bubblewrap on PATH.\n",
+                Some("Codex could not find bubblewrap on PATH."),
+            ),
+            (
+                "2026-11-21T07:46:34.146030Z ERROR codex_app_server: not fatal\n\
+                 2026-11-21T07:46:35.000000Z  WARN codex_core: later\nError: fatal\n",
+                Some("Error: fatal"),
+            ),
+            (
+                "2026-12-06T16:45:22.859591Z ERROR app_server.request{rpc.method=\"a: b\"}:\
+                 session_init: codex_core::session::session: session failed: no key\n",
+                Some("session failed: no key"),
+            ),
+            (
+                "2026-12-06T16:45:22.859591Z ERROR session_init: codex_core::session: gone\n",
+                Some("gone"),
+            ),
+            (
+                "2026-12-06T16:45:22.859591Z ERROR codex_core: error: kept whole\n",
+                Some("error: kept whole"),
+            ),
+        ] {
+            assert_eq!(stderr_headline(tail), expected, "{tail:?}");
+        }
+    }
+
+    #[test]
+    fn long_headlines_are_bounded() {
+        let error = exited(&"x".repeat(300));
+        assert_eq!(
+            error.to_string(),
+            format!("codex exited with code 1: {}…", "x".repeat(200))
+        );
+        assert_eq!(exited("").to_string(), "codex exited with code 1");
+    }
+
+    fn closed(code: Option<i32>, signal: Option<i32>, stderr: &str) -> String {
+        Error::AppServerClosed {
+            code,
+            signal,
+            stderr: stderr.to_owned(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_clean_app_server_exit_reads_as_one() {
+        let noise = "2026-11-21T07:46:34.146030Z ERROR codex_app_server: no bubblewrap\n";
+        assert_eq!(closed(Some(0), None, noise), "codex app-server exited");
+        assert_eq!(
+            closed(Some(2), None, noise),
+            "codex app-server exited with code 2: no bubblewrap"
+        );
+        assert_eq!(
+            closed(None, Some(9), "Error: oom\n"),
+            "codex app-server was killed by signal 9: Error: oom"
+        );
+        assert_eq!(
+            closed(None, None, ""),
+            "the connection to codex app-server is closed"
+        );
     }
 }

@@ -67,7 +67,7 @@ pub use command::{
 pub use discovery::{
     BinarySource, CODEX_PATH_ENV, CodexBinary, DEFAULT_VERSION_TIMEOUT, Discovery, Target,
 };
-pub use error::{Error, ErrorCategory};
+pub use error::{Error, ErrorCategory, stderr_headline};
 pub use schema_file::SchemaFile;
 pub use stream::ExecStream;
 pub use supervisor::{

@@ -15,8 +15,19 @@
 //! A dropped partial line that has no newline at all (one line longer than the window) loses
 //! only its leading (or trailing) run of non-whitespace characters, which is where a cut
 //! token can be. Per-line events cut over-long lines the same way.
+//!
+//! # Terminal escapes
+//!
+//! codex colours its log records (`ESC[2m2026-…ESC[0m ESC[31mERROR…`) even when stderr is a
+//! pipe. The tail and the per-line events are stripped of escape sequences (CSI, OSC and the
+//! other ANSI forms) and of the remaining control characters other than tab, newline and
+//! carriage return, before redaction, so that an escape inside a token cannot hide it from the
+//! redactor and no error message can drive the reader's terminal.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::iter::Peekable;
+use std::str::Chars;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -100,7 +111,94 @@ impl TailBuffer {
                 None => text.trim_end_matches(|c: char| !c.is_whitespace()),
             };
         }
-        redactor.redact(text)
+        redactor.redact(&strip_ansi(text))
+    }
+}
+
+/// `text` without terminal escape sequences and without control characters other than tab,
+/// newline and carriage return (see the module docs). Borrows when there is nothing to strip.
+pub(crate) fn strip_ansi(text: &str) -> Cow<'_, str> {
+    let is_stripped = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if !text.contains(is_stripped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.peek().copied() {
+                Some('[') => {
+                    chars.next();
+                    skip_csi(&mut chars);
+                }
+                // OSC, DCS, SOS, PM and APC: a string up to the string terminator.
+                Some(']' | 'P' | 'X' | '^' | '_') => {
+                    chars.next();
+                    skip_control_string(&mut chars);
+                }
+                // nF escapes (`ESC ( B`): intermediates, then one final character.
+                Some('\u{20}'..='\u{2f}') => {
+                    while chars
+                        .next_if(|c| matches!(c, '\u{20}'..='\u{2f}'))
+                        .is_some()
+                    {}
+                    chars.next_if(|c| matches!(c, '\u{30}'..='\u{7e}'));
+                }
+                // Two-character escapes (`ESC 7`, `ESC M`, `ESC c`).
+                Some('\u{30}'..='\u{7e}') => {
+                    chars.next();
+                }
+                // A lone ESC is dropped.
+                _ => {}
+            },
+            // The 8-bit forms of CSI, and of OSC, DCS, SOS, PM and APC.
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => {
+                skip_control_string(&mut chars);
+            }
+            c if is_stripped(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Skips the rest of a CSI sequence: parameters and intermediates, then the final character.
+/// A character that cannot be part of it ends the sequence and is kept.
+fn skip_csi(chars: &mut Peekable<Chars<'_>>) {
+    while let Some(c) = chars.peek().copied() {
+        match c {
+            '\u{20}'..='\u{3f}' => {
+                chars.next();
+            }
+            '\u{40}'..='\u{7e}' => {
+                chars.next();
+                return;
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Skips the rest of a control string up to its terminator (BEL, `ESC \` or ST). An
+/// unterminated one ends at the end of its line, so it cannot swallow the lines after it.
+fn skip_control_string(chars: &mut Peekable<Chars<'_>>) {
+    while let Some(c) = chars.peek().copied() {
+        match c {
+            '\u{7}' | '\u{9c}' => {
+                chars.next();
+                return;
+            }
+            '\u{1b}' => {
+                chars.next();
+                chars.next_if_eq(&'\\');
+                return;
+            }
+            '\n' => return,
+            _ => {
+                chars.next();
+            }
+        }
     }
 }
 
@@ -178,7 +276,7 @@ pub(crate) async fn drain(
     let mut lines = LineSplitter::default();
     let emit = |line: &str| {
         if tracing::enabled!(tracing::Level::DEBUG) {
-            tracing::debug!(pid, line = %redactor.redact(line), "codex stderr");
+            tracing::debug!(pid, line = %redactor.redact(&strip_ansi(line)), "codex stderr");
         }
     };
     loop {
@@ -271,6 +369,42 @@ mod tests {
         assert_eq!(tail_of(0, &[b"secret\n"], true, &[]), "");
     }
 
+    #[test]
+    fn strip_ansi_removes_escape_sequences_and_controls() {
+        for (input, expected) in [
+            ("plain\ttext\r\n", "plain\ttext\r\n"),
+            ("\x1b[2mdim\x1b[0m \x1b[31;1mred\x1b[m", "dim red"),
+            ("\x1b[?25lcursor\x1b[38;5;196mX", "cursorX"),
+            ("\x1b]0;title\x07after", "after"),
+            ("\x1b]8;;https://x\x1b\\link\x1b]8;;\x1b\\", "link"),
+            ("\x1b]unterminated\nnext line", "\nnext line"),
+            ("\x1b(Bcharset \x1b7saved\x1b8", "charset saved"),
+            ("\u{9b}1mC1 CSI\u{9d}title\u{9c}!", "C1 CSI!"),
+            (
+                "bell\x07 back\x08space del\x7f lone\x1b",
+                "bell backspace del lone",
+            ),
+            ("cut at the end \x1b[3", "cut at the end "),
+            ("é \x1b[1mü\x1b[0m", "é ü"),
+        ] {
+            assert_eq!(strip_ansi(input), expected, "{input:?}");
+        }
+        assert!(matches!(strip_ansi("nothing"), Cow::Borrowed("nothing")));
+    }
+
+    #[test]
+    fn tail_is_stripped_of_colours_before_it_is_redacted() {
+        // LIVE CAPTURE — codex-cli 0.169.0, 2026-11, the second line of
+        // fixtures/codex-0.169.0/app-server/as-turn-failed.stderr, with a token spliced in.
+        let input = "\x1b[2m2026-11-21T07:46:34.146030Z\x1b[0m \x1b[31mERROR\x1b[0m \
+                     \x1b[2mcodex_app_server\x1b[0m\x1b[2m:\x1b[0m Bearer \x1b[1mabc.def\x1b[0m \
+                     rejected\n";
+        assert_eq!(
+            tail_of(1024, &[input.as_bytes()], true, &[]),
+            "2026-11-21T07:46:34.146030Z ERROR codex_app_server: Bearer [REDACTED] rejected\n"
+        );
+    }
+
     fn split(chunks: &[&[u8]]) -> Vec<String> {
         let mut splitter = LineSplitter::default();
         let mut out = Vec::new();
@@ -334,7 +468,7 @@ mod tests {
         let lines = Arc::new(Lines::default());
         let tail = Arc::new(Mutex::new(TailBuffer::new(1024)));
         let redactor = Arc::new(Redactor::new(["my-api-key-123"]));
-        let input: &[u8] = b"starting\nkey my-api-key-123 and Bearer abc\r\nlast";
+        let input: &[u8] = b"\x1b[2mstarting\x1b[0m\nkey my-api-key-123 and Bearer abc\r\nlast";
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime");

@@ -43,6 +43,7 @@ use tracing::Instrument;
 
 use crate::cancel::CancelHandle;
 use crate::error::Error;
+use crate::redact_url::redact_config_pair;
 use crate::stderr_tail::{self, SharedTail, TailBuffer};
 use codex_protocol::secret::Redactor;
 
@@ -98,7 +99,7 @@ impl fmt::Debug for ProcessSpec {
             .collect();
         f.debug_struct("ProcessSpec")
             .field("program", &self.program)
-            .field("args", &self.args)
+            .field("args", &DebugArgs(&self.args))
             .field("env_clear", &self.env_clear)
             .field("env", &env)
             .field("current_dir", &self.current_dir)
@@ -107,6 +108,28 @@ impl fmt::Debug for ProcessSpec {
             .field("keep_alive", &self.keep_alive.is_some())
             .field("secrets", &self.secrets)
             .finish()
+    }
+}
+
+/// Arguments for `Debug`: the values of `--config key=value` (and `-c`) go through
+/// [`redact_config_pair`], so a header, a token or a URL credential in an override is not
+/// shown. Also meant for the `Debug` of other types holding argv.
+pub(crate) struct DebugArgs<'a>(pub(crate) &'a [OsString]);
+
+impl fmt::Debug for DebugArgs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        let mut after_config = false;
+        for arg in self.0 {
+            let text = arg.to_string_lossy();
+            match text.strip_prefix("--config=") {
+                Some(pair) => list.entry(&format!("--config={}", redact_config_pair(pair))),
+                None if after_config => list.entry(&redact_config_pair(&text)),
+                None => list.entry(&text),
+            };
+            after_config = matches!(&*text, "--config" | "-c");
+        }
+        list.finish()
     }
 }
 

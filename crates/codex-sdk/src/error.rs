@@ -177,56 +177,21 @@ impl std::fmt::Display for ExitDescription {
     }
 }
 
-/// The last meaningful line of a stderr tail, bounded, after a `": "`; ANSI escapes removed.
+/// The line of a stderr tail that says what went wrong (see
+/// [`codex_exec::stderr_headline`]), bounded, after a `": "`.
 struct StderrHint<'a>(&'a str);
 
 impl std::fmt::Display for StderrHint<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         const MAX_CHARS: usize = 200;
-        let clean = strip_ansi(self.0);
-        let Some(last) = clean.lines().map(str::trim).rfind(|l| !l.is_empty()) else {
+        let Some(line) = codex_exec::stderr_headline(self.0) else {
             return Ok(());
         };
-        let mut chars = last.chars();
+        let mut chars = line.chars();
         let head: String = chars.by_ref().take(MAX_CHARS).collect();
         let ellipsis = if chars.next().is_some() { "…" } else { "" };
         write!(f, ": {head}{ellipsis}")
     }
-}
-
-/// `text` without ANSI escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL|ESC \\`, and
-/// two-byte escapes).
-pub(crate) fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\u{1b}' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('[') => {
-                for c in chars.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
-            }
-            Some(']') => {
-                while let Some(c) = chars.next() {
-                    if c == '\u{7}' {
-                        break;
-                    }
-                    if c == '\u{1b}' && chars.peek() == Some(&'\\') {
-                        chars.next();
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Redacts `secret` (and the shapes of bearer tokens and OpenAI keys) from `text`, with the

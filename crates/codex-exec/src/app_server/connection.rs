@@ -118,11 +118,12 @@ pub(crate) struct Inner {
     stop: CancellationToken,
     /// The process's pid and stop switch, when there is a process.
     process: Option<(u32, Arc<Shared>)>,
+    /// Redacts what the server sent before it reaches a log record: the process's redactor
+    /// (its configured secrets and secret-looking environment values), or the built-in
+    /// patterns alone without a process.
+    redactor: Arc<Redactor>,
     /// Set once every waiter has been failed.
     closed_tx: watch::Sender<bool>,
-    /// Redacts registered secrets from every incoming line (the process's redactor; only the
-    /// built-in patterns for a connection without a process).
-    redactor: Arc<Redactor>,
 }
 
 /// Starts the reader and writer tasks of a connection over `reader` and `writer`.
@@ -151,10 +152,10 @@ where
         server_request_timeout: settings.server_request_timeout,
         stop: stop.clone(),
         process: process.as_ref().map(|p| (p.pid, Arc::clone(&p.shared))),
-        closed_tx: watch::Sender::new(false),
         redactor: process
             .as_ref()
             .map_or_else(Arc::default, |p| Arc::clone(&p.redactor)),
+        closed_tx: watch::Sender::new(false),
     });
     tokio::spawn(write_loop(writer, queue, stop));
     tokio::spawn(read_loop(
@@ -341,7 +342,8 @@ impl Inner {
             Incoming::Message(ServerMessage::Notification(note)) => self.lock().router.route(note),
             Incoming::Message(ServerMessage::Request(request)) => self.serve(request),
             Incoming::Message(other) => {
-                tracing::warn!(?other, "codex app-server sent a message of an unknown kind");
+                let message = self.redactor.redact(&format!("{other:?}"));
+                tracing::warn!(%message, "codex app-server sent a message of an unknown kind");
             }
             Incoming::Malformed {
                 id: Some(id),
@@ -350,7 +352,12 @@ impl Inner {
                 ..
             } => {
                 // A server request whose params do not parse still gets an answer.
-                tracing::warn!(%id, %method, %reason, "codex app-server sent a malformed request");
+                tracing::warn!(
+                    id = %self.redact(&id.to_string()),
+                    method = %self.redact(&method),
+                    %reason,
+                    "codex app-server sent a malformed request"
+                );
                 let error = JsonRpcError::new(
                     INVALID_PARAMS,
                     format!("invalid params for `{method}`: {reason}"),
@@ -364,7 +371,11 @@ impl Inner {
                 reason,
             } => {
                 // Routed as an unknown notification: subscribers see it rather than lose it.
-                tracing::warn!(%method, %reason, "codex app-server sent a malformed notification");
+                tracing::warn!(
+                    method = %self.redact(&method),
+                    %reason,
+                    "codex app-server sent a malformed notification"
+                );
                 let note = Notification::new(ServerNotification::Unknown { method, params });
                 self.lock().router.route(note);
             }
@@ -374,10 +385,18 @@ impl Inner {
         }
     }
 
+    /// `text` from the server, redacted for a log record.
+    fn redact(&self, text: &str) -> String {
+        self.redactor.redact(text)
+    }
+
     /// Answers the pending request `id`.
     fn complete(&self, id: &RequestId, outcome: Result<Value, JsonRpcError>) {
         let RequestId::Integer(id) = id else {
-            tracing::debug!(%id, "a response to an id this client never used");
+            tracing::debug!(
+                id = %self.redact(&id.to_string()),
+                "a response to an id this client never used"
+            );
             return;
         };
         let mut state = self.lock();
@@ -410,8 +429,9 @@ impl Inner {
     /// Answers a server request: its handler within the time limit, or the default.
     fn serve(&self, request: Request<ServerRequest>) {
         let Request { id, body, .. } = request;
-        let method = body.method().to_owned();
-        let handler = self.handlers.get(&method);
+        let handler = self.handlers.get(body.method());
+        // Only for log records: an unknown method is text from the server.
+        let method = self.redact(body.method());
         let limit = self.server_request_timeout;
         let outgoing = self.outgoing.clone();
         tokio::spawn(async move {
@@ -506,31 +526,39 @@ enum Incoming {
         id: Option<RequestId>,
         method: Option<String>,
         params: Option<Value>,
+        /// Why it does not parse, with an excerpt of the line, redacted.
         reason: String,
     },
 }
 
-fn parse_line(text: &str) -> Incoming {
-    match parse_server_message(text) {
-        Ok(message) => Incoming::Message(message),
-        Err(error) => {
-            let mut map: Map<String, Value> = serde_json::from_str(text).unwrap_or_default();
-            let id = match map.remove("id") {
-                Some(Value::Number(n)) => n.as_i64().map(RequestId::Integer),
-                Some(Value::String(s)) => Some(RequestId::String(s)),
-                _ => None,
-            };
-            let method = match map.remove("method") {
-                Some(Value::String(method)) => Some(method),
-                _ => None,
-            };
-            Incoming::Malformed {
-                id,
-                method,
-                params: map.remove("params"),
-                reason: error.to_string(),
-            }
-        }
+/// Parses one line; a malformed line's reason comes from parsing the line redacted, so the
+/// excerpt the parse error quotes is cut out of redacted text and cannot end inside a secret.
+fn parse_line(text: &str, redactor: &Redactor) -> Incoming {
+    if let Ok(message) = parse_server_message(text) {
+        return Incoming::Message(message);
+    }
+    let reason = parse_server_message(&redactor.redact(text))
+        .err()
+        // Only redaction made it parse: the details would be about the secret.
+        .map_or_else(
+            || "the line does not parse (details withheld: they quote a secret)".to_owned(),
+            |error| error.to_string(),
+        );
+    let mut map: Map<String, Value> = serde_json::from_str(text).unwrap_or_default();
+    let id = match map.remove("id") {
+        Some(Value::Number(n)) => n.as_i64().map(RequestId::Integer),
+        Some(Value::String(s)) => Some(RequestId::String(s)),
+        _ => None,
+    };
+    let method = match map.remove("method") {
+        Some(Value::String(method)) => Some(method),
+        _ => None,
+    };
+    Incoming::Malformed {
+        id,
+        method,
+        params: map.remove("params"),
+        reason,
     }
 }
 
@@ -578,21 +606,20 @@ async fn read_loop<R: AsyncRead + Unpin>(
             biased;
             () = inner.stop.cancelled() => break,
             read = std::future::poll_fn(|cx| {
-                lines
-                    .poll_line(cx)
-                    .map(|line| {
-                        line.map(|line| {
-                            line.map(|(_, text)| {
-                                // Registered secrets never reach a notification, a result or
-                                // an error (see `ExecStream` for why literally).
-                                if inner.redactor.contains_secret(text) {
-                                    parse_line(&inner.redactor.redact_literal(text))
-                                } else {
-                                    parse_line(text)
-                                }
-                            })
+                lines.poll_line(cx).map(|line| {
+                    line.map(|line| {
+                        line.map(|(_, text)| {
+                            // Registered secrets never reach a notification, a result or an
+                            // error: a line holding one is redacted literally before it is
+                            // parsed (see `ExecStream`).
+                            if inner.redactor.contains_secret(text) {
+                                parse_line(&inner.redactor.redact_literal(text), &inner.redactor)
+                            } else {
+                                parse_line(text, &inner.redactor)
+                            }
                         })
                     })
+                })
             }) => read,
         };
         match read {

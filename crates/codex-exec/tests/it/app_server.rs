@@ -188,6 +188,43 @@ async fn the_handshake_reports_version_and_capabilities() {
 }
 
 #[tokio::test]
+async fn a_clean_exit_reads_as_one() {
+    let _lock = support::shared().await;
+    let world = World::new().await;
+    let server = world.spawn(AppServerOptions::new()).await;
+    let mut everything = server.subscribe_all();
+    tokio::time::timeout(WAIT, server.shutdown())
+        .await
+        .expect("shutdown ends in time")
+        .expect("codex exits cleanly");
+    let last = tokio::time::timeout(WAIT, async {
+        loop {
+            match everything.next().await {
+                Some(Ok(_)) => {}
+                other => return other,
+            }
+        }
+    })
+    .await
+    .expect("the subscription ends promptly");
+    let Some(Err(error)) = last else {
+        panic!("the subscription ended without an error: {last:?}")
+    };
+    assert!(
+        matches!(
+            error,
+            Error::AppServerClosed {
+                code: Some(0),
+                signal: None,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(error.to_string(), "codex app-server exited");
+}
+
+#[tokio::test]
 async fn a_turn_streams_until_turn_completed_and_two_turns_share_history() {
     let _lock = support::shared().await;
     let world = World::new().await;

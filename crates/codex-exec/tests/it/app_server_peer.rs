@@ -21,6 +21,8 @@ use tokio::io::{
     AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf,
 };
 
+use crate::support;
+
 /// Bound for anything that should happen promptly in-process.
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -51,7 +53,12 @@ impl Peer {
     }
 
     async fn send(&mut self, message: Value) {
-        let mut line = message.to_string();
+        self.send_raw(&message.to_string()).await;
+    }
+
+    /// Sends one line as is (a newline is added).
+    async fn send_raw(&mut self, text: &str) {
+        let mut line = text.to_owned();
         line.push('\n');
         self.write
             .write_all(line.as_bytes())
@@ -226,6 +233,51 @@ async fn server_requests_without_a_handler_get_safe_defaults_and_unknown_ones_an
         (answer["id"].clone(), answer["error"]["code"].clone()),
         (json!(3), json!(-32602))
     );
+}
+
+#[tokio::test]
+async fn malformed_lines_are_logged_without_their_secrets() {
+    let (capture, _guard) = support::LogCapture::install();
+    let (_server, mut peer) = connect(AppServerOptions::new()).await;
+    // Without a process, the built-in patterns apply: OpenAI keys, bearer tokens, `*API_KEY=`.
+    let secrets = [
+        "ABCDEFGHIJKLMNOP",
+        "tok.en-123",
+        "v4lue-secret",
+        "IDSECRET9876",
+    ];
+    peer.send_raw("garbage sk-proj-ABCDEFGHIJKLMNOP and Bearer tok.en-123")
+        .await;
+    peer.send_raw(r#"{"method": "turn/completed", "params": {"threadId": 5, "x": "OPENAI_API_KEY=v4lue-secret"}}"#)
+        .await;
+    // A value of the wrong type: serde quotes it whole in its reason.
+    peer.send(
+        json!({"id": "sk-IDSECRET9876", "method": "item/fileChange/requestApproval",
+                     "params": {"threadId": "sk-proj-ABCDEFGHIJKLMNOP"}}),
+    )
+    .await;
+    // Every line before the answer to the malformed request was read and logged.
+    let answer = peer.recv().await;
+    assert_eq!(answer["error"]["code"], -32602, "{answer}");
+    let records = capture.records();
+    let warnings: Vec<&String> = records
+        .iter()
+        .filter(|r| r.contains("malformed") || r.contains("no JSON-RPC"))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{records:#?}");
+    for record in &records {
+        for secret in secrets {
+            assert!(!record.contains(secret), "{secret} in {record}");
+        }
+    }
+    assert!(
+        warnings
+            .iter()
+            .any(|r| r.contains("garbage [REDACTED] and Bearer [REDACTED]")),
+        "{warnings:#?}"
+    );
+    // The answer quotes the redacted reason too.
+    assert!(!answer.to_string().contains("ABCDEFGHIJKLMNOP"), "{answer}");
 }
 
 #[tokio::test]

@@ -115,13 +115,61 @@ async fn exit_code_carries_the_redacted_stderr_tail() {
         )
     );
     let error = last.as_ref().expect_err("error");
+    // The first line that is not one of codex's status lines.
     assert_eq!(
         error.to_string(),
-        "codex exited with code 1: OPENAI_API_KEY=[REDACTED] rejected"
+        "codex exited with code 1: request failed: key [REDACTED], Authorization: Bearer [REDACTED]"
     );
+    assert_eq!(error.stderr_tail(), Some(tail.as_str()));
     assert_no_secret(error);
     assert!(!format!("{error:?}").contains("tok.en-123"));
     assert_reaped(pid_from(&pid_file).await).await;
+}
+
+#[tokio::test]
+async fn coloured_stderr_is_stripped_and_its_error_record_quoted() {
+    let _lock = support::shared().await;
+    let scratch = Scratch::new();
+    // LIVE CAPTURE (see the fixtures README): a WARNING line, then a coloured ERROR record.
+    let stderr =
+        std::fs::read_to_string(exec_fixture("app-server/as-turn-failed.stderr")).expect("fixture");
+    assert!(stderr.contains('\x1b'), "the fixture is coloured");
+    let script = Script::new().stderr(stderr).exit(1);
+    let stream = ExecStream::spawn(scratch.spec(&script), &support::options()).expect("spawn");
+    let mut items = collect(stream).await;
+    let error = items.pop().expect("an error").expect_err("an error");
+    let tail = error.stderr_tail().expect("a tail");
+    assert!(!tail.contains('\x1b'), "{tail:?}");
+    assert!(
+        tail.ends_with(
+            "2026-11-21T07:46:34.146030Z ERROR codex_app_server: Codex could not find \
+             bubblewrap on PATH. Install bubblewrap with your OS package manager. See the \
+             sandbox prerequisites: https://developers.openai.com/codex/concepts/sandboxing\
+             #prerequisites. Codex will use the bundled bubblewrap in the meantime.\n"
+        ),
+        "{tail:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "codex exited with code 1: Codex could not find bubblewrap on PATH. Install bubblewrap \
+         with your OS package manager. See the sandbox prerequisites: \
+         https://developers.openai.com/codex/concepts/sandboxing#prerequisites. Codex wi…"
+    );
+}
+
+#[tokio::test]
+async fn an_exit_after_only_status_lines_quotes_nothing() {
+    let _lock = support::shared().await;
+    let scratch = Scratch::new();
+    // LIVE CAPTURE: codex 0.169.0's whole stderr when a turn fails on HTTP 401 (the reason
+    // went to stdout as `turn.failed`).
+    let stderr = std::fs::read_to_string(exec_fixture("i3-http-401.stderr")).expect("fixture");
+    let script = Script::new().stderr(stderr.clone()).exit(1);
+    let stream = ExecStream::spawn(scratch.spec(&script), &support::options()).expect("spawn");
+    let mut items = collect(stream).await;
+    let error = items.pop().expect("an error").expect_err("an error");
+    assert_eq!(error.to_string(), "codex exited with code 1");
+    assert_eq!(error.stderr_tail(), Some(stderr.as_str()));
 }
 
 #[tokio::test]

@@ -16,7 +16,9 @@ mod backpressure;
 mod cancel;
 mod concurrency;
 mod faults;
+mod log_redaction;
 #[cfg(target_os = "linux")]
 mod parent_death;
+mod real_errors;
 mod request;
 mod support;

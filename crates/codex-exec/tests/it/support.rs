@@ -136,3 +136,78 @@ pub(crate) fn assert_no_secret(error: &Error) {
 pub(crate) fn options() -> ExecOptions {
     ExecOptions::new().kill_grace(Duration::from_millis(300))
 }
+
+/// Every `tracing` event and span, at every level, rendered as text; installed for the current
+/// thread (which runs every task of a `#[tokio::test]`) until the guard is dropped.
+#[derive(Default)]
+pub(crate) struct LogCapture {
+    records: std::sync::Mutex<Vec<String>>,
+    count: tokio::sync::watch::Sender<usize>,
+}
+
+impl LogCapture {
+    pub(crate) fn install() -> (std::sync::Arc<Self>, tracing::subscriber::DefaultGuard) {
+        let capture = std::sync::Arc::new(Self::default());
+        let guard = tracing::subscriber::set_default(std::sync::Arc::clone(&capture));
+        (capture, guard)
+    }
+
+    pub(crate) fn records(&self) -> Vec<String> {
+        self.records.lock().expect("not poisoned").clone()
+    }
+
+    /// Waits (bounded by [`PROMPT`]) until a record contains `needle`.
+    pub(crate) async fn wait_for(&self, needle: &str) {
+        let mut count = self.count.subscribe();
+        let seen = tokio::time::timeout(
+            PROMPT,
+            count.wait_for(|_| self.records().iter().any(|r| r.contains(needle))),
+        )
+        .await;
+        assert!(
+            matches!(seen, Ok(Ok(_))),
+            "no log record with {needle:?} in {:#?}",
+            self.records()
+        );
+    }
+
+    fn push(&self, record: String) {
+        self.records.lock().expect("not poisoned").push(record);
+        self.count.send_modify(|n| *n += 1);
+    }
+}
+
+/// Renders fields as ` name=value`.
+struct Fields<'a>(&'a mut String);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        use std::fmt::Write as _;
+        let _ = write!(self.0, " {}={value:?}", field.name());
+    }
+}
+
+impl tracing::Subscriber for LogCapture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut text = format!("span {}", span.metadata().name());
+        span.record(&mut Fields(&mut text));
+        self.push(text);
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut text = "span record".to_owned();
+        values.record(&mut Fields(&mut text));
+        self.push(text);
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = event.metadata().level().to_string();
+        event.record(&mut Fields(&mut text));
+        self.push(text);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
