@@ -47,7 +47,11 @@ pub(crate) struct TurnState {
     open: Vec<OpenItem>,
     usage: Usage,
     todo: Option<TodoListItem>,
+    /// The turn's commands that codex started as processes of their own (a `processId` at
+    /// `item/started`) and that have not completed: item id and process id.
+    running: Vec<(String, String)>,
     done: bool,
+    interrupted: bool,
 }
 
 impl TurnState {
@@ -57,13 +61,29 @@ impl TurnState {
             open: Vec::new(),
             usage: Usage::default(),
             todo: None,
+            running: Vec::new(),
             done: false,
+            interrupted: false,
         }
     }
 
     /// Whether `turn/completed` was seen: no more events will come.
     pub(crate) fn is_done(&self) -> bool {
         self.done
+    }
+
+    /// Whether the turn ended with status `interrupted`.
+    pub(crate) fn was_interrupted(&self) -> bool {
+        self.interrupted
+    }
+
+    /// The process ids of the turn's commands that started and have not completed. codex
+    /// keeps them running after the turn ends (unified exec's background terminals).
+    pub(crate) fn running_processes(&self) -> Vec<String> {
+        self.running
+            .iter()
+            .map(|(_, process)| process.clone())
+            .collect()
     }
 
     /// The events one notification of this turn produces.
@@ -132,6 +152,12 @@ impl TurnState {
     }
 
     fn item_started(&mut self, item: &wire::ThreadItem) -> Vec<ThreadEvent> {
+        if let wire::ThreadItem::CommandExecution(command) = item
+            && let Some(process) = &command.process_id
+        {
+            self.running.retain(|(id, _)| *id != command.id);
+            self.running.push((command.id.clone(), process.clone()));
+        }
         if is_user_message(item) {
             return Vec::new();
         }
@@ -147,6 +173,9 @@ impl TurnState {
     }
 
     fn item_completed(&mut self, item: &wire::ThreadItem) -> Vec<ThreadEvent> {
+        if let wire::ThreadItem::CommandExecution(command) = item {
+            self.running.retain(|(id, _)| *id != command.id);
+        }
         if is_user_message(item) {
             return Vec::new();
         }
@@ -240,6 +269,7 @@ impl TurnState {
                 let status = match status {
                     wire::TurnStatus::Completed | wire::TurnStatus::InProgress => None,
                     wire::TurnStatus::Interrupted => {
+                        self.interrupted = true;
                         events.extend(self.close_open());
                         Some(TurnStatus::Interrupted)
                     }
@@ -526,5 +556,37 @@ mod tests {
             state.on_notification(&parse(notes[3])).is_empty(),
             "nothing after the end"
         );
+        assert!(state.was_interrupted());
+    }
+
+    #[test]
+    fn commands_that_did_not_complete_are_still_running() {
+        let command = |id: &str, process: &str, method: &str| {
+            format!(
+                r#"{{"method":"item/{method}","params":{{"threadId":"t","turnId":"u","{method}AtMs":1,"item":{{"type":"commandExecution","id":"{id}","command":"sleep 9","cwd":"/w","processId":{process},"source":"unifiedExecStartup","status":"inProgress","commandActions":[],"aggregatedOutput":null,"exitCode":null,"durationMs":null,"startedAtMs":1,"completedAtMs":null}}}}}}"#
+            )
+        };
+        let completed = |status: &str| {
+            format!(
+                r#"{{"method":"turn/completed","params":{{"threadId":"t","turn":{{"id":"u","rootTurnId":null,"items":[],"itemsView":"summary","status":"{status}","error":null,"startedAt":1,"completedAt":2,"durationMs":1}}}}}}"#
+            )
+        };
+        for status in ["interrupted", "completed"] {
+            let mut state = TurnState::new("u");
+            for note in [
+                command("c1", r#""101""#, "started"),
+                command("c2", r#""102""#, "started"),
+                command("c3", "null", "started"),
+                command("c2", r#""102""#, "completed"),
+                completed(status),
+            ] {
+                let _ = state.on_notification(&parse(&note));
+            }
+            assert_eq!(
+                (state.running_processes(), state.was_interrupted()),
+                (vec!["101".to_owned()], status == "interrupted"),
+                "{status}"
+            );
+        }
     }
 }
