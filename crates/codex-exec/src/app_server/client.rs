@@ -247,6 +247,14 @@ impl AppServer {
         &self.capabilities
     }
 
+    /// Whether the connection is closed or closing: codex exited or closed its output, or the
+    /// client stopped it. Every request then fails with [`Error::AppServerClosed`]; a
+    /// connection open now may still close before the next request.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
     /// The handlers of server requests; add or replace handlers here while the connection
     /// runs.
     #[must_use]
