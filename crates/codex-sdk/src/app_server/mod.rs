@@ -89,11 +89,18 @@ impl std::fmt::Debug for Shared {
 }
 
 impl Shared {
-    /// The running app-server, started (with the handshake) when there is none.
+    /// The running app-server, started (with the handshake) when there is none or the last
+    /// one closed. Threads loaded on a closed one are resumed on its successor, as their
+    /// [`ThreadSlot`] names the old generation.
     async fn live(&self, inner: &Inner) -> Result<Live, Error> {
         let mut live = self.live.lock().await;
-        if let Some(live) = live.as_ref() {
-            return Ok(live.clone());
+        if let Some(current) = live.as_ref() {
+            if !current.server.is_closed() {
+                return Ok(current.clone());
+            }
+            // It died between turns (killed, crashed): without this check the next turn would
+            // fail on it, and only the one after would start a new server.
+            *live = None;
         }
         let handlers = Handlers::new();
         for method in HANDLED_METHODS {
