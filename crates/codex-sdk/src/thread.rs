@@ -299,9 +299,10 @@ pub(crate) fn parse_final<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
 /// Dropping it cancels the turn. On the exec transport, codex's process group gets
 /// `SIGTERM`, then `SIGKILL` after the grace period, and is reaped. On the app-server
 /// transport, the shared process is left alone: the turn gets a `turn/interrupt` from a
-/// background task (bounded to a few seconds), which also waits for the turn to end before
-/// the thread accepts its next turn. The thread accepts its next turn once this is dropped
-/// (and, on the app-server, the interrupt is done) or exhausted.
+/// background task (bounded to a few seconds), which also waits for the turn to end and
+/// stops the commands it still runs before the thread accepts its next turn. The thread
+/// accepts its next turn once this is dropped (and, on the app-server, the interrupt is done)
+/// or exhausted.
 #[must_use = "a turn does nothing unless polled, and dropping it cancels the turn"]
 pub struct TurnStream {
     backend: Backend,
@@ -366,6 +367,13 @@ impl TurnStream {
     /// still open gets an `item.completed` with status `interrupted`, and the stream ends with
     /// `turn.completed` whose status is `interrupted` ([`Thread::run`] would return the turn so
     /// far). A turn that already ended counts as interrupted.
+    ///
+    /// Commands the turn started that still run are stopped once it ends
+    /// (`thread/backgroundTerminals/terminate`): codex would keep them running in the
+    /// background, out of reach, as the model never gets their output. Commands that earlier
+    /// turns left running on purpose (the model let them run on and finished its turn) are
+    /// left alone. The same holds for a turn stopped by its cancel handle, a time limit, or
+    /// dropping the stream.
     ///
     /// # Cancel safety
     ///

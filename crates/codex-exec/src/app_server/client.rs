@@ -19,8 +19,8 @@ use codex_protocol::app_server::{
 };
 use futures::stream::FusedStream;
 use futures::{Stream, StreamExt as _};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -245,6 +245,14 @@ impl AppServer {
     #[must_use]
     pub fn capabilities(&self) -> &Capabilities {
         &self.capabilities
+    }
+
+    /// Whether the connection is closed or closing: codex exited or closed its output, or the
+    /// client stopped it. Every request then fails with [`Error::AppServerClosed`]; a
+    /// connection open now may still close before the next request.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
     }
 
     /// The handlers of server requests; add or replace handlers here while the connection
@@ -543,6 +551,36 @@ impl AppServer {
         }
     }
 
+    /// `thread/backgroundTerminals/terminate` (experimental API): stops one command codex
+    /// keeps running for the thread. codex runs the model's commands (unified exec) as
+    /// background terminals, which outlive the turn that started them, even an interrupted
+    /// one; `process_id` is the `processId` of the command's `commandExecution` item. Returns
+    /// whether a running command was stopped (`false` when it had already ended).
+    ///
+    /// # Errors
+    ///
+    /// As [`AppServer::thread_start`]; [`Error::Rpc`] with code `-32600` for a thread not
+    /// loaded on this server or a malformed process id, or when the connection did not opt
+    /// into the experimental API ([`AppServerOptions::experimental_api`]).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future forgets the request; the command may still be stopped.
+    pub async fn thread_background_terminals_terminate(
+        &self,
+        thread_id: impl Into<String>,
+        process_id: impl Into<String>,
+    ) -> Result<bool, Error> {
+        let params = BackgroundTerminalParams {
+            thread_id: thread_id.into(),
+            process_id: process_id.into(),
+        };
+        let response: BackgroundTerminalTerminated = self
+            .call("thread/backgroundTerminals/terminate", &params)
+            .await?;
+        Ok(response.terminated)
+    }
+
     /// `model/list`: one page of the model catalog.
     ///
     /// # Errors
@@ -623,6 +661,20 @@ fn settings(options: &AppServerOptions) -> Settings {
         server_request_timeout: options.server_request_timeout,
         handlers: options.handlers.clone(),
     }
+}
+
+/// `ThreadBackgroundTerminalsTerminateParams` (experimental).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BackgroundTerminalParams {
+    thread_id: String,
+    process_id: String,
+}
+
+/// `ThreadBackgroundTerminalsTerminateResponse` (experimental).
+#[derive(Deserialize)]
+struct BackgroundTerminalTerminated {
+    terminated: bool,
 }
 
 /// Parses a result into the method's response type.

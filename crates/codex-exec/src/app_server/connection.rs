@@ -304,6 +304,12 @@ impl Inner {
         self.closed_error()
     }
 
+    /// Whether the connection is closed, or closing: the reader saw the end of codex's
+    /// output (before it waits for the exit and fails everything), or the client stopped it.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.stop.is_cancelled() || self.lock().closed.is_some()
+    }
+
     /// The `Closed` record, once the connection is closed.
     pub(crate) fn closed(&self) -> Option<Closed> {
         self.lock().closed.clone()

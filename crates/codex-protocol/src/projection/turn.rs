@@ -64,7 +64,11 @@ pub struct TurnProjection {
     open: Vec<OpenItem>,
     usage: Usage,
     todo: Option<TodoListItem>,
+    /// The turn's commands that codex started as processes of their own (a `processId` at
+    /// `item/started`) and that have not completed: item id and process id.
+    running: Vec<(String, String)>,
     done: bool,
+    interrupted: bool,
 }
 
 impl TurnProjection {
@@ -77,7 +81,9 @@ impl TurnProjection {
             open: Vec::new(),
             usage: Usage::default(),
             todo: None,
+            running: Vec::new(),
             done: false,
+            interrupted: false,
         }
     }
 
@@ -91,6 +97,23 @@ impl TurnProjection {
     #[must_use]
     pub fn is_done(&self) -> bool {
         self.done
+    }
+
+    /// Whether the turn ended with status `interrupted`.
+    #[must_use]
+    pub fn was_interrupted(&self) -> bool {
+        self.interrupted
+    }
+
+    /// The process ids of the turn's commands that started and have not completed. codex
+    /// keeps such commands running after the turn ends (unified exec's background
+    /// terminals), so a client that stops a turn stops these too.
+    #[must_use]
+    pub fn running_processes(&self) -> Vec<String> {
+        self.running
+            .iter()
+            .map(|(_, process)| process.clone())
+            .collect()
     }
 
     /// The events one notification of this turn produces, in order; often none, sometimes
@@ -160,6 +183,12 @@ impl TurnProjection {
     }
 
     fn item_started(&mut self, item: &wire::ThreadItem) -> Vec<ThreadEvent> {
+        if let wire::ThreadItem::CommandExecution(command) = item
+            && let Some(process) = &command.process_id
+        {
+            self.running.retain(|(id, _)| *id != command.id);
+            self.running.push((command.id.clone(), process.clone()));
+        }
         if is_user_message(item) {
             return Vec::new();
         }
@@ -175,6 +204,9 @@ impl TurnProjection {
     }
 
     fn item_completed(&mut self, item: &wire::ThreadItem) -> Vec<ThreadEvent> {
+        if let wire::ThreadItem::CommandExecution(command) = item {
+            self.running.retain(|(id, _)| *id != command.id);
+        }
         if is_user_message(item) {
             return Vec::new();
         }
@@ -268,6 +300,7 @@ impl TurnProjection {
                 let status = match status {
                     wire::TurnStatus::Completed | wire::TurnStatus::InProgress => None,
                     wire::TurnStatus::Interrupted => {
+                        self.interrupted = true;
                         events.extend(self.close_open());
                         Some(TurnStatus::Interrupted)
                     }
@@ -526,5 +559,41 @@ mod tests {
             ],
             &expect![""],
         );
+    }
+
+    #[test]
+    fn commands_that_did_not_complete_are_still_running() {
+        let command = |id: &str, process: &str, method: &str| {
+            format!(
+                r#"{{"method":"item/{method}","params":{{"threadId":"t","turnId":"u","{method}AtMs":1,"item":{{"type":"commandExecution","id":"{id}","command":"sleep 9","cwd":"/w","processId":{process},"source":"unifiedExecStartup","status":"inProgress","commandActions":[],"aggregatedOutput":null,"exitCode":null,"durationMs":null,"startedAtMs":1,"completedAtMs":null}}}}}}"#
+            )
+        };
+        let completed = |status: &str| {
+            format!(
+                r#"{{"method":"turn/completed","params":{{"threadId":"t","turn":{{"id":"u","rootTurnId":null,"items":[],"itemsView":"summary","status":"{status}","error":null,"startedAt":1,"completedAt":2,"durationMs":1}}}}}}"#
+            )
+        };
+        for status in ["interrupted", "completed"] {
+            let mut projection = TurnProjection::new("u");
+            for note in [
+                command("c1", r#""101""#, "started"),
+                command("c2", r#""102""#, "started"),
+                command("c3", "null", "started"),
+                command("c2", r#""102""#, "completed"),
+                completed(status),
+            ] {
+                let ServerMessage::Notification(note) =
+                    parse_server_message(&note).expect("parses")
+                else {
+                    panic!("not a notification: {note}");
+                };
+                let _ = projection.on_notification(&note.body);
+            }
+            assert_eq!(
+                (projection.running_processes(), projection.was_interrupted()),
+                (vec!["101".to_owned()], status == "interrupted"),
+                "{status}"
+            );
+        }
     }
 }

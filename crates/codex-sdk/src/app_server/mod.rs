@@ -9,7 +9,8 @@
 //! - [`start_turn`] loads the thread (`thread/start` for a new thread, `thread/resume` for a
 //!   resumed one) and sends `turn/start`; [`AppTurn`] maps the turn's notifications to
 //!   [`ThreadEvent`]s through [`TurnState`] and implements interrupt, steer, cancel, time
-//!   limits, and the interrupt-on-drop.
+//!   limits, and the interrupt-on-drop. A turn stopped early also stops the commands it
+//!   still runs, which codex would otherwise keep as background terminals.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future as _;
@@ -72,11 +73,18 @@ impl std::fmt::Debug for Shared {
 }
 
 impl Shared {
-    /// The running app-server, started (with the handshake) when there is none.
+    /// The running app-server, started (with the handshake) when there is none or the last
+    /// one closed. Threads loaded on a closed one are resumed on its successor, as their
+    /// [`ThreadSlot`] names the old generation.
     async fn live(&self, inner: &Inner) -> Result<Live, Error> {
         let mut live = self.live.lock().await;
-        if let Some(live) = live.as_ref() {
-            return Ok(live.clone());
+        if let Some(current) = live.as_ref() {
+            if !current.server.is_closed() {
+                return Ok(current.clone());
+            }
+            // It died between turns (killed, crashed): without this check the next turn would
+            // fail on it, and only the one after would start a new server.
+            *live = None;
         }
         let handlers = Handlers::new();
         for method in codex_tools::ANSWERED_METHODS {
@@ -286,6 +294,25 @@ async fn send_turn_start(
     }))
 }
 
+/// Stops the commands of a turn that ended early (`thread/backgroundTerminals/terminate`
+/// each), bounded by [`DROP_INTERRUPT_LIMIT`].
+///
+/// codex runs the model's commands as background terminals that outlive their turn: an
+/// interrupt stops the turn but leaves its commands running, and nothing could reach them
+/// any more (the model never got their output). Commands that earlier turns left running on
+/// purpose are not touched. Failures are ignored: the command may have ended meanwhile, and
+/// the app-server stops whatever still runs when it exits.
+async fn terminate_commands(server: &AppServer, thread_id: &str, processes: Vec<String>) {
+    let terminate = async {
+        for process in processes {
+            let _ = server
+                .thread_background_terminals_terminate(thread_id, process)
+                .await;
+        }
+    };
+    let _ = tokio::time::timeout(DROP_INTERRUPT_LIMIT, terminate).await;
+}
+
 /// Maps a request error, forgetting the app-server when it is gone so that the next turn
 /// starts a new one.
 fn closed(shared: &Shared, live: &Live, error: codex_exec::Error) -> Error {
@@ -440,9 +467,9 @@ impl AppTurn {
         self.state.is_done()
     }
 
-    /// Interrupts the turn if it still runs and waits (bounded) for its end, from a task of
-    /// its own; `guard` (the thread's turn lock) is held until then, so the thread's next
-    /// turn does not collide with this one.
+    /// Interrupts the turn if it still runs, waits (bounded) for its end, and stops the
+    /// commands it left running, from a task of its own; `guard` (the thread's turn lock) is
+    /// held until then, so the thread's next turn does not collide with this one.
     pub(crate) fn abandon<G: Send + 'static>(&mut self, guard: G) {
         let Some(mut notes) = self.notes.take() else {
             return;
@@ -452,21 +479,38 @@ impl AppTurn {
         }
         let server = Arc::clone(&self.live.server);
         let (thread, turn) = (self.thread_id.clone(), self.turn_id.clone());
+        let mut state = std::mem::replace(&mut self.state, TurnState::new(self.turn_id.clone()));
         tokio::spawn(async move {
             let finish = async {
-                let _ = server.turn_interrupt(thread, turn).await;
+                let _ = server.turn_interrupt(&thread, turn).await;
+                // The notifications not yet read may start more commands.
                 while let Some(Ok(note)) = notes.next().await {
-                    if matches!(
-                        note.body,
-                        codex_protocol::app_server::ServerNotification::TurnCompleted(_)
-                    ) {
+                    let _ = state.on_notification(&note.body);
+                    if state.is_done() {
                         break;
                     }
                 }
             };
             let _ = tokio::time::timeout(DROP_INTERRUPT_LIMIT, finish).await;
+            terminate_commands(&server, &thread, state.running_processes()).await;
             drop(guard);
         });
+    }
+
+    /// Once the turn ended interrupted (by [`interrupt`](Self::interrupt), the cancel handle,
+    /// a `cancel` approval decision, another client), stops the commands it left running,
+    /// from a task of its own.
+    fn stop_orphaned_commands(&self) {
+        let processes = self.state.running_processes();
+        if !self.state.was_interrupted()
+            || processes.is_empty()
+            || tokio::runtime::Handle::try_current().is_err()
+        {
+            return;
+        }
+        let server = Arc::clone(&self.live.server);
+        let thread = self.thread_id.clone();
+        tokio::spawn(async move { terminate_commands(&server, &thread, processes).await });
     }
 
     fn fail(&mut self, error: codex_exec::Error) -> Error {
@@ -533,6 +577,9 @@ impl Stream for AppTurn {
                     }
                     this.queue
                         .extend(this.state.on_notification(&note.body).into_iter().map(Ok));
+                    if this.state.is_done() {
+                        this.stop_orphaned_commands();
+                    }
                 }
                 Poll::Ready(Some(Err(error))) => {
                     let error = this.fail(error);

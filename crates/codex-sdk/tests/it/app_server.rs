@@ -773,6 +773,70 @@ async fn a_resumed_thread_continues_on_a_new_process() {
 }
 
 #[tokio::test]
+async fn an_app_server_killed_between_turns_is_replaced_by_the_next_turn() {
+    let h = harness().await;
+    h.mock.push(Sse::message("resp-1", "First answer."));
+    h.mock.push(Sse::message("resp-2", "Second answer."));
+    let thread = h.start_thread();
+    let mut first = thread
+        .run_streamed("first question", TurnOptions::new())
+        .await
+        .expect("the first turn starts");
+    let killed = first.pid().expect("the app-server runs");
+    drain(&mut first).await;
+    drop(first);
+
+    kill(killed);
+    assert_eq!(
+        codex_testkit::process_watch::wait_gone(killed, WAIT).await,
+        codex_testkit::process_watch::ProcessState::Gone,
+        "the killed app-server is reaped"
+    );
+    // The very next turn starts a new app-server and resumes the thread on it.
+    let mut second = tokio::time::timeout(
+        WAIT,
+        thread.run_streamed("second question", TurnOptions::new()),
+    )
+    .await
+    .expect("the next turn starts in time")
+    .expect("the next turn starts on a new app-server");
+    let replacement = second.pid().expect("a new app-server runs");
+    let events = drain(&mut second).await;
+
+    assert_ne!(replacement, killed);
+    let text = events.iter().find_map(|e| match e {
+        Ok(ThreadEvent::ItemCompleted(c)) => match &c.item.details {
+            ItemDetails::AgentMessage(m) => Some(m.text.clone()),
+            _ => None,
+        },
+        _ => None,
+    });
+    assert_eq!(text.as_deref(), Some("Second answer."), "{events:#?}");
+    let requests = h.mock.requests();
+    assert!(
+        requests[1]
+            .message_texts("assistant")
+            .contains(&"First answer.".to_owned()),
+        "the resumed thread carries the first turn: {:?}",
+        requests[1].message_texts("assistant")
+    );
+    h.assert_no_mock_problems();
+}
+
+/// Sends `SIGKILL` to `pid`.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test kills the app-server from outside, as a crash or the OOM killer would"
+)]
+fn kill(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -KILL {pid}: {status}");
+}
+
+#[tokio::test]
 async fn the_exec_transport_answers_interrupt_and_steer_with_unsupported() {
     let h = Harness::new().await;
     h.mock.push(Sse::message("resp-1", "Hi."));

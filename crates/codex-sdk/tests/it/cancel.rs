@@ -1,16 +1,22 @@
 //! Stopping turns: dropping the stream kills codex and the command it runs; time limits and
-//! cancel handles end the turn with their own errors.
+//! cancel handles end the turn with their own errors. On the app-server transport, every way
+//! of stopping a turn stops the command it runs, and the shared process lives on.
 
 use std::time::Duration;
 
-use codex_sdk::{CancelHandle, Error, ItemDetails, ThreadEvent, TimeoutKind, TurnOptions};
+use codex_sdk::{
+    CancelHandle, Error, ItemDetails, ThreadEvent, TimeoutKind, Transport, TurnOptions, TurnStatus,
+    TurnStream,
+};
+use codex_testkit::codex_home::CodexHomeOptions;
 use codex_testkit::mock_server::{Gate, MockResponse};
 use codex_testkit::process_watch::{self, ProcessState};
 use codex_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 use serde_json::json;
+use tokio::time::Instant;
 
-use crate::support::{Harness, WAIT, next_event, run_with};
+use crate::support::{Harness, WAIT, next_event, run, run_with};
 
 /// A model reply that sends `response.created`, then waits for `gate` (never released).
 fn held(gate: &Gate) -> MockResponse {
@@ -41,17 +47,7 @@ async fn dropping_the_stream_kills_codex_and_its_command() {
         .await
         .expect("codex starts");
     let codex_pid = stream.pid().expect("codex runs");
-    loop {
-        let event = next_event(&mut stream)
-            .await
-            .expect("the turn goes on until the command starts")
-            .expect("no error before the command starts");
-        if let ThreadEvent::ItemStarted(started) = &event
-            && matches!(started.item.details, ItemDetails::CommandExecution(_))
-        {
-            break;
-        }
-    }
+    until_command_starts(&mut stream).await;
     let sleep_pid = wait_for_process(&["sleep", &duration]).await;
 
     drop(stream);
@@ -70,6 +66,184 @@ async fn dropping_the_stream_kills_codex_and_its_command() {
         !gate.is_reached(),
         "the model never got the command's output"
     );
+}
+
+/// Reads events until a command item starts.
+async fn until_command_starts(stream: &mut TurnStream) {
+    loop {
+        let event = next_event(stream)
+            .await
+            .expect("the turn goes on until the command starts")
+            .expect("no error before the command starts");
+        if let ThreadEvent::ItemStarted(started) = &event
+            && matches!(started.item.details, ItemDetails::CommandExecution(_))
+        {
+            return;
+        }
+    }
+}
+
+/// How a test stops an app-server turn while the model's command runs.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Drop,
+    CancelHandle,
+    Interrupt,
+    IdleTimeout,
+}
+
+/// How long the command of a stopped turn may outlive the stop.
+const COMMAND_GONE_WITHIN: Duration = Duration::from_secs(3);
+
+/// The idle limit of [`Stop::IdleTimeout`]: codex goes quiet while the command sleeps.
+const IDLE: Duration = Duration::from_secs(2);
+
+/// On the app-server transport: a first turn leaves a command running on purpose (codex
+/// keeps it across turns); the second turn's command is stopped with `stop` while it runs.
+/// The second command must be gone within [`COMMAND_GONE_WITHIN`], while the first one and
+/// the shared app-server live on.
+async fn check_app_server_stop(stop: Stop) {
+    let h = Harness::with(CodexHomeOptions::default(), |options, _| {
+        options.transport(Transport::AppServer)
+    })
+    .await;
+    let (kept, stopped) = (unique_sleep_duration(), unique_sleep_duration());
+    let sleep_call = |call_id: &str, duration: &str, yield_ms: u64| {
+        sse::function_call(
+            call_id,
+            "exec_command",
+            &json!({"cmd": format!("exec sleep {duration}"), "yield_time_ms": yield_ms}),
+        )
+    };
+    h.mock
+        .push(Sse::reply("resp-1", [sleep_call("call-kept", &kept, 500)]));
+    h.mock
+        .push(Sse::message("resp-2", "it runs in the background"));
+    h.mock.push(Sse::reply(
+        "resp-3",
+        [sleep_call("call-stopped", &stopped, 60_000)],
+    ));
+    let gate = Gate::new();
+    h.mock
+        .push(MockResponse::sse(Sse::message("resp-4", "never")).hold_after(0, &gate));
+    let thread = h.start_thread();
+    run(&thread, "start a server")
+        .await
+        .expect("the first turn completes");
+    let kept_pid = wait_for_process(&["sleep", &kept]).await;
+
+    let cancel = CancelHandle::new();
+    let mut options = TurnOptions::new().cancel_handle(cancel.clone());
+    if let Stop::IdleTimeout = stop {
+        options = options.idle_timeout(IDLE);
+    }
+    let mut stream = thread
+        .run_streamed("sleep for a while", options)
+        .await
+        .expect("the turn starts");
+    let server_pid = stream.pid().expect("the app-server runs");
+    until_command_starts(&mut stream).await;
+    let sleep_pid = wait_for_process(&["sleep", &stopped]).await;
+
+    let (stopped_at, kept_stream) = stop_turn(stream, stop, &cancel).await;
+
+    let state = process_watch::wait_dead(sleep_pid, COMMAND_GONE_WITHIN).await;
+    assert!(
+        state.is_dead(),
+        "{stop:?}: the command (pid {sleep_pid}) is still {state:?} {:?} after the stop",
+        stopped_at.elapsed()
+    );
+    assert_eq!(
+        process_watch::state(kept_pid),
+        ProcessState::Alive,
+        "{stop:?}: the command an earlier turn left running is not the stopped turn's"
+    );
+    assert_eq!(
+        process_watch::state(server_pid),
+        ProcessState::Alive,
+        "{stop:?}: the app-server is shared"
+    );
+    assert!(
+        !gate.is_reached(),
+        "the model never got the command's output"
+    );
+    drop(kept_stream);
+}
+
+/// Stops the turn of `stream` with `stop` and returns when it was stopped and the stream,
+/// unless stopping it meant dropping it.
+async fn stop_turn(
+    mut stream: TurnStream,
+    stop: Stop,
+    cancel: &CancelHandle,
+) -> (Instant, Option<TurnStream>) {
+    let mut rest = Vec::new();
+    match stop {
+        Stop::Drop => {
+            drop(stream);
+            (Instant::now(), None)
+        }
+        Stop::CancelHandle => {
+            cancel.cancel();
+            let at = Instant::now();
+            while let Some(event) = next_event(&mut stream).await {
+                rest.push(event);
+            }
+            assert!(
+                matches!(rest.last(), Some(Err(Error::Cancelled))),
+                "{rest:#?}"
+            );
+            (at, Some(stream))
+        }
+        Stop::Interrupt => {
+            stream.interrupt().await.expect("turn/interrupt succeeds");
+            let at = Instant::now();
+            while let Some(event) = next_event(&mut stream).await {
+                rest.push(event);
+            }
+            assert!(
+                matches!(rest.last(), Some(Ok(ThreadEvent::TurnCompleted(end)))
+                    if end.status == Some(TurnStatus::Interrupted)),
+                "{rest:#?}"
+            );
+            (at, Some(stream))
+        }
+        Stop::IdleTimeout => {
+            while let Some(event) = next_event(&mut stream).await {
+                let failed = event.is_err();
+                rest.push(event);
+                if failed {
+                    break;
+                }
+            }
+            assert!(
+                matches!(rest.last(), Some(Err(Error::Timeout { limit, .. })) if *limit == IDLE),
+                "{rest:#?}"
+            );
+            drop(stream);
+            (Instant::now(), None)
+        }
+    }
+}
+
+#[tokio::test]
+async fn dropping_an_app_server_stream_stops_its_command() {
+    check_app_server_stop(Stop::Drop).await;
+}
+
+#[tokio::test]
+async fn an_app_server_cancel_handle_stops_the_command() {
+    check_app_server_stop(Stop::CancelHandle).await;
+}
+
+#[tokio::test]
+async fn an_app_server_interrupt_stops_the_command() {
+    check_app_server_stop(Stop::Interrupt).await;
+}
+
+#[tokio::test]
+async fn an_app_server_idle_timeout_stops_the_command() {
+    check_app_server_stop(Stop::IdleTimeout).await;
 }
 
 /// A `sleep` argument of about 30 seconds that no other process on the machine uses.
