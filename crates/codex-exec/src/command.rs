@@ -568,6 +568,28 @@ impl TurnOptions {
     }
 }
 
+impl TurnOptions {
+    /// The `turn/start` of `thread_id` with `input` (see [`Input::app_server_input`]) and
+    /// these options: `outputSchema` and the Cyber access program, as `--output-schema` and
+    /// `--cyber-access-program` are for `codex exec`.
+    #[must_use]
+    pub fn turn_start_params(
+        &self,
+        thread_id: &str,
+        input: Vec<codex_protocol::app_server::UserInput>,
+    ) -> codex_protocol::app_server::TurnStartParams {
+        let mut params = codex_protocol::app_server::TurnStartParams::new(thread_id, input);
+        params.output_schema.clone_from(&self.output_schema);
+        if let Some(program) = &self.cyber_access_program {
+            params.extra.insert(
+                "cyberAccessProgram".to_owned(),
+                Value::String(program.as_str().to_owned()),
+            );
+        }
+        params
+    }
+}
+
 /// One part of a turn's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -625,6 +647,29 @@ impl From<Vec<UserInput>> for Input {
 }
 
 impl Input {
+    /// The input as `turn/start` and `turn/steer` take it: one part per text and per image,
+    /// in order (the app-server lowering of what [`ExecRequest`] sends on stdin and with
+    /// `--image`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for a kind of input the app-server lowering does not know.
+    pub fn app_server_input(&self) -> Result<Vec<codex_protocol::app_server::UserInput>, Error> {
+        use codex_protocol::app_server::UserInput as Wire;
+        match self {
+            Self::Text(text) => Ok(vec![Wire::text(text.clone())]),
+            Self::Items(items) => items
+                .iter()
+                .map(|item| match item {
+                    UserInput::Text(text) => Ok(Wire::text(text.clone())),
+                    UserInput::LocalImage(path) => {
+                        Ok(Wire::local_image(path.to_string_lossy().into_owned()))
+                    }
+                })
+                .collect(),
+        }
+    }
+
     /// The prompt (text parts joined with `"\n\n"`) and the image paths, in order.
     fn normalize(&self) -> (String, Vec<&PathBuf>) {
         match self {

@@ -232,6 +232,10 @@ pub enum Error {
         #[source]
         source: codex_protocol::ParseError,
     },
+    /// The app-server's notifications of a turn ended before `turn/completed` (the
+    /// subscription closed while the connection stayed up).
+    #[error("codex app-server ended the turn's notifications without completing it")]
+    TurnIncomplete,
     /// The `initialize` handshake with `codex app-server` failed.
     #[error("the codex app-server handshake failed: {reason}")]
     Handshake {
@@ -269,6 +273,8 @@ pub enum ErrorCategory {
     Rpc,
     /// The app-server connection misbehaved (handshake, result shape, lag).
     AppServer,
+    /// The turn ended without completing or failing.
+    Incomplete,
 }
 
 impl Error {
@@ -301,6 +307,7 @@ impl Error {
             Self::Lagged { .. } | Self::InvalidResult { .. } | Self::Handshake { .. } => {
                 ErrorCategory::AppServer
             }
+            Self::TurnIncomplete => ErrorCategory::Incomplete,
         }
     }
 

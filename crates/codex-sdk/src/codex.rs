@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::app_server;
 use crate::error::Error;
 use crate::thread::Thread;
 use crate::thread_options::ThreadOptions;
-use codex_exec::{CodexBinary, Discovery, Secret};
+use codex_exec::app_server::{AppServerOptions, Runtime};
+use codex_exec::{CodexBinary, Discovery, ExecOptions, Secret};
 
 /// How the SDK talks to codex.
 ///
@@ -67,9 +67,6 @@ pub struct CodexOptions {
     pub(crate) exec: codex_exec::CodexOptions,
     pub(crate) transport: Transport,
     pub(crate) kill_grace: Option<Duration>,
-    /// The key as the app-server runtime registers it for redaction (the options model in
-    /// `exec` holds it as a [`Secret`]).
-    pub(crate) api_key: Option<String>,
     pub(crate) approval_timeout: Option<Duration>,
 }
 
@@ -115,8 +112,6 @@ impl CodexOptions {
     ///
     /// By default, codex uses its own login.
     pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
-        let key = key.into();
-        self.api_key = Some(key.expose().to_owned()).filter(|k| !k.is_empty());
         self.exec = self.exec.api_key(key);
         self
     }
@@ -230,8 +225,17 @@ pub struct Codex {
 pub(crate) struct Inner {
     pub(crate) options: CodexOptions,
     pub(crate) binary: CodexBinary,
-    /// The app-server of the [`Transport::AppServer`] transport, started on the first turn.
-    pub(crate) app_server: Arc<app_server::Shared>,
+    pub(crate) backend: Backend,
+}
+
+/// The transport seam: what differs between the transports is behind this enum and
+/// codex-exec's two runtimes, never in `if transport == …` branches.
+#[derive(Debug)]
+pub(crate) enum Backend {
+    /// One `codex exec` per turn.
+    Exec,
+    /// The shared `codex app-server` and its turn runtime.
+    AppServer(Runtime),
 }
 
 impl Codex {
@@ -246,11 +250,29 @@ impl Codex {
             discovery = discovery.codex_path(path.clone());
         }
         let binary = discovery.discover().map_err(Error::from_exec)?;
+        let backend = match options.transport {
+            Transport::Exec => Backend::Exec,
+            Transport::AppServer => {
+                let mut process = ExecOptions::new();
+                if let Some(grace) = options.kill_grace {
+                    process = process.kill_grace(grace);
+                }
+                let mut app_server = AppServerOptions::new().process(process);
+                if let Some(timeout) = options.approval_timeout {
+                    app_server = app_server.server_request_timeout(timeout);
+                }
+                Backend::AppServer(Runtime::new(
+                    binary.clone(),
+                    options.exec.clone(),
+                    app_server,
+                ))
+            }
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 options,
                 binary,
-                app_server: Arc::default(),
+                backend,
             }),
         })
     }

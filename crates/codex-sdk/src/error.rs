@@ -331,6 +331,7 @@ impl Error {
                 other => Self::AppServer(other),
             },
             C::AppServer => Self::AppServer(err),
+            C::Incomplete => Self::TransportClosed,
         }
     }
 }

@@ -71,7 +71,6 @@
 //!
 //! Supported codex versions: 0.169.0.
 
-mod app_server;
 mod codex;
 mod error;
 pub mod retry;

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use codex_exec::app_server::{RuntimeTurn, ThreadSlot, TurnRequest};
 use codex_exec::{CancelHandle, ExecOptions, ExecRequest, ExecStream, Input};
 use codex_protocol::exec::ThreadEvent;
 use futures::{Stream, StreamExt};
@@ -13,8 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
 
-use crate::app_server::{self, AppTurn, ThreadSlot, TurnRequest};
-use crate::codex::{Codex, Transport};
+use crate::codex::{Backend, Codex, Transport};
 use crate::error::{self, Error};
 use crate::structured;
 use crate::thread_options::ThreadOptions;
@@ -25,12 +25,10 @@ use crate::turn::{JsonTurn, Turn, TurnCollector};
 #[non_exhaustive]
 #[must_use]
 pub struct TurnOptions {
+    /// The options model of codex-exec, lowered to `codex exec` flags or `turn/start`.
     exec: codex_exec::TurnOptions,
-    output_schema: Option<Value>,
-    cyber_access_program: Option<codex_exec::CyberAccessProgram>,
-    cancel: Option<CancelHandle>,
-    turn_timeout: Option<Duration>,
-    idle_timeout: Option<Duration>,
+    /// Time limits and the cancel handle, applied by either runtime.
+    limits: ExecOptions,
 }
 
 impl TurnOptions {
@@ -44,8 +42,7 @@ impl TurnOptions {
     ///
     /// By default, the answer is free text.
     pub fn output_schema(mut self, schema: Value) -> Self {
-        self.exec = self.exec.output_schema(schema.clone());
-        self.output_schema = Some(schema);
+        self.exec = self.exec.output_schema(schema);
         self
     }
 
@@ -53,20 +50,19 @@ impl TurnOptions {
     ///
     /// By default, the server's default.
     pub fn cyber_access_program(mut self, program: codex_exec::CyberAccessProgram) -> Self {
-        self.exec = self.exec.cyber_access_program(program.clone());
-        self.cyber_access_program = Some(program);
+        self.exec = self.exec.cyber_access_program(program);
         self
     }
 
     /// A handle that cancels the turn when fired: on the exec transport codex and its
     /// children are killed; on the app-server transport the turn is interrupted
-    /// (`turn/interrupt`), its open items are completed as `interrupted`, and the stream then
-    /// ends with [`Error::Cancelled`]. Either way, [`Thread::run`] returns
-    /// [`Error::Cancelled`].
+    /// (`turn/interrupt`), its open items are completed as `interrupted`, its commands are
+    /// stopped, and the stream then ends with [`Error::Cancelled`]. Either way,
+    /// [`Thread::run`] returns [`Error::Cancelled`].
     ///
     /// By default, only dropping the stream cancels.
     pub fn cancel_handle(mut self, handle: CancelHandle) -> Self {
-        self.cancel = Some(handle);
+        self.limits = self.limits.cancel_handle(handle);
         self
     }
 
@@ -75,7 +71,7 @@ impl TurnOptions {
     ///
     /// By default, no limit.
     pub fn turn_timeout(mut self, limit: Duration) -> Self {
-        self.turn_timeout = Some(limit);
+        self.limits = self.limits.turn_timeout(limit);
         self
     }
 
@@ -83,7 +79,7 @@ impl TurnOptions {
     ///
     /// By default, no limit.
     pub fn idle_timeout(mut self, limit: Duration) -> Self {
-        self.idle_timeout = Some(limit);
+        self.limits = self.limits.idle_timeout(limit);
         self
     }
 }
@@ -175,67 +171,52 @@ impl Thread {
         let input = input.into();
         let mut guard = Arc::clone(&self.turn_lock).lock_owned().await;
         let inner = &self.codex.inner;
-        if inner.options.transport == Transport::AppServer {
-            let request = TurnRequest {
-                inner,
-                options: &self.options,
-                thread_id: &self.id,
-                slot: &mut guard,
-                input: &input,
-                output_schema: options.output_schema,
-                cyber_access_program: options.cyber_access_program.map(|p| p.as_str().to_owned()),
-                cancel: options.cancel,
-                turn_timeout: options.turn_timeout,
-                idle_timeout: options.idle_timeout,
-            };
-            let turn = app_server::start_turn(request).await?;
-            return Ok(TurnStream {
-                backend: Backend::AppServer(Box::new(turn)),
-                thread_id: Arc::clone(&self.id),
-                failed: false,
-                ended: false,
-                turn: Some(guard),
-            });
-        }
-        // Options the exec transport cannot honour are refused, never dropped.
-        if !self.options.tools.is_empty() {
-            return Err(Error::Unsupported {
-                operation: "declaring dynamic tools",
-                transport: Transport::Exec,
-            });
-        }
-        if self.options.approval_handler.is_some() {
-            return Err(Error::Unsupported {
-                operation: "answering approvals with a handler",
-                transport: Transport::Exec,
-            });
-        }
-        let resume = self.id();
-        let codex_options = &inner.options.exec;
-        let mut request = ExecRequest::new(&input)
-            .codex_options(codex_options)
-            .thread_options(&self.options.exec)
-            .turn_options(&options.exec);
-        if let Some(id) = &resume {
-            request = request.resume(id);
-        }
-        let spec = request.build(&inner.binary).map_err(Error::from_exec)?;
-        let mut exec_options = ExecOptions::new();
+        let mut limits = options.limits;
         if let Some(grace) = inner.options.kill_grace {
-            exec_options = exec_options.kill_grace(grace);
+            limits = limits.kill_grace(grace);
         }
-        if let Some(cancel) = options.cancel {
-            exec_options = exec_options.cancel_handle(cancel);
-        }
-        if let Some(limit) = options.turn_timeout {
-            exec_options = exec_options.turn_timeout(limit);
-        }
-        if let Some(limit) = options.idle_timeout {
-            exec_options = exec_options.idle_timeout(limit);
-        }
-        let stream = ExecStream::spawn(spec, &exec_options).map_err(Error::from_exec)?;
+        let backend = match &inner.backend {
+            Backend::AppServer(runtime) => {
+                let request = TurnRequest::new(&self.id, &mut guard, &input)
+                    .thread_options(&self.options.exec)
+                    .turn_options(&options.exec)
+                    .dynamic_tools(self.options.tool_specs())
+                    .handler(self.options.request_handler())
+                    .limits(&limits);
+                let turn = runtime
+                    .start_turn(request)
+                    .await
+                    .map_err(Error::from_exec)?;
+                StreamBackend::AppServer(Box::new(turn))
+            }
+            Backend::Exec => {
+                // Options the exec transport cannot honour are refused, never dropped.
+                if !self.options.tools.is_empty() {
+                    return Err(Error::Unsupported {
+                        operation: "declaring dynamic tools",
+                        transport: Transport::Exec,
+                    });
+                }
+                if self.options.approval_handler.is_some() {
+                    return Err(Error::Unsupported {
+                        operation: "answering approvals with a handler",
+                        transport: Transport::Exec,
+                    });
+                }
+                let resume = self.id();
+                let mut request = ExecRequest::new(&input)
+                    .codex_options(&inner.options.exec)
+                    .thread_options(&self.options.exec)
+                    .turn_options(&options.exec);
+                if let Some(id) = &resume {
+                    request = request.resume(id);
+                }
+                let spec = request.build(&inner.binary).map_err(Error::from_exec)?;
+                StreamBackend::Exec(ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?)
+            }
+        };
         Ok(TurnStream {
-            backend: Backend::Exec(stream),
+            backend,
             thread_id: Arc::clone(&self.id),
             failed: false,
             ended: false,
@@ -305,7 +286,7 @@ pub(crate) fn parse_final<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
 /// or exhausted.
 #[must_use = "a turn does nothing unless polled, and dropping it cancels the turn"]
 pub struct TurnStream {
-    backend: Backend,
+    backend: StreamBackend,
     thread_id: Arc<Mutex<Option<String>>>,
     /// Set once `turn.failed` was yielded: the exit of codex that follows is not a second
     /// error.
@@ -315,18 +296,18 @@ pub struct TurnStream {
     turn: Option<OwnedMutexGuard<ThreadSlot>>,
 }
 
-/// The transport seam: what differs between the transports lives behind this enum.
-enum Backend {
+/// The stream of either runtime.
+enum StreamBackend {
     Exec(ExecStream),
-    AppServer(Box<AppTurn>),
+    AppServer(Box<RuntimeTurn>),
 }
 
 impl std::fmt::Debug for TurnStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut s = f.debug_struct("TurnStream");
         match &self.backend {
-            Backend::Exec(exec) => s.field("exec", exec),
-            Backend::AppServer(app) => s.field("app_server", app),
+            StreamBackend::Exec(exec) => s.field("exec", exec),
+            StreamBackend::AppServer(app) => s.field("app_server", app),
         };
         s.field("ended", &self.ended).finish_non_exhaustive()
     }
@@ -334,7 +315,7 @@ impl std::fmt::Debug for TurnStream {
 
 impl Drop for TurnStream {
     fn drop(&mut self) {
-        if let Backend::AppServer(app) = &mut self.backend
+        if let StreamBackend::AppServer(app) = &mut self.backend
             && !app.is_done()
         {
             app.abandon(self.turn.take());
@@ -348,9 +329,9 @@ impl TurnStream {
     #[must_use]
     pub fn pid(&self) -> Option<u32> {
         match &self.backend {
-            Backend::Exec(exec) => exec.pid(),
-            Backend::AppServer(app) if !self.ended => app.pid(),
-            Backend::AppServer(_) => None,
+            StreamBackend::Exec(exec) => exec.pid(),
+            StreamBackend::AppServer(app) if !self.ended => app.pid(),
+            StreamBackend::AppServer(_) => None,
         }
     }
 
@@ -358,8 +339,8 @@ impl TurnStream {
     #[must_use]
     pub fn cancel_handle(&self) -> CancelHandle {
         match &self.backend {
-            Backend::Exec(exec) => exec.cancel_handle(),
-            Backend::AppServer(app) => app.cancel_handle(),
+            StreamBackend::Exec(exec) => exec.cancel_handle(),
+            StreamBackend::AppServer(app) => app.cancel_handle(),
         }
     }
 
@@ -387,8 +368,8 @@ impl TurnStream {
     /// errors of the request otherwise.
     pub async fn interrupt(&self) -> Result<(), Error> {
         match &self.backend {
-            Backend::AppServer(app) => app.interrupt().await,
-            Backend::Exec(_) => Err(Error::Unsupported {
+            StreamBackend::AppServer(app) => app.interrupt().await.map_err(Error::from_exec),
+            StreamBackend::Exec(_) => Err(Error::Unsupported {
                 operation: "interrupting a turn",
                 transport: Transport::Exec,
             }),
@@ -408,8 +389,10 @@ impl TurnStream {
     /// running (codex refuses a steer for a turn that is not the active one).
     pub async fn steer(&self, input: impl Into<Input>) -> Result<(), Error> {
         match &self.backend {
-            Backend::AppServer(app) => app.steer(&input.into()).await,
-            Backend::Exec(_) => Err(Error::Unsupported {
+            StreamBackend::AppServer(app) => {
+                app.steer(&input.into()).await.map_err(Error::from_exec)
+            }
+            StreamBackend::Exec(_) => Err(Error::Unsupported {
                 operation: "steering a turn",
                 transport: Transport::Exec,
             }),
@@ -451,13 +434,15 @@ impl Stream for TurnStream {
         }
         let this = &mut *self;
         let polled = match &mut this.backend {
-            Backend::Exec(exec) => match exec.poll_next_unpin(cx) {
+            StreamBackend::Exec(exec) => match exec.poll_next_unpin(cx) {
                 Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(Error::from_exec(err)))),
                 Poll::Ready(Some(Ok(event))) => Poll::Ready(Some(Ok(event))),
                 Poll::Ready(None) => Poll::Ready(None),
                 Poll::Pending => Poll::Pending,
             },
-            Backend::AppServer(app) => app.poll_next_unpin(cx),
+            StreamBackend::AppServer(app) => app
+                .poll_next_unpin(cx)
+                .map(|event| event.map(|event| event.map_err(Error::from_exec))),
         };
         // After `turn.failed`, codex exec exits with code 1: that exit is how the failure
         // ends, not a second error. Both transports end a failed turn the same way: the
@@ -476,8 +461,8 @@ impl Stream for TurnStream {
                 // that ended early (a time limit, a lost connection) keeps the lock until the
                 // interrupt sent on drop has finished.
                 if match &self.backend {
-                    Backend::Exec(_) => true,
-                    Backend::AppServer(app) => app.is_done(),
+                    StreamBackend::Exec(_) => true,
+                    StreamBackend::AppServer(app) => app.is_done(),
                 } {
                     self.turn = None;
                 }

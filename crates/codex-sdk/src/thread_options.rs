@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use codex_exec::{ApprovalPolicy, ReasoningEffort, SandboxMode, WebSearchMode};
-use codex_protocol::app_server::{ThreadResumeParams, ThreadStartParams};
 
 use crate::approval::{AlwaysDecline, ApprovalHandler};
 use crate::tools::DynamicTool;
@@ -193,23 +192,19 @@ impl ThreadOptions {
             .unwrap_or_else(|| Arc::new(AlwaysDecline))
     }
 
-    /// The fields of `thread/start`: the options lowered by `codex-exec`, plus the dynamic
-    /// tools.
-    pub(crate) fn start_params(&self) -> ThreadStartParams {
-        let mut params = self.exec.thread_start_params();
-        if !self.tools.is_empty() {
-            params.dynamic_tools = Some(self.tools.iter().map(DynamicTool::spec).collect());
-        }
-        params
+    /// What answers the thread's server requests on the app-server: codex-tools' dispatcher
+    /// over the approval handler and the dynamic tools.
+    pub(crate) fn request_handler(&self) -> codex_exec::app_server::RequestHandler {
+        let handler = self.handler();
+        let tools: Arc<[DynamicTool]> = self.tools.clone().into();
+        Arc::new(move |request| {
+            let handler = Arc::clone(&handler);
+            let tools = Arc::clone(&tools);
+            Box::pin(async move { codex_tools::answer(request, &*handler, &tools).await })
+        })
     }
 
-    /// The fields of `thread/resume` (turns are not sent back: the SDK does not need them).
-    pub(crate) fn resume_params(&self, thread_id: &str) -> ThreadResumeParams {
-        self.exec.thread_resume_params(thread_id)
-    }
-
-    /// The tools, as `thread/start` declares them.
-    #[cfg(test)]
+    /// The dynamic tools, as `thread/start` declares them.
     pub(crate) fn tool_specs(&self) -> Vec<codex_protocol::app_server::DynamicToolSpec> {
         self.tools.iter().map(DynamicTool::spec).collect()
     }
@@ -245,7 +240,12 @@ mod tests {
                 |_| async { Ok(ToolOutput::text("x")) },
             ));
         assert_eq!(
-            serde_json::to_value(options.start_params()).expect("json"),
+            serde_json::to_value({
+                let mut p = options.exec.thread_start_params();
+                p.dynamic_tools = Some(options.tool_specs());
+                p
+            })
+            .expect("json"),
             json!({
                 "model": "gpt-5.5",
                 "cwd": "/w",
@@ -265,7 +265,7 @@ mod tests {
         );
         assert_eq!(options.tool_specs().len(), 1);
         assert_eq!(
-            serde_json::to_value(options.resume_params("th")).expect("json"),
+            serde_json::to_value(options.exec.thread_resume_params("th")).expect("json"),
             json!({
                 "threadId": "th",
                 "model": "gpt-5.5",
@@ -283,7 +283,7 @@ mod tests {
             })
         );
         assert_eq!(
-            serde_json::to_value(ThreadOptions::new().start_params()).expect("json"),
+            serde_json::to_value(ThreadOptions::new().exec.thread_start_params()).expect("json"),
             json!({})
         );
         let debug = format!("{options:?}");

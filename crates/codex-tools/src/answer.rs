@@ -32,15 +32,7 @@ pub const ANSWERED_METHODS: [&str; 6] = [
 /// tools with it before calling [`answer`].
 #[must_use]
 pub fn thread_id(request: &ServerRequest) -> Option<&str> {
-    match request {
-        ServerRequest::CommandExecutionRequestApproval(params) => Some(&params.thread_id),
-        ServerRequest::FileChangeRequestApproval(params) => Some(&params.thread_id),
-        ServerRequest::PermissionsRequestApproval(params) => Some(&params.thread_id),
-        ServerRequest::ToolRequestUserInput(params) => Some(&params.thread_id),
-        ServerRequest::McpServerElicitationRequest(params) => Some(&params.thread_id),
-        ServerRequest::DynamicToolCall(params) => Some(&params.thread_id),
-        _ => None,
-    }
+    request.thread_id()
 }
 
 /// Answers one server request: the `result` of the JSON-RPC response, or the error to send

@@ -76,6 +76,7 @@ mod connection;
 mod handlers;
 mod options;
 mod router;
+mod runtime;
 
 pub use capabilities::{Capabilities, CapabilitySource, ServerInfo};
 pub use client::{AppServer, TurnStream};
@@ -87,3 +88,6 @@ pub use options::{
     DEFAULT_SERVER_REQUEST_TIMEOUT, DEFAULT_SUBSCRIPTION_CAPACITY, DEFAULT_WRITE_QUEUE_LEN,
 };
 pub use router::Subscription;
+pub use runtime::{
+    RequestHandler, Runtime, RuntimeTurn, THREAD_REQUEST_METHODS, ThreadSlot, TurnRequest,
+};

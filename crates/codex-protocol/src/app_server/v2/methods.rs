@@ -127,6 +127,23 @@ request_enum! {
     }
 }
 
+impl ServerRequest {
+    /// The thread a request is about, for the kinds that name one (every kind this crate
+    /// models does); `None` for unknown methods.
+    #[must_use]
+    pub fn thread_id(&self) -> Option<&str> {
+        match self {
+            Self::CommandExecutionRequestApproval(params) => Some(&params.thread_id),
+            Self::FileChangeRequestApproval(params) => Some(&params.thread_id),
+            Self::PermissionsRequestApproval(params) => Some(&params.thread_id),
+            Self::ToolRequestUserInput(params) => Some(&params.thread_id),
+            Self::McpServerElicitationRequest(params) => Some(&params.thread_id),
+            Self::DynamicToolCall(params) => Some(&params.thread_id),
+            Self::Unknown { .. } => None,
+        }
+    }
+}
+
 method_enum! {
     /// `ServerNotification`: the notifications the server sends, by method. The usual order
     /// of a turn: `thread/started` → `thread/status/changed` (active) → `turn/started` →

@@ -1,74 +1,141 @@
-//! The app-server transport: one `codex app-server` process per [`Codex`](crate::Codex),
-//! started on the first turn and shared by its threads, mapped onto the same events and items
-//! as the exec transport.
+//! The app-server turn runtime: one `codex app-server` shared by many threads, started on the
+//! first turn, replaced when it dies, with each turn's notifications projected onto the exec
+//! event model.
 //!
-//! - [`Shared`] owns the connection (codex-exec's [`AppServer`]) and the table of per-thread
+//! - [`Runtime`] owns the connection ([`AppServer`]) and the table of per-thread request
 //!   handlers (approvals, dynamic tools) that answer the server's requests. A connection that
 //!   closed is replaced on the next turn; threads loaded on the old one are resumed
 //!   (`thread/resume`) on the new one.
-//! - [`start_turn`] loads the thread (`thread/start` for a new thread, `thread/resume` for a
-//!   resumed one) and sends `turn/start`; [`AppTurn`] maps the turn's notifications to
-//!   [`ThreadEvent`]s through [`TurnState`] and implements interrupt, steer, cancel, time
-//!   limits, and the interrupt-on-drop. A turn stopped early also stops the commands it
-//!   still runs, which codex would otherwise keep as background terminals.
+//! - [`Runtime::start_turn`] loads the thread (`thread/start` for a new thread,
+//!   `thread/resume` for a known one) and sends `turn/start`; [`RuntimeTurn`] maps the turn's
+//!   notifications to [`ThreadEvent`]s through codex-protocol's [`TurnProjection`] and
+//!   implements interrupt, steer, cancel, time limits, and the interrupt-on-drop. A turn
+//!   stopped early also stops the commands it still runs, which codex would otherwise keep as
+//!   background terminals.
+//!
+//! The limits and the cancel handle of a turn come from the same [`ExecOptions`] as on the
+//! exec transport; the thread and turn options are lowered by the same options model
+//! ([`ThreadOptions::thread_start_params`], [`TurnOptions::turn_start_params`]). A facade
+//! therefore has no transport logic of its own.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::Future as _;
+use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use codex_exec::app_server::{AppServer, AppServerOptions, Handlers};
-use codex_exec::{CancelHandle, ExecOptions, Input};
 use codex_protocol::app_server::{
-    JsonRpcError, ServerRequest, TurnStartParams, TurnSteerParams, UserInput,
+    DynamicToolSpec, JsonRpcError, ServerRequest, TurnStartParams, TurnSteerParams,
 };
 use codex_protocol::exec::{ThreadEvent, ThreadStarted};
-use codex_protocol::projection::TurnProjection as TurnState;
+use codex_protocol::projection::TurnProjection;
 use futures::{Stream, StreamExt as _};
 use serde_json::Value;
 use tokio::sync::{Mutex, oneshot};
 
-use crate::codex::{Inner, Transport};
-use crate::error::{Error, TimeoutKind};
-use crate::thread_options::ThreadOptions;
+use super::{AppServer, AppServerOptions, Handlers, METHOD_NOT_FOUND};
+use crate::{
+    CancelHandle, CodexBinary, CodexOptions, Error, ExecOptions, Input, ThreadOptions, TurnOptions,
+};
 
 /// How long a dropped turn's interrupt and the wait for its end may take before the turn is
 /// left to itself.
 const DROP_INTERRUPT_LIMIT: Duration = Duration::from_secs(5);
 
-/// What answers a thread's server requests.
-struct ThreadHandlers {
-    options: ThreadOptions,
-}
+/// What a thread answers its server requests with (approvals, user input, dynamic tool
+/// calls): the `result` of the response, or the error to send instead. Answered with the
+/// server's request timeout and default answers of [`AppServerOptions`].
+pub type RequestHandler = Arc<
+    dyn Fn(ServerRequest) -> Pin<Box<dyn Future<Output = Result<Value, JsonRpcError>> + Send>>
+        + Send
+        + Sync,
+>;
 
-type ThreadTable = RwLock<HashMap<String, Arc<ThreadHandlers>>>;
+/// The server requests a thread's [`RequestHandler`] gets.
+pub const THREAD_REQUEST_METHODS: [&str; 6] = [
+    "item/commandExecution/requestApproval",
+    "item/fileChange/requestApproval",
+    "item/permissions/requestApproval",
+    "item/tool/requestUserInput",
+    "mcpServer/elicitation/request",
+    "item/tool/call",
+];
+
+type ThreadTable = RwLock<HashMap<String, RequestHandler>>;
 
 /// A running app-server and the number that tells it apart from the ones before it.
 #[derive(Clone)]
-pub(crate) struct Live {
-    pub(crate) server: Arc<AppServer>,
-    pub(crate) generation: u64,
-    /// The API key codex got, redacted from the server's error messages.
-    secret: Option<String>,
+struct Live {
+    server: Arc<AppServer>,
+    generation: u64,
 }
 
-/// The app-server state of one [`Codex`](crate::Codex): the connection, started lazily, and
-/// the handlers of its threads.
-#[derive(Default)]
-pub(crate) struct Shared {
+/// One `codex app-server` shared by many threads: started on the first turn, replaced on the
+/// next turn after it died. Cheap to create (nothing starts until a turn does).
+///
+/// Dropping the last handle on it (the runtime and every [`RuntimeTurn`]) stops the process.
+pub struct Runtime {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    binary: CodexBinary,
+    codex: CodexOptions,
+    options: AppServerOptions,
     live: Mutex<Option<Live>>,
     next_generation: AtomicU64,
     threads: Arc<ThreadTable>,
 }
 
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared")
-            .field("generation", &self.next_generation.load(Ordering::Relaxed))
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("binary", &self.shared.binary)
+            .field(
+                "generation",
+                &self.shared.next_generation.load(Ordering::Relaxed),
+            )
             .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// A runtime that starts `binary` as `codex app-server` with `codex`'s config and
+    /// environment, and `options` for the connection (its handlers are replaced: the
+    /// runtime answers the [`THREAD_REQUEST_METHODS`] with each thread's
+    /// [`RequestHandler`]).
+    #[must_use]
+    pub fn new(binary: CodexBinary, codex: CodexOptions, options: AppServerOptions) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                binary,
+                codex,
+                options,
+                live: Mutex::new(None),
+                next_generation: AtomicU64::new(0),
+                threads: Arc::default(),
+            }),
+        }
+    }
+
+    /// Loads the thread on the app-server (starting the app-server if needed) and starts a
+    /// turn.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future while `turn/start` is in flight interrupts that turn once it
+    /// starts; dropped while `thread/start` is in flight, the new thread is left unused.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for input the app-server cannot take; the errors of spawning
+    /// and of the requests ([`Error::AppServerClosed`], [`Error::Rpc`],
+    /// [`Error::RequestTimeout`], …).
+    pub async fn start_turn(&self, request: TurnRequest<'_>) -> Result<RuntimeTurn, Error> {
+        start_turn(&self.shared, request).await
     }
 }
 
@@ -76,7 +143,7 @@ impl Shared {
     /// The running app-server, started (with the handshake) when there is none or the last
     /// one closed. Threads loaded on a closed one are resumed on its successor, as their
     /// [`ThreadSlot`] names the old generation.
-    async fn live(&self, inner: &Inner) -> Result<Live, Error> {
+    async fn live(&self) -> Result<Live, Error> {
         let mut live = self.live.lock().await;
         if let Some(current) = live.as_ref() {
             if !current.server.is_closed() {
@@ -87,32 +154,19 @@ impl Shared {
             *live = None;
         }
         let handlers = Handlers::new();
-        for method in codex_tools::ANSWERED_METHODS {
+        for method in THREAD_REQUEST_METHODS {
             let table = Arc::clone(&self.threads);
             handlers.set(method, move |request: ServerRequest| {
                 let table = Arc::clone(&table);
                 async move { dispatch(&table, request).await }
             });
         }
-        let mut process = ExecOptions::new();
-        if let Some(key) = &inner.options.api_key {
-            process = process.redact(key.clone());
-        }
-        if let Some(grace) = inner.options.kill_grace {
-            process = process.kill_grace(grace);
-        }
-        let mut options = AppServerOptions::new().handlers(handlers).process(process);
-        if let Some(timeout) = inner.options.approval_timeout {
-            options = options.server_request_timeout(timeout);
-        }
-        let server = AppServer::spawn(&inner.binary, &inner.options.exec, options)
-            .await
-            .map_err(Error::from_exec)?;
+        let options = self.options.clone().handlers(handlers);
+        let server = AppServer::spawn(&self.binary, &self.codex, options).await?;
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed) + 1;
         let started = Live {
             server: Arc::new(server),
             generation,
-            secret: inner.options.api_key.clone(),
         };
         *live = Some(started.clone());
         Ok(started)
@@ -127,123 +181,182 @@ impl Shared {
         }
     }
 
-    fn register(&self, thread_id: &str, options: &ThreadOptions) {
+    fn register(&self, thread_id: &str, handler: &RequestHandler) {
         self.threads
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(
-                thread_id.to_owned(),
-                Arc::new(ThreadHandlers {
-                    options: options.clone(),
-                }),
-            );
+            .insert(thread_id.to_owned(), Arc::clone(handler));
     }
 }
 
-/// Answers one server request with the handlers of the thread it names.
+/// Answers one server request with the handler of the thread it names.
 async fn dispatch(table: &ThreadTable, request: ServerRequest) -> Result<Value, JsonRpcError> {
-    let Some(thread_id) = codex_tools::thread_id(&request) else {
-        // Names no thread, so not a request the SDK answers: `answer` refuses it.
-        return codex_tools::answer(request, &crate::approval::AlwaysDecline, &[]).await;
+    let Some(thread_id) = request.thread_id() else {
+        return Err(JsonRpcError::new(
+            METHOD_NOT_FOUND,
+            format!("this client does not answer `{}`", request.method()),
+        ));
     };
-    let thread = table
+    let handler = table
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .get(thread_id)
         .cloned()
         .ok_or_else(|| {
             JsonRpcError::new(
-                codex_exec::app_server::INVALID_PARAMS,
-                format!("codex-sdk knows no thread `{thread_id}` on this connection"),
+                super::INVALID_PARAMS,
+                format!("this client knows no thread `{thread_id}` on this connection"),
             )
         })?;
-    codex_tools::answer(request, &*thread.options.handler(), &thread.options.tools).await
+    handler(request).await
 }
 
-/// The app-server state of one thread, guarded by the thread's turn lock.
+/// The app-server state of one thread: which app-server it is loaded on. Keep one per
+/// thread, guarded by the thread's turn lock, and pass it to every turn.
 #[derive(Debug, Default)]
-pub(crate) struct ThreadSlot {
+pub struct ThreadSlot {
     /// The generation of the app-server the thread is loaded on.
     loaded_on: Option<u64>,
 }
 
-/// The input of a turn as `turn/start` takes it.
-fn user_input(input: &Input) -> Result<Vec<UserInput>, Error> {
-    match input {
-        Input::Text(text) => Ok(vec![UserInput::text(text.clone())]),
-        Input::Items(items) => items
-            .iter()
-            .map(|item| match item {
-                codex_exec::UserInput::Text(text) => Ok(UserInput::text(text.clone())),
-                codex_exec::UserInput::LocalImage(path) => {
-                    Ok(UserInput::local_image(path.to_string_lossy().into_owned()))
-                }
-                _ => Err(Error::Unsupported {
-                    operation: "this kind of input",
-                    transport: Transport::AppServer,
-                }),
-            })
-            .collect(),
-        _ => Err(Error::Unsupported {
-            operation: "this kind of input",
-            transport: Transport::AppServer,
-        }),
+/// What a turn needs from the thread that runs it.
+#[must_use]
+pub struct TurnRequest<'a> {
+    thread_id: &'a std::sync::Mutex<Option<String>>,
+    slot: &'a mut ThreadSlot,
+    input: &'a Input,
+    thread: Option<&'a ThreadOptions>,
+    turn: Option<&'a TurnOptions>,
+    dynamic_tools: Vec<DynamicToolSpec>,
+    handler: Option<RequestHandler>,
+    limits: Option<&'a ExecOptions>,
+}
+
+impl fmt::Debug for TurnRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TurnRequest")
+            .field("thread_id", &self.thread_id)
+            .field("input", &self.input)
+            .field("thread", &self.thread)
+            .field("turn", &self.turn)
+            .field("dynamic_tools", &self.dynamic_tools.len())
+            .field("handler", &self.handler.is_some())
+            .finish_non_exhaustive()
     }
 }
 
-/// What a turn needs from the thread that runs it.
-pub(crate) struct TurnRequest<'a> {
-    pub(crate) inner: &'a Inner,
-    pub(crate) options: &'a ThreadOptions,
-    pub(crate) thread_id: &'a std::sync::Mutex<Option<String>>,
-    pub(crate) slot: &'a mut ThreadSlot,
-    pub(crate) input: &'a Input,
-    pub(crate) output_schema: Option<Value>,
-    pub(crate) cyber_access_program: Option<String>,
-    pub(crate) cancel: Option<CancelHandle>,
-    pub(crate) turn_timeout: Option<Duration>,
-    pub(crate) idle_timeout: Option<Duration>,
+impl<'a> TurnRequest<'a> {
+    /// A turn with `input` on the thread whose id is in `thread_id` (`None` for a thread not
+    /// started yet: the id is written there once `thread/start` answers) and whose
+    /// app-server state is `slot`.
+    pub fn new(
+        thread_id: &'a std::sync::Mutex<Option<String>>,
+        slot: &'a mut ThreadSlot,
+        input: &'a Input,
+    ) -> Self {
+        Self {
+            thread_id,
+            slot,
+            input,
+            thread: None,
+            turn: None,
+            dynamic_tools: Vec::new(),
+            handler: None,
+            limits: None,
+        }
+    }
+
+    /// The thread's options (`thread/start`, or `thread/resume` when the thread is loaded
+    /// on this app-server for the first time).
+    ///
+    /// By default, [`ThreadOptions::default`].
+    pub fn thread_options(mut self, options: &'a ThreadOptions) -> Self {
+        self.thread = Some(options);
+        self
+    }
+
+    /// The turn's options (`turn/start`).
+    ///
+    /// By default, [`TurnOptions::default`].
+    pub fn turn_options(mut self, options: &'a TurnOptions) -> Self {
+        self.turn = Some(options);
+        self
+    }
+
+    /// The dynamic tools a new thread declares (`thread/start.dynamicTools`).
+    ///
+    /// By default, none.
+    pub fn dynamic_tools(mut self, tools: Vec<DynamicToolSpec>) -> Self {
+        self.dynamic_tools = tools;
+        self
+    }
+
+    /// What answers the thread's server requests.
+    ///
+    /// By default, the connection's default answers (decline, grant nothing, a failed
+    /// tool call).
+    pub fn handler(mut self, handler: RequestHandler) -> Self {
+        self.handler = Some(handler);
+        self
+    }
+
+    /// The turn's time limits and cancel handle ([`ExecOptions::turn_timeout`],
+    /// [`ExecOptions::idle_timeout`], [`ExecOptions::cancel_handle`]), as for `codex exec`;
+    /// here a limit or the handle interrupts the turn instead of killing a process.
+    ///
+    /// By default, no limits.
+    pub fn limits(mut self, options: &'a ExecOptions) -> Self {
+        self.limits = Some(options);
+        self
+    }
 }
 
 /// Loads the thread on the app-server (starting one if needed) and starts a turn.
-pub(crate) async fn start_turn(request: TurnRequest<'_>) -> Result<AppTurn, Error> {
+async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<RuntimeTurn, Error> {
+    let default_thread = ThreadOptions::default();
+    let default_turn = TurnOptions::default();
     let TurnRequest {
-        inner,
-        options,
         thread_id,
         slot,
         input,
-        output_schema,
-        cyber_access_program,
-        cancel,
-        turn_timeout,
-        idle_timeout,
+        thread,
+        turn,
+        dynamic_tools,
+        handler,
+        limits,
     } = request;
-    let input = user_input(input)?;
-    let shared = &inner.app_server;
-    let live = shared.live(inner).await?;
+    let thread = thread.unwrap_or(&default_thread);
+    let turn = turn.unwrap_or(&default_turn);
+    let handler = handler.unwrap_or_else(default_handler);
+    // Lowered before anything is sent: refused input or options fail without side effects.
+    let input = input.app_server_input()?;
+    let live = shared.live().await?;
     let known_id = thread_id
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
     let id = match known_id {
         None => {
+            let mut params = thread.thread_start_params();
+            if !dynamic_tools.is_empty() {
+                params.dynamic_tools = Some(dynamic_tools);
+            }
             let response = live
                 .server
-                .thread_start(options.start_params())
+                .thread_start(params)
                 .await
                 .map_err(|e| closed(shared, &live, e))?;
             let id = response.thread.id;
-            shared.register(&id, options);
+            shared.register(&id, &handler);
             *thread_id.lock().unwrap_or_else(PoisonError::into_inner) = Some(id.clone());
             slot.loaded_on = Some(live.generation);
             id
         }
         Some(id) if slot.loaded_on != Some(live.generation) => {
             // Registered first: a resumed thread may ask for approvals at once.
-            shared.register(&id, options);
+            shared.register(&id, &handler);
             live.server
-                .thread_resume(options.resume_params(&id))
+                .thread_resume(thread.thread_resume_params(&id))
                 .await
                 .map_err(|e| closed(shared, &live, e))?;
             slot.loaded_on = Some(live.generation);
@@ -251,33 +364,37 @@ pub(crate) async fn start_turn(request: TurnRequest<'_>) -> Result<AppTurn, Erro
         }
         Some(id) => id,
     };
-    let mut params = TurnStartParams::new(&id, input);
-    params.output_schema = output_schema;
-    if let Some(program) = cyber_access_program {
-        params
-            .extra
-            .insert("cyberAccessProgram".to_owned(), Value::String(program));
-    }
+    let params = turn.turn_start_params(&id, input);
     let notes = send_turn_start(&live, params)
         .await
         .map_err(|e| closed(shared, &live, e))?;
-    Ok(AppTurn::new(
+    let limits = limits.cloned().unwrap_or_default();
+    Ok(RuntimeTurn::new(
         live,
-        Arc::clone(&inner.app_server),
+        Arc::clone(shared),
         id,
         notes,
-        cancel.unwrap_or_default(),
-        turn_timeout,
-        idle_timeout,
+        limits.cancel.clone().unwrap_or_default(),
+        limits.turn_timeout,
+        limits.idle_timeout,
     ))
+}
+
+/// The handler of a thread that declared none: the connection's default answers.
+fn default_handler() -> RequestHandler {
+    Arc::new(|request: ServerRequest| {
+        Box::pin(async move {
+            Err(JsonRpcError::new(
+                METHOD_NOT_FOUND,
+                format!("this thread does not answer `{}`", request.method()),
+            ))
+        })
+    })
 }
 
 /// Sends `turn/start` from a task of its own, so that a caller that gives up while it is in
 /// flight does not leave the turn running unseen: the task interrupts it instead.
-async fn send_turn_start(
-    live: &Live,
-    params: TurnStartParams,
-) -> Result<codex_exec::app_server::TurnStream, codex_exec::Error> {
+async fn send_turn_start(live: &Live, params: TurnStartParams) -> Result<super::TurnStream, Error> {
     let (tx, rx) = oneshot::channel();
     let server = Arc::clone(&live.server);
     tokio::spawn(async move {
@@ -287,7 +404,7 @@ async fn send_turn_start(
             let _ = tokio::time::timeout(DROP_INTERRUPT_LIMIT, interrupt).await;
         }
     });
-    rx.await.unwrap_or(Err(codex_exec::Error::AppServerClosed {
+    rx.await.unwrap_or(Err(Error::AppServerClosed {
         code: None,
         signal: None,
         stderr: String::new(),
@@ -315,8 +432,8 @@ async fn terminate_commands(server: &AppServer, thread_id: &str, processes: Vec<
 
 /// Maps a request error, forgetting the app-server when it is gone so that the next turn
 /// starts a new one.
-fn closed(shared: &Shared, live: &Live, error: codex_exec::Error) -> Error {
-    if matches!(error, codex_exec::Error::AppServerClosed { .. }) {
+fn closed(shared: &Shared, live: &Live, error: Error) -> Error {
+    if matches!(error, Error::AppServerClosed { .. }) {
         // `forget` only takes the lock for a moment; a `try_lock` is enough, and a busy lock
         // means someone else is already replacing the connection.
         if let Ok(mut current) = shared.live.try_lock()
@@ -327,33 +444,24 @@ fn closed(shared: &Shared, live: &Live, error: codex_exec::Error) -> Error {
             *current = None;
         }
     }
-    map_error(error, live.secret.as_deref())
+    error
 }
 
-/// The facade's error for a client error, with `secret` redacted from server messages.
-fn map_error(error: codex_exec::Error, secret: Option<&str>) -> Error {
-    match Error::from_exec(error) {
-        Error::Rpc {
-            method,
-            code,
-            message,
-        } => Error::Rpc {
-            method,
-            code,
-            message: crate::error::redact(&message, secret),
-        },
-        other => other,
-    }
-}
-
-/// A running turn on the app-server: its notifications mapped to events.
-pub(crate) struct AppTurn {
+/// A running turn on the app-server: its notifications projected onto exec events.
+///
+/// A [`Stream`] of [`ThreadEvent`]s: `thread.started` first (the runtime knows the thread
+/// id), then the projection of the turn's notifications. It ends after `turn.completed` or
+/// `turn.failed`; a time limit ends it with [`Error::TurnTimeout`] / [`Error::IdleTimeout`],
+/// a fired cancel handle with [`Error::Cancelled`] once the interrupt completed the turn, a
+/// lost connection with [`Error::AppServerClosed`], and notifications that stop before
+/// `turn/completed` with [`Error::TurnIncomplete`].
+pub struct RuntimeTurn {
     live: Live,
     shared: Arc<Shared>,
     thread_id: String,
     turn_id: String,
-    notes: Option<codex_exec::app_server::TurnStream>,
-    state: TurnState,
+    notes: Option<super::TurnStream>,
+    state: TurnProjection,
     queue: VecDeque<Result<ThreadEvent, Error>>,
     cancel: CancelHandle,
     /// Set by the cancel watcher once it asked for the interrupt.
@@ -365,9 +473,9 @@ pub(crate) struct AppTurn {
     ended: bool,
 }
 
-impl std::fmt::Debug for AppTurn {
+impl std::fmt::Debug for RuntimeTurn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppTurn")
+        f.debug_struct("RuntimeTurn")
             .field("thread_id", &self.thread_id)
             .field("turn_id", &self.turn_id)
             .field("ended", &self.ended)
@@ -375,12 +483,12 @@ impl std::fmt::Debug for AppTurn {
     }
 }
 
-impl AppTurn {
+impl RuntimeTurn {
     fn new(
         live: Live,
         shared: Arc<Shared>,
         thread_id: String,
-        notes: codex_exec::app_server::TurnStream,
+        notes: super::TurnStream,
         cancel: CancelHandle,
         turn_timeout: Option<Duration>,
         idle_timeout: Option<Duration>,
@@ -413,7 +521,7 @@ impl AppTurn {
         ))));
         let sleep = |limit: Duration| (limit, Box::pin(tokio::time::sleep(limit)));
         Self {
-            state: TurnState::new(turn_id.clone()),
+            state: TurnProjection::new(turn_id.clone()),
             live,
             shared,
             thread_id,
@@ -430,17 +538,31 @@ impl AppTurn {
     }
 
     /// The pid of the shared app-server.
-    pub(crate) fn pid(&self) -> Option<u32> {
+    #[must_use]
+    pub fn pid(&self) -> Option<u32> {
         self.live.server.pid()
     }
 
     /// The handle that interrupts this turn.
-    pub(crate) fn cancel_handle(&self) -> CancelHandle {
+    #[must_use]
+    pub fn cancel_handle(&self) -> CancelHandle {
         self.cancel.clone()
     }
 
-    /// `turn/interrupt`; a turn that already ended counts as interrupted.
-    pub(crate) async fn interrupt(&self) -> Result<(), Error> {
+    /// `turn/interrupt`, gracefully: the stream goes on, every open item is completed as
+    /// `interrupted`, the commands the turn still runs are stopped, and the stream ends with
+    /// `turn.completed` whose status is `interrupted`. A turn that already ended counts as
+    /// interrupted.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future may or may not have sent the interrupt; calling it
+    /// again is harmless.
+    ///
+    /// # Errors
+    ///
+    /// The errors of the request ([`Error::AppServerClosed`], [`Error::Rpc`], …).
+    pub async fn interrupt(&self) -> Result<(), Error> {
         if self.state.is_done() {
             return Ok(());
         }
@@ -451,9 +573,20 @@ impl AppTurn {
             .map_err(|e| closed(&self.shared, &self.live, e))
     }
 
-    /// `turn/steer` with this turn as the expected one.
-    pub(crate) async fn steer(&self, input: &Input) -> Result<(), Error> {
-        let params = TurnSteerParams::new(&self.thread_id, &self.turn_id, user_input(input)?);
+    /// `turn/steer` with this turn as the expected one: the model sees `input` at its next
+    /// step.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: dropping the future may or may not have delivered the input.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for input the app-server cannot take; [`Error::Rpc`] when the
+    /// turn is no longer the active one; the other errors of the request.
+    pub async fn steer(&self, input: &Input) -> Result<(), Error> {
+        let params =
+            TurnSteerParams::new(&self.thread_id, &self.turn_id, input.app_server_input()?);
         self.live
             .server
             .turn_steer(params)
@@ -463,14 +596,16 @@ impl AppTurn {
     }
 
     /// Whether the turn reached `turn/completed`.
-    pub(crate) fn is_done(&self) -> bool {
+    #[must_use]
+    pub fn is_done(&self) -> bool {
         self.state.is_done()
     }
 
     /// Interrupts the turn if it still runs, waits (bounded) for its end, and stops the
     /// commands it left running, from a task of its own; `guard` (the thread's turn lock) is
-    /// held until then, so the thread's next turn does not collide with this one.
-    pub(crate) fn abandon<G: Send + 'static>(&mut self, guard: G) {
+    /// held until then, so the thread's next turn does not collide with this one. What a
+    /// stream's drop calls; does nothing for a turn that ended, or outside a Tokio runtime.
+    pub fn abandon<G: Send + 'static>(&mut self, guard: G) {
         let Some(mut notes) = self.notes.take() else {
             return;
         };
@@ -479,7 +614,8 @@ impl AppTurn {
         }
         let server = Arc::clone(&self.live.server);
         let (thread, turn) = (self.thread_id.clone(), self.turn_id.clone());
-        let mut state = std::mem::replace(&mut self.state, TurnState::new(self.turn_id.clone()));
+        let mut state =
+            std::mem::replace(&mut self.state, TurnProjection::new(self.turn_id.clone()));
         tokio::spawn(async move {
             let finish = async {
                 let _ = server.turn_interrupt(&thread, turn).await;
@@ -513,20 +649,20 @@ impl AppTurn {
         tokio::spawn(async move { terminate_commands(&server, &thread, processes).await });
     }
 
-    fn fail(&mut self, error: codex_exec::Error) -> Error {
+    fn fail(&mut self, error: Error) -> Error {
         self.ended = true;
-        if matches!(error, codex_exec::Error::AppServerClosed { .. }) {
+        if matches!(error, Error::AppServerClosed { .. }) {
             let shared = Arc::clone(&self.shared);
             let generation = self.live.generation;
             if tokio::runtime::Handle::try_current().is_ok() {
                 tokio::spawn(async move { shared.forget(generation).await });
             }
         }
-        map_error(error, self.live.secret.as_deref())
+        error
     }
 }
 
-impl Stream for AppTurn {
+impl Stream for RuntimeTurn {
     type Item = Result<ThreadEvent, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -550,20 +686,14 @@ impl Stream for AppTurn {
             {
                 let limit = *limit;
                 this.ended = true;
-                return Poll::Ready(Some(Err(Error::Timeout {
-                    limit,
-                    kind: TimeoutKind::Turn,
-                })));
+                return Poll::Ready(Some(Err(Error::TurnTimeout { limit })));
             }
             if let Some((limit, sleep)) = &mut this.idle_limit
                 && sleep.as_mut().poll(cx).is_ready()
             {
                 let limit = *limit;
                 this.ended = true;
-                return Poll::Ready(Some(Err(Error::Timeout {
-                    limit,
-                    kind: TimeoutKind::Idle,
-                })));
+                return Poll::Ready(Some(Err(Error::IdleTimeout { limit })));
             }
             let Some(notes) = this.notes.as_mut() else {
                 this.ended = true;
@@ -588,7 +718,7 @@ impl Stream for AppTurn {
                 Poll::Ready(None) => {
                     // A turn stream ends cleanly only after `turn/completed`.
                     this.ended = true;
-                    return Poll::Ready(Some(Err(Error::TransportClosed)));
+                    return Poll::Ready(Some(Err(Error::TurnIncomplete)));
                 }
             }
         }
