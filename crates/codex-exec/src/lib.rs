@@ -57,6 +57,7 @@ mod toml_literal;
 mod version;
 
 pub use cancel::CancelHandle;
+pub use codex_protocol::secret::{MIN_SECRET_LEN, REDACTED, Redactor, Secret};
 pub use command::{
     API_KEY_ENV, ApprovalPolicy, CodexOptions, CommandSpec, CyberAccessProgram, EnvPlan,
     ExecRequest, Input, ORIGINATOR, ORIGINATOR_ENV, ReasoningEffort, SandboxMode, ThreadOptions,
@@ -66,7 +67,6 @@ pub use discovery::{
     BinarySource, CODEX_PATH_ENV, CodexBinary, DEFAULT_VERSION_TIMEOUT, Discovery, Target,
 };
 pub use error::Error;
-pub use codex_protocol::secret::{MIN_SECRET_LEN, REDACTED, Redactor, Secret};
 pub use schema_file::SchemaFile;
 pub use stream::ExecStream;
 pub use supervisor::{

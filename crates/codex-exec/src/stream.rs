@@ -25,9 +25,9 @@ use tokio::time::{Instant, Sleep};
 use crate::cancel::CancelHandle;
 use crate::error::Error;
 use crate::framing::{FrameError, LineReader};
-use codex_protocol::secret::Redactor;
 use crate::stderr_tail::{self, SharedTail};
 use crate::supervisor::{self, ExecOptions, Limits, Outcome, ProcessSpec, Reason, Shared};
+use codex_protocol::secret::Redactor;
 
 /// The events of one turn of `codex exec --json`.
 ///

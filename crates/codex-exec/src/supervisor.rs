@@ -43,8 +43,8 @@ use tracing::Instrument;
 
 use crate::cancel::CancelHandle;
 use crate::error::Error;
-use codex_protocol::secret::Redactor;
 use crate::stderr_tail::{self, SharedTail, TailBuffer};
+use codex_protocol::secret::Redactor;
 
 /// Default maximum length of one stdout line: 16 MiB.
 pub const DEFAULT_MAX_LINE_LEN: usize = 16 * 1024 * 1024;

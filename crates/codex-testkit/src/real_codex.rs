@@ -381,12 +381,14 @@ mod tests {
 
     #[test]
     fn versions_are_selected_from_the_supported_list() {
-        assert_eq!(select_version("").expect("the default"), DEFAULT_CODEX_VERSION);
+        assert_eq!(
+            select_version("").expect("the default"),
+            DEFAULT_CODEX_VERSION
+        );
         for version in SUPPORTED_CODEX_VERSIONS {
             assert_eq!(select_version(version).expect("supported"), *version);
         }
-        let Err(Error::RealCodexUnavailable { version, reason }) = select_version("0.170.0")
-        else {
+        let Err(Error::RealCodexUnavailable { version, reason }) = select_version("0.170.0") else {
             panic!("0.170.0 is not supported");
         };
         assert_eq!(version, "0.170.0");
@@ -398,7 +400,10 @@ mod tests {
 
     #[test]
     fn the_default_is_the_newest_supported_version() {
-        assert_eq!(SUPPORTED_CODEX_VERSIONS.last(), Some(&DEFAULT_CODEX_VERSION));
+        assert_eq!(
+            SUPPORTED_CODEX_VERSIONS.last(),
+            Some(&DEFAULT_CODEX_VERSION)
+        );
     }
 
     #[test]
@@ -408,7 +413,10 @@ mod tests {
             .map(|version| install_prefix(version))
             .collect();
         for (prefix, version) in prefixes.iter().zip(SUPPORTED_CODEX_VERSIONS) {
-            assert!(prefix.ends_with(Path::new("target/codex").join(version)), "{prefix:?}");
+            assert!(
+                prefix.ends_with(Path::new("target/codex").join(version)),
+                "{prefix:?}"
+            );
         }
         assert_ne!(prefixes[0], prefixes[1]);
     }

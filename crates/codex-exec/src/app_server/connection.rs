@@ -27,9 +27,9 @@ use super::handlers::{Handlers, INVALID_PARAMS, default_answer};
 use super::router::{self, Filter, Router, Sink, Subscription};
 use crate::Error;
 use crate::framing::{FrameError, LineReader};
-use codex_protocol::secret::Redactor;
 use crate::stderr_tail::{self, SharedTail};
 use crate::supervisor::{Outcome, Reason, Shared};
+use codex_protocol::secret::Redactor;
 
 /// How the connection ended, as every waiter learns it.
 #[derive(Debug, Clone, Default)]

@@ -324,8 +324,7 @@ impl Drift {
         let stable = self.stable.def(theirs).cloned();
         let experimental = self.experimental.def(theirs).cloned();
         let Some(their) = stable.clone().or_else(|| experimental.clone()) else {
-            self
-                .lenient(format!("{ours}: the schema has no definition `{theirs}`"));
+            self.lenient(format!("{ours}: the schema has no definition `{theirs}`"));
             return;
         };
         self.compare_schema(ours, &our, &their, experimental.as_ref());
@@ -397,8 +396,7 @@ impl Drift {
                 None if WIRE_ONLY
                     .iter()
                     .any(|(prefix, f)| path.starts_with(prefix) && f == field) => {}
-                None => self
-                    .lenient(format!("{at}: modeled field is not in the schema")),
+                None => self.lenient(format!("{at}: modeled field is not in the schema")),
             }
         }
         for field in &required {
@@ -483,8 +481,7 @@ impl Drift {
                 }
             }
             (Some(o), Some(t)) if o == t || (o == "integer" && t == "number") => {}
-            (Some(o), Some(t)) => self
-                .strict(format!("{path}: `{o}` here, `{t}` in the schema")),
+            (Some(o), Some(t)) => self.strict(format!("{path}: `{o}` here, `{t}` in the schema")),
             _ => {}
         }
     }
@@ -513,7 +510,10 @@ impl Drift {
             {
                 Some(value) => our_variants.push((value.to_owned(), alt.clone())),
                 None => our_untagged.push((
-                    alt["title"].as_str().expect("untagged alternatives have a title").to_owned(),
+                    alt["title"]
+                        .as_str()
+                        .expect("untagged alternatives have a title")
+                        .to_owned(),
                     alt.clone(),
                 )),
             }
@@ -611,8 +611,7 @@ impl Drift {
         };
         for s in &our_strings {
             if !strings.contains(s) && !exp_strings.contains(s) {
-                self
-                    .lenient(format!("{path}: value `{s}` is not in the schema"));
+                self.lenient(format!("{path}: value `{s}` is not in the schema"));
             }
         }
         for (k, our_payload) in &our_objects {
@@ -625,22 +624,21 @@ impl Drift {
                     let t = t.clone();
                     self.compare_sub(&format!("{path}.{k}"), our_payload, &t, true);
                 }
-                (None, None) => self
-                    .lenient(format!("{path}: object value `{k}` is not in the schema")),
+                (None, None) => {
+                    self.lenient(format!("{path}: object value `{k}` is not in the schema"))
+                }
             }
         }
         let base = path.split(' ').next().unwrap_or(path);
         if !PARTIAL.contains(&base) {
             for s in &strings {
                 if !our_strings.contains(s) {
-                    self
-                        .strict(format!("{path}: schema value `{s}` is not modeled"));
+                    self.strict(format!("{path}: schema value `{s}` is not modeled"));
                 }
             }
             for k in objects.keys() {
                 if !our_objects.contains_key(k) {
-                    self
-                        .strict(format!("{path}: schema object value `{k}` is not modeled"));
+                    self.strict(format!("{path}: schema object value `{k}` is not modeled"));
                 }
             }
         }
@@ -700,8 +698,7 @@ impl Drift {
         for (method, our_params) in &ours {
             let at = format!("{name}[{method}]");
             let Some(their_params) = theirs.get(method).or_else(|| theirs_exp.get(method)) else {
-                self
-                    .lenient(format!("{at}: method is not in the schema"));
+                self.lenient(format!("{at}: method is not in the schema"));
                 continue;
             };
             match (our_params, their_params) {
@@ -718,8 +715,7 @@ impl Drift {
                     }
                 }
                 (None, None) => {}
-                _ => self
-                    .strict(format!("{at}: params presence differs from the schema")),
+                _ => self.strict(format!("{at}: params presence differs from the schema")),
             }
         }
     }
@@ -815,9 +811,16 @@ fn findings_count_across_versions_by_severity() {
     let errors = combine(&[
         (
             "1.0.0",
-            vec![lenient("A: only in 2"), lenient("B: in neither"), strict("C: wrong in 1")],
+            vec![
+                lenient("A: only in 2"),
+                lenient("B: in neither"),
+                strict("C: wrong in 1"),
+            ],
         ),
-        ("2.0.0", vec![lenient("B: in neither"), lenient("D: only in 1")]),
+        (
+            "2.0.0",
+            vec![lenient("B: in neither"), lenient("D: only in 1")],
+        ),
     ]);
     assert_eq!(
         errors,
@@ -936,8 +939,15 @@ fn the_drift_check_follows_both_shapes_of_a_changed_union() {
         }
     }
     // The tagged variant both sides have is compared field by field, and agrees.
-    for agrees in ["[show]: variant", "[show].version", "[show].trustedContacts"] {
+    for agrees in [
+        "[show]: variant",
+        "[show].version",
+        "[show].trustedContacts",
+    ] {
         assert!(!reports[1].contains(agrees), "{agrees} in:\n{}", reports[1]);
     }
-    assert!(reports[1].contains("AgentMessageDisplay[show].annotation: modeled field is not in the schema"));
+    assert!(
+        reports[1]
+            .contains("AgentMessageDisplay[show].annotation: modeled field is not in the schema")
+    );
 }
