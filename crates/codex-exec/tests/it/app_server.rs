@@ -1,6 +1,6 @@
 //! The app-server client against the real `codex app-server` (the supported version the
-//! testkit selects, see `codex_testkit::real_codex`) and the testkit's mock model: handshake, turns, deltas, approvals, dynamic tools, interrupt, steer, and a server
-//! killed mid-turn.
+//! testkit selects, see `codex_testkit::real_codex`) and the testkit's mock model: handshake,
+//! turns, deltas, approvals, dynamic tools, interrupt, steer, and a server killed mid-turn.
 
 use std::ffi::OsString;
 use std::sync::Arc;

@@ -4,7 +4,8 @@
 //!
 //! Data-driven: the walk starts from our method enums and follows our own `schemars` schema
 //! side by side with codex's, so no field list is restated here. Each supported version
-//! (`codex_testkit::real_codex::SUPPORTED_CODEX_VERSIONS`) is checked on its own. For every modeled type it checks that
+//! (`codex_testkit::real_codex::SUPPORTED_CODEX_VERSIONS`) is checked on its own. For every
+//! modeled type it checks that
 //!
 //! * the type has the schema's name (when both sides name it),
 //! * every modeled field exists in the schema (in the stable bundle, or for experimental-only
