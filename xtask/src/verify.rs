@@ -73,13 +73,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
 
     println!("\nverify summary");
-    println!("{:<10} {:<18} {:>8}", "step", "status", "seconds");
+    let width = STEPS.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    println!("{:<width$} {:<18} {:>8}", "step", "status", "seconds");
     for (name, status, seconds) in &rows {
         let seconds = seconds.map_or_else(String::new, |s| format!("{s:.1}"));
-        println!("{name:<10} {status:<18} {seconds:>8}");
+        println!("{name:<width$} {status:<18} {seconds:>8}");
     }
     println!(
-        "{:<10} {:<18} {:>8.1}",
+        "{:<width$} {:<18} {:>8.1}",
         "total",
         "",
         started.elapsed().as_secs_f64()

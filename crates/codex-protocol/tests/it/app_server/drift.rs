@@ -626,7 +626,7 @@ impl Drift {
                     self.compare_sub(&format!("{path}.{k}"), our_payload, &t, true);
                 }
                 (None, None) => {
-                    self.lenient(format!("{path}: object value `{k}` is not in the schema"))
+                    self.lenient(format!("{path}: object value `{k}` is not in the schema"));
                 }
             }
         }

@@ -12,6 +12,8 @@ use codex_protocol::app_server::{
     ThreadItem, ThreadStartParams, TurnStartParams, TurnStatus, UserInput, parse_client_message,
     parse_client_message_strict, parse_server_message, parse_server_message_strict,
 };
+use std::fmt::Write as _;
+
 use codex_protocol::{ParseError, Unknowns};
 use expect_test::{Expect, expect, expect_file};
 use pretty_assertions::assert_eq;
@@ -447,7 +449,7 @@ fn codex_0_171_shapes_parse_next_to_0_169_ones() {
         let case: Value = serde_json::from_str(line).expect("a JSON case");
         let note = case["note"].as_str().expect("a note");
         let msg = case["msg"].to_string();
-        out.push_str(&format!("{}. {note}\n", index + 1));
+        let _ = writeln!(out, "{}. {note}", index + 1);
         let rendered = match (case["dir"].as_str(), case["resultOf"].as_str()) {
             (Some("server->client"), Some(method)) => {
                 let wire = case["msg"]["result"].clone();
