@@ -1,18 +1,6 @@
 //! Moderation of agent messages: [`AgentMessageModeration`] (the `moderation` field of
 //! [`AgentMessageItem`](super::AgentMessageItem)) and [`AgentMessageDisplay`], how a client
-//! should present a moderated answer.
-//!
-//! The display instruction changed shape between the supported codex versions:
-//!
-//! * codex 0.169 sends an object with an `action` string and optional `blockType`,
-//!   `checkTrustedContacts` and `cyberTrustedAccess`: [`AgentMessageDisplay::Action`].
-//! * codex 0.171 sends a union tagged by `mode`, each with `version: 1`:
-//!   `{"mode": "show", trustedContacts, annotation?}` ([`AgentMessageDisplay::Show`]),
-//!   `{"mode": "hide", replacement}` ([`AgentMessageDisplay::Hide`]) and
-//!   `{"mode": "block", reason}` ([`AgentMessageDisplay::Block`]).
-//!
-//! Both parse; any other shape (a new `mode`, an object with neither `mode` nor `action`, a
-//! non-object) is [`AgentMessageDisplay::Unknown`] and keeps the raw JSON.
+//! should present a moderated answer, in the shapes of codex 0.169 and 0.171.
 
 use std::borrow::Cow;
 
@@ -166,9 +154,18 @@ wire_struct! {
 
 /// `AgentMessageDisplay`: how a client should present a moderated answer.
 ///
-/// Tagged by `mode` since codex 0.171 (`show`, `hide`, `block`); codex 0.169's untagged
-/// `{action, …}` object parses as [`AgentMessageDisplay::Action`]. See the
-/// [module docs](self).
+/// The instruction changed shape between the supported codex versions, and both parse:
+///
+/// * codex 0.169 sends an object with an `action` string and optional `blockType`,
+///   `checkTrustedContacts` and `cyberTrustedAccess`: [`AgentMessageDisplay::Action`].
+/// * codex 0.171 sends a union tagged by `mode`, each with `version: 1`:
+///   `{"mode": "show", trustedContacts, annotation?}` ([`AgentMessageDisplay::Show`]),
+///   `{"mode": "hide", replacement}` ([`AgentMessageDisplay::Hide`]) and
+///   `{"mode": "block", reason}` ([`AgentMessageDisplay::Block`]).
+///
+/// Any other shape (a new `mode`, an object with neither `mode` nor `action`, a non-object) is
+/// [`AgentMessageDisplay::Unknown`] and keeps the raw JSON; a known `mode` whose payload does
+/// not have its required fields is a parse error, as for every tagged union of this crate.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum AgentMessageDisplay {
