@@ -1,8 +1,9 @@
 //! `cargo xtask demo`: one turn of the real codex CLI, driven through the `codex-sdk` facade,
 //! against a scripted model on `127.0.0.1`. No API key, no network.
 //!
-//! It finds the pinned codex (installing `@openai/codex` into `target/codex` with npm the
-//! first time, see `codex_testkit::real_codex`), starts `codex_testkit`'s mock Responses API
+//! It finds the default supported codex, 0.171.0 (installing `@openai/codex` into
+//! `target/codex/<version>` with npm the first time; `CODEX_SDK_TEST_CODEX_VERSION` selects
+//! another supported version, see `codex_testkit::real_codex`), starts `codex_testkit`'s mock Responses API
 //! with a scripted reply (reasoning, a shell command, an `apply_patch` edit, an answer),
 //! writes a throwaway `CODEX_HOME` pointing at it, and runs one streamed turn in a temporary
 //! workspace. The events are rendered as they arrive: on a terminal, a spinner redraws one

@@ -21,6 +21,7 @@ mod demo;
 mod deps;
 mod golden_argv;
 mod parity;
+mod real_codex_tests;
 mod schema;
 mod tidy;
 mod verify;

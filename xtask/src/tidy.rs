@@ -5,7 +5,9 @@
 //! - no ignored or should-panic tests: assert on `Err` instead;
 //! - no bare allow attributes: exceptions are `expect` attributes with a reason;
 //! - no `unwrap` calls outside tests, where tests are `tests/`, `benches/` and `examples/`
-//!   directories, items marked `#[cfg(test)]` and the files of `#[cfg(test)] mod name;`.
+//!   directories, items marked `#[cfg(test)]` and the files of `#[cfg(test)] mod name;`;
+//! - every file that calls the testkit's real-codex locator is in the real-codex tier, which
+//!   `verify` runs under every supported codex version ([`real_codex_tests`]).
 //!
 //! The checks run on a copy of the source with comments and literal contents blanked out
 //! ([`blank_non_code`]), so documentation and strings may mention what code may not use.
@@ -15,7 +17,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{deps, project_root};
+use crate::{deps, project_root, real_codex_tests};
 
 /// The directories whose `.rs` files are checked, relative to the workspace root.
 const ROOTS: &[&str] = &["crates", "xtask"];
@@ -100,7 +102,9 @@ fn check_sources(root: &Path) -> Result<usize, String> {
         let test_only =
             is_in_test_dir(path) || test_modules.iter().any(|module| path.starts_with(module));
         problems.extend(check_file(&shown, text, code, test_only));
+        problems.extend(real_codex_tests::uncovered(&shown.replace('\\', "/"), code));
     }
+    problems.extend(real_codex_tests::missing_paths(root));
     if problems.is_empty() {
         Ok(sources.len())
     } else {

@@ -1,5 +1,10 @@
 //! `cargo xtask verify [--skip <step>]...`: every check CI runs, in order, failing fast.
 //!
+//! The tests run twice against the real codex: `test` runs the whole workspace with the
+//! default supported codex (`codex_testkit::real_codex::DEFAULT_CODEX_VERSION`), and
+//! `test-codex-versions` runs the real-codex tier ([`real_codex_tests`]) again for every other
+//! supported version, with `CODEX_SDK_TEST_CODEX_VERSION` set.
+//!
 //! Each step prints the command it runs; a summary table (step, status, seconds) follows at
 //! the end, and the exit status is non-zero when a step failed. `--skip` is for local
 //! iteration only; CI never skips.
@@ -7,7 +12,11 @@
 use std::process::Command;
 use std::time::Instant;
 
-use crate::{cmd, schema, tidy};
+use codex_testkit::real_codex::{
+    CODEX_PATH_VAR, CODEX_VERSION_VAR, DEFAULT_CODEX_VERSION, SUPPORTED_CODEX_VERSIONS,
+};
+
+use crate::{cmd, real_codex_tests, schema, tidy};
 
 /// How a step that did not fail ended.
 enum Status {
@@ -24,6 +33,7 @@ const STEPS: &[(&str, StepFn)] = &[
     ("tidy", tidy_step),
     ("clippy", clippy),
     ("test", test),
+    ("test-codex-versions", test_codex_versions),
     ("doctest", doctest),
     ("doc", doc),
     ("schema", schema_step),
@@ -63,13 +73,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
 
     println!("\nverify summary");
-    println!("{:<10} {:<18} {:>8}", "step", "status", "seconds");
+    let width = STEPS.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    println!("{:<width$} {:<18} {:>8}", "step", "status", "seconds");
     for (name, status, seconds) in &rows {
         let seconds = seconds.map_or_else(String::new, |s| format!("{s:.1}"));
-        println!("{name:<10} {status:<18} {seconds:>8}");
+        println!("{name:<width$} {status:<18} {seconds:>8}");
     }
     println!(
-        "{:<10} {:<18} {:>8.1}",
+        "{:<width$} {:<18} {:>8.1}",
         "total",
         "",
         started.elapsed().as_secs_f64()
@@ -124,18 +135,56 @@ fn clippy() -> Result<Status, String> {
     ]))
 }
 
+/// The whole workspace, with the default codex version whatever the environment says.
 fn test() -> Result<Status, String> {
-    if cmd::succeeds_quietly(&mut cmd::cargo(["nextest", "--version"])) {
-        passed(&mut cmd::cargo([
-            "nextest",
-            "run",
-            "--workspace",
-            "--all-features",
-        ]))
+    let mut command = if cmd::succeeds_quietly(&mut cmd::cargo(["nextest", "--version"])) {
+        cmd::cargo(["nextest", "run", "--workspace", "--all-features"])
     } else {
         println!("note: cargo-nextest is not installed; falling back to cargo test");
-        passed(&mut cmd::cargo(["test", "--workspace", "--all-features"]))
+        cmd::cargo(["test", "--workspace", "--all-features"])
+    };
+    command.env_remove(CODEX_VERSION_VAR);
+    passed(&mut command)
+}
+
+/// The real-codex tier under every supported codex version but the default (which `test`
+/// covered): nextest selects the tier's tests; without nextest, `cargo test` runs the tier's
+/// packages whole.
+fn test_codex_versions() -> Result<Status, String> {
+    let nextest = cmd::succeeds_quietly(&mut cmd::cargo(["nextest", "--version"]));
+    for version in other_codex_versions() {
+        println!("codex {version}: the real-codex tier");
+        let mut command = if nextest {
+            cmd::cargo([
+                "nextest",
+                "run",
+                "--workspace",
+                "--all-features",
+                "-E",
+                &real_codex_tests::filter(),
+            ])
+        } else {
+            let mut command = cmd::cargo(["test", "--all-features"]);
+            for package in real_codex_tests::packages() {
+                command.args(["-p", package]);
+            }
+            command
+        };
+        // `CODEX_PATH` would replace every version with one binary.
+        command
+            .env(CODEX_VERSION_VAR, version)
+            .env_remove(CODEX_PATH_VAR);
+        cmd::run(&mut command)?;
     }
+    Ok(Status::Passed)
+}
+
+/// Every supported codex version but the default one, oldest first.
+fn other_codex_versions() -> impl Iterator<Item = &'static str> {
+    SUPPORTED_CODEX_VERSIONS
+        .iter()
+        .copied()
+        .filter(|version| *version != DEFAULT_CODEX_VERSION)
 }
 
 fn doctest() -> Result<Status, String> {
@@ -192,6 +241,11 @@ mod tests {
     }
 
     #[test]
+    fn the_other_codex_versions_leave_out_the_default() {
+        assert_eq!(other_codex_versions().collect::<Vec<_>>(), ["0.169.0"]);
+    }
+
+    #[test]
     fn skips_are_parsed_and_validated() {
         assert_eq!(
             parse_skips(&strings(&["--skip", "doc", "--skip", "deny"])),
@@ -200,7 +254,7 @@ mod tests {
         assert_eq!(parse_skips(&[]), Ok(vec![]));
         assert_eq!(
             parse_skips(&strings(&["--skip", "lint"])),
-            Err("unknown step `lint`; steps are fmt, tidy, clippy, test, doctest, doc, schema, deny".to_owned())
+            Err("unknown step `lint`; steps are fmt, tidy, clippy, test, test-codex-versions, doctest, doc, schema, deny".to_owned())
         );
         assert_eq!(
             parse_skips(&strings(&["--skip"])),

@@ -879,16 +879,21 @@ mod tests {
         );
     }
 
-    /// The real npm install this workspace uses (`npm install --prefix target/codex
-    /// @openai/codex@0.169.0`), found the way an application would find it.
+    /// The real npm install of the selected supported version that the tests use
+    /// (`npm install --prefix target/codex/<version> @openai/codex@<version>`, see
+    /// `codex_testkit::real_codex`), found the way an application would find it.
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     #[tokio::test]
     async fn finds_and_probes_the_real_npm_install() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/codex");
+        use codex_testkit::real_codex::{codex_version, install_prefix, real_codex_of};
+        let version = codex_version().unwrap_or_else(|e| panic!("{e}"));
+        real_codex_of(version).unwrap_or_else(|e| panic!("{e}"));
+        let root = install_prefix(version);
         assert!(
             root.join("node_modules/@openai/codex/package.json")
                 .is_file(),
-            "the real codex CLI is missing: run `npm install --prefix target/codex @openai/codex@0.169.0` in the workspace root"
+            "the npm package is missing from {}",
+            root.display()
         );
         let codex = Discovery::from_env()
             .env_lookup(|_| None)
@@ -904,7 +909,7 @@ mod tests {
         assert!(codex.path_dirs()[0].ends_with("vendor/x86_64-unknown-linux-musl/codex-path"));
         assert_eq!(
             codex.version().await.expect("probe real codex"),
-            &Version::new(0, 169, 0)
+            &version.parse::<Version>().expect("a release version")
         );
     }
 }

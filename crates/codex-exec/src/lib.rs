@@ -38,8 +38,11 @@
 //!
 //! # Supported codex versions
 //!
-//! The stream format is the one of `codex exec --json` in codex-cli 0.169.0, and the
-//! app-server protocol is the one of the same release.
+//! codex-cli 0.169.0 through 0.171.0, except 0.170.0 (its npm package names platform packages
+//! that were never published, so it does not install). The `codex exec --json` stream format
+//! is the same in both supported releases; the app-server protocol is the one of
+//! `codex_protocol::app_server`, which parses what either sends. The tests that run the real
+//! CLI run against 0.169.0 and 0.171.0.
 
 pub mod app_server;
 mod cancel;

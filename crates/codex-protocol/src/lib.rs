@@ -10,10 +10,14 @@
 //!   ([`projection::item`], [`projection::TurnProjection`]), so that both transports yield
 //!   the same events and items.
 //!
-//! Supported codex versions: 0.169.0 (the transcripts in `fixtures/codex-0.169.0/` are
-//! live captures of it). Newer versions parse too: every event, item, method, status and
-//! kind enum is `#[non_exhaustive]` and has an `Unknown` variant that keeps the raw JSON,
-//! and unknown fields on known types are kept in `extra` maps. Strict parsers
+//! Supported codex versions: 0.169.0 through 0.171.0, except 0.170.0, whose npm package is
+//! broken (it names platform packages that were never published). The transcripts in
+//! `fixtures/codex-0.169.0/` are live captures of 0.169.0, whose `codex exec --json` output
+//! 0.171.0 repeats; the app-server types are checked against the schema bundles of both
+//! versions and parse what either sends, including the two shapes of
+//! [`app_server::AgentMessageDisplay`]. Newer versions parse too: every event, item, method,
+//! status and kind enum is `#[non_exhaustive]` and has an `Unknown` variant that keeps the raw
+//! JSON, and unknown fields on known types are kept in `extra` maps. Strict parsers
 //! ([`exec::parse_event_strict`], [`app_server::parse_server_message_strict`]) reject unknowns
 //! instead, for tests.
 //!

@@ -35,8 +35,8 @@ pub enum Error {
     /// The real codex binary could not be found or installed.
     #[error("real codex {version} is not available: {reason}")]
     RealCodexUnavailable {
-        /// The pinned codex version.
-        version: &'static str,
+        /// The codex version that was asked for (`(any)` for `CODEX_PATH`).
+        version: String,
         /// Why, with what to do about it.
         reason: String,
     },

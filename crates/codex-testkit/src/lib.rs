@@ -3,7 +3,7 @@
 //! It holds a fake `codex` binary that replays fixture transcripts with scripted faults
 //! ([`fake_codex`]), a scripted mock of the OpenAI Responses API (SSE) on `127.0.0.1`
 //! ([`mock_server`], [`sse`]), a throwaway `CODEX_HOME` writer ([`codex_home`]), a tiny stdio
-//! MCP server with `echo` and `add` tools ([`mcp_server`]), the locator of the pinned real
+//! MCP server with `echo` and `add` tools ([`mcp_server`]), the locator of the real
 //! codex ([`real_codex`]), record/replay transports for app-server clients ([`replay`]) and a
 //! synthetic exec stream of any length for benchmarks ([`synthetic`]). Other crates use it as a
 //! dev-dependency only.
@@ -14,8 +14,10 @@
 //! bodies built with [`sse`] (or HTTP errors, delays, gates, cut-off streams), and read back
 //! every request codex made. [`codex_home::CodexHome`] writes a throwaway `CODEX_HOME` whose
 //! `config.toml` points codex at the mock, so `codex exec --json --skip-git-repo-check` needs no
-//! flags and no network. [`real_codex::real_codex`] finds the pinned codex binary
-//! ([`real_codex::CODEX_VERSION`]), installing it with npm into `target/codex` once.
+//! flags and no network. [`real_codex::real_codex`] finds the codex binary of the
+//! selected supported version ([`real_codex::SUPPORTED_CODEX_VERSIONS`]: 0.169.0 and 0.171.0,
+//! 0.171.0 by default, `CODEX_SDK_TEST_CODEX_VERSION=0.169.0` for the other), installing it
+//! with npm into `target/codex/<version>` once.
 //!
 //! ```no_run
 //! use codex_testkit::codex_home::CodexHome;

@@ -138,7 +138,7 @@ fn streams(
     let wants = |name: &str| parsed.scenarios.contains(&name);
     let root = project_root();
     let out = root.join("target/bench");
-    let (sdk_js, _codex) = parity::install(&root.join("target/parity"))?;
+    let (sdk_js, _codex) = parity::install(&root.join("target/parity"), parity::codex_version()?)?;
     let (script, stream_file, bytes) = stream::prepare(&out, parsed.events)?;
     let setup = stream::Setup {
         xtask: std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?,

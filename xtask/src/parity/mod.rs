@@ -2,8 +2,10 @@
 //! the official TypeScript SDK and on codex-sdk, against the same real codex and the same kind
 //! of scripted model, and diffs what each did.
 //!
-//! 1. Installs `@openai/codex-sdk@0.163.0` and `@openai/codex@0.169.0` (with its platform
-//!    binary) into `target/parity/` with npm, once; later runs reuse them.
+//! 1. Installs `@openai/codex-sdk@0.163.0` and `@openai/codex@<version>` (with its platform
+//!    binary) into `target/parity/` with npm, once; later runs reuse them. The codex version is
+//!    the one the tests use: `codex_testkit::real_codex::DEFAULT_CODEX_VERSION` (0.171.0), or
+//!    another supported one named by `CODEX_SDK_TEST_CODEX_VERSION`.
 //! 2. For each scenario ([`scenario`]) and each of its modes (`streamed`, `run`), runs it once
 //!    per SDK ([`observe`]): a fresh `MockServer` with the scenario's replies, a fresh
 //!    `CODEX_HOME` and working directory, an argv-recording shim in front of the real codex,
@@ -42,15 +44,19 @@ use scenario::{Mode, Scenario};
 
 /// The TypeScript SDK compared with.
 const SDK_VERSION: &str = "0.163.0";
-/// The codex CLI both SDKs run.
-const CODEX_VERSION: &str = "0.169.0";
+
+/// The codex CLI both SDKs run: the version the tests select (see the module docs).
+pub(crate) fn codex_version() -> Result<&'static str, String> {
+    codex_testkit::real_codex::codex_version().map_err(|e| e.to_string())
+}
 
 /// `cargo xtask parity`.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let patterns = parse_args(args)?;
     let root = project_root();
     let out = root.join("target/parity");
-    let (sdk_js, codex) = install(&out)?;
+    let codex_version = codex_version()?;
+    let (sdk_js, codex) = install(&out, codex_version)?;
     let node = cmd::output(Command::new("node").arg("--version"))?
         .trim()
         .to_owned();
@@ -108,6 +114,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         results: &results,
         allowlist: &allowlist,
         node: &node,
+        codex_version,
         seconds: started.elapsed().as_secs_f64(),
     };
     let markdown = report.markdown();
@@ -171,13 +178,14 @@ fn json_version(path: &Path) -> Option<String> {
     json.get("version")?.as_str().map(str::to_owned)
 }
 
-/// Installs the pinned SDK and CLI into `dir` unless they are there; returns the SDK's
-/// `dist/index.js` and the codex binary.
+/// Installs the pinned SDK and codex `codex_version` into `dir` unless they are there
+/// (another codex version there is replaced); returns the SDK's `dist/index.js` and the codex
+/// binary.
 ///
 /// `--omit=optional` skips the platform binary of the codex 0.163.0 the SDK depends on (the SDK
-/// runs the 0.169.0 binary through `codexPathOverride`); the 0.169.0 platform package is named
-/// explicitly, under the alias `@openai/codex` itself uses for it.
-pub(crate) fn install(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
+/// runs the `codex_version` binary through `codexPathOverride`); that version's platform
+/// package is named explicitly, under the alias `@openai/codex` itself uses for it.
+pub(crate) fn install(dir: &Path, codex_version: &str) -> Result<(PathBuf, PathBuf), String> {
     let (suffix, triple) = platform()?;
     let modules = dir.join("node_modules/@openai");
     let sdk = modules.join("codex-sdk");
@@ -185,7 +193,7 @@ pub(crate) fn install(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
     let codex = vendor.join("bin/codex");
     let installed = || {
         json_version(&sdk.join("package.json")).as_deref() == Some(SDK_VERSION)
-            && json_version(&vendor.join("codex-package.json")).as_deref() == Some(CODEX_VERSION)
+            && json_version(&vendor.join("codex-package.json")).as_deref() == Some(codex_version)
             && codex.is_file()
     };
     if !installed() {
@@ -203,9 +211,9 @@ pub(crate) fn install(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
                 .arg("--prefix")
                 .arg(dir)
                 .arg(format!("@openai/codex-sdk@{SDK_VERSION}"))
-                .arg(format!("@openai/codex@{CODEX_VERSION}"))
+                .arg(format!("@openai/codex@{codex_version}"))
                 .arg(format!(
-                    "@openai/codex-{suffix}@npm:@openai/codex@{CODEX_VERSION}-{suffix}"
+                    "@openai/codex-{suffix}@npm:@openai/codex@{codex_version}-{suffix}"
                 )),
         )?;
         if !installed() {
@@ -378,6 +386,7 @@ struct Report<'a> {
     results: &'a [ModeResult],
     allowlist: &'a Allowlist,
     node: &'a str,
+    codex_version: &'a str,
     seconds: f64,
 }
 
@@ -451,9 +460,9 @@ impl Report<'_> {
         let _ = writeln!(
             md,
             "# Parity: codex-sdk-rs vs @openai/codex-sdk {SDK_VERSION}\n\n\
-             Real codex {CODEX_VERSION} against a scripted mock model, node {}, {:.0} s. \
+             Real codex {} against a scripted mock model, node {}, {:.0} s. \
              Generated by `cargo xtask parity`.\n",
-            self.node, self.seconds
+            self.codex_version, self.node, self.seconds
         );
         md.push_str(&self.summary_table());
         md.push_str("\n| scenario | mode | status | what it covers |\n|---|---|---|---|\n");
@@ -547,7 +556,7 @@ impl Report<'_> {
             .collect();
         json!({
             "sdk": format!("@openai/codex-sdk {SDK_VERSION}"),
-            "codex": CODEX_VERSION,
+            "codex": self.codex_version,
             "node": self.node,
             "seconds": self.seconds,
             "summary": {

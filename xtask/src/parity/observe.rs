@@ -51,7 +51,7 @@ impl Sdk {
 /// What does not change between runs.
 #[derive(Debug)]
 pub(crate) struct Context {
-    /// The real codex 0.169.0.
+    /// The real codex (the version `parity` runs, see its module docs).
     pub(crate) codex: PathBuf,
     /// `@openai/codex-sdk`'s `dist/index.js`.
     pub(crate) sdk_js: PathBuf,

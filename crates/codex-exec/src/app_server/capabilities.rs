@@ -69,7 +69,7 @@ impl ServerInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CapabilitySource {
-    /// A release of codex 0.169.0 or later: the table of 0.169.0.
+    /// A release of codex 0.169.0 or later: the table of 0.169.0 (the same in 0.171.0).
     KnownRelease,
     /// `codex app-server generate-json-schema --experimental` of the running binary.
     SchemaProbe,
@@ -89,8 +89,9 @@ pub enum CapabilitySource {
 ///
 /// * A release version of codex 0.169.0 or later (from `userAgent`): the fields of codex
 ///   0.169.0, from its own schema bundle (`codex app-server generate-json-schema
-///   --experimental`, vendored in `fixtures/app-server-schema/`; a unit test keeps the table
-///   in sync). Later releases are assumed to keep them. [`CapabilitySource::KnownRelease`].
+///   --experimental`, vendored in `fixtures/app-server-schema/0.169.0/`); 0.171.0 has the same
+///   fields, and a unit test checks the table against every vendored bundle. Later releases
+///   are assumed to keep them. [`CapabilitySource::KnownRelease`].
 /// * Anything else (a development build reporting `0.0.0`, a pre-release, an older release, no
 ///   version at all), when the client spawned codex itself: the client runs `codex app-server
 ///   generate-json-schema --experimental --out <tmp>` once, as the Python SDK does for
@@ -231,7 +232,7 @@ fn known_fields() -> BTreeSet<String> {
         .collect()
 }
 
-/// The params fields of codex 0.169.0 (experimental bundle), by method.
+/// The params fields of codex 0.169.0 (experimental bundle), by method; 0.171.0 has the same.
 const KNOWN_0_169: &[(&str, &[&str])] = &[
     (
         "thread/start",
@@ -367,18 +368,26 @@ const KNOWN_0_169: &[(&str, &[&str])] = &[
 mod tests {
     use super::*;
 
-    fn fixture_bundle() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/app-server-schema/experimental")
+    /// The experimental bundle of `version`, vendored in `fixtures/app-server-schema/`.
+    fn fixture_bundle(version: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/app-server-schema")
+            .join(version)
+            .join("experimental")
     }
 
+    /// The 0.169.0 table holds for every supported version: the fields did not change.
     #[test]
-    fn the_table_matches_the_vendored_0_169_bundle() {
-        let from_bundle = fields_from_bundle(&fixture_bundle()).expect("the vendored bundle reads");
-        assert_eq!(known_fields(), from_bundle);
+    fn the_table_matches_every_vendored_bundle() {
+        for version in codex_testkit::real_codex::SUPPORTED_CODEX_VERSIONS {
+            let from_bundle =
+                fields_from_bundle(&fixture_bundle(version)).expect("the vendored bundle reads");
+            assert_eq!(known_fields(), from_bundle, "codex {version}");
+        }
     }
 
-    /// The probe a development build would get, run against the pinned 0.169.0: it finds
-    /// exactly the table.
+    /// The probe a development build would get, run against the selected supported codex: it
+    /// finds exactly the table.
     #[tokio::test]
     async fn the_schema_probe_of_the_real_codex_finds_the_table() {
         let path = codex_testkit::real_codex::real_codex().unwrap_or_else(|e| panic!("{e}"));

@@ -67,8 +67,9 @@
 //!
 //! # Supported codex versions
 //!
-//! The protocol of codex-cli 0.169.0 (`codex_protocol::app_server`). [`Capabilities`] tells
-//! which request fields the running codex accepts.
+//! The protocol of codex-cli 0.169.0 through 0.171.0, 0.170.0 excepted
+//! (`codex_protocol::app_server`). [`Capabilities`] tells which request fields the running codex
+//! accepts.
 
 mod capabilities;
 mod client;

@@ -1,6 +1,6 @@
-//! The app-server client against the real `codex app-server` 0.169.0 and the testkit's mock
-//! model: handshake, turns, deltas, approvals, dynamic tools, interrupt, steer, and a server
-//! killed mid-turn.
+//! The app-server client against the real `codex app-server` (the supported version the
+//! testkit selects, see `codex_testkit::real_codex`) and the testkit's mock model: handshake,
+//! turns, deltas, approvals, dynamic tools, interrupt, steer, and a server killed mid-turn.
 
 use std::ffi::OsString;
 use std::sync::Arc;
@@ -151,9 +151,14 @@ async fn the_handshake_reports_version_and_capabilities() {
     let world = World::new().await;
     let server = world.spawn(AppServerOptions::new()).await;
     let info = server.server_info();
-    assert_eq!(info.version(), Some(&Version::new(0, 169, 0)));
+    let version = codex_testkit::real_codex::codex_version().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        info.version(),
+        Some(&version.parse::<Version>().expect("a release version"))
+    );
     assert!(
-        info.user_agent().starts_with("codex_sdk_rs/0.169.0 "),
+        info.user_agent()
+            .starts_with(&format!("codex_sdk_rs/{version} ")),
         "{}",
         info.user_agent()
     );

@@ -297,10 +297,13 @@ macro_rules! open_enum {
 /// Declares a union of objects discriminated by their `type` field. Each variant holds a
 /// [`wire_struct!`] payload (the `type` field itself is not part of the payload). Unknown
 /// `type` values parse as `Unknown(Value)` holding the whole object.
+///
+/// `pub enum Name by ("kind", kind, KNOWN_KINDS) { … }` declares a union discriminated by
+/// another field (`kind` here), with the accessor and the list of known values named after it.
 macro_rules! tagged_enum {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident {
+        pub enum $name:ident by ($tag:literal, $tag_fn:ident, $known:ident) {
             $( $(#[$vmeta:meta])* $variant:ident($wire:literal, $payload:ty), )+
         }
     ) => {
@@ -309,21 +312,26 @@ macro_rules! tagged_enum {
         #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant($payload), )+
-            /// A variant this version of the crate does not know, kept verbatim: the whole
-            /// JSON object, `type` included.
+            #[doc = concat!(
+                "A variant this version of the crate does not know, kept verbatim: the whole \
+                 JSON object, `", $tag, "` included."
+            )]
             Unknown(serde_json::Value),
         }
 
         impl $name {
-            /// Every `type` value this crate models, in wire spelling.
-            pub const KNOWN_TYPES: &'static [&'static str] = &[$($wire),+];
+            #[doc = concat!("Every `", $tag, "` value this crate models, in wire spelling.")]
+            pub const $known: &'static [&'static str] = &[$($wire),+];
 
-            /// The wire `type` (for `Unknown`, the `type` it carried, or `""`).
+            #[doc = concat!(
+                "The wire `", $tag, "` (for `Unknown`, the `", $tag,
+                "` it carried, or `\"\"`)."
+            )]
             #[must_use]
-            pub fn type_name(&self) -> &str {
+            pub fn $tag_fn(&self) -> &str {
                 match self {
                     $( Self::$variant(_) => $wire, )+
-                    Self::Unknown(raw) => raw.get("type").and_then(serde_json::Value::as_str).unwrap_or(""),
+                    Self::Unknown(raw) => raw.get($tag).and_then(serde_json::Value::as_str).unwrap_or(""),
                 }
             }
 
@@ -336,9 +344,17 @@ macro_rules! tagged_enum {
 
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                /// The payload with the tag in front of its own fields.
+                #[derive(serde::Serialize)]
+                struct Tagged<'a, T> {
+                    #[serde(rename = $tag)]
+                    tag: &'static str,
+                    #[serde(flatten)]
+                    payload: &'a T,
+                }
                 match self {
                     $( Self::$variant(payload) => serde::Serialize::serialize(
-                        &$crate::app_server::macros::TaggedRef { tag: $wire, payload },
+                        &Tagged { tag: $wire, payload },
                         serializer,
                     ), )+
                     Self::Unknown(raw) => serde::Serialize::serialize(raw, serializer),
@@ -348,14 +364,14 @@ macro_rules! tagged_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let (tag, map) = $crate::app_server::macros::split_tag::<D>(deserializer)?;
+                let (tag, map) = $crate::app_server::macros::split_tag::<D>(deserializer, $tag)?;
                 match tag.as_str() {
                     $( $wire => $crate::app_server::macros::from_value::<$payload, D::Error>(
                         serde_json::Value::Object(map),
                         stringify!($name),
                         $wire,
                     ).map(Self::$variant), )+
-                    _ => Ok(Self::Unknown($crate::app_server::macros::retag(tag, map))),
+                    _ => Ok(Self::Unknown($crate::app_server::macros::retag($tag, tag, map))),
                 }
             }
         }
@@ -370,13 +386,17 @@ macro_rules! tagged_enum {
                     $( $crate::app_server::macros::tagged_variant_schema::<$payload>(
                         generator,
                         stringify!($variant),
+                        $tag,
                         $wire,
                     ), )+
                 ];
                 schemars::json_schema!({
                     "oneOf": alternatives,
-                    "discriminator": { "propertyName": "type" },
-                    "description": "Open union: a newer codex may send other `type` values, which parse as `Unknown`.",
+                    "discriminator": { "propertyName": $tag },
+                    "description": concat!(
+                        "Open union: a newer codex may send other `", $tag,
+                        "` values, which parse as `Unknown`."
+                    ),
                 })
             }
         }
@@ -392,11 +412,24 @@ macro_rules! tagged_enum {
                 match self {
                     $( Self::$variant(payload) => $crate::app_server::unknowns::Walk::walk(payload, path, out), )+
                     Self::Unknown(raw) => $crate::app_server::unknowns::unknown_value(
-                        &$crate::app_server::unknowns::join(path, "type"),
-                        raw.get("type").unwrap_or(&serde_json::Value::Null),
+                        &$crate::app_server::unknowns::join(path, $tag),
+                        raw.get($tag).unwrap_or(&serde_json::Value::Null),
                         out,
                     ),
                 }
+            }
+        }
+    };
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident($wire:literal, $payload:ty), )+
+        }
+    ) => {
+        $crate::app_server::macros::tagged_enum! {
+            $(#[$meta])*
+            pub enum $name by ("type", type_name, KNOWN_TYPES) {
+                $( $(#[$vmeta])* $variant($wire, $payload), )+
             }
         }
     };
@@ -623,15 +656,6 @@ pub(crate) use {
     method_enum, open_enum, request_enum, string_enum, tagged_enum, wire_name, wire_struct,
 };
 
-/// Serializes a payload with a `type` field in front of its own fields.
-#[derive(Serialize)]
-pub(crate) struct TaggedRef<'a, T> {
-    #[serde(rename = "type")]
-    pub(crate) tag: &'static str,
-    #[serde(flatten)]
-    pub(crate) payload: &'a T,
-}
-
 /// Serializes `{key: payload}`.
 pub(crate) fn serialize_single_key<S: serde::Serializer, T: Serialize>(
     serializer: S,
@@ -664,24 +688,32 @@ pub(crate) fn rebuild(key: String, value: Value) -> Value {
     Value::Object(map)
 }
 
-/// Reads an object and takes out its string `type` field.
+/// Reads an object and takes out its string tag field (`field`: `type`, `kind`, …).
 pub(crate) fn split_tag<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
+    field: &'static str,
 ) -> Result<(String, Map<String, Value>), D::Error> {
-    use serde::de::Error as _;
-    let mut map = <Map<String, Value> as serde::Deserialize>::deserialize(deserializer)?;
-    match map.remove("type") {
+    let map = <Map<String, Value> as serde::Deserialize>::deserialize(deserializer)?;
+    take_tag::<D::Error>(map, field)
+}
+
+/// Takes the string tag field `field` out of an object.
+pub(crate) fn take_tag<E: serde::de::Error>(
+    mut map: Map<String, Value>,
+    field: &'static str,
+) -> Result<(String, Map<String, Value>), E> {
+    match map.remove(field) {
         Some(Value::String(tag)) => Ok((tag, map)),
-        Some(other) => Err(D::Error::custom(format_args!(
-            "field `type` must be a string, found {other}"
+        Some(other) => Err(E::custom(format_args!(
+            "field `{field}` must be a string, found {other}"
         ))),
-        None => Err(D::Error::missing_field("type")),
+        None => Err(E::missing_field(field)),
     }
 }
 
-/// Puts the `type` field back into an object that became `Unknown`.
-pub(crate) fn retag(tag: String, mut map: Map<String, Value>) -> Value {
-    map.insert("type".to_owned(), Value::String(tag));
+/// Puts the tag field `field` back into an object that became `Unknown`.
+pub(crate) fn retag(field: &str, tag: String, mut map: Map<String, Value>) -> Value {
+    map.insert(field.to_owned(), Value::String(tag));
     Value::Object(map)
 }
 
@@ -730,10 +762,11 @@ pub(crate) fn shape_error(reason: impl Into<String>, input: &str) -> crate::Pars
 }
 
 /// The schema of one tagged-union variant: the payload's own object schema, inlined, with the
-/// `type` discriminator added.
+/// discriminator `field` (`type`, `kind`, …) added.
 pub(crate) fn tagged_variant_schema<T: schemars::JsonSchema>(
     generator: &mut schemars::SchemaGenerator,
     variant: &str,
+    field: &str,
     tag: &str,
 ) -> Value {
     let mut schema = T::json_schema(generator).to_value();
@@ -744,7 +777,7 @@ pub(crate) fn tagged_variant_schema<T: schemars::JsonSchema>(
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(properties) = properties {
             properties.insert(
-                "type".to_owned(),
+                field.to_owned(),
                 serde_json::json!({ "type": "string", "enum": [tag] }),
             );
         }
@@ -752,7 +785,7 @@ pub(crate) fn tagged_variant_schema<T: schemars::JsonSchema>(
             .entry("required")
             .or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(required) = required {
-            required.insert(0, Value::String("type".to_owned()));
+            required.insert(0, Value::String(field.to_owned()));
         }
     }
     schema

@@ -1,4 +1,5 @@
-//! App-server JSON-RPC protocol types (`codex app-server --listen stdio://`, codex 0.169.0).
+//! App-server JSON-RPC protocol types (`codex app-server --listen stdio://`, codex 0.169.0
+//! through 0.171.0).
 //!
 //! `codex app-server` speaks newline-delimited JSON on stdio: JSON-RPC 2.0 messages without
 //! the `"jsonrpc"` field. A client sends `initialize`, then the `initialized` notification,

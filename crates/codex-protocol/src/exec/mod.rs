@@ -1,6 +1,7 @@
 //! Exec JSONL types: what `codex exec --json` writes on stdout, one event per line.
 //!
-//! Modeled on codex CLI 0.169.0. Every line parses into a [`ThreadEvent`]:
+//! Modeled on codex CLI 0.169.0; 0.171.0 writes the same events and items. Every line parses
+//! into a [`ThreadEvent`]:
 //!
 //! - an unknown event `type` becomes [`ThreadEvent::Unknown`] with the whole object;
 //! - an unknown item `type` becomes [`ItemDetails::Unknown`] with every field;

@@ -67,7 +67,13 @@ pub fn is_user_message(item: &wire::ThreadItem) -> bool {
 
 fn agent_message(m: &wire::AgentMessageItem) -> AgentMessageItem {
     let mut extra = m.extra.clone();
-    keep(&mut extra, "moderation", m.moderation.clone());
+    keep(
+        &mut extra,
+        "moderation",
+        m.moderation
+            .as_ref()
+            .and_then(|m| serde_json::to_value(m).ok()),
+    );
     keep(&mut extra, "memory_citation", m.memory_citation.clone());
     keep(&mut extra, "questions", m.questions.clone());
     keep(
@@ -201,6 +207,11 @@ fn mcp_tool_call(m: &wire::McpToolCallItem) -> McpToolCallItem {
         &mut extra,
         "read_only_hint",
         m.read_only_hint.map(Value::Bool),
+    );
+    keep(
+        &mut extra,
+        "environment_id",
+        m.environment_id.clone().map(Value::String),
     );
     McpToolCallItem {
         server: m.server.clone(),

@@ -1,6 +1,7 @@
 //! The facade over the app-server transport (`Transport::AppServer`): the real
-//! `codex app-server` 0.169.0 against the scripted mock model. Same `Turn`s as the exec
-//! transport for the same work, plus deltas, approvals, dynamic tools, interrupt and steer.
+//! `codex app-server` (each supported version) against the scripted mock model. Same `Turn`s
+//! as the exec transport for the same work, plus deltas, approvals, dynamic tools, interrupt
+//! and steer.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -17,7 +17,8 @@ use tempfile::TempDir;
 /// under a second, so hitting this means a hang.
 pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-/// The real codex 0.169.0; the test fails (never skips) when it is unavailable.
+/// The real codex of the selected supported version (`codex_testkit::real_codex`); the test
+/// fails (never skips) when it is unavailable.
 pub(crate) fn real_codex() -> PathBuf {
     codex_testkit::real_codex::real_codex().unwrap_or_else(|error| panic!("{error}"))
 }

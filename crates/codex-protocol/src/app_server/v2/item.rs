@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use super::moderation::AgentMessageModeration;
 use super::turn::UserInput;
 use crate::app_server::macros::{string_enum, tagged_enum, wire_struct};
 
@@ -348,8 +349,9 @@ wire_struct! {
         pub text: String,
         /// Commentary or final answer, when the model says.
         pub phase: Option<MessagePhase>,
-        /// Moderation state (kept as raw JSON).
-        pub moderation: Option<Value>,
+        /// Moderation state; its display instruction parses in the shapes of codex 0.169
+        /// and 0.171 (see [`AgentMessageDisplay`](super::AgentMessageDisplay)).
+        pub moderation: Option<AgentMessageModeration>,
         /// Memory citations (kept as raw JSON).
         pub memory_citation: Option<Value>,
         /// How it is delivered.
@@ -496,6 +498,10 @@ wire_struct! {
         pub plugin_id: Option<String>,
         /// The tool's read-only hint.
         pub read_only_hint: Option<bool>,
+        /// The environment whose MCP registration served the call (codex 0.171 on; absent
+        /// from 0.169, and absent or `null` for a thread-wide server).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub environment_id: Option<String>,
         /// Unix milliseconds when the item started.
         pub started_at_ms: Option<i64>,
         /// Unix milliseconds when the item completed.

@@ -427,6 +427,10 @@ wire_struct! {
         pub server_name: String,
         /// The turn, when codex could correlate one.
         pub turn_id: Option<String>,
+        /// The registration scope of the server (codex 0.171 on), not necessarily the
+        /// environment it runs in.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub environment_id: Option<String>,
         /// The kind of elicitation.
         pub mode: McpElicitationMode,
         /// The message to show (`form`, `url` modes).

@@ -203,6 +203,11 @@ wire_struct! {
         /// Reuse this thread's MCP connections.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub thread_id: Option<String>,
+        /// Select this environment's registration of the server; needs `server_name` and
+        /// `thread_id` (codex 0.171 on: the field is not in codex 0.169's schema). By default, a
+        /// named request uses the server older codex versions use.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub environment_id: Option<String>,
     }
 }
 
@@ -259,6 +264,10 @@ wire_struct! {
         /// The connection state of the thread runtime, when known.
         #[serde(default)]
         pub runtime_status: Option<McpServerConnectionStatus>,
+        /// The environment that contributed this registration (codex 0.171 on); `None` for a
+        /// thread-wide server and from codex 0.169, which omits the field.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub environment_id: Option<String>,
     }
 }
 

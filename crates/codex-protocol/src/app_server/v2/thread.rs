@@ -669,6 +669,11 @@ wire_struct! {
         /// The sort direction.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sort_direction: Option<SortDirection>,
+        /// Only these threads (at most 100 ids), before pagination; repeat them on every
+        /// page. An empty list matches nothing. Codex 0.171 on: the field is not in codex 0.169's
+        /// schema.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub included_thread_ids: Option<Vec<String>>,
     }
 }
 

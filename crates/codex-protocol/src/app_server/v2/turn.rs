@@ -84,6 +84,8 @@ open_enum! {
         PolicyCapacityUnavailable = "policyCapacityUnavailable",
         /// `cyberPolicy`
         CyberPolicy = "cyberPolicy",
+        /// `bioPolicy` (codex 0.171 on)
+        BioPolicy = "bioPolicy",
         /// `misalignmentPolicyViolation`
         MisalignmentPolicyViolation = "misalignmentPolicyViolation",
         /// `tooManyDenials`

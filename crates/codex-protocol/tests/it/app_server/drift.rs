@@ -1,9 +1,11 @@
-//! Drift check: the modeled app-server types against codex 0.169.0's own JSON schema bundles
-//! (LIVE CAPTURE, vendored in `fixtures/app-server-schema/`, see its README).
+//! Drift check: the modeled app-server types against the JSON schema bundles of every
+//! supported codex version (LIVE CAPTURE, vendored in `fixtures/app-server-schema/<version>/`,
+//! see the README there).
 //!
 //! Data-driven: the walk starts from our method enums and follows our own `schemars` schema
-//! side by side with codex's, so no field list is restated here. For every modeled type it
-//! checks that
+//! side by side with codex's, so no field list is restated here. Each supported version
+//! (`codex_testkit::real_codex::SUPPORTED_CODEX_VERSIONS`) is checked on its own. For every
+//! modeled type it checks that
 //!
 //! * the type has the schema's name (when both sides name it),
 //! * every modeled field exists in the schema (in the stable bundle, or for experimental-only
@@ -16,7 +18,12 @@
 //! * every method this crate models exists in the schema with the same params type, and the
 //!   result types are codex's `*Response` types.
 //!
-//! Every failure names the type and the field.
+//! Across versions, what we model must exist in at least one version, and what any version
+//! requires or offers must be modeled so that its messages parse ([`Severity`]): a field
+//! added in a later version is modeled as optional, a field one version stopped requiring is
+//! optional here, and a union that changed shape keeps both shapes.
+//!
+//! Every failure names the versions, the type and the field.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -24,6 +31,7 @@ use codex_protocol::app_server::{
     ClientNotification, ClientRequest, ClientRequestResult, JsonRpcError, RequestId,
     ServerNotification, ServerRequest, ServerRequestResult,
 };
+use codex_testkit::real_codex::SUPPORTED_CODEX_VERSIONS;
 use schemars::JsonSchema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value};
@@ -49,9 +57,11 @@ struct Bundle {
 }
 
 impl Bundle {
-    fn load(kind: &str) -> Self {
+    /// The bundle of codex `version`, `kind` being `stable` or `experimental`.
+    fn load(version: &str, kind: &str) -> Self {
         let path = fixtures()
             .join("app-server-schema")
+            .join(version)
             .join(kind)
             .join("codex_app_server_protocol.schemas.json");
         let text =
@@ -223,8 +233,12 @@ fn enum_view<'a>(
     (strings, objects)
 }
 
-/// Variants of a `type`-tagged union, by tag.
-fn tagged_view<'a>(bundle: &'a Bundle, schema: &'a Value) -> BTreeMap<String, &'a Value> {
+/// Variants of a union tagged by its `tag` field (`type`, `mode`, …), by tag value.
+fn tagged_view<'a>(
+    bundle: &'a Bundle,
+    schema: &'a Value,
+    tag: &str,
+) -> BTreeMap<String, &'a Value> {
     let schema = bundle.resolve(schema);
     let mut out = BTreeMap::new();
     for key in ["oneOf", "anyOf"] {
@@ -233,25 +247,62 @@ fn tagged_view<'a>(bundle: &'a Bundle, schema: &'a Value) -> BTreeMap<String, &'
         };
         for alt in alts {
             let alt = bundle.resolve(alt);
-            if let Some(Value::Array(tags)) = alt.pointer("/properties/type/enum")
-                && let [Value::String(tag)] = tags.as_slice()
+            if let Some(Value::Array(values)) = alt.pointer(&format!("/properties/{tag}/enum"))
+                && let [Value::String(value)] = values.as_slice()
             {
-                out.insert(tag.clone(), alt);
+                out.insert(value.clone(), alt);
             }
         }
     }
     out
 }
 
+/// How a finding of one version's check counts when several versions are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Severity {
+    /// Wrong against this version, whatever the others say (a type mismatch, a required
+    /// field modeled as optional, a schema value we do not model): our types must parse
+    /// every supported version's messages.
+    Strict,
+    /// Something we model that this version does not have, or a field we keep optional that
+    /// this version requires: fine as long as one supported version agrees with us, so a
+    /// drift only when every version reports it.
+    Lenient,
+}
+
 struct Drift {
     ours: Map<String, Value>,
     stable: Bundle,
     experimental: Bundle,
-    errors: Vec<String>,
+    findings: Vec<(Severity, String)>,
     visited: HashSet<String>,
 }
 
 impl Drift {
+    fn new(ours: Map<String, Value>, stable: Bundle, experimental: Bundle) -> Self {
+        Self {
+            ours,
+            stable,
+            experimental,
+            findings: Vec::new(),
+            visited: HashSet::new(),
+        }
+    }
+
+    fn strict(&mut self, message: String) {
+        self.findings.push((Severity::Strict, message));
+    }
+
+    fn lenient(&mut self, message: String) {
+        self.findings.push((Severity::Lenient, message));
+    }
+
+    /// Every finding's message, one per line.
+    fn report(&self) -> String {
+        let messages: Vec<&str> = self.findings.iter().map(|(_, m)| m.as_str()).collect();
+        messages.join("\n")
+    }
+
     fn our_def(&self, name: &str) -> Value {
         self.ours
             .get(name)
@@ -262,7 +313,7 @@ impl Drift {
     /// Compares our definition `ours` with codex's `theirs`, once per pair.
     fn compare_defs(&mut self, ours: &str, theirs: &str, context: &str, check_name: bool) {
         if check_name && ours != theirs {
-            self.errors.push(format!(
+            self.strict(format!(
                 "{context}: our type `{ours}` is `{theirs}` in the schema"
             ));
         }
@@ -274,8 +325,7 @@ impl Drift {
         let stable = self.stable.def(theirs).cloned();
         let experimental = self.experimental.def(theirs).cloned();
         let Some(their) = stable.clone().or_else(|| experimental.clone()) else {
-            self.errors
-                .push(format!("{ours}: the schema has no definition `{theirs}`"));
+            self.lenient(format!("{ours}: the schema has no definition `{theirs}`"));
             return;
         };
         self.compare_schema(ours, &our, &their, experimental.as_ref());
@@ -347,25 +397,23 @@ impl Drift {
                 None if WIRE_ONLY
                     .iter()
                     .any(|(prefix, f)| path.starts_with(prefix) && f == field) => {}
-                None => self
-                    .errors
-                    .push(format!("{at}: modeled field is not in the schema")),
+                None => self.lenient(format!("{at}: modeled field is not in the schema")),
             }
         }
         for field in &required {
             if !our_props.contains_key(field) {
-                self.errors.push(format!(
+                self.strict(format!(
                     "{path}.{field}: required by the schema but not modeled"
                 ));
             } else if !our_required.contains(field) {
-                self.errors.push(format!(
+                self.lenient(format!(
                     "{path}.{field}: required by the schema but optional here"
                 ));
             }
         }
         for field in &our_required {
             if !stable_required.contains(field) && !exp_required.contains(field) {
-                self.errors.push(format!(
+                self.strict(format!(
                     "{path}.{field}: required here but optional in the schema"
                 ));
             }
@@ -434,13 +482,14 @@ impl Drift {
                 }
             }
             (Some(o), Some(t)) if o == t || (o == "integer" && t == "number") => {}
-            (Some(o), Some(t)) => self
-                .errors
-                .push(format!("{path}: `{o}` here, `{t}` in the schema")),
+            (Some(o), Some(t)) => self.strict(format!("{path}: `{o}` here, `{t}` in the schema")),
             _ => {}
         }
     }
 
+    /// A tagged union (`discriminator.propertyName` names the tag). Alternatives of ours
+    /// without the tag are earlier, untagged shapes of the same type: each is compared with
+    /// the schema when the schema is a plain object rather than a tagged union.
     fn compare_tagged(
         &mut self,
         path: &str,
@@ -448,51 +497,72 @@ impl Drift {
         theirs: &Value,
         theirs_exp: Option<&Value>,
     ) {
-        let our_variants: Vec<(String, Value)> = ours["oneOf"]
-            .as_array()
-            .expect("tagged unions have oneOf")
-            .iter()
-            .map(|alt| {
-                (
-                    alt.pointer("/properties/type/enum/0")
-                        .and_then(Value::as_str)
-                        .expect("tag")
+        let tag = ours
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
+            .expect("a discriminator names its property")
+            .to_owned();
+        let mut our_variants: Vec<(String, Value)> = Vec::new();
+        let mut our_untagged: Vec<(String, Value)> = Vec::new();
+        for alt in ours["oneOf"].as_array().expect("tagged unions have oneOf") {
+            match alt
+                .pointer(&format!("/properties/{tag}/enum/0"))
+                .and_then(Value::as_str)
+            {
+                Some(value) => our_variants.push((value.to_owned(), alt.clone())),
+                None => our_untagged.push((
+                    alt["title"]
+                        .as_str()
+                        .expect("untagged alternatives have a title")
                         .to_owned(),
                     alt.clone(),
-                )
-            })
-            .collect();
-        let theirs_v: BTreeMap<String, Value> = tagged_view(&self.stable, theirs)
+                )),
+            }
+        }
+        let theirs_v: BTreeMap<String, Value> = tagged_view(&self.stable, theirs, &tag)
             .into_iter()
             .map(|(k, v)| (k, v.clone()))
             .collect();
         let exp_v: BTreeMap<String, Value> = theirs_exp
             .map(|e| {
-                tagged_view(&self.experimental, e)
+                tagged_view(&self.experimental, e, &tag)
                     .into_iter()
                     .map(|(k, v)| (k, v.clone()))
                     .collect()
             })
             .unwrap_or_default();
-        for (tag, alt) in &our_variants {
-            let at = format!("{path}[{tag}]");
-            match theirs_v.get(tag).or_else(|| exp_v.get(tag)) {
+        for (value, alt) in &our_variants {
+            let at = format!("{path}[{value}]");
+            match theirs_v.get(value).or_else(|| exp_v.get(value)) {
                 Some(their_alt) => {
                     let their_alt = their_alt.clone();
-                    let exp_alt = exp_v.get(tag).cloned();
+                    let exp_alt = exp_v.get(value).cloned();
                     self.compare_object(&at, alt, &their_alt, exp_alt.as_ref());
                 }
-                None => self
-                    .errors
-                    .push(format!("{at}: variant is not in the schema")),
+                None => self.lenient(format!("{at}: variant is not in the schema")),
             }
+        }
+        let their_object = theirs_v.is_empty()
+            && exp_v.is_empty()
+            && self.stable.resolve(theirs).get("properties").is_some();
+        for (title, alt) in &our_untagged {
+            let at = format!("{path}[{title}]");
+            if their_object {
+                self.compare_object(&at, alt, theirs, theirs_exp);
+            } else {
+                self.lenient(format!("{at}: untagged variant is not in the schema"));
+            }
+        }
+        if their_object && our_untagged.is_empty() {
+            self.strict(format!(
+                "{path}: the schema's object without `{tag}` is not modeled"
+            ));
         }
         let base = path.split(' ').next().unwrap_or(path);
         if !PARTIAL.contains(&base) {
-            for tag in theirs_v.keys() {
-                if !our_variants.iter().any(|(t, _)| t == tag) {
-                    self.errors
-                        .push(format!("{path}: schema variant `{tag}` is not modeled"));
+            for value in theirs_v.keys() {
+                if !our_variants.iter().any(|(v, _)| v == value) {
+                    self.strict(format!("{path}: schema variant `{value}` is not modeled"));
                 }
             }
         }
@@ -542,8 +612,7 @@ impl Drift {
         };
         for s in &our_strings {
             if !strings.contains(s) && !exp_strings.contains(s) {
-                self.errors
-                    .push(format!("{path}: value `{s}` is not in the schema"));
+                self.lenient(format!("{path}: value `{s}` is not in the schema"));
             }
         }
         for (k, our_payload) in &our_objects {
@@ -556,23 +625,21 @@ impl Drift {
                     let t = t.clone();
                     self.compare_sub(&format!("{path}.{k}"), our_payload, &t, true);
                 }
-                (None, None) => self
-                    .errors
-                    .push(format!("{path}: object value `{k}` is not in the schema")),
+                (None, None) => {
+                    self.lenient(format!("{path}: object value `{k}` is not in the schema"));
+                }
             }
         }
         let base = path.split(' ').next().unwrap_or(path);
         if !PARTIAL.contains(&base) {
             for s in &strings {
                 if !our_strings.contains(s) {
-                    self.errors
-                        .push(format!("{path}: schema value `{s}` is not modeled"));
+                    self.strict(format!("{path}: schema value `{s}` is not modeled"));
                 }
             }
             for k in objects.keys() {
                 if !our_objects.contains_key(k) {
-                    self.errors
-                        .push(format!("{path}: schema object value `{k}` is not modeled"));
+                    self.strict(format!("{path}: schema object value `{k}` is not modeled"));
                 }
             }
         }
@@ -632,8 +699,7 @@ impl Drift {
         for (method, our_params) in &ours {
             let at = format!("{name}[{method}]");
             let Some(their_params) = theirs.get(method).or_else(|| theirs_exp.get(method)) else {
-                self.errors
-                    .push(format!("{at}: method is not in the schema"));
+                self.lenient(format!("{at}: method is not in the schema"));
                 continue;
             };
             match (our_params, their_params) {
@@ -650,9 +716,7 @@ impl Drift {
                     }
                 }
                 (None, None) => {}
-                _ => self
-                    .errors
-                    .push(format!("{at}: params presence differs from the schema")),
+                _ => self.strict(format!("{at}: params presence differs from the schema")),
             }
         }
     }
@@ -674,15 +738,13 @@ fn our_definitions() -> Map<String, Value> {
     generator.definitions().clone()
 }
 
-#[test]
-fn modeled_types_agree_with_the_vendored_schema() {
-    let mut drift = Drift {
-        ours: our_definitions(),
-        stable: Bundle::load("stable"),
-        experimental: Bundle::load("experimental"),
-        errors: Vec::new(),
-        visited: HashSet::new(),
-    };
+/// Checks our types against one version's bundles.
+fn check_version(ours: &Map<String, Value>, version: &str) -> Drift {
+    let mut drift = Drift::new(
+        ours.clone(),
+        Bundle::load(version, "stable"),
+        Bundle::load(version, "experimental"),
+    );
     drift.compare_methods("ClientRequest", Some("ClientRequestResult"));
     drift.compare_methods("ServerRequest", Some("ServerRequestResult"));
     drift.compare_methods("ServerNotification", None);
@@ -691,31 +753,88 @@ fn modeled_types_agree_with_the_vendored_schema() {
         drift.compare_defs(ours, theirs, "root", false);
     }
     drift.compare_defs("RequestId", "RequestId", "root", true);
+    drift
+}
+
+/// The drift errors of several versions' checks: every strict finding, and the lenient
+/// findings every version reports. Each line names the versions it applies to.
+fn combine(per_version: &[(&str, Vec<(Severity, String)>)]) -> Vec<String> {
+    let mut by_message: BTreeMap<(Severity, &str), Vec<&str>> = BTreeMap::new();
+    for (version, findings) in per_version {
+        for (severity, message) in findings {
+            let versions = by_message.entry((*severity, message.as_str())).or_default();
+            if !versions.contains(version) {
+                versions.push(version);
+            }
+        }
+    }
+    by_message
+        .into_iter()
+        .filter(|((severity, _), versions)| {
+            *severity == Severity::Strict || versions.len() == per_version.len()
+        })
+        .map(|((_, message), versions)| format!("[{}] {message}", versions.join(", ")))
+        .collect()
+}
+
+#[test]
+fn modeled_types_agree_with_every_vendored_schema() {
+    let ours = our_definitions();
+    let versions = SUPPORTED_CODEX_VERSIONS;
+    let mut reached: HashSet<String> = HashSet::new();
+    let mut per_version = Vec::new();
+    for version in versions {
+        let drift = check_version(&ours, version);
+        reached.extend(drift.visited);
+        per_version.push((*version, drift.findings));
+    }
 
     // Every type in our schema was compared with something.
-    let unreached: Vec<&String> = drift
-        .ours
-        .keys()
-        .filter(|k| !drift.visited.contains(*k))
-        .collect();
+    let unreached: Vec<&String> = ours.keys().filter(|k| !reached.contains(*k)).collect();
     assert!(
         unreached.is_empty(),
         "types the drift check never reached: {unreached:?}"
     );
+    let errors = combine(&per_version);
     assert!(
-        drift.errors.is_empty(),
-        "{} drift errors:\n{}",
-        drift.errors.len(),
-        drift.errors.join("\n")
+        errors.is_empty(),
+        "{} drift errors (codex {}):\n{}",
+        errors.len(),
+        versions.join(", "),
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn findings_count_across_versions_by_severity() {
+    let lenient = |m: &str| (Severity::Lenient, m.to_owned());
+    let strict = |m: &str| (Severity::Strict, m.to_owned());
+    let errors = combine(&[
+        (
+            "1.0.0",
+            vec![
+                lenient("A: only in 2"),
+                lenient("B: in neither"),
+                strict("C: wrong in 1"),
+            ],
+        ),
+        (
+            "2.0.0",
+            vec![lenient("B: in neither"), lenient("D: only in 1")],
+        ),
+    ]);
+    assert_eq!(
+        errors,
+        ["[1.0.0] C: wrong in 1", "[1.0.0, 2.0.0] B: in neither"]
     );
 }
 
 #[test]
 fn the_drift_check_catches_drift() {
     // SYNTHETIC — a schema that disagrees with our `TurnSteerParams` in every checked way.
-    let mut drift = Drift {
-        ours: our_definitions(),
-        stable: Bundle {
+    let mut drift = Drift::new(
+        our_definitions(),
+        Bundle {
             root: serde_json::json!({ "definitions": { "v2": {
             "TurnSteerParams": {
                 "type": "object",
@@ -732,14 +851,12 @@ fn the_drift_check_catches_drift() {
             ] }
         } } }),
         },
-        experimental: Bundle {
+        Bundle {
             root: serde_json::json!({ "definitions": {} }),
         },
-        errors: Vec::new(),
-        visited: HashSet::new(),
-    };
+    );
     drift.compare_defs("TurnSteerParams", "TurnSteerParams", "test", true);
-    let joined = drift.errors.join("\n");
+    let joined = drift.report();
     for expected in [
         "TurnSteerParams.threadId: `string` here, `integer` in the schema",
         "TurnSteerParams.clientUserMessageId: modeled field is not in the schema",
@@ -753,4 +870,85 @@ fn the_drift_check_catches_drift() {
             "missing `{expected}` in:\n{joined}"
         );
     }
+}
+
+#[test]
+fn the_drift_check_follows_both_shapes_of_a_changed_union() {
+    // SYNTHETIC — `AgentMessageDisplay` as an older codex might have it (an untagged object)
+    // and as a newer one might (a `mode` union), each disagreeing with our type.
+    let untagged = serde_json::json!({ "definitions": { "v2": {
+        "AgentMessageDisplay": {
+            "type": "object",
+            "properties": {
+                "action": { "type": "integer" },
+                "mustHave": { "type": "string" }
+            },
+            "required": ["action", "mustHave"]
+        }
+    } } });
+    let tagged = serde_json::json!({ "definitions": { "v2": {
+        "AgentMessageDisplay": { "oneOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "mode": { "type": "string", "enum": ["show"] },
+                    "version": { "type": "integer" },
+                    "trustedContacts": { "$ref": "#/definitions/v2/TrustedContacts" }
+                },
+                "required": ["mode", "version", "trustedContacts"]
+            },
+            {
+                "type": "object",
+                "properties": { "mode": { "type": "string", "enum": ["fade"] } },
+                "required": ["mode"]
+            }
+        ] },
+        "TrustedContacts": { "type": "string", "enum": ["check", "skip"] }
+    } } });
+    let mut reports = Vec::new();
+    for root in [untagged, tagged] {
+        let mut drift = Drift::new(
+            our_definitions(),
+            Bundle { root },
+            Bundle {
+                root: serde_json::json!({ "definitions": {} }),
+            },
+        );
+        drift.compare_defs("AgentMessageDisplay", "AgentMessageDisplay", "test", true);
+        reports.push(drift.report());
+    }
+    for (report, expected) in [
+        (
+            &reports[0],
+            [
+                "AgentMessageDisplay[Action].action: `string` here, `integer` in the schema",
+                "AgentMessageDisplay[Action].mustHave: required by the schema but not modeled",
+                "AgentMessageDisplay[show]: variant is not in the schema",
+            ],
+        ),
+        (
+            &reports[1],
+            [
+                "AgentMessageDisplay[Action]: untagged variant is not in the schema",
+                "AgentMessageDisplay[hide]: variant is not in the schema",
+                "AgentMessageDisplay: schema variant `fade` is not modeled",
+            ],
+        ),
+    ] {
+        for line in expected {
+            assert!(report.contains(line), "missing `{line}` in:\n{report}");
+        }
+    }
+    // The tagged variant both sides have is compared field by field, and agrees.
+    for agrees in [
+        "[show]: variant",
+        "[show].version",
+        "[show].trustedContacts",
+    ] {
+        assert!(!reports[1].contains(agrees), "{agrees} in:\n{}", reports[1]);
+    }
+    assert!(
+        reports[1]
+            .contains("AgentMessageDisplay[show].annotation: modeled field is not in the schema")
+    );
 }

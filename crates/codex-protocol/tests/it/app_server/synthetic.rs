@@ -12,8 +12,10 @@ use codex_protocol::app_server::{
     ThreadItem, ThreadStartParams, TurnStartParams, TurnStatus, UserInput, parse_client_message,
     parse_client_message_strict, parse_server_message, parse_server_message_strict,
 };
+use std::fmt::Write as _;
+
 use codex_protocol::{ParseError, Unknowns};
-use expect_test::{Expect, expect};
+use expect_test::{Expect, expect, expect_file};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
@@ -367,4 +369,136 @@ fn client_side_unknowns_and_explicit_nulls() {
     assert_eq!(future.unknowns(), vec!["method=client/future".to_owned()]);
     let status: TurnStatus = serde_json::from_value(json!(42)).expect("any value");
     assert_eq!(status, TurnStatus::Unknown(json!(42)));
+}
+
+/// What a server message holds that the codex 0.171 cases are about: the moderation of an
+/// agent message, the error classification of a turn, the `environmentId` of MCP items and
+/// elicitations.
+fn server_details(msg: &ServerMessage) -> String {
+    match msg {
+        ServerMessage::Notification(n) => match &n.body {
+            ServerNotification::ItemCompleted(c) => match &c.item {
+                ThreadItem::AgentMessage(m) => format!("moderation={:?}", m.moderation),
+                ThreadItem::McpToolCall(m) => format!("environment_id={:?}", m.environment_id),
+                other => format!("item {}", other.type_name()),
+            },
+            ServerNotification::TurnCompleted(c) => format!(
+                "codex_error_info={:?}",
+                c.turn.error.as_ref().map(|e| &e.codex_error_info)
+            ),
+            _ => String::new(),
+        },
+        ServerMessage::Request(r) => match &r.body {
+            ServerRequest::McpServerElicitationRequest(e) => {
+                format!("environment_id={:?}", e.environment_id)
+            }
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// The same for client messages and results: `includedThreadIds` and `environmentId`.
+fn client_details(msg: &ClientMessage) -> String {
+    match msg {
+        ClientMessage::Request(r) => match &r.body {
+            ClientRequest::ThreadList(p) => {
+                format!("included_thread_ids={:?}", p.included_thread_ids)
+            }
+            ClientRequest::McpServerStatusList(p) => {
+                format!("environment_id={:?}", p.environment_id)
+            }
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+fn result_details(result: &ClientRequestResult) -> String {
+    match result {
+        ClientRequestResult::McpServerStatusList(list) => {
+            let ids: Vec<_> = list
+                .data
+                .iter()
+                .map(|s| (s.name.as_str(), s.environment_id.as_deref()))
+                .collect();
+            format!("environment_ids={ids:?}")
+        }
+        _ => String::new(),
+    }
+}
+
+fn strict_outcome<T>(result: Result<T, ParseError>) -> String {
+    match result {
+        Ok(_) => "strict ok".to_owned(),
+        Err(ParseError::Strict { unknowns, .. }) => format!("strict rejects {unknowns:?}"),
+        Err(e) => format!("strict: {e}"),
+    }
+}
+
+/// SYNTHETIC — `fixtures/synthetic/app-server/codex-0.171-shapes.jsonl` (see the README
+/// there): the shapes codex 0.171 changed or added next to codex 0.169's, and what a newer
+/// codex may send. Every line parses leniently and round-trips; the snapshot records what each
+/// became, its unknowns and the strict outcome.
+#[test]
+fn codex_0_171_shapes_parse_next_to_0_169_ones() {
+    let path = super::fixtures().join("synthetic/app-server/codex-0.171-shapes.jsonl");
+    let text = std::fs::read_to_string(&path).expect("the synthetic fixture exists");
+    let mut out = String::new();
+    for (index, line) in text.lines().enumerate() {
+        let case: Value = serde_json::from_str(line).expect("a JSON case");
+        let note = case["note"].as_str().expect("a note");
+        let msg = case["msg"].to_string();
+        let _ = writeln!(out, "{}. {note}", index + 1);
+        let rendered = match (case["dir"].as_str(), case["resultOf"].as_str()) {
+            (Some("server->client"), Some(method)) => {
+                let wire = case["msg"]["result"].clone();
+                match ClientRequestResult::from_result(method, wire.clone()) {
+                    Ok(result) => {
+                        let back = serde_json::to_value(&result).expect("serializes");
+                        assert_eq!(back, wire, "round trip of {line}");
+                        format!(
+                            "result of {method}\nunknowns={:?}\n{}",
+                            result.unknowns(),
+                            result_details(&result)
+                        )
+                    }
+                    Err(e) => format!("error: {e}"),
+                }
+            }
+            (Some("server->client"), None) => match parse_server_message(&msg) {
+                Ok(parsed) => {
+                    let back = serde_json::to_value(&parsed).expect("serializes");
+                    assert_eq!(back, case["msg"], "round trip of {line}");
+                    format!(
+                        "{} {:?}\nunknowns={:?}\n{}\n{}",
+                        kind(&parsed),
+                        parsed.method(),
+                        parsed.unknowns(),
+                        strict_outcome(parse_server_message_strict(&msg)),
+                        server_details(&parsed)
+                    )
+                }
+                Err(e) => format!("error: {e}"),
+            },
+            (Some("client->server"), None) => match parse_client_message(&msg) {
+                Ok(parsed) => {
+                    let back = serde_json::to_value(&parsed).expect("serializes");
+                    assert_eq!(back, case["msg"], "round trip of {line}");
+                    format!(
+                        "client {:?}\nunknowns={:?}\n{}\n{}",
+                        parsed.method(),
+                        parsed.unknowns(),
+                        strict_outcome(parse_client_message_strict(&msg)),
+                        client_details(&parsed)
+                    )
+                }
+                Err(e) => format!("error: {e}"),
+            },
+            other => panic!("line {}: unexpected direction {other:?}", index + 1),
+        };
+        out.push_str(rendered.trim_end());
+        out.push_str("\n\n");
+    }
+    expect_file!["../snapshots/app_server_codex_0_171_shapes.txt"].assert_eq(&out);
 }
