@@ -39,6 +39,11 @@ pub(crate) const TIER: &[Entry] = &[
         filter: "binary_id(codex-exec::it) & test(/^app_server::/)",
     },
     Entry {
+        path: "crates/codex-exec/tests/it/real_errors.rs",
+        package: "codex-exec",
+        filter: "binary_id(codex-exec::it) & test(/^real_errors::/)",
+    },
+    Entry {
         path: "crates/codex-exec/src/app_server/capabilities.rs",
         package: "codex-exec",
         filter: "binary_id(codex-exec) & test(/^app_server::capabilities::/)",

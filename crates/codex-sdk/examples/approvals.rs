@@ -23,10 +23,7 @@ use std::fmt::Write as _;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
-use codex_sdk::approval::{
-    ApprovalDecision, ApprovalFuture, ApprovalHandler, CommandExecutionRequestApprovalParams,
-    FileChangeRequestApprovalParams,
-};
+use codex_sdk::approval::{self, ApprovalDecision, ApprovalRequest};
 use codex_sdk::{
     ApprovalPolicy, Codex, CodexOptions, Error, SandboxMode, ThreadOptions, Transport, TurnOptions,
 };
@@ -51,47 +48,40 @@ async fn run(prompt: &str) -> Result<(), Error> {
             .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
             .approval_policy(ApprovalPolicy::Untrusted)
             .sandbox_mode(SandboxMode::WorkspaceWrite)
-            .approval_handler(AskOnTerminal),
+            // One closure answers every kind of request; `ApprovalHandlers` takes one per kind,
+            // and the `ApprovalHandler` trait is there for handlers with state.
+            .approval_handler(approval::from_fn(|request: ApprovalRequest| {
+                ask(question(&request))
+            })),
     );
     let turn = thread.run(prompt, TurnOptions::new()).await?;
     println!("{}", turn.final_response);
     Ok(())
 }
 
-/// Prints each request and reads the answer from the terminal.
-struct AskOnTerminal;
-
-impl ApprovalHandler for AskOnTerminal {
-    fn command_execution<'a>(
-        &'a self,
-        request: &'a CommandExecutionRequestApprovalParams,
-    ) -> ApprovalFuture<'a, ApprovalDecision> {
-        let mut question = format!(
+/// What to ask about a request: what codex wants to do, where, and why.
+fn question(request: &ApprovalRequest) -> String {
+    let mut question = match request {
+        ApprovalRequest::CommandExecution(_) => format!(
             "codex wants to run: {}",
-            request.command.as_deref().unwrap_or("(a command)")
-        );
-        if let Some(cwd) = &request.cwd {
-            let _ = write!(question, "\n  in: {cwd}");
+            request.command().unwrap_or("(a command)")
+        ),
+        ApprovalRequest::FileChange(change) => {
+            let mut text = "codex wants to edit files".to_owned();
+            if let Some(root) = &change.grant_root {
+                let _ = write!(text, "\n  and to write under: {root}");
+            }
+            text
         }
-        if let Some(reason) = &request.reason {
-            let _ = write!(question, "\n  because: {reason}");
-        }
-        Box::pin(ask(question))
+        _ => format!("codex asks: {}", request.method()),
+    };
+    if let Some(cwd) = request.cwd() {
+        let _ = write!(question, "\n  in: {cwd}");
     }
-
-    fn file_change<'a>(
-        &'a self,
-        request: &'a FileChangeRequestApprovalParams,
-    ) -> ApprovalFuture<'a, ApprovalDecision> {
-        let mut question = "codex wants to edit files".to_owned();
-        if let Some(reason) = &request.reason {
-            let _ = write!(question, "\n  because: {reason}");
-        }
-        if let Some(root) = &request.grant_root {
-            let _ = write!(question, "\n  and to write under: {root}");
-        }
-        Box::pin(ask(question))
+    if let Some(reason) = request.reason() {
+        let _ = write!(question, "\n  because: {reason}");
     }
+    question
 }
 
 /// Prints `question` and reads a decision from stdin when it is a terminal; declines

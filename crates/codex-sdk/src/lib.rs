@@ -69,6 +69,22 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Secrets
+//!
+//! The API key is a [`Secret`]: `Debug` prints `[REDACTED]`, and it reaches codex through its
+//! environment, never argv. Everything codex writes is redacted of it before you see it
+//! (events, items, [`Turn`]s, errors, stderr tails, log records), and the commands the agent
+//! runs do not see it; the same holds for `OPENAI_API_KEY`, a custom provider's `env_key`, an
+//! MCP server's `bearer_token_env_var`, and whatever you register with
+//! [`CodexOptions::secret`] or [`CodexOptions::secret_env`].
+//!
+//! # Naming every type
+//!
+//! The common types are re-exported at the root; everything else a public signature
+//! mentions is reachable under [`protocol`] (the wire types, the projection of app-server
+//! notifications onto these events) and [`exec`] (process supervision, the app-server client
+//! and runtime), so a program never needs a second dependency to name a type.
+//!
 //! Supported codex versions: 0.169.0 through 0.171.0, except 0.170.0, whose npm package is
 //! broken (it names platform packages that were never published). The tests that run the real
 //! CLI run against both 0.169.0 and 0.171.0, over both transports.
