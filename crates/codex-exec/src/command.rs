@@ -1019,16 +1019,17 @@ impl ThreadOptions {
     /// send it either.
     #[must_use]
     pub fn thread_resume_params(&self, thread_id: &str) -> ThreadResumeParams {
+        // The same lowering as `thread/start`, field for field, minus what only a new thread
+        // takes (its source).
+        let start = self.thread_start_params();
         let mut params = ThreadResumeParams::new(thread_id);
-        params.model = non_empty(self.model.as_deref()).map(str::to_owned);
-        params.cwd = self.absolute_cwd();
-        params.approval_policy = self.approval_policy.as_ref().map(wire_enum);
-        params.sandbox = self.sandbox_mode.as_ref().map(wire_enum);
-        params.config = self.app_server_config();
-        params.base_instructions.clone_from(&self.base_instructions);
-        params
-            .developer_instructions
-            .clone_from(&self.developer_instructions);
+        params.model = start.model;
+        params.cwd = start.cwd;
+        params.approval_policy = start.approval_policy;
+        params.sandbox = start.sandbox;
+        params.config = start.config;
+        params.base_instructions = start.base_instructions;
+        params.developer_instructions = start.developer_instructions;
         params.exclude_turns = Some(true);
         params
     }

@@ -16,14 +16,7 @@ use crate::tools::{self, DynamicTool};
 ///
 /// A client registers its handler for exactly these methods and leaves the rest to its
 /// defaults.
-pub const ANSWERED_METHODS: [&str; 6] = [
-    "item/commandExecution/requestApproval",
-    "item/fileChange/requestApproval",
-    "item/permissions/requestApproval",
-    "item/tool/requestUserInput",
-    "mcpServer/elicitation/request",
-    "item/tool/call",
-];
+pub const ANSWERED_METHODS: &[&str] = ServerRequest::KNOWN_METHODS;
 
 /// The thread a request names (its `threadId`), for a request of [`ANSWERED_METHODS`];
 /// `None` for any other request.

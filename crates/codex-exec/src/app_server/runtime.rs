@@ -55,14 +55,7 @@ pub type RequestHandler = Arc<
 >;
 
 /// The server requests a thread's [`RequestHandler`] gets.
-pub const THREAD_REQUEST_METHODS: [&str; 6] = [
-    "item/commandExecution/requestApproval",
-    "item/fileChange/requestApproval",
-    "item/permissions/requestApproval",
-    "item/tool/requestUserInput",
-    "mcpServer/elicitation/request",
-    "item/tool/call",
-];
+pub const THREAD_REQUEST_METHODS: &[&str] = ServerRequest::KNOWN_METHODS;
 
 type ThreadTable = RwLock<HashMap<String, RequestHandler>>;
 
@@ -154,7 +147,7 @@ impl Shared {
             *live = None;
         }
         let handlers = Handlers::new();
-        for method in THREAD_REQUEST_METHODS {
+        for &method in THREAD_REQUEST_METHODS {
             let table = Arc::clone(&self.threads);
             handlers.set(method, move |request: ServerRequest| {
                 let table = Arc::clone(&table);

@@ -13,8 +13,9 @@ use crate::support::{WAIT, items_json};
 
 const KEY: &str = "sk-test-hermetic-0123456789SECRET";
 
-/// Runs one turn of the fake codex playing `script`, with [`KEY`] as the API key.
-async fn run_fake(script: &Script) -> (Result<Turn, Error>, Option<String>) {
+/// A `Codex` on the fake codex playing `script`, with [`KEY`] as the API key; keep the
+/// directory alive while it runs.
+fn fake(script: &Script) -> (Codex, TempDir) {
     let dir = TempDir::new().expect("a temp dir");
     let script_path: PathBuf = script.write_to(dir.path()).expect("write the script");
     let codex = Codex::new(
@@ -24,6 +25,12 @@ async fn run_fake(script: &Script) -> (Result<Turn, Error>, Option<String>) {
             .api_key(KEY),
     )
     .expect("the facade takes the fake");
+    (codex, dir)
+}
+
+/// Runs one turn of the fake codex playing `script`, with [`KEY`] as the API key.
+async fn run_fake(script: &Script) -> (Result<Turn, Error>, Option<String>) {
+    let (codex, _dir) = fake(script);
     let thread = codex.start_thread(ThreadOptions::new());
     let result = tokio::time::timeout(WAIT, thread.run("say hi", TurnOptions::new()))
         .await
@@ -107,15 +114,7 @@ async fn a_non_zero_exit_is_process_exit_with_a_redacted_stderr_tail() {
 /// One turn of the fake codex playing `script`, streamed: every item, errors included.
 async fn stream_fake(script: &Script) -> Vec<Result<codex_sdk::ThreadEvent, Error>> {
     use futures::StreamExt as _;
-    let dir = TempDir::new().expect("a temp dir");
-    let script_path: PathBuf = script.write_to(dir.path()).expect("write the script");
-    let codex = Codex::new(
-        CodexOptions::new()
-            .codex_path(fake_codex::locate("sdk-fake-codex"))
-            .env([(SCRIPT_ENV, script_path)])
-            .api_key(KEY),
-    )
-    .expect("the facade takes the fake");
+    let (codex, _dir) = fake(script);
     let thread = codex.start_thread(ThreadOptions::new());
     let stream = thread
         .run_streamed("say hi", TurnOptions::new())
@@ -222,14 +221,7 @@ async fn an_approval_handler_on_exec_is_unsupported() {
 #[tokio::test]
 async fn a_string_prompt_by_reference_and_a_short_thread_debug() {
     let script = Script::new().fixture(fake_codex::exec_fixture("b-reasoning.jsonl"));
-    let dir = TempDir::new().expect("a temp dir");
-    let script_path: PathBuf = script.write_to(dir.path()).expect("write the script");
-    let codex = Codex::new(
-        CodexOptions::new()
-            .codex_path(fake_codex::locate("sdk-fake-codex"))
-            .env([(SCRIPT_ENV, script_path)]),
-    )
-    .expect("the facade takes the fake");
+    let (codex, _dir) = fake(&script);
     let thread = codex.start_thread(ThreadOptions::new());
     let prompt = String::from("say hi");
     let turn = tokio::time::timeout(WAIT, thread.run(&prompt, TurnOptions::new()))
