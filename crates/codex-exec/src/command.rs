@@ -958,8 +958,8 @@ impl ThreadOptions {
         let mut params = ThreadStartParams::default();
         params.model = non_empty(self.model.as_deref()).map(str::to_owned);
         params.cwd = self.absolute_cwd();
-        params.approval_policy = self.approval_policy.as_ref().map(wire_enum);
-        params.sandbox = self.sandbox_mode.as_ref().map(wire_enum);
+        params.approval_policy = self.wire_approval_policy();
+        params.sandbox = self.wire_sandbox_mode();
         params.config = self.app_server_config();
         params.base_instructions.clone_from(&self.base_instructions);
         params
@@ -977,8 +977,8 @@ impl ThreadOptions {
         let mut params = ThreadResumeParams::new(thread_id);
         params.model = non_empty(self.model.as_deref()).map(str::to_owned);
         params.cwd = self.absolute_cwd();
-        params.approval_policy = self.approval_policy.as_ref().map(wire_enum);
-        params.sandbox = self.sandbox_mode.as_ref().map(wire_enum);
+        params.approval_policy = self.wire_approval_policy();
+        params.sandbox = self.wire_sandbox_mode();
         params.config = self.app_server_config();
         params.base_instructions.clone_from(&self.base_instructions);
         params
@@ -988,6 +988,16 @@ impl ThreadOptions {
         params
     }
 
+    /// The approval policy; an empty one counts as unset, as for `codex exec`.
+    fn wire_approval_policy<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        non_empty(self.approval_policy.as_ref().map(ApprovalPolicy::as_str)).map(wire_enum)
+    }
+
+    /// The sandbox mode; an empty one counts as unset, as for `codex exec`.
+    fn wire_sandbox_mode<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        non_empty(self.sandbox_mode.as_ref().map(SandboxMode::as_str)).map(wire_enum)
+    }
+
     /// The working directory, absolute: the app-server runs in its own directory, so a
     /// relative `--cd` would mean something else there.
     fn absolute_cwd(&self) -> Option<String> {
@@ -995,12 +1005,7 @@ impl ThreadOptions {
             .working_directory
             .as_ref()
             .filter(|d| !d.as_os_str().is_empty())?;
-        let absolute = if dir.is_absolute() {
-            dir.clone()
-        } else {
-            std::env::current_dir().map_or_else(|_| dir.clone(), |cwd| cwd.join(dir))
-        };
-        Some(absolute.to_string_lossy().into_owned())
+        Some(absolute(dir))
     }
 
     /// The `config` overrides of `thread/start`: the options without a field of their own,
@@ -1022,7 +1027,7 @@ impl ThreadOptions {
             let roots: Vec<Value> = self
                 .additional_directories
                 .iter()
-                .map(|d| d.to_string_lossy().into_owned().into())
+                .map(|d| absolute(d).into())
                 .collect();
             workspace.insert("writable_roots".into(), roots.into());
         }
@@ -1045,9 +1050,21 @@ impl ThreadOptions {
 
 /// A CLI enum's spelling read as the app-server's open enum of the same values (unknown
 /// spellings become its `Unknown`, which the server then judges).
-fn wire_enum<T: serde::de::DeserializeOwned>(value: &impl fmt::Display) -> T {
-    serde_json::from_value(Value::String(value.to_string()))
+fn wire_enum<T: serde::de::DeserializeOwned>(value: &str) -> T {
+    serde_json::from_value(Value::String(value.to_owned()))
         .expect("every app-server open enum reads any string")
+}
+
+/// `path` as an absolute path string, resolved against this process's working directory:
+/// the app-server runs in its own directory, so a relative path would mean something else
+/// there. A path that cannot be resolved is kept as it is.
+fn absolute(path: &std::path::Path) -> String {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |cwd| cwd.join(path))
+    };
+    absolute.to_string_lossy().into_owned()
 }
 
 /// The environment variables the config names as holding secrets: the values of keys named
@@ -1566,6 +1583,21 @@ mod tests {
             let shown = format!("{err} {err:?}");
             assert!(!shown.contains(KEY), "{shown}");
         }
+    }
+
+    #[test]
+    fn relative_paths_reach_the_app_server_absolute() {
+        let cwd = std::env::current_dir().expect("a working directory");
+        let lossy = |path: PathBuf| path.to_string_lossy().into_owned();
+        let params = ThreadOptions::new()
+            .working_directory("w")
+            .additional_directories(["x", "/y"])
+            .thread_start_params();
+        assert_eq!(params.cwd, Some(lossy(cwd.join("w"))));
+        let expected = json!({
+            "sandbox_workspace_write": {"writable_roots": [lossy(cwd.join("x")), "/y"]},
+        });
+        assert_eq!(params.config.map(Value::Object), Some(expected));
     }
 
     #[test]
