@@ -72,7 +72,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use codex_protocol::app_server::{ThreadResumeParams, ThreadStartParams};
+use codex_protocol::app_server::{ThreadResumeParams, ThreadStartParams, TurnStartParams};
 use codex_protocol::secret::Secret;
 
 use crate::schema_file::{SchemaFile, check_schema};
@@ -551,7 +551,7 @@ impl TurnOptions {
     }
 
     /// JSON schema the final answer must follow (`--output-schema`, written to a private
-    /// temporary file); must be a JSON object.
+    /// temporary file; `outputSchema` of `turn/start`); must be a JSON object.
     ///
     /// By default, the answer is free text.
     pub fn output_schema(mut self, schema: impl Into<Value>) -> Self {
@@ -559,7 +559,8 @@ impl TurnOptions {
         self
     }
 
-    /// Experimental Cyber access program of this turn (`--cyber-access-program`).
+    /// Experimental Cyber access program of this turn (`--cyber-access-program`;
+    /// `cyberAccessProgram` of `turn/start`).
     ///
     /// By default, the server's default.
     pub fn cyber_access_program(mut self, program: CyberAccessProgram) -> Self {
@@ -1048,6 +1049,37 @@ impl ThreadOptions {
     }
 }
 
+/// The app-server lowering of [`TurnOptions`], side by side with the argv lowering of
+/// [`ExecRequest::build`].
+impl TurnOptions {
+    /// The `turn/start` request of a turn with these options: the output schema as
+    /// `outputSchema`, the Cyber access program as `cyberAccessProgram`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutputSchemaNotObject`] when the output schema is not a JSON object, as
+    /// [`ExecRequest::build`] refuses it.
+    pub fn turn_start_params(
+        &self,
+        thread_id: impl Into<String>,
+        input: Vec<codex_protocol::app_server::UserInput>,
+    ) -> Result<TurnStartParams, Error> {
+        if let Some(schema) = &self.output_schema {
+            check_schema(schema)?;
+        }
+        let mut params = TurnStartParams::new(thread_id, input);
+        params.output_schema.clone_from(&self.output_schema);
+        if let Some(program) = &self.cyber_access_program {
+            // codex-cli 0.169.0's `TurnStartParams` has no typed field for it yet.
+            params.extra.insert(
+                "cyberAccessProgram".to_owned(),
+                Value::String(program.as_str().to_owned()),
+            );
+        }
+        Ok(params)
+    }
+}
+
 /// A CLI enum's spelling read as the app-server's open enum of the same values (unknown
 /// spellings become its `Unknown`, which the server then judges).
 fn wire_enum<T: serde::de::DeserializeOwned>(value: &str) -> T {
@@ -1312,7 +1344,9 @@ impl fmt::Debug for DebugUrl<'_> {
     }
 }
 
-/// The command of one turn: program, arguments, environment, stdin and the schema file guard.
+/// The command of one `codex exec` turn ([`ExecRequest::build`]) or of a `codex app-server`
+/// process ([`crate::app_server::AppServer::command`]): program, arguments, environment,
+/// stdin, the secrets to redact and the schema file guard.
 ///
 /// Keep it (or at least its schema file) alive until the process has exited: dropping it
 /// removes the output schema directory.
@@ -1370,6 +1404,13 @@ impl CommandSpec {
     #[must_use]
     pub fn schema_file(&self) -> Option<&SchemaFile> {
         self.schema_file.as_ref()
+    }
+
+    /// The secrets redacted from everything the child writes (see
+    /// [`CodexOptions::secrets_for`]).
+    #[must_use]
+    pub fn secrets(&self) -> &[Secret] {
+        &self.secrets
     }
 }
 

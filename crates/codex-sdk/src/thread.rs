@@ -26,8 +26,6 @@ use crate::turn::{JsonTurn, Turn, TurnCollector};
 #[must_use]
 pub struct TurnOptions {
     exec: codex_exec::TurnOptions,
-    output_schema: Option<Value>,
-    cyber_access_program: Option<codex_exec::CyberAccessProgram>,
     cancel: Option<CancelHandle>,
     turn_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
@@ -44,8 +42,7 @@ impl TurnOptions {
     ///
     /// By default, the answer is free text.
     pub fn output_schema(mut self, schema: Value) -> Self {
-        self.exec = self.exec.output_schema(schema.clone());
-        self.output_schema = Some(schema);
+        self.exec = self.exec.output_schema(schema);
         self
     }
 
@@ -53,8 +50,7 @@ impl TurnOptions {
     ///
     /// By default, the server's default.
     pub fn cyber_access_program(mut self, program: codex_exec::CyberAccessProgram) -> Self {
-        self.exec = self.exec.cyber_access_program(program.clone());
-        self.cyber_access_program = Some(program);
+        self.exec = self.exec.cyber_access_program(program);
         self
     }
 
@@ -182,8 +178,7 @@ impl Thread {
                 thread_id: &self.id,
                 slot: &mut guard,
                 input: &input,
-                output_schema: options.output_schema,
-                cyber_access_program: options.cyber_access_program.map(|p| p.as_str().to_owned()),
+                turn: &options.exec,
                 cancel: options.cancel,
                 turn_timeout: options.turn_timeout,
                 idle_timeout: options.idle_timeout,

@@ -198,8 +198,7 @@ pub(crate) struct TurnRequest<'a> {
     pub(crate) thread_id: &'a std::sync::Mutex<Option<String>>,
     pub(crate) slot: &'a mut ThreadSlot,
     pub(crate) input: &'a Input,
-    pub(crate) output_schema: Option<Value>,
-    pub(crate) cyber_access_program: Option<String>,
+    pub(crate) turn: &'a codex_exec::TurnOptions,
     pub(crate) cancel: Option<CancelHandle>,
     pub(crate) turn_timeout: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
@@ -213,13 +212,17 @@ pub(crate) async fn start_turn(request: TurnRequest<'_>) -> Result<AppTurn, Erro
         thread_id,
         slot,
         input,
-        output_schema,
-        cyber_access_program,
+        turn,
         cancel,
         turn_timeout,
         idle_timeout,
     } = request;
     let input = user_input(input)?;
+    // Built before the thread is loaded, so that options codex would refuse fail before
+    // anything is sent; the thread id is filled in below.
+    let mut params = turn
+        .turn_start_params(String::new(), input)
+        .map_err(Error::from_exec)?;
     let shared = &inner.app_server;
     let live = shared.live(inner).await?;
     let known_id = thread_id
@@ -251,13 +254,7 @@ pub(crate) async fn start_turn(request: TurnRequest<'_>) -> Result<AppTurn, Erro
         }
         Some(id) => id,
     };
-    let mut params = TurnStartParams::new(&id, input);
-    params.output_schema = output_schema;
-    if let Some(program) = cyber_access_program {
-        params
-            .extra
-            .insert("cyberAccessProgram".to_owned(), Value::String(program));
-    }
+    params.thread_id = id.clone();
     let notes = send_turn_start(&live, params)
         .await
         .map_err(|e| closed(shared, &live, e))?;
