@@ -392,6 +392,43 @@ impl CodexOptions {
 }
 
 /// Options of a thread, like the TypeScript SDK's `ThreadOptions`.
+///
+/// # Lowering
+///
+/// One options model, two transports: [`ExecRequest::build`] turns [`CodexOptions`],
+/// [`ThreadOptions`] and [`TurnOptions`] into the argv and environment of `codex exec`;
+/// [`crate::app_server::AppServer::command`] turns [`CodexOptions`] into the argv and
+/// environment of `codex app-server`, [`thread_start_params`](Self::thread_start_params) /
+/// [`thread_resume_params`](Self::thread_resume_params) turn these options into
+/// `thread/start` / `thread/resume` fields, and [`TurnOptions::turn_start_params`] turns the
+/// turn's options into `turn/start` fields. An option a transport cannot honour is refused
+/// with [`Error::Unsupported`], never dropped; the integration test `options_lowering` holds
+/// one row per setter and fails for a setter without a row.
+///
+/// | Option | `codex exec` | app-server |
+/// |---|---|---|
+/// | [`CodexOptions::config`], [`config_entry`](CodexOptions::config_entry) | `--config k=v`… | same flags on `codex app-server` |
+/// | [`CodexOptions::config_overrides`] | `--config <raw>`… | same |
+/// | [`CodexOptions::base_url`] | `--config openai_base_url="…"` | same |
+/// | [`CodexOptions::api_key`] | env `CODEX_API_KEY`, redacted, blanked for commands | same |
+/// | [`CodexOptions::secret`] | redacted | same |
+/// | [`CodexOptions::secret_env`] | redacted, blanked for commands | same |
+/// | [`CodexOptions::share_secrets_with_commands`] | no `shell_environment_policy.set.*` flags | same |
+/// | [`CodexOptions::env`] | the child's whole environment | same |
+/// | [`model`](Self::model) | `--model` | `model` |
+/// | [`thread_source`](Self::thread_source) | `--thread-source` (new threads) | `threadSource` (`thread/start` only) |
+/// | [`sandbox_mode`](Self::sandbox_mode) | `--sandbox` | `sandbox` |
+/// | [`working_directory`](Self::working_directory) | `--cd` | `cwd`, made absolute |
+/// | [`additional_directories`](Self::additional_directories) | `--add-dir`… | `config.sandbox_workspace_write.writable_roots`, made absolute |
+/// | [`skip_git_repo_check`](Self::skip_git_repo_check) | `--skip-git-repo-check` | not applicable: the app-server never checks for a Git repository |
+/// | [`model_reasoning_effort`](Self::model_reasoning_effort) | `--config model_reasoning_effort=…` | `config.model_reasoning_effort` |
+/// | [`network_access_enabled`](Self::network_access_enabled) | `--config sandbox_workspace_write.network_access=…` | `config.sandbox_workspace_write.network_access` |
+/// | [`web_search_mode`](Self::web_search_mode), [`web_search_enabled`](Self::web_search_enabled) | `--config web_search=…` | `config.web_search` |
+/// | [`approval_policy`](Self::approval_policy) | `--config approval_policy=…` (`untrusted` refused) | `approvalPolicy` |
+/// | [`base_instructions`](Self::base_instructions) | refused: [`Error::Unsupported`] | `baseInstructions` |
+/// | [`developer_instructions`](Self::developer_instructions) | `--config developer_instructions=…` | `developerInstructions` |
+/// | [`TurnOptions::output_schema`] | `--output-schema <file>` | `outputSchema` of `turn/start` |
+/// | [`TurnOptions::cyber_access_program`] | `--cyber-access-program` | `cyberAccessProgram` of `turn/start` |
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 #[must_use]

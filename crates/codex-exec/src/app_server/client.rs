@@ -149,7 +149,7 @@ impl AppServer {
 
     /// The command [`spawn`](Self::spawn) runs: `codex app-server --listen stdio://` with the
     /// `--config` flags, environment and secrets built from `codex`, exactly as for
-    /// `codex exec`.
+    /// `codex exec` (see [`ThreadOptions`](crate::ThreadOptions#lowering) for the table).
     /// Stdin is empty here; `spawn` keeps it open as the request channel.
     ///
     /// The environment is [`CodexOptions::env`] when set, else this process's environment.
