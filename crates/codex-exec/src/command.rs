@@ -72,7 +72,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use codex_protocol::app_server::{ThreadResumeParams, ThreadStartParams};
+use codex_protocol::app_server::{ThreadResumeParams, ThreadStartParams, TurnStartParams};
 use codex_protocol::secret::Secret;
 
 use crate::schema_file::{SchemaFile, check_schema};
@@ -392,6 +392,43 @@ impl CodexOptions {
 }
 
 /// Options of a thread, like the TypeScript SDK's `ThreadOptions`.
+///
+/// # Lowering
+///
+/// One options model, two transports: [`ExecRequest::build`] turns [`CodexOptions`],
+/// [`ThreadOptions`] and [`TurnOptions`] into the argv and environment of `codex exec`;
+/// [`crate::app_server::AppServer::command`] turns [`CodexOptions`] into the argv and
+/// environment of `codex app-server`, [`thread_start_params`](Self::thread_start_params) /
+/// [`thread_resume_params`](Self::thread_resume_params) turn these options into
+/// `thread/start` / `thread/resume` fields, and [`TurnOptions::turn_start_params`] turns the
+/// turn's options into `turn/start` fields. An option a transport cannot honour is refused
+/// with [`Error::Unsupported`], never dropped; the integration test `options_lowering` holds
+/// one row per setter and fails for a setter without a row.
+///
+/// | Option | `codex exec` | app-server |
+/// |---|---|---|
+/// | [`CodexOptions::config`], [`config_entry`](CodexOptions::config_entry) | `--config k=v`… | same flags on `codex app-server` |
+/// | [`CodexOptions::config_overrides`] | `--config <raw>`… | same |
+/// | [`CodexOptions::base_url`] | `--config openai_base_url="…"` | same |
+/// | [`CodexOptions::api_key`] | env `CODEX_API_KEY`, redacted, blanked for commands | same |
+/// | [`CodexOptions::secret`] | redacted | same |
+/// | [`CodexOptions::secret_env`] | redacted, blanked for commands | same |
+/// | [`CodexOptions::share_secrets_with_commands`] | no `shell_environment_policy.set.*` flags | same |
+/// | [`CodexOptions::env`] | the child's whole environment | same |
+/// | [`model`](Self::model) | `--model` | `model` |
+/// | [`thread_source`](Self::thread_source) | `--thread-source` (new threads) | `threadSource` (`thread/start` only) |
+/// | [`sandbox_mode`](Self::sandbox_mode) | `--sandbox` | `sandbox` |
+/// | [`working_directory`](Self::working_directory) | `--cd` | `cwd`, made absolute |
+/// | [`additional_directories`](Self::additional_directories) | `--add-dir`… | `config.sandbox_workspace_write.writable_roots`, made absolute |
+/// | [`skip_git_repo_check`](Self::skip_git_repo_check) | `--skip-git-repo-check` | not applicable: the app-server never checks for a Git repository |
+/// | [`model_reasoning_effort`](Self::model_reasoning_effort) | `--config model_reasoning_effort=…` | `config.model_reasoning_effort` |
+/// | [`network_access_enabled`](Self::network_access_enabled) | `--config sandbox_workspace_write.network_access=…` | `config.sandbox_workspace_write.network_access` |
+/// | [`web_search_mode`](Self::web_search_mode), [`web_search_enabled`](Self::web_search_enabled) | `--config web_search=…` | `config.web_search` |
+/// | [`approval_policy`](Self::approval_policy) | `--config approval_policy=…` (`untrusted` refused) | `approvalPolicy` |
+/// | [`base_instructions`](Self::base_instructions) | refused: [`Error::Unsupported`] | `baseInstructions` |
+/// | [`developer_instructions`](Self::developer_instructions) | `--config developer_instructions=…` | `developerInstructions` |
+/// | [`TurnOptions::output_schema`] | `--output-schema <file>` | `outputSchema` of `turn/start` |
+/// | [`TurnOptions::cyber_access_program`] | `--cyber-access-program` | `cyberAccessProgram` of `turn/start` |
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 #[must_use]
@@ -551,7 +588,7 @@ impl TurnOptions {
     }
 
     /// JSON schema the final answer must follow (`--output-schema`, written to a private
-    /// temporary file); must be a JSON object.
+    /// temporary file; `outputSchema` of `turn/start`); must be a JSON object.
     ///
     /// By default, the answer is free text.
     pub fn output_schema(mut self, schema: impl Into<Value>) -> Self {
@@ -559,34 +596,13 @@ impl TurnOptions {
         self
     }
 
-    /// Experimental Cyber access program of this turn (`--cyber-access-program`).
+    /// Experimental Cyber access program of this turn (`--cyber-access-program`;
+    /// `cyberAccessProgram` of `turn/start`).
     ///
     /// By default, the server's default.
     pub fn cyber_access_program(mut self, program: CyberAccessProgram) -> Self {
         self.cyber_access_program = Some(program);
         self
-    }
-}
-
-impl TurnOptions {
-    /// The `turn/start` of `thread_id` with `input` (see [`Input::app_server_input`]) and
-    /// these options: `outputSchema` and the Cyber access program, as `--output-schema` and
-    /// `--cyber-access-program` are for `codex exec`.
-    #[must_use]
-    pub fn turn_start_params(
-        &self,
-        thread_id: &str,
-        input: Vec<codex_protocol::app_server::UserInput>,
-    ) -> codex_protocol::app_server::TurnStartParams {
-        let mut params = codex_protocol::app_server::TurnStartParams::new(thread_id, input);
-        params.output_schema.clone_from(&self.output_schema);
-        if let Some(program) = &self.cyber_access_program {
-            params.extra.insert(
-                "cyberAccessProgram".to_owned(),
-                Value::String(program.as_str().to_owned()),
-            );
-        }
-        params
     }
 }
 
@@ -1003,8 +1019,8 @@ impl ThreadOptions {
         let mut params = ThreadStartParams::default();
         params.model = non_empty(self.model.as_deref()).map(str::to_owned);
         params.cwd = self.absolute_cwd();
-        params.approval_policy = self.approval_policy.as_ref().map(wire_enum);
-        params.sandbox = self.sandbox_mode.as_ref().map(wire_enum);
+        params.approval_policy = self.wire_approval_policy();
+        params.sandbox = self.wire_sandbox_mode();
         params.config = self.app_server_config();
         params.base_instructions.clone_from(&self.base_instructions);
         params
@@ -1034,6 +1050,16 @@ impl ThreadOptions {
         params
     }
 
+    /// The approval policy; an empty one counts as unset, as for `codex exec`.
+    fn wire_approval_policy<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        non_empty(self.approval_policy.as_ref().map(ApprovalPolicy::as_str)).map(wire_enum)
+    }
+
+    /// The sandbox mode; an empty one counts as unset, as for `codex exec`.
+    fn wire_sandbox_mode<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        non_empty(self.sandbox_mode.as_ref().map(SandboxMode::as_str)).map(wire_enum)
+    }
+
     /// The working directory, absolute: the app-server runs in its own directory, so a
     /// relative `--cd` would mean something else there.
     fn absolute_cwd(&self) -> Option<String> {
@@ -1041,12 +1067,7 @@ impl ThreadOptions {
             .working_directory
             .as_ref()
             .filter(|d| !d.as_os_str().is_empty())?;
-        let absolute = if dir.is_absolute() {
-            dir.clone()
-        } else {
-            std::env::current_dir().map_or_else(|_| dir.clone(), |cwd| cwd.join(dir))
-        };
-        Some(absolute.to_string_lossy().into_owned())
+        Some(absolute(dir))
     }
 
     /// The `config` overrides of `thread/start`: the options without a field of their own,
@@ -1068,7 +1089,7 @@ impl ThreadOptions {
             let roots: Vec<Value> = self
                 .additional_directories
                 .iter()
-                .map(|d| d.to_string_lossy().into_owned().into())
+                .map(|d| absolute(d).into())
                 .collect();
             workspace.insert("writable_roots".into(), roots.into());
         }
@@ -1089,11 +1110,54 @@ impl ThreadOptions {
     }
 }
 
+/// The app-server lowering of [`TurnOptions`], side by side with the argv lowering of
+/// [`ExecRequest::build`].
+impl TurnOptions {
+    /// The `turn/start` request of a turn with these options: the output schema as
+    /// `outputSchema`, the Cyber access program as `cyberAccessProgram`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutputSchemaNotObject`] when the output schema is not a JSON object, as
+    /// [`ExecRequest::build`] refuses it.
+    pub fn turn_start_params(
+        &self,
+        thread_id: impl Into<String>,
+        input: Vec<codex_protocol::app_server::UserInput>,
+    ) -> Result<TurnStartParams, Error> {
+        if let Some(schema) = &self.output_schema {
+            check_schema(schema)?;
+        }
+        let mut params = TurnStartParams::new(thread_id, input);
+        params.output_schema.clone_from(&self.output_schema);
+        if let Some(program) = &self.cyber_access_program {
+            // codex-cli 0.169.0's `TurnStartParams` has no typed field for it yet.
+            params.extra.insert(
+                "cyberAccessProgram".to_owned(),
+                Value::String(program.as_str().to_owned()),
+            );
+        }
+        Ok(params)
+    }
+}
+
 /// A CLI enum's spelling read as the app-server's open enum of the same values (unknown
 /// spellings become its `Unknown`, which the server then judges).
-fn wire_enum<T: serde::de::DeserializeOwned>(value: &impl fmt::Display) -> T {
-    serde_json::from_value(Value::String(value.to_string()))
+fn wire_enum<T: serde::de::DeserializeOwned>(value: &str) -> T {
+    serde_json::from_value(Value::String(value.to_owned()))
         .expect("every app-server open enum reads any string")
+}
+
+/// `path` as an absolute path string, resolved against this process's working directory:
+/// the app-server runs in its own directory, so a relative path would mean something else
+/// there. A path that cannot be resolved is kept as it is.
+fn absolute(path: &std::path::Path) -> String {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |cwd| cwd.join(path))
+    };
+    absolute.to_string_lossy().into_owned()
 }
 
 /// The environment variables the config names as holding secrets: the values of keys named
@@ -1341,7 +1405,9 @@ impl fmt::Debug for DebugUrl<'_> {
     }
 }
 
-/// The command of one turn: program, arguments, environment, stdin and the schema file guard.
+/// The command of one `codex exec` turn ([`ExecRequest::build`]) or of a `codex app-server`
+/// process ([`crate::app_server::AppServer::command`]): program, arguments, environment,
+/// stdin, the secrets to redact and the schema file guard.
 ///
 /// Keep it (or at least its schema file) alive until the process has exited: dropping it
 /// removes the output schema directory.
@@ -1399,6 +1465,13 @@ impl CommandSpec {
     #[must_use]
     pub fn schema_file(&self) -> Option<&SchemaFile> {
         self.schema_file.as_ref()
+    }
+
+    /// The secrets redacted from everything the child writes (see
+    /// [`CodexOptions::secrets_for`]).
+    #[must_use]
+    pub fn secrets(&self) -> &[Secret] {
+        &self.secrets
     }
 }
 
@@ -1612,6 +1685,21 @@ mod tests {
             let shown = format!("{err} {err:?}");
             assert!(!shown.contains(KEY), "{shown}");
         }
+    }
+
+    #[test]
+    fn relative_paths_reach_the_app_server_absolute() {
+        let cwd = std::env::current_dir().expect("a working directory");
+        let lossy = |path: PathBuf| path.to_string_lossy().into_owned();
+        let params = ThreadOptions::new()
+            .working_directory("w")
+            .additional_directories(["x", "/y"])
+            .thread_start_params();
+        assert_eq!(params.cwd, Some(lossy(cwd.join("w"))));
+        let expected = json!({
+            "sandbox_workspace_write": {"writable_roots": [lossy(cwd.join("x")), "/y"]},
+        });
+        assert_eq!(params.config.map(Value::Object), Some(expected));
     }
 
     #[test]

@@ -80,7 +80,8 @@ impl ThreadOptions {
     }
 
     /// More writable directories (`--add-dir`, repeated;
-    /// `sandbox_workspace_write.writable_roots` on the app-server). Replaces earlier ones.
+    /// `sandbox_workspace_write.writable_roots` on the app-server, made absolute). Replaces
+    /// earlier ones.
     ///
     /// By default, none.
     pub fn additional_directories(

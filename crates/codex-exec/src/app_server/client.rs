@@ -30,7 +30,7 @@ use super::handlers::Handlers;
 use super::options::AppServerOptions;
 use super::router::{Filter, Subscription};
 use crate::command::{config_args, env_plan};
-use crate::{CodexBinary, CodexOptions, EnvPlan, Error, ProcessSpec, supervisor};
+use crate::{CodexBinary, CodexOptions, CommandSpec, EnvPlan, Error, ProcessSpec, supervisor};
 
 /// The JSON-RPC code codex answers `turn/interrupt` with when no turn is running.
 const INVALID_REQUEST: i64 = -32600;
@@ -111,18 +111,9 @@ impl AppServer {
         codex: &CodexOptions,
         options: AppServerOptions,
     ) -> Result<Self, Error> {
-        let env = env_plan(codex, binary, None);
-        let mut spec = ProcessSpec::new(binary.path())
-            .args(["app-server", "--listen", "stdio://"])
-            .args(config_args(codex, &env)?)
-            .env_clear()
-            .stdin_open();
-        for (key, value) in env.iter() {
-            spec = spec.env(key, value);
-        }
-        for secret in codex.secrets_for(&env) {
-            spec = spec.secret(secret);
-        }
+        let command = Self::command(binary, codex)?;
+        let env = command.env().clone();
+        let mut spec = ProcessSpec::from(command).stdin_open();
         if let Some(dir) = &options.current_dir {
             spec = spec.current_dir(dir);
         }
@@ -154,6 +145,33 @@ impl AppServer {
         };
         let inner = connection::start(spawned.stdout, stdin, settings(&options), Some(parts));
         Self::handshake(Connecting(Some(inner)), &options, Some((binary, &env))).await
+    }
+
+    /// The command [`spawn`](Self::spawn) runs: `codex app-server --listen stdio://` with the
+    /// `--config` flags, environment and secrets built from `codex`, exactly as for
+    /// `codex exec` (see [`ThreadOptions`](crate::ThreadOptions#lowering) for the table).
+    /// Stdin is empty here; `spawn` keeps it open as the request channel.
+    ///
+    /// The environment is [`CodexOptions::env`] when set, else this process's environment.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConfigNull`] and [`Error::ConfigEmptyKey`] for bad config.
+    pub fn command(binary: &CodexBinary, codex: &CodexOptions) -> Result<CommandSpec, Error> {
+        let env = env_plan(codex, binary, None);
+        let mut args: Vec<std::ffi::OsString> = ["app-server", "--listen", "stdio://"]
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        args.extend(config_args(codex, &env)?);
+        Ok(CommandSpec {
+            program: binary.path().to_path_buf(),
+            args,
+            secrets: codex.secrets_for(&env),
+            env,
+            stdin: String::new(),
+            schema_file: None,
+        })
     }
 
     /// Performs the handshake over a caller's transport (`reader` yields the server's lines,

@@ -323,6 +323,9 @@ async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<Ru
     let handler = handler.unwrap_or_else(default_handler);
     // Lowered before anything is sent: refused input or options fail without side effects.
     let input = input.app_server_input()?;
+    // Built before the thread is loaded, so that options codex would refuse fail before
+    // anything is sent; the thread id is filled in below.
+    let mut params = turn.turn_start_params(String::new(), input)?;
     let live = shared.live().await?;
     let known_id = thread_id
         .lock()
@@ -357,7 +360,7 @@ async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<Ru
         }
         Some(id) => id,
     };
-    let params = turn.turn_start_params(&id, input);
+    params.thread_id.clone_from(&id);
     let notes = send_turn_start(&live, params)
         .await
         .map_err(|e| closed(shared, &live, e))?;

@@ -17,6 +17,7 @@ mod cancel;
 mod concurrency;
 mod faults;
 mod log_redaction;
+mod options_lowering;
 #[cfg(target_os = "linux")]
 mod parent_death;
 mod real_errors;

@@ -107,6 +107,62 @@ async fn a_plain_turn_has_the_same_shape_as_on_the_exec_transport() {
 }
 
 #[tokio::test]
+async fn the_output_schema_reaches_the_model_as_on_the_exec_transport() {
+    let schema = json!({
+        "type": "object",
+        "properties": {"ok": {"type": "boolean"}},
+        "required": ["ok"],
+        "additionalProperties": false,
+    });
+    let exec = Harness::new().await;
+    exec.mock.push(Sse::message("resp-1", r#"{"ok": true}"#));
+    let app = harness().await;
+    app.mock.push(Sse::message("resp-1", r#"{"ok": true}"#));
+
+    let options = || TurnOptions::new().output_schema(schema.clone());
+    let by_exec = run_with(&exec.start_thread(), "answer", options())
+        .await
+        .expect("the exec turn completes");
+    let by_app = run_with(&app.start_thread(), "answer", options())
+        .await
+        .expect("the app-server turn completes");
+
+    assert_eq!(by_app.final_response, by_exec.final_response);
+    let app_format = app.mock.requests()[0].text_format().cloned();
+    assert_eq!(app_format, exec.mock.requests()[0].text_format().cloned());
+    assert_eq!(
+        app_format.map(|format| format["schema"].clone()),
+        Some(schema)
+    );
+    exec.assert_no_mock_problems();
+    app.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn a_schema_that_is_not_an_object_is_refused_before_anything_is_sent() {
+    let app = harness().await;
+    let thread = app.start_thread();
+
+    let error = run_with(
+        &thread,
+        "answer",
+        TurnOptions::new().output_schema(json!([])),
+    )
+    .await
+    .expect_err("a schema must be an object");
+
+    assert!(
+        matches!(
+            &error,
+            Error::InvalidOptions(codex_sdk::exec::Error::OutputSchemaNotObject)
+        ),
+        "{error:?}"
+    );
+    assert_eq!(thread.id(), None, "no thread was started");
+    assert!(app.mock.requests().is_empty());
+}
+
+#[tokio::test]
 async fn two_turns_share_the_thread_history_and_one_process() {
     let h = harness().await;
     h.mock

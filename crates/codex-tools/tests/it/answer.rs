@@ -161,7 +161,7 @@ fn every_server_request_is_answered() {
 
     let asked: Vec<&str> = requests.iter().map(|(_, r)| r.method()).collect();
     for method in codex_tools::ANSWERED_METHODS {
-        assert!(asked.contains(&method), "no sample request of {method}");
+        assert!(asked.contains(method), "no sample request of {method}");
     }
 }
 
