@@ -1482,6 +1482,33 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn provider_keys_named_in_codex_home_config_are_secret_variables() {
+        let home = tempfile::tempdir().expect("a temp dir");
+        std::fs::write(
+            home.path().join("config.toml"),
+            "model_provider = \"corp\"\n[model_providers.corp]\nbase_url = \"https://x\"\nenv_key = \"CORP_GATEWAY_CRED\"\n\n[mcp_servers.docs]\nurl = \"https://y\"\nbearer_token_env_var = \"DOCS_PAT\"\n",
+        )
+        .expect("write config.toml");
+        let codex = CodexOptions::new().env([
+            ("CODEX_HOME", home.path().as_os_str()),
+            (
+                "CORP_GATEWAY_CRED",
+                std::ffi::OsStr::new("corp-secret-123456"),
+            ),
+            ("DOCS_PAT", std::ffi::OsStr::new("docs-secret-654321")),
+            ("UNRELATED", std::ffi::OsStr::new("plain-value-000000")),
+        ]);
+        let input = Input::from("x");
+        let spec = build(&ExecRequest::new(&input).codex_options(&codex));
+        assert_eq!(
+            codex.secret_env_names(spec.env()),
+            ["CORP_GATEWAY_CRED", "DOCS_PAT"]
+        );
+        let secrets: Vec<&str> = spec.secrets.iter().map(Secret::expose).collect();
+        assert_eq!(secrets, ["corp-secret-123456", "docs-secret-654321"]);
+    }
+
     fn os(items: &[&str]) -> Vec<OsString> {
         items.iter().map(OsString::from).collect()
     }

@@ -40,6 +40,7 @@ pub mod exec;
 pub mod projection;
 mod schema;
 pub mod secret;
+pub mod structured;
 mod wire;
 
 pub use error::{MAX_EXCERPT_CHARS, ParseError};

@@ -340,6 +340,44 @@ impl Error {
 mod tests {
     use super::*;
 
+    fn process_exit(code: Option<i32>, signal: Option<i32>, tail: &str) -> Error {
+        Error::ProcessExit {
+            code,
+            signal,
+            stderr_tail: tail.to_owned(),
+            source: Box::new(codex_exec::Error::AppServerClosed {
+                code,
+                signal,
+                stderr: tail.to_owned(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_process_exit_says_what_went_wrong_in_one_line() {
+        for (error, shown) in [
+            (
+                process_exit(Some(0), None, ""),
+                "codex exited (code 0) before the turn ended",
+            ),
+            (
+                process_exit(
+                    Some(1),
+                    None,
+                    "Reading prompt from stdin...\nNot inside a trusted directory.\n",
+                ),
+                "codex exited with code 1: Not inside a trusted directory.",
+            ),
+            (
+                process_exit(None, Some(9), ""),
+                "codex was killed by signal 9",
+            ),
+        ] {
+            assert_eq!(error.to_string(), shown);
+            assert!(!error.to_string().contains("abnormally"));
+        }
+    }
+
     #[test]
     fn redact_replaces_every_occurrence_of_a_real_secret_only() {
         let text = "key sk-abc rejected; sk-abc again".to_owned();

@@ -92,11 +92,11 @@
 mod codex;
 mod error;
 pub mod retry;
-pub mod structured;
 mod thread;
 mod thread_options;
 mod turn;
 
+pub use codex_protocol::structured;
 pub use codex_tools::{approval, tools};
 
 pub use codex::{Codex, CodexOptions, Transport};

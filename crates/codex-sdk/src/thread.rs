@@ -269,7 +269,8 @@ pub(crate) fn parse_final<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
         Ok(v) => Ok(v),
         Err(e) => Err(Error::SchemaMismatch {
             path: track.path().to_string(),
-            reason: e.to_string(),
+            // serde quotes the offending value in its reason: redacted like the excerpt.
+            reason: error::redact(&e.to_string(), None),
             excerpt: error::redact(&text.chars().take(200).collect::<String>(), None),
         }),
     }
@@ -482,5 +483,29 @@ impl Stream for TurnStream {
             }
             Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(err))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Answer {
+        #[expect(dead_code, reason = "only the parse is tested")]
+        n: u32,
+    }
+
+    /// S3: the excerpt of a mismatched answer goes through the redactor.
+    #[test]
+    fn a_schema_mismatch_excerpt_is_redacted() {
+        let error = parse_final::<Answer>(r#"{"n": "Bearer abc.def sk-proj-abcdefgh1234"}"#)
+            .expect_err("not a number");
+        let shown = format!("{error} {error:?}");
+        assert!(matches!(error, Error::SchemaMismatch { .. }), "{shown}");
+        assert!(
+            !shown.contains("abc.def") && !shown.contains("sk-proj-abcdefgh1234"),
+            "{shown}"
+        );
     }
 }

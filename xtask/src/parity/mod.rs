@@ -302,7 +302,7 @@ async fn compare(
                         .push(format!("{}: mock: {problem}", sdk.as_str()));
                 }
                 result.errors.extend(
-                    check_expectations(scenario, mode, &observation.value)
+                    check_expectations(scenario, mode, sdk, &observation.value)
                         .into_iter()
                         .map(|e| format!("{}: {e}", sdk.as_str())),
                 );
@@ -327,7 +327,12 @@ async fn compare(
 
 /// Checks the scenario's `expect_error` and `expect_items` against one observation, so that a
 /// scenario cannot pass by failing the same way on both sides.
-fn check_expectations(scenario: &Scenario, mode: Mode, observation: &Value) -> Vec<String> {
+fn check_expectations(
+    scenario: &Scenario,
+    mode: Mode,
+    sdk: Sdk,
+    observation: &Value,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let turns = observation["turns"]
         .as_array()
@@ -342,7 +347,7 @@ fn check_expectations(scenario: &Scenario, mode: Mode, observation: &Value) -> V
     }
     for (index, (spec, turn)) in scenario.turns.iter().zip(turns).enumerate() {
         let category = turn["error"]["category"].as_str();
-        let expected_error = spec.expected_error(mode);
+        let expected_error = spec.expected_error(mode, sdk == Sdk::Rs);
         if category != expected_error {
             problems.push(format!(
                 "turn {index}: error category {category:?}, expected {expected_error:?} (error: {})",

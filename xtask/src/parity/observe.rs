@@ -359,7 +359,7 @@ fn parse_invocations(bytes: &[u8]) -> Option<Vec<Value>> {
             break;
         }
         let count: usize = count.parse().ok()?;
-        let argv: Vec<String> = fields.by_ref().take(count).collect();
+        let (argv, blanked) = split_blanked(fields.by_ref().take(count).collect());
         let mut env = Map::new();
         for entry in fields.by_ref() {
             if entry.is_empty() {
@@ -370,9 +370,38 @@ fn parse_invocations(bytes: &[u8]) -> Option<Vec<Value>> {
                 env.insert(name.to_owned(), value.into());
             }
         }
-        invocations.push(json!({ "argv": argv, "env": env }));
+        let mut invocation = json!({ "argv": argv, "env": env });
+        if !blanked.is_empty() {
+            invocation["blanked_in_commands"] = json!(blanked);
+        }
+        invocations.push(invocation);
     }
     Some(invocations)
+}
+
+/// codex-sdk's `--config shell_environment_policy.set.<NAME>=""` pairs (the secret variables
+/// it blanks in the agent's commands, a deliberate difference from the TypeScript SDK) taken
+/// out of `argv`, so that the rest of the argv is still compared position by position: the
+/// argv without them, and the blanked names, compared as `blanked_in_commands`.
+fn split_blanked(argv: Vec<String>) -> (Vec<String>, Vec<String>) {
+    let mut kept = Vec::with_capacity(argv.len());
+    let mut blanked = Vec::new();
+    let mut remaining = argv.into_iter().peekable();
+    while let Some(arg) = remaining.next() {
+        if arg == "--config"
+            && let Some(name) = remaining.peek().and_then(|value| {
+                value
+                    .strip_prefix("shell_environment_policy.set.")
+                    .and_then(|tail| tail.strip_suffix("=\"\""))
+            })
+        {
+            blanked.push(name.to_owned());
+            remaining.next();
+            continue;
+        }
+        kept.push(arg);
+    }
+    (kept, blanked)
 }
 
 /// A captured request: method, path, query, headers (lowercase names, repeated ones joined
@@ -423,5 +452,30 @@ mod tests {
         );
         assert_eq!(parse_invocations(b""), Some(vec![]));
         assert_eq!(parse_invocations(b"x\0"), None);
+    }
+
+    #[test]
+    fn blanked_secret_variables_are_taken_out_of_argv() {
+        let argv = [
+            "exec",
+            "--config",
+            "shell_environment_policy.set.CODEX_API_KEY=\"\"",
+            "--config",
+            "model=\"m\"",
+            "--config",
+            "shell_environment_policy.set.OTHER=\"x\"",
+        ];
+        let (kept, blanked) = split_blanked(argv.iter().map(|a| (*a).to_owned()).collect());
+        assert_eq!(
+            kept,
+            [
+                "exec",
+                "--config",
+                "model=\"m\"",
+                "--config",
+                "shell_environment_policy.set.OTHER=\"x\""
+            ]
+        );
+        assert_eq!(blanked, ["CODEX_API_KEY"]);
     }
 }

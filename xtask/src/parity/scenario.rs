@@ -94,6 +94,11 @@ pub(crate) struct TurnSpec {
     /// mode (`{"streamed": …, "run": …}`); none by default.
     #[serde(default)]
     pub(crate) expect_error: Option<ExpectError>,
+    /// codex-sdk's expected error category where it deliberately differs from the TypeScript
+    /// SDK (as `expect_error`; a missing mode expects no error). Overrides `expect_error` for
+    /// codex-sdk only; the difference itself must be in the allow-list.
+    #[serde(default)]
+    pub(crate) expect_error_rs: Option<ExpectError>,
     /// The types of the turn's completed items, in order, when given.
     #[serde(default)]
     pub(crate) expect_items: Option<Vec<String>>,
@@ -117,9 +122,13 @@ pub(crate) enum ExpectError {
 }
 
 impl TurnSpec {
-    /// The error category expected in `mode`.
-    pub(crate) fn expected_error(&self, mode: Mode) -> Option<&str> {
-        match (&self.expect_error, mode) {
+    /// The error category expected in `mode` of codex-sdk (`rust`) or the TypeScript SDK.
+    pub(crate) fn expected_error(&self, mode: Mode, rust: bool) -> Option<&str> {
+        let expectation = match (&self.expect_error_rs, rust) {
+            (Some(rs), true) => Some(rs),
+            _ => self.expect_error.as_ref(),
+        };
+        match (expectation, mode) {
             (None, _) => None,
             (Some(ExpectError::Always(category)), _) => Some(category),
             (Some(ExpectError::PerMode { streamed, .. }), Mode::Streamed) => streamed.as_deref(),

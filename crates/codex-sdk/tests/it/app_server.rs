@@ -955,6 +955,18 @@ fn streams_and_futures_are_send() {
         send(&stream.interrupt());
         send(&stream.steer("x"));
     }
+    send_sync::<codex_sdk::Codex>();
+    send_sync::<codex_sdk::TurnCollector>();
+    send_sync::<codex_sdk::exec::app_server::Runtime>();
+    send_sync::<codex_sdk::exec::app_server::RuntimeTurn>();
+    let owned: Option<TurnStream> = None;
+    if let Some(stream) = owned {
+        send(&stream.collect_turn());
+    }
+    let runtime: Option<codex_sdk::exec::app_server::RuntimeTurn> = None;
+    if let Some(turn) = &runtime {
+        send(&turn.interrupt());
+    }
 }
 
 /// R2: a rejected key is not worth retrying, on the app-server as on exec (one attempt, and

@@ -233,3 +233,38 @@ async fn a_string_prompt_by_reference_and_a_short_thread_debug() {
     assert!(!debug.contains("binary"), "{debug}");
     assert!(debug.starts_with("Thread { id: Some("), "{debug}");
 }
+
+/// F3: every type a public signature or an error variant mentions is nameable from
+/// `codex_sdk`, so a user never adds a second dependency to name one.
+#[test]
+fn the_facade_names_its_own_types() {
+    fn named<T>() -> &'static str {
+        std::any::type_name::<T>()
+    }
+    let names = [
+        named::<codex_sdk::ItemEvent>(),
+        named::<codex_sdk::TurnFailed>(),
+        named::<codex_sdk::StreamError>(),
+        named::<codex_sdk::BinarySource>(),
+        named::<codex_sdk::Secret>(),
+        named::<codex_sdk::TimeoutKind>(),
+        named::<codex_sdk::SkippedLine>(),
+        named::<codex_sdk::JsonTurn<()>>(),
+        named::<codex_sdk::structured::SchemaIssue>(),
+        named::<codex_sdk::exec::Error>(),
+        named::<codex_sdk::exec::ErrorCategory>(),
+        named::<codex_sdk::protocol::ParseError>(),
+        named::<codex_sdk::protocol::exec::ItemStatus>(),
+        named::<codex_sdk::protocol::projection::TurnProjection>(),
+        named::<codex_sdk::protocol::app_server::CodexErrorInfo>(),
+        named::<codex_sdk::approval::ApprovalRequest>(),
+        named::<codex_sdk::tools::DynamicTool>(),
+    ];
+    assert!(names.iter().all(|name| !name.is_empty()));
+    // The payload of `Error::Protocol` is codex-exec's error, and it can be matched on.
+    let error = Error::Protocol(codex_sdk::exec::Error::LineTooLong { line: 1, limit: 2 });
+    assert!(matches!(
+        error,
+        Error::Protocol(codex_sdk::exec::Error::LineTooLong { .. })
+    ));
+}
