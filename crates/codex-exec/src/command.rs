@@ -663,6 +663,28 @@ impl From<Vec<UserInput>> for Input {
 }
 
 impl Input {
+    /// Checks that every local image is a file. codex itself only tells the model that it
+    /// could not read a missing image, and the turn goes on without it; the facade calls this
+    /// before a turn starts, on both transports. (The lowerings do not: they build commands,
+    /// and touch no file.)
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ImageNotFound`] naming the first image that is not a file.
+    pub fn check_images(&self) -> Result<(), Error> {
+        let Self::Items(items) = self else {
+            return Ok(());
+        };
+        for item in items {
+            if let UserInput::LocalImage(path) = item
+                && !path.is_file()
+            {
+                return Err(Error::ImageNotFound { path: path.clone() });
+            }
+        }
+        Ok(())
+    }
+
     /// The input as `turn/start` and `turn/steer` take it: one part per text and per image,
     /// in order (the app-server lowering of what [`ExecRequest`] sends on stdin and with
     /// `--image`).
@@ -1604,7 +1626,10 @@ mod tests {
             assert!(
                 matches!(&err, Error::UnsupportedApprovalPolicy { policy } if policy == "untrusted")
             );
-            assert!(err.to_string().contains("no longer supported"), "{err}");
+            assert!(
+                err.to_string().contains("not supported by `codex exec`"),
+                "{err}"
+            );
         }
     }
 

@@ -258,6 +258,13 @@ impl Discovery {
             CodexBinary::with_details(path, path_dirs, source, self.version_timeout)
         };
         if let Some(path) = &self.explicit {
+            // A path that names a file must exist: finding out at the first turn, as a spawn
+            // error, is too late. A bare program name is left to the spawn's `PATH` lookup.
+            if path.components().count() > 1 && !path.is_file() {
+                return Err(Error::CodexNotFound {
+                    searched: vec![path.clone()],
+                });
+            }
             return Ok(found(path.clone(), Vec::new(), BinarySource::Explicit));
         }
         if let Some(path) = (self.env)(CODEX_PATH_ENV).filter(|p| !p.is_empty()) {
@@ -633,13 +640,30 @@ mod tests {
         let tree = Tree::new();
         npm_install(&tree);
         let codex_path = OsString::from(tree.file("env/codex"));
+        let explicit = tree.file("explicit/codex");
         let found = isolated(&tree, &[("CODEX_PATH", &codex_path)])
-            .codex_path("/does/not/exist/codex")
+            .codex_path(&explicit)
             .discover()
             .expect("explicit path");
-        assert_eq!(found.path(), Path::new("/does/not/exist/codex"));
+        assert_eq!(found.path(), explicit.as_path());
         assert_eq!(found.source(), BinarySource::Explicit);
         assert!(found.path_dirs().is_empty());
+        // A bare name is left to the spawn's `PATH` lookup.
+        let bare = isolated(&tree, &[]).codex_path("codex").discover();
+        assert_eq!(bare.expect("a bare name").path(), Path::new("codex"));
+    }
+
+    #[test]
+    fn an_explicit_path_that_is_not_a_file_is_not_found() {
+        let tree = Tree::new();
+        let error = isolated(&tree, &[])
+            .codex_path("/does/not/exist/codex")
+            .discover()
+            .expect_err("missing");
+        assert!(
+            matches!(&error, Error::CodexNotFound { searched } if searched == &[PathBuf::from("/does/not/exist/codex")]),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -140,11 +140,18 @@ pub enum Error {
     },
     /// The approval policy is one codex refuses at startup.
     #[error(
-        "approval policy `{policy}` is no longer supported by codex (0.169.0 exits at startup with it); use `on-request` or `never`"
+        "approval policy `{policy}` is not supported by `codex exec` (it exits at startup with it since 0.169.0); use `on-request` or `never`, or the app-server transport"
     )]
     UnsupportedApprovalPolicy {
         /// The refused policy.
         policy: String,
+    },
+    /// A local image of the input is not a readable file. codex itself would only tell the
+    /// model that it could not read the image, and the turn would go on without it.
+    #[error("the image `{}` is not a file", path.display())]
+    ImageNotFound {
+        /// The path as given.
+        path: std::path::PathBuf,
     },
     /// An option the transport cannot honour; it is refused rather than dropped.
     #[error("{option} is not supported by the {transport} transport")]
@@ -289,7 +296,8 @@ impl Error {
             | Self::UnsupportedApprovalPolicy { .. }
             | Self::InvalidThreadId { .. }
             | Self::OutputSchemaNotObject
-            | Self::OutputSchemaFile { .. } => ErrorCategory::InvalidOptions,
+            | Self::OutputSchemaFile { .. }
+            | Self::ImageNotFound { .. } => ErrorCategory::InvalidOptions,
             Self::Unsupported { .. } => ErrorCategory::Unsupported,
             Self::Exited { .. } | Self::Signaled { .. } | Self::AppServerClosed { .. } => {
                 ErrorCategory::ProcessExit

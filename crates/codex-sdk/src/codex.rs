@@ -23,7 +23,7 @@ use codex_exec::{CodexBinary, Discovery, ExecOptions, Secret};
 /// | deltas (`item.agent_message.delta`, …) | no | yes |
 /// | [`TurnStream::interrupt`](crate::TurnStream::interrupt), [`steer`](crate::TurnStream::steer) | [`Error::Unsupported`] | yes |
 /// | cancel, time limits, dropping the stream | kill the process group | interrupt the turn (`turn/interrupt`) |
-/// | approvals ([`ThreadOptions::approval_handler`](crate::ThreadOptions::approval_handler)) | never asked | answered by the handler |
+/// | approvals ([`ThreadOptions::approval_handler`](crate::ThreadOptions::approval_handler)) | refused with [`Error::Unsupported`] (codex exec never asks) | answered by the handler |
 /// | dynamic tools, base instructions | [`Error::Unsupported`] | yes |
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]

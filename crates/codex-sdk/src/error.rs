@@ -16,7 +16,10 @@ use crate::codex::Transport;
 #[non_exhaustive]
 pub enum Error {
     /// No codex binary was found; `searched` lists every place looked at, in order.
-    #[error("could not find the codex binary (searched {} places)", searched.len())]
+    #[error(
+        "could not find the codex binary (searched {} places); install it with `npm install -g @openai/codex`, or point `CODEX_PATH` or `CodexOptions::codex_path` at it",
+        searched.len()
+    )]
     BinaryNotFound {
         /// Every candidate path that was checked.
         searched: Vec<PathBuf>,
@@ -31,15 +34,18 @@ pub enum Error {
     /// codex ended before the turn did: a non-zero exit code, a signal this SDK did not
     /// send, or (on the app-server transport) a process that exited while turns were open.
     /// The message's first line says what codex last reported on stderr.
-    #[error("{}{}", ExitDescription(*code, *signal), StderrHint(stderr_tail))]
+    #[error(
+        "{}{}",
+        ExitDescription(*code, *signal),
+        StderrHint(source.stderr_tail().unwrap_or_default())
+    )]
     ProcessExit {
         /// The exit code, when it exited.
         code: Option<i32>,
         /// The signal, when one killed it.
         signal: Option<i32>,
-        /// The last bytes of its stderr, redacted.
-        stderr_tail: String,
-        /// The supervisor's error (boxed: it is large, and rare).
+        /// The supervisor's error, which holds the redacted stderr tail
+        /// ([`Error::stderr_tail`]); boxed: it is large, and rare.
         source: Box<codex_exec::Error>,
     },
     /// codex reported that the turn failed (`turn.failed`).
@@ -201,12 +207,18 @@ pub(crate) fn redact(text: &str, secret: Option<&str>) -> String {
 }
 
 impl Error {
-    /// Whether retrying the same turn may succeed: transient process failures, timeouts, and
-    /// turn failures codex attributes to load, rate limits or the network (by their
-    /// [`CodexErrorInfo`] when the app-server reports one, else by their message).
+    /// Whether retrying the same turn may succeed: transient process failures, stalls (the
+    /// idle, exit and request limits), and turn failures codex attributes to load, rate
+    /// limits or the network (by their [`CodexErrorInfo`] when the app-server reports one,
+    /// else by their message). A turn that used up its own time limit is not retryable: it
+    /// would most likely run out again, repeating what it did.
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
+            Self::Timeout {
+                kind: TimeoutKind::Turn,
+                ..
+            } => false,
             Self::Timeout { .. } | Self::Io(_) | Self::TransportClosed => true,
             Self::ProcessExit { signal, .. } => signal.is_some(),
             // Classified from codex's structured error where it has one: an HTTP failure is
@@ -252,7 +264,7 @@ impl Error {
     #[must_use]
     pub fn stderr_tail(&self) -> Option<&str> {
         match self {
-            Self::ProcessExit { stderr_tail, .. } => Some(stderr_tail),
+            Self::ProcessExit { source, .. } => source.stderr_tail(),
             _ => None,
         }
     }
@@ -261,7 +273,12 @@ impl Error {
         use codex_exec::{Error as E, ErrorCategory as C};
         match err.category() {
             C::NotFound => match err {
-                E::CodexNotFound { searched } => Self::BinaryNotFound { searched },
+                E::CodexNotFound { mut searched } => {
+                    // The same directory can be on `PATH` twice.
+                    let mut seen = std::collections::HashSet::new();
+                    searched.retain(|path| seen.insert(path.clone()));
+                    Self::BinaryNotFound { searched }
+                }
                 other => Self::Spawn(other),
             },
             C::Spawn => Self::Spawn(err),
@@ -278,20 +295,15 @@ impl Error {
                 other => Self::InvalidOptions(other),
             },
             C::ProcessExit => {
-                let (code, signal, stderr_tail) = match &err {
-                    E::Exited { code, stderr } => (Some(*code), None, stderr.clone()),
-                    E::Signaled { signal, stderr } => (None, Some(*signal), stderr.clone()),
-                    E::AppServerClosed {
-                        code,
-                        signal,
-                        stderr,
-                    } => (*code, *signal, stderr.clone()),
-                    _ => (None, None, String::new()),
+                let (code, signal) = match &err {
+                    E::Exited { code, .. } => (Some(*code), None),
+                    E::Signaled { signal, .. } => (None, Some(*signal)),
+                    E::AppServerClosed { code, signal, .. } => (*code, *signal),
+                    _ => (None, None),
                 };
                 Self::ProcessExit {
                     code,
                     signal,
-                    stderr_tail,
                     source: Box::new(err),
                 }
             }
@@ -344,7 +356,6 @@ mod tests {
         Error::ProcessExit {
             code,
             signal,
-            stderr_tail: tail.to_owned(),
             source: Box::new(codex_exec::Error::AppServerClosed {
                 code,
                 signal,

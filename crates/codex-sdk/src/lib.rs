@@ -113,6 +113,10 @@ pub use codex_protocol as protocol;
 /// Process supervision and the app-server client, for what the facade does not wrap.
 pub use codex_exec as exec;
 
+/// The JSON types the options and tools take (`Value`, `Map`, `json!`), so that they can be
+/// named without a dependency of your own.
+pub use serde_json;
+
 pub use codex_exec::{
     ApprovalPolicy, BinarySource, CancelHandle, CodexBinary, CyberAccessProgram, Input,
     ReasoningEffort, SandboxMode, UserInput, Version, WebSearchMode,

@@ -161,14 +161,16 @@ impl Thread {
     ///
     /// [`Error::InvalidOptions`] for options codex would refuse, [`Error::Spawn`] when codex
     /// cannot start, [`Error::Unsupported`] for options the transport does not have (dynamic
-    /// tools or base instructions on exec); on the app-server transport also the errors of
-    /// its requests ([`Error::Rpc`], [`Error::Timeout`], [`Error::ProcessExit`]).
+    /// tools, an approval handler or base instructions on exec); on the app-server transport
+    /// also the errors of its requests ([`Error::Rpc`], [`Error::Timeout`],
+    /// [`Error::ProcessExit`]).
     pub async fn run_streamed(
         &self,
         input: impl Into<Input>,
         options: TurnOptions,
     ) -> Result<TurnStream, Error> {
         let input = input.into();
+        input.check_images().map_err(Error::from_exec)?;
         let mut guard = Arc::clone(&self.turn_lock).lock_owned().await;
         let inner = &self.codex.inner;
         let mut limits = options.limits;

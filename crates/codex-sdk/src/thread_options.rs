@@ -167,10 +167,13 @@ impl ThreadOptions {
     }
 
     /// Answers codex's approval requests on the app-server transport (see
-    /// [`approval`](crate::approval)). Never called on the exec transport, where codex does not
-    /// ask.
+    /// [`approval`](crate::approval)). `codex exec` never asks, so a thread with a handler
+    /// fails on the exec transport with [`Error::Unsupported`](crate::Error::Unsupported)
+    /// rather than silently ignoring it (whatever the handler, `AlwaysDecline` included):
+    /// set it only for threads of an app-server [`Codex`](crate::Codex).
     ///
-    /// By default, [`AlwaysDecline`]: every request is refused.
+    /// By default, no handler: on the app-server, every request is refused, as
+    /// [`AlwaysDecline`] would.
     pub fn approval_handler(mut self, handler: impl ApprovalHandler + 'static) -> Self {
         self.approval_handler = Some(Arc::new(handler));
         self

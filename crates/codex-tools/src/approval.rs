@@ -10,8 +10,8 @@
 //! (decline, grant nothing, no answers) when a handler takes too long or panics (in codex-sdk,
 //! after `CodexOptions::approval_timeout`).
 //!
-//! `codex exec` never asks (it forces `approval_policy = never`), so on the exec transport the
-//! handler is never called.
+//! `codex exec` never asks (it forces `approval_policy = never`): codex-sdk refuses a thread
+//! with a handler on the exec transport with `Error::Unsupported` instead of ignoring it.
 //!
 //! A handler is one expression. A closure or an `async fn` that decides every approval
 //! becomes a handler with [`from_fn`]; [`ApprovalHandlers`] takes one closure per kind of
@@ -176,7 +176,7 @@ impl ApprovalDecision {
 ///         request: &'a CommandExecutionRequestApprovalParams,
 ///     ) -> ApprovalFuture<'a, ApprovalDecision> {
 ///         Box::pin(async move {
-///             if request.cwd.as_deref().is_some_and(|cwd| cwd.starts_with("/work")) {
+///             if request.cwd.as_deref().is_some_and(|cwd| std::path::Path::new(cwd).starts_with("/work")) {
 ///                 ApprovalDecision::Accept
 ///             } else {
 ///                 ApprovalDecision::Decline

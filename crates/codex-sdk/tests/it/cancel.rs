@@ -306,6 +306,8 @@ async fn the_turn_timeout_is_timeout() {
     assert_eq!(*hit, limit);
     assert_eq!(*kind, TimeoutKind::Turn);
     assert_eq!(error.to_string(), "the turn's time limit of 1s was hit");
+    // It would most likely run out again, repeating what it did: not retryable.
+    assert!(!error.is_retryable());
     assert!(
         gate.is_reached(),
         "the time ran out while the model was held"

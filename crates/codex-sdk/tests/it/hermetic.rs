@@ -87,21 +87,16 @@ async fn a_non_zero_exit_is_process_exit_with_a_redacted_stderr_tail() {
     let (result, _) = run_fake(&script).await;
 
     let error = result.expect_err("codex exited with 2");
-    let Error::ProcessExit {
-        code,
-        signal,
-        stderr_tail,
-        ..
-    } = &error
-    else {
+    let Error::ProcessExit { code, signal, .. } = &error else {
         panic!("expected ProcessExit, got {error:?}");
     };
     assert_eq!((*code, *signal), (Some(2), None));
     assert_eq!(
-        stderr_tail,
-        "Reading prompt from stdin...\nError: login rejected for key [REDACTED]\n"
+        error.stderr_tail(),
+        Some("Reading prompt from stdin...\nError: login rejected for key [REDACTED]\n")
     );
-    assert_eq!(error.stderr_tail(), Some(stderr_tail.as_str()));
+    // The tail is held once: `Debug` of the error does not repeat it.
+    assert_eq!(format!("{error:?}").matches("login rejected").count(), 1);
     // F7: the first line says what went wrong, from codex's last stderr line.
     assert_eq!(
         error.to_string(),
@@ -267,4 +262,35 @@ fn the_facade_names_its_own_types() {
         error,
         Error::Protocol(codex_sdk::exec::Error::LineTooLong { .. })
     ));
+}
+
+/// A missing local image is refused before the turn starts (codex would only tell the model
+/// it could not read it), and a missing explicit binary at `Codex::new`, not at the first turn.
+#[tokio::test]
+async fn missing_files_are_refused_up_front() {
+    let script = Script::new().fixture(fake_codex::exec_fixture("b-reasoning.jsonl"));
+    let (codex, _dir) = fake(&script);
+    let input = vec![
+        codex_sdk::UserInput::Text("what is this?".to_owned()),
+        codex_sdk::UserInput::LocalImage("/does/not/exist.png".into()),
+    ];
+    let error = codex
+        .start_thread(ThreadOptions::new())
+        .run(input, TurnOptions::new())
+        .await
+        .expect_err("refused");
+    assert!(matches!(error, Error::InvalidOptions(_)), "{error:?}");
+    let cause = std::error::Error::source(&error).map(ToString::to_string);
+    assert_eq!(
+        cause.as_deref(),
+        Some("the image `/does/not/exist.png` is not a file")
+    );
+
+    let error = Codex::new(CodexOptions::new().codex_path("/does/not/exist/codex"))
+        .expect_err("no such binary");
+    assert!(matches!(error, Error::BinaryNotFound { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("npm install -g @openai/codex"),
+        "{error}"
+    );
 }

@@ -18,6 +18,7 @@ mod examples;
 mod failures;
 mod hermetic;
 mod image;
+mod readme;
 mod resume;
 mod secrets;
 mod structured;

@@ -216,7 +216,7 @@ where
 ///
 /// let handler = ApprovalHandlers::new()
 ///     .on_command(|request| async move {
-///         if request.cwd.as_deref().is_some_and(|cwd| cwd.starts_with("/work")) {
+///         if request.cwd.as_deref().is_some_and(|cwd| std::path::Path::new(cwd).starts_with("/work")) {
 ///             ApprovalDecision::Accept
 ///         } else {
 ///             ApprovalDecision::Decline
