@@ -7,9 +7,4 @@ mod properties;
 mod synthetic;
 mod transcripts;
 
-use std::path::{Path, PathBuf};
-
-/// The repository's `fixtures/` directory.
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+use crate::fixtures;

@@ -13,28 +13,11 @@ use expect_test::{Expect, expect, expect_file};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+use crate::fixtures;
 
 /// Every exec stdout transcript of the live capture set (not the HTTP request logs).
 fn live_transcripts() -> Vec<PathBuf> {
-    let dir = fixtures().join("codex-0.169.0");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("fixtures/codex-0.169.0 exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            p.extension().is_some_and(|e| e == "jsonl") && !name.ends_with(".requests.jsonl")
-        })
-        .collect();
-    files.sort();
-    assert!(
-        files.len() >= 20,
-        "expected the live exec transcripts, found {}",
-        files.len()
-    );
-    files
+    crate::live_transcripts_in("codex-0.169.0", 20)
 }
 
 /// A compact, stable one-line rendering of an event for snapshots.

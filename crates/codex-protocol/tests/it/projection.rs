@@ -16,29 +16,11 @@ use expect_test::expect_file;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-/// The repository's `fixtures/` directory.
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+use crate::fixtures;
 
 /// Every app-server transcript (not the HTTP request logs of the mock model).
 fn transcripts() -> Vec<PathBuf> {
-    let dir = fixtures().join("codex-0.169.0/app-server");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("fixtures/codex-0.169.0/app-server exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            p.extension().is_some_and(|e| e == "jsonl") && !name.ends_with(".requests.jsonl")
-        })
-        .collect();
-    files.sort();
-    assert!(
-        files.len() >= 9,
-        "expected the live app-server transcripts, found {}",
-        files.len()
-    );
-    files
+    crate::live_transcripts_in("codex-0.169.0/app-server", 9)
 }
 
 /// The notifications of one turn of a transcript, as a turn subscription delivers them.

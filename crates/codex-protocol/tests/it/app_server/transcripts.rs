@@ -21,22 +21,7 @@ use super::fixtures;
 
 /// Every transcript (not the HTTP request logs of the mock model).
 fn transcripts() -> Vec<PathBuf> {
-    let dir = fixtures().join("codex-0.169.0/app-server");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("fixtures/codex-0.169.0/app-server exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            p.extension().is_some_and(|e| e == "jsonl") && !name.ends_with(".requests.jsonl")
-        })
-        .collect();
-    files.sort();
-    assert!(
-        files.len() >= 9,
-        "expected the live app-server transcripts, found {}",
-        files.len()
-    );
-    files
+    crate::live_transcripts_in("codex-0.169.0/app-server", 9)
 }
 
 /// One transcript line: `{"seq", "dir": "client->server" | "server->client", "t_ms", "msg"}`.
