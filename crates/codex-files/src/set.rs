@@ -173,13 +173,17 @@ impl AttachmentSet {
     /// The bad-input errors of [`Error`], each naming the offending path; [`Error::Store`].
     pub fn attach(&mut self, attachment: &Attachment) -> Result<&Attached, Error> {
         let slot = self.dir.join(self.attached.len().to_string());
-        fs::set_permissions(&self.dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .map_err(|e| Error::store("chmod", &self.dir, e))?;
+        fs::set_permissions(
+            &self.dir,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .map_err(|e| Error::store("chmod", &self.dir, e))?;
         store::create_private_dir_all(&slot)?;
         let mut linked = Vec::new();
         let result = self.attach_into(attachment, &slot, &mut linked);
         self.shas.extend(linked);
-        let sealed = store::make_read_only(&self.dir).map_err(|e| Error::store("chmod", &self.dir, e));
+        let sealed =
+            store::make_read_only(&self.dir).map_err(|e| Error::store("chmod", &self.dir, e));
         let attached = result?;
         sealed?;
         let index = self.attached.len();
@@ -200,7 +204,8 @@ impl AttachmentSet {
             AttachmentKind::File | AttachmentKind::Image => {
                 let (file, _) = store::open_input(source, limit)?;
                 let pending = self.store.stage_reader_inner(file, source, &name)?;
-                if attachment.kind() == AttachmentKind::Image && !sniff::is_image(pending.media_type())
+                if attachment.kind() == AttachmentKind::Image
+                    && !sniff::is_image(pending.media_type())
                 {
                     return Err(Error::NotAnImage {
                         path: source.to_path_buf(),

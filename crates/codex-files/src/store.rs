@@ -114,7 +114,11 @@ impl StoreOptions {
 /// temporary directory (relative variables are ignored, as the XDG specification asks).
 #[must_use]
 pub fn default_root() -> PathBuf {
-    let absolute = |name| std::env::var_os(name).map(PathBuf::from).filter(|p| p.is_absolute());
+    let absolute = |name| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
     if let Some(cache) = absolute("XDG_CACHE_HOME") {
         return cache.join("codex-sdk").join("attachments");
     }
@@ -163,15 +167,16 @@ pub struct Entry {
     pub lifetime: Lifetime,
 }
 
-/// The manifest entry as stored: times in milliseconds since the Unix epoch.
+/// The manifest entry as stored: times in nanoseconds since the Unix epoch (fine enough to
+/// order uses for the LRU eviction), the TTL in milliseconds.
 #[derive(Debug, Serialize, Deserialize)]
 struct Record {
     sha256: String,
     size: u64,
     media_type: String,
     original_name: String,
-    staged_at_ms: u64,
-    last_used_ms: u64,
+    staged_at_ns: u64,
+    last_used_ns: u64,
     persistent: bool,
     ttl_ms: Option<u64>,
 }
@@ -183,8 +188,8 @@ impl Record {
             size: self.size,
             media_type: self.media_type.clone(),
             original_name: self.original_name.clone(),
-            staged_at: from_ms(self.staged_at_ms),
-            last_used: from_ms(self.last_used_ms),
+            staged_at: UNIX_EPOCH + Duration::from_nanos(self.staged_at_ns),
+            last_used: UNIX_EPOCH + Duration::from_nanos(self.last_used_ns),
             lifetime: if self.persistent {
                 Lifetime::Persistent {
                     ttl: self.ttl_ms.map(Duration::from_millis),
@@ -212,11 +217,13 @@ impl Record {
         }
     }
 
-    fn expired(&self, now_ms: u64) -> bool {
+    fn expired(&self, now_ns: u64) -> bool {
         self.persistent
-            && self
-                .ttl_ms
-                .is_some_and(|ttl| self.last_used_ms.saturating_add(ttl) < now_ms)
+            && self.ttl_ms.is_some_and(|ttl| {
+                self.last_used_ns
+                    .saturating_add(ttl.saturating_mul(1_000_000))
+                    < now_ns
+            })
     }
 }
 
@@ -224,14 +231,10 @@ fn to_ms(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn from_ms(ms: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms)
-}
-
-fn now_ms() -> u64 {
+fn now_ns() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, to_ms)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 /// What [`Store::sweep`] removed.
@@ -418,8 +421,8 @@ impl Store {
                 size,
                 media_type: sniff::media_type(&head).to_owned(),
                 original_name: name.to_owned(),
-                staged_at_ms: 0,
-                last_used_ms: 0,
+                staged_at_ns: 0,
+                last_used_ns: 0,
                 persistent: false,
                 ttl_ms: None,
             },
@@ -442,14 +445,14 @@ impl Store {
         let blob = self.blob_path(&record.sha256);
         let manifest = self.manifest_path(&record.sha256);
         let _lock = self.lock()?;
-        let now = now_ms();
+        let now = now_ns();
         let existing = match fs::symlink_metadata(&blob) {
             Ok(_) => read_record(&manifest),
             Err(_) => None,
         };
         let record = if let Some(mut existing) = existing {
             drop(tmp);
-            existing.last_used_ms = now;
+            existing.last_used_ns = now;
             existing.widen(lifetime);
             self.write_record(&existing)?;
             tracing::debug!(
@@ -468,8 +471,8 @@ impl Store {
                 .map_err(|e| Error::writing(&source, &tmp.path, e))?;
             fs::set_permissions(&tmp.path, fs::Permissions::from_mode(0o400))
                 .map_err(|e| Error::store("chmod", &tmp.path, e))?;
-            record.staged_at_ms = now;
-            record.last_used_ms = now;
+            record.staged_at_ns = now;
+            record.last_used_ns = now;
             record.widen(lifetime);
             // The manifest entry first: a blob is never visible without its entry, and an
             // entry without its blob is dropped by the sweep.
@@ -504,7 +507,8 @@ impl Store {
     /// Writes a manifest entry atomically (temporary file, then rename).
     fn write_record(&self, record: &Record) -> Result<(), Error> {
         let path = self.manifest_path(&record.sha256);
-        let json = serde_json::to_vec(record).map_err(|e| Error::store("encode", &path, e.into()))?;
+        let json =
+            serde_json::to_vec(record).map_err(|e| Error::store("encode", &path, e.into()))?;
         let tmp = TempFile::create(&self.inner.root.join("tmp"), &path)?;
         tmp.file()
             .write_all(&json)
@@ -522,7 +526,7 @@ impl Store {
             return Ok(());
         }
         records.retain(|r| r.persistent && !self.in_use(&r.sha256));
-        records.sort_by_key(|r| r.last_used_ms);
+        records.sort_by_key(|r| r.last_used_ns);
         for record in records {
             if total.saturating_add(size) <= quota {
                 break;
@@ -614,7 +618,9 @@ impl Store {
             }
         }
         match why {
-            "evicted" => tracing::debug!(target: "codex_files", event = "evicted", %sha256, "evicted"),
+            "evicted" => {
+                tracing::debug!(target: "codex_files", event = "evicted", %sha256, "evicted");
+            }
             "swept" => tracing::debug!(target: "codex_files", event = "swept", %sha256, "swept"),
             _ => tracing::debug!(target: "codex_files", event = "removed", %sha256, "removed"),
         }
@@ -680,7 +686,7 @@ impl Store {
                 }
             }
         }
-        let now = now_ms();
+        let now = now_ns();
         let mut known = std::collections::HashSet::new();
         for record in self.records()? {
             let blob = self.blob_path(&record.sha256);
@@ -691,7 +697,11 @@ impl Store {
             };
             let unused = meta.nlink() <= 1;
             if unused && (!record.persistent || record.expired(now)) {
-                let why = if record.persistent { "removed" } else { "swept" };
+                let why = if record.persistent {
+                    "removed"
+                } else {
+                    "swept"
+                };
                 self.remove_blob(&record.sha256, why)?;
                 report.blobs += 1;
             } else {
@@ -746,7 +756,9 @@ impl TempFile {
     }
 
     fn file(&self) -> &File {
-        self.file.as_ref().expect("the file is open until persisted")
+        self.file
+            .as_ref()
+            .expect("the file is open until persisted")
     }
 
     /// Renames the file to `to` (atomically replacing it).
@@ -814,8 +826,10 @@ pub(crate) fn open_input(path: &Path, limit: u64) -> Result<(File, fs::Metadata)
 
 /// The last component of `path`, for the manifest.
 pub(crate) fn name_of(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| "attachment".to_owned(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || "attachment".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn hex(bytes: &[u8]) -> String {
