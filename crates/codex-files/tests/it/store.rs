@@ -75,10 +75,13 @@ pub(crate) fn names(dir: &Path) -> Vec<String> {
 }
 
 pub(crate) fn sha256(content: &[u8]) -> String {
+    use std::fmt::Write as _;
     Sha256::digest(content)
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
 }
 
 fn mode(path: &Path) -> u32 {
@@ -97,7 +100,7 @@ fn staging_twice_keeps_one_blob_with_its_manifest_entry() {
     let first = f.store.stage(&a, None).expect("stage");
     let second = f
         .store
-        .stage(&copy, Some(Duration::from_secs(60)))
+        .stage(&copy, Some(Duration::from_mins(1)))
         .expect("stage again");
     let sha = sha256(b"# notes\n");
     assert_eq!(
@@ -274,36 +277,33 @@ fn sorted<const N: usize>(names: [&String; N]) -> Vec<String> {
 
 #[test]
 fn the_quota_evicts_the_least_recently_used_entry_not_in_use() {
-    let f = Fixture::with(StoreOptions::new().quota(10));
-    let a = f.input("a", b"aaaa");
-    let b = f.input("b", b"bbbb");
-    let c = f.input("c", b"cccc");
-    let d = f.input("d", b"dddd");
-    f.store.stage(&a, None).expect("a");
-    f.store.stage(&b, None).expect("b");
-    f.store
+    let fx = Fixture::with(StoreOptions::new().quota(10));
+    let [a, b, c, d] = ["a", "b", "c", "d"].map(|name| fx.input(name, name.repeat(4).as_bytes()));
+    fx.store.stage(&a, None).expect("a");
+    fx.store.stage(&b, None).expect("b");
+    fx.store
         .stage(&a, None)
         .expect("a again: now b is the least recently used");
-    f.store.stage(&c, None).expect("c evicts b");
+    fx.store.stage(&c, None).expect("c evicts b");
     assert_eq!(
-        f.names("blobs"),
+        fx.names("blobs"),
         sorted([&sha256(b"aaaa"), &sha256(b"cccc")])
     );
     // In use, neither can go: d does not fit, and nothing is left of it.
-    let mut set = f.store.new_set().expect("a set");
+    let mut set = fx.store.new_set().expect("a set");
     set.attach(&Attachment::file(&a)).expect("a in use");
     set.attach(&Attachment::file(&c)).expect("c in use");
-    let error = f.store.stage(&d, None).expect_err("over quota");
+    let error = fx.store.stage(&d, None).expect_err("over quota");
     assert!(
         matches!(&error, Error::QuotaExceeded { path, size: 4, quota: 10 } if *path == d),
         "{error:?}"
     );
     drop(set);
-    assert_eq!(f.names("tmp"), Vec::<String>::new());
+    assert_eq!(fx.names("tmp"), Vec::<String>::new());
     for sha in [sha256(b"aaaa"), sha256(b"cccc")] {
-        assert!(f.store.remove(&sha).expect("remove"));
+        assert!(fx.store.remove(&sha).expect("remove"));
     }
-    f.assert_holds(&[]);
+    fx.assert_holds(&[]);
 }
 
 #[test]
@@ -326,6 +326,7 @@ fn expired_persistent_entries_are_swept() {
 type Check = fn(&Error) -> bool;
 
 #[test]
+#[expect(clippy::too_many_lines, reason = "one row per bad input")]
 fn bad_inputs_are_typed_errors_naming_the_path_and_leave_nothing() {
     let f = Fixture::with(StoreOptions::new().max_file_size(16).max_directory_files(2));
     let dir = f.dir.path().join("in");
