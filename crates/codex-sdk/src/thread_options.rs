@@ -23,6 +23,8 @@ pub struct ThreadOptions {
     pub(crate) exec: codex_exec::ThreadOptions,
     pub(crate) approval_handler: Option<Arc<dyn ApprovalHandler>>,
     pub(crate) tools: Vec<DynamicTool>,
+    /// A copy of the additional directories, to which a turn's attachment view is added.
+    pub(crate) additional_directories: Vec<PathBuf>,
 }
 
 impl fmt::Debug for ThreadOptions {
@@ -88,7 +90,10 @@ impl ThreadOptions {
         mut self,
         dirs: impl IntoIterator<Item = impl Into<PathBuf>>,
     ) -> Self {
-        self.exec = self.exec.additional_directories(dirs);
+        self.additional_directories = dirs.into_iter().map(Into::into).collect();
+        self.exec = self
+            .exec
+            .additional_directories(self.additional_directories.clone());
         self
     }
 
