@@ -444,6 +444,16 @@ impl TurnStream {
         }
     }
 
+    /// The turn's attachments as staged ([`TurnOptions::attach`]): each one's path in the
+    /// turn's view, and its files' checksums and media types. Empty once the stream has ended,
+    /// when the view is gone.
+    #[must_use]
+    pub fn attachments(&self) -> &[Attached] {
+        self.attachments
+            .as_ref()
+            .map_or(&[], AttachmentSet::attached)
+    }
+
     /// A handle that cancels this turn (see [`TurnOptions::cancel_handle`]).
     #[must_use]
     pub fn cancel_handle(&self) -> CancelHandle {
