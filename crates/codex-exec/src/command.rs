@@ -497,6 +497,13 @@ impl ThreadOptions {
         self
     }
 
+    /// The directories set with [`additional_directories`](Self::additional_directories),
+    /// as given.
+    #[must_use]
+    pub fn additional_directory_paths(&self) -> &[PathBuf] {
+        &self.additional_directories
+    }
+
     /// Whether to run outside a Git repository (`--skip-git-repo-check`).
     ///
     /// By default, `false`: codex refuses to run outside a trusted directory.

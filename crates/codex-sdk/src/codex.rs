@@ -11,6 +11,7 @@ use crate::thread::Thread;
 use crate::thread_options::ThreadOptions;
 use codex_exec::app_server::{AppServerOptions, Runtime};
 use codex_exec::{CodexBinary, Discovery, ExecOptions, Secret};
+use codex_files::{Store, StoreOptions};
 
 /// How the SDK talks to codex.
 ///
@@ -68,6 +69,7 @@ pub struct CodexOptions {
     pub(crate) transport: Transport,
     pub(crate) kill_grace: Option<Duration>,
     pub(crate) approval_timeout: Option<Duration>,
+    pub(crate) attachment_store: StoreOptions,
 }
 
 impl std::fmt::Debug for CodexOptions {
@@ -78,6 +80,7 @@ impl std::fmt::Debug for CodexOptions {
             .field("options", &self.exec)
             .field("kill_grace", &self.kill_grace)
             .field("approval_timeout", &self.approval_timeout)
+            .field("attachment_store", &self.attachment_store)
             .finish_non_exhaustive()
     }
 }
@@ -211,6 +214,21 @@ impl CodexOptions {
         self.approval_timeout = Some(timeout);
         self
     }
+
+    /// The attachment store of this [`Codex`] (where [`TurnOptions::attach`] stages files,
+    /// its quota and limits). It is opened, and what crashed processes left in it swept, on
+    /// the first turn with attachments.
+    ///
+    /// By default, [`StoreOptions::new`]: the store lives in
+    /// [`default_root`](crate::files::default_root) (`$XDG_CACHE_HOME/codex-sdk/attachments`,
+    /// else `~/.cache/codex-sdk/attachments`, else a per-user directory in the system
+    /// temporary directory), with a 4 GiB quota and files up to 512 MiB.
+    ///
+    /// [`TurnOptions::attach`]: crate::TurnOptions::attach
+    pub fn attachment_store(mut self, options: StoreOptions) -> Self {
+        self.attachment_store = options;
+        self
+    }
 }
 
 /// The entry point: finds codex and starts or resumes threads.
@@ -226,6 +244,8 @@ pub(crate) struct Inner {
     pub(crate) options: CodexOptions,
     pub(crate) binary: CodexBinary,
     pub(crate) backend: Backend,
+    /// The attachment store, opened on first use.
+    pub(crate) store: std::sync::Mutex<Option<Store>>,
 }
 
 /// The transport seam: what differs between the transports is behind this enum and
@@ -273,6 +293,7 @@ impl Codex {
                 options,
                 binary,
                 backend,
+                store: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -281,6 +302,27 @@ impl Codex {
     #[must_use]
     pub fn binary(&self) -> &CodexBinary {
         &self.inner.binary
+    }
+
+    /// The attachment store of this `Codex`, opened (and swept) on first use. Its methods do
+    /// blocking file IO.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Attachment`] when the store cannot be created or locked.
+    pub fn attachment_store(&self) -> Result<Store, Error> {
+        let mut slot = self
+            .inner
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(store) = &*slot {
+            return Ok(store.clone());
+        }
+        let store =
+            Store::open(self.inner.options.attachment_store.clone()).map_err(Error::Attachment)?;
+        *slot = Some(store.clone());
+        Ok(store)
     }
 
     /// Starts a new thread; its id is known after its first turn starts.

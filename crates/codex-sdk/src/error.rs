@@ -70,6 +70,12 @@ pub enum Error {
         /// The transport that cannot do it.
         transport: Transport,
     },
+    /// An attachment could not be staged (a missing file, a non-image given as an image, a
+    /// symlink escaping an attached directory, a full disk, ...), or the attachment store
+    /// could not be opened. The message names the path; nothing of the attachment is left in
+    /// the store, and the turn did not start.
+    #[error(transparent)]
+    Attachment(codex_files::Error),
     /// `codex app-server` refused a request (a JSON-RPC error response).
     #[error("codex app-server refused `{method}` (code {code}): {message}")]
     Rpc {

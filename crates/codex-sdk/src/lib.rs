@@ -69,6 +69,29 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Attachments
+//!
+//! [`TurnOptions::attach`] hands files, images and directories to a turn. Each is staged once
+//! in the [`Codex`]'s content-addressed store (see [`files`]; configured with
+//! [`CodexOptions::attachment_store`]) and placed in a read-only view for the turn, which is
+//! removed when the turn ends, however it ends. **Only images reach the model as images**
+//! (`--image` on exec, `localImage` on the app-server); files and directories are listed in
+//! the prompt by path, and the agent reads them with its tools.
+//!
+//! ```no_run
+//! use codex_sdk::{Attachment, Codex, CodexOptions, ThreadOptions, TurnOptions};
+//!
+//! # async fn demo() -> Result<(), codex_sdk::Error> {
+//! let codex = Codex::new(CodexOptions::new())?;
+//! let thread = codex.start_thread(ThreadOptions::new());
+//! let options = TurnOptions::new()
+//!     .attach(Attachment::file("logs/build.log"))
+//!     .attach(Attachment::image("screenshot.png"));
+//! let turn = thread.run("Why did the build fail?", options).await?;
+//! println!("{}", turn.final_response);
+//! # Ok(()) }
+//! ```
+//!
 //! # Secrets
 //!
 //! The API key is a [`Secret`]: `Debug` prints `[REDACTED]`, and it reaches codex through its
@@ -98,6 +121,11 @@ mod turn;
 
 pub use codex_protocol::structured;
 pub use codex_tools::{approval, tools};
+
+/// The attachment store ([`files::Store`], its options, entries and errors), for what
+/// [`TurnOptions::attach`] and [`Codex::attachment_store`] do not wrap.
+pub use codex_files as files;
+pub use codex_files::{Attached, Attachment};
 
 pub use codex::{Codex, CodexOptions, Transport};
 pub use error::{Error, TimeoutKind};

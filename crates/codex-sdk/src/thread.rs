@@ -6,7 +6,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use codex_exec::app_server::{RuntimeTurn, ThreadSlot, TurnRequest};
-use codex_exec::{CancelHandle, ExecOptions, ExecRequest, ExecStream, Input};
+use codex_exec::{CancelHandle, ExecOptions, ExecRequest, ExecStream, Input, UserInput};
+use codex_files::{Attached, Attachment, AttachmentKind, AttachmentSet};
 use codex_protocol::exec::ThreadEvent;
 use futures::{Stream, StreamExt};
 use schemars::JsonSchema;
@@ -29,6 +30,8 @@ pub struct TurnOptions {
     exec: codex_exec::TurnOptions,
     /// Time limits and the cancel handle, applied by either runtime.
     limits: ExecOptions,
+    /// Files, images and directories handed to the turn.
+    attachments: Vec<Attachment>,
 }
 
 impl TurnOptions {
@@ -72,6 +75,28 @@ impl TurnOptions {
     /// By default, no limit.
     pub fn turn_timeout(mut self, limit: Duration) -> Self {
         self.limits = self.limits.turn_timeout(limit);
+        self
+    }
+
+    /// Hands a file, an image or a directory to the turn; call it once per attachment.
+    ///
+    /// Each is staged in the [`Codex`]'s attachment store (see
+    /// [`CodexOptions::attachment_store`](crate::CodexOptions::attachment_store)) and placed in
+    /// a read-only view directory for this turn, removed when the turn ends, however it ends
+    /// (its stream ends or is dropped, it fails, times out or is cancelled); staged content
+    /// goes with it unless [`Attachment::persistent`].
+    ///
+    /// **Only images reach the model as images**: an [`Attachment::image`] is sent as an
+    /// image input (`--image` on exec, `localImage` on the app-server). Files and directories
+    /// are listed at the end of the prompt by their path in the view, and the agent reads them
+    /// with its tools; the model sees only what those print. On the exec transport the view
+    /// is also given to codex with `--add-dir`; the app-server takes writable roots only when
+    /// a thread starts, so there the view is not added (codex's sandboxes let the agent read
+    /// the whole file system in every mode, so the files are readable either way).
+    ///
+    /// By default, nothing is attached.
+    pub fn attach(mut self, attachment: Attachment) -> Self {
+        self.attachments.push(attachment);
         self
     }
 
@@ -157,8 +182,12 @@ impl Thread {
     /// while `thread/start` is in flight, the new thread is left unused. Dropping the returned
     /// [`TurnStream`] cancels the turn.
     ///
+    /// Attachments ([`TurnOptions::attach`]) are staged first, on a blocking thread; dropping
+    /// the future then removes what was staged once staging finishes.
+    ///
     /// # Errors
     ///
+    /// [`Error::Attachment`] when an attachment cannot be staged (nothing is started then),
     /// [`Error::InvalidOptions`] for options codex would refuse, [`Error::Spawn`] when codex
     /// cannot start, [`Error::Unsupported`] for options the transport does not have (dynamic
     /// tools, an approval handler or base instructions on exec); on the app-server transport
@@ -169,8 +198,22 @@ impl Thread {
         input: impl Into<Input>,
         options: TurnOptions,
     ) -> Result<TurnStream, Error> {
-        let input = input.into();
+        let mut input = input.into();
         input.check_images().map_err(Error::from_exec)?;
+        let attachments = self.stage(&options.attachments).await?;
+        let mut thread_options = None;
+        if let Some(set) = &attachments {
+            input = with_attachments(input, set.attached());
+            let has_files = set
+                .attached()
+                .iter()
+                .any(|a| a.kind != AttachmentKind::Image);
+            if has_files {
+                let mut dirs = self.options.exec.additional_directory_paths().to_vec();
+                dirs.push(set.dir().to_path_buf());
+                thread_options = Some(self.options.exec.clone().additional_directories(dirs));
+            }
+        }
         let mut guard = Arc::clone(&self.turn_lock).lock_owned().await;
         let inner = &self.codex.inner;
         let mut limits = options.limits;
@@ -208,7 +251,7 @@ impl Thread {
                 let resume = self.id();
                 let mut request = ExecRequest::new(&input)
                     .codex_options(&inner.options.exec)
-                    .thread_options(&self.options.exec)
+                    .thread_options(thread_options.as_ref().unwrap_or(&self.options.exec))
                     .turn_options(&options.exec);
                 if let Some(id) = &resume {
                     request = request.resume(id);
@@ -223,7 +266,30 @@ impl Thread {
             failed: false,
             ended: false,
             turn: Some(guard),
+            attachments,
         })
+    }
+
+    /// Stages the turn's attachments into a new set of the store, on a blocking thread.
+    async fn stage(&self, attachments: &[Attachment]) -> Result<Option<AttachmentSet>, Error> {
+        if attachments.is_empty() {
+            return Ok(None);
+        }
+        let codex = self.codex.clone();
+        let attachments = attachments.to_vec();
+        let staged = tokio::task::spawn_blocking(move || {
+            let store = codex.attachment_store()?;
+            let mut set = store.new_set().map_err(Error::Attachment)?;
+            for attachment in &attachments {
+                set.attach(attachment).map_err(Error::Attachment)?;
+            }
+            Ok(set)
+        })
+        .await;
+        match staged {
+            Ok(result) => result.map(Some),
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
     }
 
     /// Runs a turn whose final answer must be a `T`: derives `T`'s JSON Schema, makes it
@@ -262,6 +328,46 @@ impl Thread {
     }
 }
 
+/// The turn's input with its attachments: each image as an image part, and a text part
+/// listing the files and directories by their path in the view.
+fn with_attachments(input: Input, attached: &[Attached]) -> Input {
+    let mut items = match input {
+        Input::Text(text) => vec![UserInput::Text(text)],
+        Input::Items(items) => items,
+        other => return other,
+    };
+    let mut listing = Vec::new();
+    for attachment in attached {
+        match attachment.kind {
+            AttachmentKind::Image => items.push(UserInput::LocalImage(attachment.path.clone())),
+            AttachmentKind::Directory => listing.push(format!(
+                "- {} (directory {}, {} files)",
+                attachment.path.display(),
+                attachment.source.display(),
+                attachment.files.len()
+            )),
+            _ => {
+                for file in &attachment.files {
+                    listing.push(format!(
+                        "- {} ({}, {} bytes, {})",
+                        file.path.display(),
+                        attachment.source.display(),
+                        file.entry.size,
+                        file.entry.media_type
+                    ));
+                }
+            }
+        }
+    }
+    if !listing.is_empty() {
+        items.push(UserInput::Text(format!(
+            "Attached files (read-only; read them with your tools):\n{}",
+            listing.join("\n")
+        )));
+    }
+    Input::Items(items)
+}
+
 /// Parses a structured final response, naming the path of a mismatch.
 pub(crate) fn parse_final<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     let mut de = serde_json::Deserializer::from_str(text);
@@ -297,6 +403,8 @@ pub struct TurnStream {
     ended: bool,
     /// The thread's turn lock, held while the turn runs.
     turn: Option<OwnedMutexGuard<ThreadSlot>>,
+    /// The turn's attachments, removed when the turn ends or the stream is dropped.
+    attachments: Option<AttachmentSet>,
 }
 
 /// The stream of either runtime.
@@ -336,6 +444,16 @@ impl TurnStream {
             StreamBackend::AppServer(app) if !self.ended => app.pid(),
             StreamBackend::AppServer(_) => None,
         }
+    }
+
+    /// The turn's attachments as staged ([`TurnOptions::attach`]): each one's path in the
+    /// turn's view, and its files' checksums and media types. Empty once the stream has ended,
+    /// when the view is gone.
+    #[must_use]
+    pub fn attachments(&self) -> &[Attached] {
+        self.attachments
+            .as_ref()
+            .map_or(&[], AttachmentSet::attached)
     }
 
     /// A handle that cancels this turn (see [`TurnOptions::cancel_handle`]).
@@ -460,6 +578,8 @@ impl Stream for TurnStream {
             Poll::Pending => Poll::Pending,
             Poll::Ready(None) => {
                 self.ended = true;
+                // The turn is over: its attachments go.
+                self.attachments = None;
                 // The turn is over: the thread may start its next one. An app-server turn
                 // that ended early (a time limit, a lost connection) keeps the lock until the
                 // interrupt sent on drop has finished.

@@ -660,3 +660,70 @@ fn interrupt(pid: u32) {
         .expect("run kill");
     assert!(status.success(), "kill -INT {pid}: {status}");
 }
+
+/// The `attachments` example on one transport (`flags`): prints each staged file's view path
+/// and checksum, runs the turn in which the agent reads the file, prints the answer, and
+/// leaves nothing in the store without `--keep`, one blob with it.
+async fn attachments(flags: &[&str]) {
+    for keep in [false, true] {
+        let setup = Setup::new().await;
+        let store = tempfile::tempdir().expect("a store directory");
+        let notes = setup.workdir.path().join("notes.txt");
+        std::fs::write(&notes, "attached content\n").expect("write notes");
+        let command = format!("cat {}/sets/*/0/notes.txt", store.path().display());
+        setup.mock.push(Sse::reply(
+            "resp-1",
+            [sse::exec_command("call-1", &command)],
+        ));
+        setup.mock.push(Sse::message("resp-2", "read it"));
+        let store_arg = store.path().display().to_string();
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["--store", &store_arg, "--file", "notes.txt"]);
+        if keep {
+            args.push("--keep");
+        }
+        args.push("read the notes");
+
+        let run = setup.run("attachments", &args).await;
+        run.assert_success();
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("staged "), "{lines:?}");
+        assert!(lines[0].contains("/0/notes.txt sha256:"), "{lines:?}");
+        assert!(
+            lines[0].ends_with("(text/plain; charset=utf-8, 17 bytes)"),
+            "{lines:?}"
+        );
+        assert_eq!(lines[1], "read it");
+        let output = setup
+            .mock
+            .requests()
+            .iter()
+            .flat_map(|request| request.input().to_vec())
+            .filter(|item| item["type"] == "function_call_output")
+            .map(|item| item["output"].to_string())
+            .collect::<String>();
+        assert!(output.contains("attached content"), "{output}");
+        let blobs = std::fs::read_dir(store.path().join("blobs"))
+            .expect("blobs")
+            .count();
+        assert_eq!(blobs, usize::from(keep), "keep: {keep}");
+        assert_eq!(
+            std::fs::read_dir(store.path().join("sets"))
+                .expect("sets")
+                .count(),
+            0
+        );
+        setup.assert_script_matched();
+    }
+}
+
+#[tokio::test]
+async fn attachments_stages_runs_and_cleans_up() {
+    attachments(&[]).await;
+}
+
+#[tokio::test]
+async fn attachments_stages_runs_and_cleans_up_over_the_app_server() {
+    attachments(APP_SERVER).await;
+}

@@ -11,6 +11,7 @@
 //! not, and the tests that need them then fail saying so).
 
 mod app_server;
+mod attach;
 mod basics;
 mod cancel;
 mod concurrency;
