@@ -257,6 +257,12 @@ impl ToolRegistry {
             .cloned()
     }
 
+    /// The timeout of calls whose tool sets none.
+    #[must_use]
+    pub fn default_timeout(&self) -> std::time::Duration {
+        self.inner.default_timeout
+    }
+
     /// A snapshot of the metrics of every tool called so far, ordered by qualified name.
     #[must_use]
     pub fn metrics(&self) -> Vec<ToolMetrics> {
