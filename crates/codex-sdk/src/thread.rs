@@ -244,7 +244,8 @@ impl Thread {
     /// Serves the thread's tools to one `codex exec` turn: starts the [`Codex`]'s MCP server
     /// on first use, opens a route for the turn, and declares its MCP servers to codex
     /// (`url`, the bearer token through a secret environment variable, `required = true`,
-    /// and a `tool_timeout_sec` above the tools' own timeouts so that ours fire first).
+    /// a `tool_timeout_sec` above the tools' own timeouts so that ours fire first, approval
+    /// mode `approve`, parallel calls allowed).
     #[cfg(feature = "mcp")]
     async fn serve_tools(
         &self,
@@ -281,7 +282,11 @@ impl Thread {
                 .config_entry(key("url"), url.as_str())
                 .config_entry(key("bearer_token_env_var"), TOOL_TOKEN_ENV)
                 .config_entry(key("required"), true)
-                .config_entry(key("tool_timeout_sec"), tool_timeout);
+                .config_entry(key("tool_timeout_sec"), tool_timeout)
+                // The tools are this program's own functions: codex must not hold them for
+                // an approval it cannot ask for on exec, and may run several at once.
+                .config_entry(key("default_tools_approval_mode"), "approve")
+                .config_entry(key("supports_parallel_tool_calls"), true);
         }
         Ok((TurnTools::Route(route), options))
     }

@@ -22,4 +22,5 @@ mod resume;
 mod secrets;
 mod structured;
 mod support;
+mod host_tools;
 mod tools;
