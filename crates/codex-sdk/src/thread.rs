@@ -15,8 +15,8 @@ use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
 
 use crate::codex::{Backend, Codex, Transport};
-use crate::registry::ToolSession;
 use crate::error::{self, Error};
+use crate::registry::ToolSession;
 use crate::structured;
 use crate::thread_options::ThreadOptions;
 use crate::turn::{JsonTurn, Turn, TurnCollector};
@@ -194,10 +194,7 @@ impl Thread {
                     .thread_options(&self.options.exec)
                     .turn_options(&options.exec)
                     .dynamic_tools(self.options.tool_specs())
-                    .handler(
-                        self.options
-                            .request_handler(Arc::clone(&self.tool_session)),
-                    )
+                    .handler(self.options.request_handler(Arc::clone(&self.tool_session)))
                     .limits(&limits);
                 let turn = runtime
                     .start_turn(request)
@@ -274,8 +271,7 @@ impl Thread {
             .max()
             .unwrap_or_default();
         let tool_timeout = longest.as_secs() + 10;
-        let mut options =
-            options.secret_env_var(TOOL_TOKEN_ENV, server.bearer_token().clone());
+        let mut options = options.secret_env_var(TOOL_TOKEN_ENV, server.bearer_token().clone());
         for (name, url) in route.servers() {
             let key = |field: &str| format!("mcp_servers.{name}.{field}");
             options = options
@@ -293,7 +289,10 @@ impl Thread {
 
     /// Without the `mcp` feature, exec turns cannot serve tools.
     #[cfg(not(feature = "mcp"))]
-    #[expect(clippy::unused_async, reason = "the same signature as with the feature")]
+    #[expect(
+        clippy::unused_async,
+        reason = "the same signature as with the feature"
+    )]
     async fn serve_tools(
         &self,
         _options: codex_exec::CodexOptions,

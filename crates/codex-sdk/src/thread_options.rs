@@ -248,9 +248,12 @@ mod tests {
             .developer_instructions("Answer in French.")
             .tools(
                 ToolRegistry::new()
-                    .with(Tool::new("t", "a tool", json!({"type": "object"}), |_| async {
-                        Ok::<_, ToolError>("x")
-                    }))
+                    .with(Tool::new(
+                        "t",
+                        "a tool",
+                        json!({"type": "object"}),
+                        |_| async { Ok::<_, ToolError>("x") },
+                    ))
                     .expect("a valid tool"),
             );
         assert_eq!(

@@ -138,11 +138,7 @@ impl McpServer {
         let id = random_hex(16)?;
         let mut servers: BTreeSet<String> = BTreeSet::new();
         for tool in session.registry().list() {
-            servers.insert(
-                tool.namespace_name()
-                    .unwrap_or(DEFAULT_SERVER)
-                    .to_owned(),
-            );
+            servers.insert(tool.namespace_name().unwrap_or(DEFAULT_SERVER).to_owned());
         }
         self.routes
             .lock()
@@ -395,7 +391,9 @@ fn call_tool_result(result: Result<ToolOutput, ToolError>) -> CallToolResult {
     }
 }
 
-fn content_block(item: &codex_protocol::app_server::DynamicToolCallOutputContentItem) -> ContentBlock {
+fn content_block(
+    item: &codex_protocol::app_server::DynamicToolCallOutputContentItem,
+) -> ContentBlock {
     use codex_protocol::app_server::DynamicToolCallOutputContentItem as Item;
     match item {
         Item::InputText(text) => ContentBlock::text(text.text.clone()),

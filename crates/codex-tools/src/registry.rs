@@ -41,9 +41,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use codex_protocol::app_server::{
-    DynamicToolNamespace, DynamicToolNamespaceTool, DynamicToolSpec,
-};
+use codex_protocol::app_server::{DynamicToolNamespace, DynamicToolNamespaceTool, DynamicToolSpec};
 use codex_protocol::structured::SchemaIssue;
 use serde_json::Value;
 use tokio::sync::Semaphore;
@@ -558,7 +556,10 @@ mod tests {
         for (name, reason) in [
             ("", "it must have 1 to 64 characters"),
             ("a b", "only ASCII letters, digits, `_` and `-` are allowed"),
-            ("mcp__x", "the prefix `mcp__` is codex's own, for MCP servers"),
+            (
+                "mcp__x",
+                "the prefix `mcp__` is codex's own, for MCP servers",
+            ),
         ] {
             assert_eq!(
                 registry.register(Tool::new(name, "", json!({"type": "object"}), |_| async {
@@ -615,12 +616,17 @@ mod tests {
             )
             .expect("hang");
         registry
-            .register(Tool::new("boom", "", json!({"type": "object"}), |_| async {
-                if true {
-                    panic!("boom");
-                }
-                Ok::<_, ToolError>("")
-            }))
+            .register(Tool::new(
+                "boom",
+                "",
+                json!({"type": "object"}),
+                |_| async {
+                    if true {
+                        panic!("boom");
+                    }
+                    Ok::<_, ToolError>("")
+                },
+            ))
             .expect("boom");
         let session = registry.session();
         let kind = |result: Result<ToolOutput, ToolError>| result.map_err(|e| e.kind());
@@ -648,9 +654,12 @@ mod tests {
         let slow = registry.session();
         registry.deregister(None, "hang");
         registry
-            .register(Tool::new("hang", "", json!({"type": "object"}), |_| async {
-                std::future::pending::<Result<String, ToolError>>().await
-            }))
+            .register(Tool::new(
+                "hang",
+                "",
+                json!({"type": "object"}),
+                |_| async { std::future::pending::<Result<String, ToolError>>().await },
+            ))
             .expect("hang without timeout");
         let canceller = slow.clone();
         tokio::spawn(async move {

@@ -660,8 +660,9 @@ mod tests {
     #[test]
     fn outputs_and_errors_become_dynamic_tool_responses() {
         assert_eq!(
-            serde_json::to_value(dynamic_response(Ok(ToolOutput::text("hi")
-                .and_image("image/png", "AA"))))
+            serde_json::to_value(dynamic_response(Ok(
+                ToolOutput::text("hi").and_image("image/png", "AA")
+            )))
             .expect("json"),
             json!({"contentItems": [
                 {"type": "inputText", "text": "hi"},

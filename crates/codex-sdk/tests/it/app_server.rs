@@ -13,9 +13,9 @@ use codex_sdk::approval::{
     CommandExecutionRequestApprovalParams, CommandPrefixPolicy,
 };
 use codex_sdk::{
-    ApprovalPolicy, CodexErrorInfo, CodexOptions, CommandExecutionStatus,
-    Error, ItemDetails, SandboxMode, TextItemStatus, Thread, ThreadEvent, Transport, Turn,
-    TurnOptions, TurnStatus, TurnStream,
+    ApprovalPolicy, CodexErrorInfo, CodexOptions, CommandExecutionStatus, Error, ItemDetails,
+    SandboxMode, TextItemStatus, Thread, ThreadEvent, Transport, Turn, TurnOptions, TurnStatus,
+    TurnStream,
 };
 use codex_testkit::codex_home::CodexHomeOptions;
 use codex_testkit::mock_server::{Gate, MockResponse};

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use codex_sdk::registry::ToolRegistry;
 use codex_sdk::tools::{Tool, ToolError};
-use codex_sdk::{ItemDetails, McpToolCallStatus, ThreadEvent, ThreadItem, Transport, Turn, TurnOptions};
+use codex_sdk::{
+    ItemDetails, McpToolCallStatus, ThreadEvent, ThreadItem, Transport, Turn, TurnOptions,
+};
 use codex_testkit::codex_home::CodexHomeOptions;
 use codex_testkit::sse::{self, Sse, SseEvent};
 use futures::StreamExt as _;
@@ -78,7 +80,9 @@ async fn a_typed_tool_result_reaches_the_model_on_both_transports() {
             .codex
             .start_thread(h.thread_options().tools(tools.clone()));
 
-        let turn = run(&thread, "add 2 and 3").await.expect("the turn completes");
+        let turn = run(&thread, "add 2 and 3")
+            .await
+            .expect("the turn completes");
 
         assert_eq!(tool_calls(&turn), [("add".to_owned(), true)], "{transport}");
         let output = h.mock.requests()[1]
@@ -97,7 +101,12 @@ async fn handler_errors_and_bad_arguments_reach_the_model_as_errors() {
         let h = harness(transport).await;
         h.mock.push(Sse::reply(
             "resp-1",
-            [call(transport, "call-bad", "add", &json!({"a": "two", "b": 3}))],
+            [call(
+                transport,
+                "call-bad",
+                "add",
+                &json!({"a": "two", "b": 3}),
+            )],
         ));
         h.mock.push(Sse::reply(
             "resp-2",
@@ -107,14 +116,21 @@ async fn handler_errors_and_bad_arguments_reach_the_model_as_errors() {
         let tools = ToolRegistry::new()
             .with(add())
             .and_then(|r| {
-                r.with(Tool::new("fail", "Always fails.", json!({"type": "object"}), |_| async {
-                    Err::<String, _>(ToolError::new("the database is down"))
-                }))
+                r.with(Tool::new(
+                    "fail",
+                    "Always fails.",
+                    json!({"type": "object"}),
+                    |_| async { Err::<String, _>(ToolError::new("the database is down")) },
+                ))
             })
             .expect("valid");
-        let thread = h.codex.start_thread(h.thread_options().tools(tools.clone()));
+        let thread = h
+            .codex
+            .start_thread(h.thread_options().tools(tools.clone()));
 
-        let turn = run(&thread, "try").await.expect("failed calls do not fail the turn");
+        let turn = run(&thread, "try")
+            .await
+            .expect("failed calls do not fail the turn");
 
         assert_eq!(
             tool_calls(&turn),
@@ -123,13 +139,20 @@ async fn handler_errors_and_bad_arguments_reach_the_model_as_errors() {
             turn.items
         );
         let requests = h.mock.requests();
-        let bad = requests[1].function_call_output("call-bad").expect("bad output");
+        let bad = requests[1]
+            .function_call_output("call-bad")
+            .expect("bad output");
         assert!(
             bad.contains("invalid arguments for `add` at `a`"),
             "{transport}: {bad}"
         );
-        let failed = requests[2].function_call_output("call-err").expect("error output");
-        assert!(failed.contains("the database is down"), "{transport}: {failed}");
+        let failed = requests[2]
+            .function_call_output("call-err")
+            .expect("error output");
+        assert!(
+            failed.contains("the database is down"),
+            "{transport}: {failed}"
+        );
         let errors: Vec<u64> = tools.metrics().iter().map(|m| m.errors()).collect();
         assert_eq!(errors, [1, 1]);
         h.assert_no_mock_problems();
@@ -149,13 +172,18 @@ async fn a_hanging_tool_is_cancelled_at_its_timeout_and_the_turn_goes_on() {
         let signal = Arc::clone(&dropped);
         let tools = ToolRegistry::new()
             .with(
-                Tool::new("hang", "Never answers.", json!({"type": "object"}), move |_| {
-                    let guard = NotifyOnDrop(Arc::clone(&signal));
-                    async move {
-                        let _guard = guard;
-                        std::future::pending::<Result<String, ToolError>>().await
-                    }
-                })
+                Tool::new(
+                    "hang",
+                    "Never answers.",
+                    json!({"type": "object"}),
+                    move |_| {
+                        let guard = NotifyOnDrop(Arc::clone(&signal));
+                        async move {
+                            let _guard = guard;
+                            std::future::pending::<Result<String, ToolError>>().await
+                        }
+                    },
+                )
                 .timeout(Duration::from_millis(500)),
             )
             .expect("valid");
@@ -171,7 +199,10 @@ async fn a_hanging_tool_is_cancelled_at_its_timeout_and_the_turn_goes_on() {
         let output = h.mock.requests()[1]
             .function_call_output("call-1")
             .expect("the timeout goes back to the model");
-        assert!(output.contains("timed out after 500 ms"), "{transport}: {output}");
+        assert!(
+            output.contains("timed out after 500 ms"),
+            "{transport}: {output}"
+        );
     }
 }
 
@@ -198,24 +229,34 @@ async fn two_calls_in_one_response_run_concurrently() {
         let spans: Arc<Mutex<Vec<(Instant, Instant)>>> = Arc::default();
         let record = Arc::clone(&spans);
         let tools = ToolRegistry::new()
-            .with(Tool::new("slow", "Takes a while.", json!({"type": "object"}), move |_| {
-                let record = Arc::clone(&record);
-                async move {
-                    let start = Instant::now();
-                    tokio::time::sleep(Duration::from_millis(800)).await;
-                    record.lock().expect("lock").push((start, Instant::now()));
-                    Ok::<_, ToolError>("done")
-                }
-            }))
+            .with(Tool::new(
+                "slow",
+                "Takes a while.",
+                json!({"type": "object"}),
+                move |_| {
+                    let record = Arc::clone(&record);
+                    async move {
+                        let start = Instant::now();
+                        tokio::time::sleep(Duration::from_millis(800)).await;
+                        record.lock().expect("lock").push((start, Instant::now()));
+                        Ok::<_, ToolError>("done")
+                    }
+                },
+            ))
             .expect("valid");
         let thread = h.codex.start_thread(h.thread_options().tools(tools));
 
-        let turn = run(&thread, "two at once").await.expect("the turn completes");
+        let turn = run(&thread, "two at once")
+            .await
+            .expect("the turn completes");
 
         assert_eq!(turn.final_response, "both done");
         let spans = spans.lock().expect("lock").clone();
         assert_eq!(spans.len(), 2, "{transport}");
-        let overlap = spans[0].1.min(spans[1].1).saturating_duration_since(spans[0].0.max(spans[1].0));
+        let overlap = spans[0]
+            .1
+            .min(spans[1].1)
+            .saturating_duration_since(spans[0].0.max(spans[1].0));
         assert!(
             overlap > Duration::from_millis(400),
             "{transport}: the calls overlap by {overlap:?} only"
@@ -231,16 +272,24 @@ fn tool_server_url(pid: u32) -> String {
         .find("mcp_servers.host.url=\"")
         .unwrap_or_else(|| panic!("the MCP server is declared: {argv:?}"))
         + "mcp_servers.host.url=\"".len();
-    argv[start..].split('"').next().expect("a quoted URL").to_owned()
+    argv[start..]
+        .split('"')
+        .next()
+        .expect("a quoted URL")
+        .to_owned()
 }
 
 /// The status code of a bare `POST` to `url` with `authorization` (if any).
 async fn post_status(url: &str, authorization: Option<&str>) -> u16 {
     let rest = url.strip_prefix("http://").expect("an http URL");
     let (authority, path) = rest.split_at(rest.find('/').expect("a path"));
-    let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .expect("connect");
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
-    let auth = authorization.map(|a| format!("authorization: {a}\r\n")).unwrap_or_default();
+    let auth = authorization
+        .map(|a| format!("authorization: {a}\r\n"))
+        .unwrap_or_default();
     let request = format!(
         "POST {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\n{auth}content-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
@@ -271,14 +320,19 @@ async fn the_exec_tool_server_wants_its_token_and_leaves_nothing_behind() {
     let entered = Arc::new(tokio::sync::Notify::new());
     let (r, e) = (Arc::clone(&release), Arc::clone(&entered));
     let tools = ToolRegistry::new()
-        .with(Tool::new("wait", "Waits.", json!({"type": "object"}), move |_| {
-            let (release, entered) = (Arc::clone(&r), Arc::clone(&e));
-            async move {
-                entered.notify_one();
-                release.notified().await;
-                Ok::<_, ToolError>("released")
-            }
-        }))
+        .with(Tool::new(
+            "wait",
+            "Waits.",
+            json!({"type": "object"}),
+            move |_| {
+                let (release, entered) = (Arc::clone(&r), Arc::clone(&e));
+                async move {
+                    entered.notify_one();
+                    release.notified().await;
+                    Ok::<_, ToolError>("released")
+                }
+            },
+        ))
         .expect("valid");
     let thread = h.codex.start_thread(h.thread_options().tools(tools));
     let mut stream = thread
@@ -338,7 +392,12 @@ async fn median_call_latency(transport: Transport) -> Duration {
     for i in 0..CALLS {
         h.mock.push(Sse::reply(
             &format!("resp-{i}"),
-            [call(transport, &format!("call-{i}"), "add", &json!({"a": i, "b": 1}))],
+            [call(
+                transport,
+                &format!("call-{i}"),
+                "add",
+                &json!({"a": i, "b": 1}),
+            )],
         ));
     }
     h.mock.push(Sse::message("resp-last", "done"));
