@@ -50,7 +50,7 @@ use tokio_util::sync::CancellationToken;
 use crate::tools::{Tool, ToolError, ToolErrorKind, ToolOutput, qualified};
 
 /// The default time limit of one call.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_mins(2);
 
 /// The default number of calls that run at once.
 pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 8;
@@ -275,6 +275,10 @@ impl ToolRegistry {
 
     /// The `dynamicTools` of `thread/start` for the registered tools: tools without a
     /// namespace as `function`s, the others grouped into one `namespace` each.
+    ///
+    /// # Panics
+    ///
+    /// Never: a namespace of function tools always builds.
     #[must_use]
     pub fn dynamic_tool_specs(&self) -> Vec<DynamicToolSpec> {
         let mut specs = Vec::new();
@@ -620,10 +624,8 @@ mod tests {
                 "boom",
                 "",
                 json!({"type": "object"}),
-                |_| async {
-                    if true {
-                        panic!("boom");
-                    }
+                |arguments: Value| async move {
+                    assert!(arguments.is_null(), "boom");
                     Ok::<_, ToolError>("")
                 },
             ))

@@ -117,6 +117,10 @@ impl Tool {
     ///
     /// The schema is made strict-mode safe (see [`structured`]) when the tool is registered;
     /// a schema the normalizer refuses is a [`RegistrationError::Schema`](crate::registry::RegistrationError::Schema).
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "a schema is usually a `json!` literal; taking it by value reads best"
+    )]
     pub fn new<F, Fut, O>(
         name: impl Into<String>,
         description: impl Into<String>,
