@@ -153,7 +153,11 @@ async fn handler_errors_and_bad_arguments_reach_the_model_as_errors() {
             failed.contains("the database is down"),
             "{transport}: {failed}"
         );
-        let errors: Vec<u64> = tools.metrics().iter().map(codex_sdk::registry::ToolMetrics::errors).collect();
+        let errors: Vec<u64> = tools
+            .metrics()
+            .iter()
+            .map(codex_sdk::registry::ToolMetrics::errors)
+            .collect();
         assert_eq!(errors, [1, 1]);
         h.assert_no_mock_problems();
     }
