@@ -226,6 +226,7 @@ pub struct CodexOptions {
     env: Option<BTreeMap<OsString, OsString>>,
     secrets: Vec<Secret>,
     secret_env: Vec<String>,
+    secret_env_vars: Vec<(String, Secret)>,
     share_secrets_with_commands: bool,
 }
 
@@ -241,6 +242,14 @@ impl fmt::Debug for CodexOptions {
             .field("env", &self.env.as_ref().map(EnvKeys))
             .field("secrets", &self.secrets.len())
             .field("secret_env", &self.secret_env)
+            .field(
+                "secret_env_vars",
+                &self
+                    .secret_env_vars
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
             .field(
                 "share_secrets_with_commands",
                 &self.share_secrets_with_commands,
@@ -324,6 +333,21 @@ impl CodexOptions {
     /// By default, see [`secret`](Self::secret).
     pub fn secret_env(mut self, name: impl Into<String>) -> Self {
         self.secret_env.push(name.into());
+        self
+    }
+
+    /// Sets one variable of codex's environment to a secret value, on top of the inherited
+    /// environment or [`env`](Self::env), and registers it as [`secret_env`](Self::secret_env)
+    /// does: its value is redacted everywhere and kept out of the agent's commands. Used for
+    /// the bearer token of the SDK's in-process MCP server. Setting a name again replaces it.
+    ///
+    /// By default, none.
+    pub fn secret_env_var(mut self, name: impl Into<String>, value: impl Into<Secret>) -> Self {
+        let name = name.into();
+        self.secret_env_vars.retain(|(n, _)| *n != name);
+        self.secret_env.retain(|n| *n != name);
+        self.secret_env.push(name.clone());
+        self.secret_env_vars.push((name, value.into()));
         self
     }
 
@@ -967,6 +991,9 @@ pub(crate) fn env_plan(
     }
     if let Some(key) = &codex.api_key {
         vars.insert(API_KEY_ENV.into(), key.expose().into());
+    }
+    for (name, value) in &codex.secret_env_vars {
+        vars.insert(name.into(), value.expose().into());
     }
     if !binary.path_dirs().is_empty() {
         let dirs: Vec<OsString> = binary

@@ -25,7 +25,8 @@ use codex_files::{Store, StoreOptions};
 /// | [`TurnStream::interrupt`](crate::TurnStream::interrupt), [`steer`](crate::TurnStream::steer) | [`Error::Unsupported`] | yes |
 /// | cancel, time limits, dropping the stream | kill the process group | interrupt the turn (`turn/interrupt`) |
 /// | approvals ([`ThreadOptions::approval_handler`](crate::ThreadOptions::approval_handler)) | refused with [`Error::Unsupported`] (codex exec never asks) | answered by the handler |
-/// | dynamic tools, base instructions | [`Error::Unsupported`] | yes |
+/// | host tools ([`ThreadOptions::tools`](crate::ThreadOptions::tools)) | in-process MCP server, `mcp_tool_call` items (feature `mcp`) | `dynamicTools`, `dynamic_tool_call` items |
+/// | base instructions | [`Error::Unsupported`] | yes |
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Transport {
@@ -205,9 +206,10 @@ impl CodexOptions {
         self
     }
 
-    /// How long an approval handler or a dynamic tool may take to answer (app-server
-    /// transport). After that the request gets the safe default answer (decline, grant
-    /// nothing, no answers, a failed tool call), so a turn never waits forever.
+    /// How long an approval handler may take to answer (app-server transport). After that the
+    /// request gets the safe default answer (decline, grant nothing, no answers, a failed
+    /// tool call), so a turn never waits forever. Tool calls have their own, shorter, timeout
+    /// (see [`crate::registry`]).
     ///
     /// By default, 300 seconds.
     pub fn approval_timeout(mut self, timeout: Duration) -> Self {
@@ -246,6 +248,11 @@ pub(crate) struct Inner {
     pub(crate) backend: Backend,
     /// The attachment store, opened on first use.
     pub(crate) store: std::sync::Mutex<Option<Store>>,
+    /// The MCP server of host tools on the exec transport: started by the first exec turn
+    /// with tools, stopped (port closed, tasks ended) when the last clone of the [`Codex`]
+    /// and its threads are dropped.
+    #[cfg(feature = "mcp")]
+    pub(crate) tool_server: tokio::sync::OnceCell<codex_tools::mcp::McpServer>,
 }
 
 /// The transport seam: what differs between the transports is behind this enum and
@@ -294,6 +301,8 @@ impl Codex {
                 binary,
                 backend,
                 store: std::sync::Mutex::new(None),
+                #[cfg(feature = "mcp")]
+                tool_server: tokio::sync::OnceCell::new(),
             }),
         })
     }

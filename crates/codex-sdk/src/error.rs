@@ -131,6 +131,13 @@ pub enum Error {
     /// Reading codex's output failed.
     #[error("failed to read from codex")]
     Io(#[source] codex_exec::Error),
+    /// The in-process MCP server that serves host tools on the exec transport could not
+    /// start (binding `127.0.0.1`, or reading the system's randomness for its token).
+    #[error("the host tool server could not start: {reason}")]
+    ToolServer {
+        /// What failed.
+        reason: String,
+    },
 }
 
 /// Which time limit an [`Error::Timeout`] hit.

@@ -25,35 +25,23 @@
 //! [`Transport::AppServer`] runs the same code over one long-lived `codex app-server` per
 //! [`Codex`], shared by its threads, and adds what exec cannot do: text deltas in the stream,
 //! [`TurnStream::interrupt`] and [`TurnStream::steer`], approvals answered by an
-//! [`approval::ApprovalHandler`], dynamic [`tools`] and base instructions. Both yield the same
+//! [`approval::ApprovalHandler`] and base instructions. Both yield the same
 //! [`ThreadEvent`]s and [`Turn`]s for the same work; see [`Transport`] for the differences.
 //!
 //! ```no_run
 //! use codex_sdk::approval::CommandPrefixPolicy;
-//! use codex_sdk::tools::{DynamicTool, ToolOutput};
 //! use codex_sdk::{
 //!     ApprovalPolicy, Codex, CodexOptions, ThreadEvent, ThreadOptions, Transport, TurnOptions,
 //! };
 //! use futures::StreamExt as _;
-//! use serde_json::json;
 //!
 //! # async fn demo() -> Result<(), codex_sdk::Error> {
 //! let codex = Codex::new(CodexOptions::new().transport(Transport::AppServer))?;
-//! let clock = DynamicTool::new(
-//!     "now",
-//!     "The current time, as Unix seconds.",
-//!     json!({"type": "object", "properties": {}, "additionalProperties": false}),
-//!     |_| async {
-//!         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-//!         Ok(ToolOutput::text(now.map_err(|e| e.to_string())?.as_secs().to_string()))
-//!     },
-//! );
 //! let thread = codex.start_thread(
 //!     ThreadOptions::new()
 //!         .approval_policy(ApprovalPolicy::OnRequest)
 //!         .approval_handler(CommandPrefixPolicy::new().allow(["cargo", "test"]).deny(["rm"]))
-//!         .developer_instructions("Keep answers short.")
-//!         .tool(clock),
+//!         .developer_instructions("Keep answers short."),
 //! );
 //! let mut events = thread.run_streamed("Run the tests", TurnOptions::new()).await?;
 //! while let Some(event) = events.next().await {
@@ -92,6 +80,45 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Host tools, on both transports
+//!
+//! A [`tools::Tool`] is a function of your program the model can call: a typed input (its
+//! schema derived and made strict-mode safe), an async handler returning text, JSON or images,
+//! or an error the model sees. Tools live in a [`registry::ToolRegistry`] given to a thread.
+//! On the app-server they are declared as `dynamicTools` (calls are `dynamic_tool_call`
+//! items); on exec they are served by an in-process MCP server on `127.0.0.1`, guarded by a
+//! fresh bearer token per [`Codex`] (calls are `mcp_tool_call` items; cargo feature `mcp`, on
+//! by default). Every call gets a timeout, runs in its own task with bounded parallelism, is
+//! cancelled when its turn ends, and is counted in [`registry::ToolRegistry::metrics`].
+//!
+//! ```no_run
+//! use codex_sdk::registry::ToolRegistry;
+//! use codex_sdk::tools::{Tool, ToolError};
+//! use codex_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Add {
+//!     a: i64,
+//!     b: i64,
+//! }
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let tools = ToolRegistry::new().with(Tool::typed("add", "Adds two integers.", |i: Add| async move {
+//!     Ok::<_, ToolError>((i.a + i.b).to_string())
+//! }))?;
+//! let codex = Codex::new(CodexOptions::new())?;
+//! let thread = codex.start_thread(ThreadOptions::new().tools(tools.clone()));
+//! let turn = thread.run("What is 2 + 3? Use the add tool.", TurnOptions::new()).await?;
+//! println!("{} ({} calls of add)", turn.final_response, tools.metrics()[0].calls());
+//! # Ok(()) }
+//! ```
+//!
+//! # Feature flags
+//!
+//! - `mcp` (default): host tools on the exec transport, through codex-tools' in-process MCP
+//!   server (rmcp and hyper). Without it, an exec thread with tools fails with
+//!   [`Error::Unsupported`].
+//!
 //! # Secrets
 //!
 //! The API key is a [`Secret`]: `Debug` prints `[REDACTED]`, and it reaches codex through its
@@ -120,7 +147,7 @@ mod thread_options;
 mod turn;
 
 pub use codex_protocol::structured;
-pub use codex_tools::{approval, tools};
+pub use codex_tools::{approval, registry, tools};
 
 /// The attachment store ([`files::Store`], its options, entries and errors), for what
 /// [`TurnOptions::attach`] and [`Codex::attachment_store`] do not wrap.

@@ -17,6 +17,7 @@ use tokio::sync::OwnedMutexGuard;
 
 use crate::codex::{Backend, Codex, Transport};
 use crate::error::{self, Error};
+use crate::registry::ToolSession;
 use crate::structured;
 use crate::thread_options::ThreadOptions;
 use crate::turn::{JsonTurn, Turn, TurnCollector};
@@ -118,6 +119,8 @@ pub struct Thread {
     options: ThreadOptions,
     id: Arc<Mutex<Option<String>>>,
     turn_lock: Arc<tokio::sync::Mutex<ThreadSlot>>,
+    /// The tool session of the running turn, read by the app-server request handler.
+    tool_session: Arc<Mutex<ToolSession>>,
 }
 
 impl std::fmt::Debug for Thread {
@@ -132,11 +135,13 @@ impl std::fmt::Debug for Thread {
 
 impl Thread {
     pub(crate) fn new(codex: Codex, options: ThreadOptions, id: Option<String>) -> Self {
+        let tool_session = Arc::new(Mutex::new(options.tools.session()));
         Self {
             codex,
             options,
             id: Arc::new(Mutex::new(id)),
             turn_lock: Arc::new(tokio::sync::Mutex::new(ThreadSlot::default())),
+            tool_session,
         }
     }
 
@@ -220,13 +225,21 @@ impl Thread {
         if let Some(grace) = inner.options.kill_grace {
             limits = limits.kill_grace(grace);
         }
+        let mut tools = None;
         let backend = match &inner.backend {
             Backend::AppServer(runtime) => {
+                // A fresh session per turn: the turn's end cancels its calls still running.
+                let session = self.options.tools.session();
+                *self
+                    .tool_session
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = session.clone();
+                tools = Some(TurnTools::Session(session));
                 let request = TurnRequest::new(&self.id, &mut guard, &input)
                     .thread_options(&self.options.exec)
                     .turn_options(&options.exec)
                     .dynamic_tools(self.options.tool_specs())
-                    .handler(self.options.request_handler())
+                    .handler(self.options.request_handler(Arc::clone(&self.tool_session)))
                     .limits(&limits);
                 let turn = runtime
                     .start_turn(request)
@@ -236,21 +249,21 @@ impl Thread {
             }
             Backend::Exec => {
                 // Options the exec transport cannot honour are refused, never dropped.
-                if !self.options.tools.is_empty() {
-                    return Err(Error::Unsupported {
-                        operation: "declaring dynamic tools",
-                        transport: Transport::Exec,
-                    });
-                }
                 if self.options.approval_handler.is_some() {
                     return Err(Error::Unsupported {
                         operation: "answering approvals with a handler",
                         transport: Transport::Exec,
                     });
                 }
+                let mut codex_options = inner.options.exec.clone();
+                if !self.options.tools.is_empty() {
+                    let (route, with_tools) = self.serve_tools(codex_options).await?;
+                    codex_options = with_tools;
+                    tools = Some(route);
+                }
                 let resume = self.id();
                 let mut request = ExecRequest::new(&input)
-                    .codex_options(&inner.options.exec)
+                    .codex_options(&codex_options)
                     .thread_options(thread_options.as_ref().unwrap_or(&self.options.exec))
                     .turn_options(&options.exec);
                 if let Some(id) = &resume {
@@ -267,6 +280,72 @@ impl Thread {
             ended: false,
             turn: Some(guard),
             attachments,
+            tools,
+        })
+    }
+
+    /// Serves the thread's tools to one `codex exec` turn: starts the [`Codex`]'s MCP server
+    /// on first use, opens a route for the turn, and declares its MCP servers to codex
+    /// (`url`, the bearer token through a secret environment variable, `required = true`,
+    /// a `tool_timeout_sec` above the tools' own timeouts so that ours fire first, approval
+    /// mode `approve`, parallel calls allowed).
+    #[cfg(feature = "mcp")]
+    async fn serve_tools(
+        &self,
+        options: codex_exec::CodexOptions,
+    ) -> Result<(TurnTools, codex_exec::CodexOptions), Error> {
+        let server = self
+            .codex
+            .inner
+            .tool_server
+            .get_or_try_init(codex_tools::mcp::McpServer::start)
+            .await
+            .map_err(|e| Error::ToolServer {
+                reason: e.to_string(),
+            })?;
+        let route = server
+            .serve(self.options.tools.session())
+            .map_err(|e| Error::ToolServer {
+                reason: e.to_string(),
+            })?;
+        let registry = &self.options.tools;
+        let longest = registry
+            .list()
+            .iter()
+            .filter_map(crate::tools::Tool::timeout_limit)
+            .chain([registry.default_timeout()])
+            .max()
+            .unwrap_or_default();
+        let tool_timeout = longest.as_secs() + 10;
+        let mut options = options.secret_env_var(TOOL_TOKEN_ENV, server.bearer_token().clone());
+        for (name, url) in route.servers() {
+            let key = |field: &str| format!("mcp_servers.{name}.{field}");
+            options = options
+                .config_entry(key("url"), url.as_str())
+                .config_entry(key("bearer_token_env_var"), TOOL_TOKEN_ENV)
+                .config_entry(key("required"), true)
+                .config_entry(key("tool_timeout_sec"), tool_timeout)
+                // The tools are this program's own functions: codex must not hold them for
+                // an approval it cannot ask for on exec, and may run several at once.
+                .config_entry(key("default_tools_approval_mode"), "approve")
+                .config_entry(key("supports_parallel_tool_calls"), true);
+        }
+        Ok((TurnTools::Route(route), options))
+    }
+
+    /// Without the `mcp` feature, exec turns cannot serve tools.
+    #[cfg(not(feature = "mcp"))]
+    #[expect(
+        clippy::unused_async,
+        reason = "the same signature as with the feature"
+    )]
+    async fn serve_tools(
+        &self,
+        _options: codex_exec::CodexOptions,
+    ) -> Result<(TurnTools, codex_exec::CodexOptions), Error> {
+        Err(Error::Unsupported {
+            operation: "serving host tools without the `mcp` cargo feature",
+            transport: Transport::Exec,
         })
     }
 
@@ -405,6 +484,31 @@ pub struct TurnStream {
     turn: Option<OwnedMutexGuard<ThreadSlot>>,
     /// The turn's attachments, removed when the turn ends or the stream is dropped.
     attachments: Option<AttachmentSet>,
+    /// The turn's tool calls, cancelled when the turn ends or the stream is dropped.
+    tools: Option<TurnTools>,
+}
+
+/// The environment variable that hands the MCP server's bearer token to `codex exec`.
+#[cfg(feature = "mcp")]
+const TOOL_TOKEN_ENV: &str = "CODEX_SDK_HOST_TOOLS_TOKEN";
+
+/// A turn's hold on its tool calls: ending the turn cancels the calls still running.
+enum TurnTools {
+    /// App-server: the turn's session.
+    Session(ToolSession),
+    /// Exec: the turn's route on the MCP server (dropping it cancels and closes the route).
+    #[cfg(feature = "mcp")]
+    Route(codex_tools::mcp::McpRoute),
+}
+
+impl TurnTools {
+    fn end(self) {
+        match self {
+            Self::Session(session) => session.cancel(),
+            #[cfg(feature = "mcp")]
+            Self::Route(route) => drop(route),
+        }
+    }
 }
 
 /// The stream of either runtime.
@@ -426,6 +530,9 @@ impl std::fmt::Debug for TurnStream {
 
 impl Drop for TurnStream {
     fn drop(&mut self) {
+        if let Some(tools) = self.tools.take() {
+            tools.end();
+        }
         if let StreamBackend::AppServer(app) = &mut self.backend
             && !app.is_done()
         {
@@ -580,6 +687,9 @@ impl Stream for TurnStream {
                 self.ended = true;
                 // The turn is over: its attachments go.
                 self.attachments = None;
+                if let Some(tools) = self.tools.take() {
+                    tools.end();
+                }
                 // The turn is over: the thread may start its next one. An app-server turn
                 // that ended early (a time limit, a lost connection) keeps the lock until the
                 // interrupt sent on drop has finished.

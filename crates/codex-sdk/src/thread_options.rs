@@ -7,7 +7,7 @@ use std::sync::Arc;
 use codex_exec::{ApprovalPolicy, ReasoningEffort, SandboxMode, WebSearchMode};
 
 use crate::approval::{AlwaysDecline, ApprovalHandler};
-use crate::tools::DynamicTool;
+use crate::registry::{ToolRegistry, ToolSession};
 
 /// Options of a thread, like the TypeScript SDK's `ThreadOptions`, plus what only the
 /// app-server transport can do (instructions, approvals, dynamic tools).
@@ -22,7 +22,7 @@ pub struct ThreadOptions {
     /// The one options model: lowered to argv or to `thread/start` by `codex-exec`.
     pub(crate) exec: codex_exec::ThreadOptions,
     pub(crate) approval_handler: Option<Arc<dyn ApprovalHandler>>,
-    pub(crate) tools: Vec<DynamicTool>,
+    pub(crate) tools: ToolRegistry,
 }
 
 impl fmt::Debug for ThreadOptions {
@@ -179,13 +179,19 @@ impl ThreadOptions {
         self
     }
 
-    /// Declares a tool the model can call (see [`tools`](crate::tools)); app-server transport
-    /// only. Declaring a tool with the name of an earlier one replaces it.
+    /// The tools the model can call (see [`tools`](crate::tools) and
+    /// [`registry`](crate::registry)). The registry is shared, not copied: tools registered or
+    /// deregistered later are seen by the next exec turn; on the app-server, codex learns a
+    /// thread's tools once, with `thread/start` (calls of tools deregistered since fail
+    /// with an unknown-tool error).
     ///
-    /// By default, none.
-    pub fn tool(mut self, tool: DynamicTool) -> Self {
-        self.tools.retain(|t| t.name() != tool.name());
-        self.tools.push(tool);
+    /// On the app-server they become `dynamicTools`; on exec they are served by an
+    /// in-process MCP server (cargo feature `mcp`, on by default; without it, a turn with
+    /// tools fails with [`Error::Unsupported`](crate::Error::Unsupported)).
+    ///
+    /// By default, an empty registry.
+    pub fn tools(mut self, registry: ToolRegistry) -> Self {
+        self.tools = registry;
         self
     }
 
@@ -197,20 +203,26 @@ impl ThreadOptions {
     }
 
     /// What answers the thread's server requests on the app-server: codex-tools' dispatcher
-    /// over the approval handler and the dynamic tools.
-    pub(crate) fn request_handler(&self) -> codex_exec::app_server::RequestHandler {
+    /// over the approval handler and the tool session of the turn running now (`session`,
+    /// replaced by every turn; the handler is registered once per thread).
+    pub(crate) fn request_handler(
+        &self,
+        session: Arc<std::sync::Mutex<ToolSession>>,
+    ) -> codex_exec::app_server::RequestHandler {
         let handler = self.handler();
-        let tools: Arc<[DynamicTool]> = self.tools.clone().into();
         Arc::new(move |request| {
             let handler = Arc::clone(&handler);
-            let tools = Arc::clone(&tools);
+            let tools = session
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
             Box::pin(async move { codex_tools::answer(request, &*handler, &tools).await })
         })
     }
 
-    /// The dynamic tools, as `thread/start` declares them.
+    /// The tools, as `thread/start` declares them.
     pub(crate) fn tool_specs(&self) -> Vec<codex_protocol::app_server::DynamicToolSpec> {
-        self.tools.iter().map(DynamicTool::spec).collect()
+        self.tools.dynamic_tool_specs()
     }
 }
 
@@ -220,7 +232,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::tools::ToolOutput;
+    use crate::tools::{Tool, ToolError};
 
     #[test]
     fn thread_start_carries_every_option() {
@@ -237,12 +249,16 @@ mod tests {
             .approval_policy(ApprovalPolicy::Untrusted)
             .base_instructions("You are terse.")
             .developer_instructions("Answer in French.")
-            .tool(crate::tools::DynamicTool::new(
-                "t",
-                "a tool",
-                json!({"type": "object"}),
-                |_| async { Ok(ToolOutput::text("x")) },
-            ));
+            .tools(
+                ToolRegistry::new()
+                    .with(Tool::new(
+                        "t",
+                        "a tool",
+                        json!({"type": "object"}),
+                        |_| async { Ok::<_, ToolError>("x") },
+                    ))
+                    .expect("a valid tool"),
+            );
         assert_eq!(
             serde_json::to_value({
                 let mut p = options.exec.thread_start_params();
@@ -264,7 +280,8 @@ mod tests {
                 "developerInstructions": "Answer in French.",
                 "threadSource": "sdk-test",
                 "dynamicTools": [{"type": "function", "name": "t", "description": "a tool",
-                    "inputSchema": {"type": "object"}}]
+                    "inputSchema": {"type": "object", "properties": {}, "required": [],
+                        "additionalProperties": false}}]
             })
         );
         assert_eq!(options.tool_specs().len(), 1);

@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::approval::ApprovalHandler;
-use crate::tools::{self, DynamicTool};
+use crate::registry::ToolSession;
+use crate::tools;
 
 /// The server requests [`answer`] answers, by method. Every other method gets a JSON-RPC
 /// `-32601` (method not found) error from it.
@@ -38,7 +39,7 @@ pub fn thread_id(request: &ServerRequest) -> Option<&str> {
 /// | `item/permissions/requestApproval` | [`ApprovalHandler::permissions`] |
 /// | `item/tool/requestUserInput` | [`ApprovalHandler::user_input`] |
 /// | `mcpServer/elicitation/request` | [`ApprovalHandler::elicitation`] |
-/// | `item/tool/call` | the tool of `tools` with that name ([`DynamicTool::call`]); for a name not in `tools`, or a namespaced tool (`namespace/name`), `success: false` with a text naming it |
+/// | `item/tool/call` | the tool of that namespace and name in `tools` ([`ToolSession::call`]); a failed call (unknown tool, bad arguments, handler error, timeout, cancellation, panic) is `success: false` with a text saying why |
 /// | anything else | error `-32601` (method not found) |
 ///
 /// # Errors
@@ -52,12 +53,13 @@ pub fn thread_id(request: &ServerRequest) -> Option<&str> {
 /// use codex_tools::approval::AlwaysAccept;
 /// use serde_json::json;
 ///
-/// # futures::executor::block_on(async {
+/// # tokio::runtime::Runtime::new().expect("runtime").block_on(async {
 /// let line = r#"{"id": 0, "method": "item/commandExecution/requestApproval", "params": {
 ///     "threadId": "t", "turnId": "u", "itemId": "i", "startedAtMs": 1, "command": "ls"}}"#;
 /// let Ok(ServerMessage::Request(request)) = parse_server_message(line) else { unreachable!() };
 /// assert_eq!(codex_tools::thread_id(&request.body), Some("t"));
-/// let result = codex_tools::answer(request.body, &AlwaysAccept, &[]).await;
+/// let tools = codex_tools::registry::ToolRegistry::new().session();
+/// let result = codex_tools::answer(request.body, &AlwaysAccept, &tools).await;
 /// assert_eq!(result, Ok(json!({"decision": "accept"})));
 /// # });
 /// ```
@@ -69,7 +71,7 @@ pub fn thread_id(request: &ServerRequest) -> Option<&str> {
 pub async fn answer(
     request: ServerRequest,
     handler: &dyn ApprovalHandler,
-    tools: &[DynamicTool],
+    tools: &ToolSession,
 ) -> Result<Value, JsonRpcError> {
     match request {
         ServerRequest::CommandExecutionRequestApproval(params) => {
@@ -92,23 +94,10 @@ pub async fn answer(
             to_value(&handler.elicitation(&params).await)
         }
         ServerRequest::DynamicToolCall(params) => {
-            // Namespaced tools belong to someone else (codex's own integrations); dynamic
-            // tools declared with `thread/start` have no namespace.
-            let tool = params
-                .namespace
-                .is_none()
-                .then(|| tools.iter().find(|t| t.name() == params.tool))
-                .flatten();
-            if let Some(tool) = tool {
-                to_value(&tool.call(params.arguments).await)
-            } else {
-                let name = match &params.namespace {
-                    Some(namespace) => format!("{namespace}/{}", params.tool),
-                    None => params.tool,
-                };
-                tracing::debug!(tool = %name, "call of an undeclared dynamic tool");
-                to_value(&tools::unknown_tool(&name))
-            }
+            let result = tools
+                .call(params.namespace.as_deref(), &params.tool, params.arguments)
+                .await;
+            to_value(&tools::dynamic_response(result))
         }
         other => Err(JsonRpcError::new(
             JsonRpcError::METHOD_NOT_FOUND,

@@ -1,20 +1,23 @@
-//! Approvals and dynamic tools for codex-sdk-rs: how a client answers the requests
-//! `codex app-server` sends it.
+//! Approvals and host tools for codex-sdk-rs: how a client answers what codex asks of it,
+//! and the functions of your program the model can call, on both transports.
 //!
 //! On the app-server transport, codex asks the client before it runs a command, applies a
 //! patch or widens its permissions; it asks the user questions and relays MCP servers'
 //! requests for input; and it calls the client's own functions, declared as dynamic tools.
 //! Each of these is a JSON-RPC request that must be answered, or the turn waits forever. This
-//! crate decides the answers: approval handlers and policies, typed tools, and [`answer`],
-//! which turns one request into its response. It has no connection of its own: codex-sdk
-//! re-exports its modules as `codex_sdk::approval` and `codex_sdk::tools` and calls [`answer`]
-//! for every request of a thread; a client built on codex-exec's `AppServer` can register it
-//! for [`ANSWERED_METHODS`] the same way.
+//! crate decides the answers: approval handlers and policies, typed [`tools`] in a
+//! [`ToolRegistry`](registry::ToolRegistry), and [`answer`], which turns one request into its
+//! response. On the exec transport, the same registry is served to codex by an in-process MCP
+//! server ([`mcp`], feature `mcp`). It has no connection and spawns no process: codex-sdk
+//! re-exports its modules as `codex_sdk::approval`, `codex_sdk::tools` and
+//! `codex_sdk::registry`, calls [`answer`] for every request of a thread, and starts the MCP
+//! server for exec turns that have tools.
 //!
 //! ```
 //! use codex_protocol::app_server::{ServerMessage, parse_server_message};
 //! use codex_tools::approval::{self, ApprovalDecision, ApprovalRequest};
-//! use codex_tools::tools::{DynamicTool, ToolOutput};
+//! use codex_tools::registry::ToolRegistry;
+//! use codex_tools::tools::{Tool, ToolError};
 //! use serde_json::json;
 //!
 //! // An approval handler is a closure: no `rm`, anything else runs.
@@ -31,11 +34,13 @@
 //!     /// The city, in English.
 //!     city: String,
 //! }
-//! let tools = [DynamicTool::typed(
+//! let tools = ToolRegistry::new();
+//! tools.register(Tool::typed(
 //!     "lookup_weather",
 //!     "Look up the current weather for a city.",
-//!     |place: Place| async move { Ok(ToolOutput::text(format!("Sunny in {}", place.city))) },
-//! )];
+//!     |place: Place| async move { Ok::<_, ToolError>(format!("Sunny in {}", place.city)) },
+//! )).expect("a valid tool");
+//! let tools = tools.session();
 //!
 //! // Two requests as codex sends them, and their answers.
 //! let request = |line: &str| match parse_server_message(line) {
@@ -48,7 +53,7 @@
 //! let call = request(r#"{"id": 1, "method": "item/tool/call", "params": {"threadId": "t",
 //!     "turnId": "u", "callId": "c", "namespace": null, "tool": "lookup_weather",
 //!     "arguments": {"city": "Paris"}}}"#);
-//! # futures::executor::block_on(async {
+//! # tokio::runtime::Runtime::new().expect("runtime").block_on(async {
 //! assert_eq!(
 //!     codex_tools::answer(approval, &handler, &tools).await,
 //!     Ok(json!({"decision": "decline"}))
@@ -70,21 +75,37 @@
 //!   [`AlwaysAccept`](approval::AlwaysAccept) and
 //!   [`CommandPrefixPolicy`](approval::CommandPrefixPolicy) (allow and deny lists of command
 //!   prefixes).
-//! - [`tools`]: [`DynamicTool`](tools::DynamicTool), a function of the client the model can
-//!   call, with a hand-written schema ([`new`](tools::DynamicTool::new)) or typed arguments
-//!   ([`typed`](tools::DynamicTool::typed)); [`ToolOutput`](tools::ToolOutput), its text and
-//!   image parts.
-//! - [`answer`]: one server request answered with a handler and a set of tools;
+//! - [`tools`]: [`Tool`](tools::Tool), a function of this program the model can call, with
+//!   typed input ([`typed`](tools::Tool::typed)) or a hand-written schema
+//!   ([`new`](tools::Tool::new)), annotations and a namespace; [`ToolOutput`](tools::ToolOutput)
+//!   (text, JSON, images) and [`ToolError`](tools::ToolError) (what the model sees when a call
+//!   fails).
+//! - [`registry`]: [`ToolRegistry`](registry::ToolRegistry) (register, deregister, list, typed
+//!   [`RegistrationError`](registry::RegistrationError)s, per-tool
+//!   [`ToolMetrics`](registry::ToolMetrics)) and [`ToolSession`](registry::ToolSession), which
+//!   runs calls with a timeout, bounded parallelism, panic isolation and cancellation.
+//! - [`mcp`] (feature `mcp`): [`McpServer`](mcp::McpServer), the registry over streamable
+//!   HTTP on `127.0.0.1` with a bearer token, for `codex exec`.
+//! - [`answer`]: one server request answered with a handler and a tool session;
 //!   [`thread_id`] to find the thread a request belongs to; [`ANSWERED_METHODS`].
 //!
-//! Everything here is pure: no IO, no processes, no async runtime (the futures run on any
-//! executor). Time limits and the promise that every request is answered exactly once
-//! belong to the connection that receives the requests (codex-exec's `AppServer`).
+//! Tool calls run on tokio (each in a task of its own, so that a panic or a timeout is
+//! contained); approvals are plain futures. Time limits of approvals and the promise that
+//! every request is answered exactly once belong to the connection that receives the
+//! requests (codex-exec's `AppServer`).
 //!
-//! There are no cargo features. Supported codex versions: 0.169.0.
+//! # Feature flags
+//!
+//! - `mcp` (off here; on in codex-sdk's default features): the in-process MCP server, built on
+//!   the official `rmcp` crate with hyper. Costs rmcp and its dependencies (about 40 crates).
+//!
+//! Supported codex versions: 0.169.0 through 0.171.0.
 
 mod answer;
 pub mod approval;
+#[cfg(feature = "mcp")]
+pub mod mcp;
+pub mod registry;
 pub mod tools;
 
 pub use answer::{ANSWERED_METHODS, answer, thread_id};

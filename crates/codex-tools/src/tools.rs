@@ -1,39 +1,38 @@
-//! Dynamic tools on the app-server transport: functions of your program the model can call.
+//! Host tools: functions of your program the model can call, on both transports.
 //!
-//! A [`DynamicTool`] is a name, a description, a JSON Schema for its arguments and an async
-//! handler. Declared on a thread (in codex-sdk, `ThreadOptions::tool`), its
-//! [`spec`](DynamicTool::spec) is sent with `thread/start` (`dynamicTools`); when the model
-//! calls it, codex sends `item/tool/call`, the client runs the handler with the arguments
-//! ([`DynamicTool::call`], or [`answer`](crate::answer) for the whole request), and answers
-//! `{contentItems, success}`: the text parts become the model's function call output. The call
-//! shows up in the turn as a `dynamic_tool_call` item.
+//! A [`Tool`] is a name, a description, a JSON Schema for its input, optional annotations and
+//! namespace, and an async handler. Tools live in a [`ToolRegistry`](crate::registry::ToolRegistry),
+//! which a thread serves to codex: on the app-server transport as `dynamicTools` (calls arrive
+//! as `item/tool/call` and show up as `dynamic_tool_call` items), on the exec transport from
+//! an in-process MCP server (feature `mcp`; calls show up as `mcp_tool_call` items).
 //!
-//! ```
-//! use codex_tools::tools::{DynamicTool, ToolOutput};
-//! use serde_json::json;
-//!
-//! let weather = DynamicTool::new(
-//!     "lookup_weather",
-//!     "Look up the current weather for a city.",
-//!     json!({
-//!         "type": "object",
-//!         "properties": {"city": {"type": "string"}},
-//!         "required": ["city"],
-//!         "additionalProperties": false
-//!     }),
-//!     |arguments| async move {
-//!         let city = arguments["city"].as_str().ok_or("no city")?;
-//!         Ok(ToolOutput::text(format!("Sunny in {city}, 21 C")))
-//!     },
-//! );
-//! assert_eq!(weather.name(), "lookup_weather");
-//! ```
-//!
-//! With typed arguments, the schema is derived from a Rust type and the handler gets that type
-//! ([`DynamicTool::typed`]):
+//! A typed tool is one expression: the input type derives its schema, the handler gets it
+//! parsed, and returns text, JSON or images, or an error the model sees as an error.
 //!
 //! ```
-//! use codex_tools::tools::{DynamicTool, ToolOutput};
+//! use codex_tools::tools::{Tool, ToolError};
+//!
+//! /// Two numbers to add.
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Add {
+//!     a: i64,
+//!     b: i64,
+//! }
+//!
+//! let add = Tool::typed("add", "Adds two integers.", |input: Add| async move {
+//!     let sum = input.a.checked_add(input.b).ok_or("the sum overflows")?;
+//!     Ok::<_, ToolError>(sum.to_string())
+//! })
+//! .read_only(true)
+//! .idempotent(true);
+//! assert_eq!(add.name(), "add");
+//! assert_eq!(add.input_schema().expect("strict")["required"], serde_json::json!(["a", "b"]));
+//! ```
+//!
+//! An `async fn` works as well as a closure:
+//!
+//! ```
+//! use codex_tools::tools::{Tool, ToolError, ToolOutput};
 //!
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
 //! struct Place {
@@ -41,63 +40,88 @@
 //!     city: String,
 //! }
 //!
-//! let weather = DynamicTool::typed(
-//!     "lookup_weather",
-//!     "Look up the current weather for a city.",
-//!     |place: Place| async move { Ok(ToolOutput::text(format!("Sunny in {}, 21 C", place.city))) },
-//! );
-//! # let _ = weather;
-//! ```
+//! async fn weather(place: Place) -> Result<ToolOutput, ToolError> {
+//!     Ok(ToolOutput::json(serde_json::json!({"city": place.city, "sky": "clear"})))
+//! }
 //!
-//! Dynamic tools are an experimental app-server feature (a client must opt into codex's
-//! experimental API for them). `codex exec` has none: in codex-sdk, a thread that declares
-//! tools fails on the exec transport with `Error::Unsupported`.
+//! let tool = Tool::typed("weather", "The weather in a city.", weather).namespace("meteo");
+//! assert_eq!(tool.qualified_name(), "meteo/weather");
+//! ```
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use codex_protocol::app_server::{
     DynamicFunctionTool, DynamicToolCallOutputContentItem, DynamicToolCallResponse,
-    DynamicToolSpec, InputImageContent,
+    InputImageContent,
 };
+use codex_protocol::structured::{self, SchemaIssue};
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// What a tool handler returns.
-pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, String>> + Send>>;
+/// What a tool handler returns, boxed.
+pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, ToolError>> + Send>>;
 
 type Handler = dyn Fn(Value) -> ToolFuture + Send + Sync;
 
 /// A tool the model can call, implemented by an async function of this program.
+///
+/// Cheap to clone (the handler is shared).
 #[derive(Clone)]
-pub struct DynamicTool {
+pub struct Tool {
     name: String,
+    namespace: Option<String>,
     description: String,
-    input_schema: Value,
+    /// The schema made strict, or why it cannot be (a registration error).
+    input_schema: Result<Value, SchemaIssue>,
+    annotations: ToolAnnotations,
+    timeout: Option<Duration>,
     handler: Arc<Handler>,
 }
 
-impl fmt::Debug for DynamicTool {
+impl fmt::Debug for Tool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DynamicTool")
+        f.debug_struct("Tool")
             .field("name", &self.name)
+            .field("namespace", &self.namespace)
             .field("description", &self.description)
             .field("input_schema", &self.input_schema)
+            .field("annotations", &self.annotations)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
 
-impl DynamicTool {
-    /// A tool: the model sees `name`, `description` and `input_schema` (the JSON Schema of
-    /// the arguments object); a call runs `handler` with the arguments the model chose.
+/// Hints about a tool's behaviour, passed on to codex (MCP `annotations` on the exec
+/// transport; the app-server's dynamic tools have no field for them, so they are not sent
+/// there).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ToolAnnotations {
+    /// The tool does not modify its environment.
+    pub read_only: Option<bool>,
+    /// The tool may destroy data (meaningful when not read-only).
+    pub destructive: Option<bool>,
+    /// Calling it twice with the same input has no further effect.
+    pub idempotent: Option<bool>,
+}
+
+impl Tool {
+    /// A tool with a hand-written input schema: a call runs `handler` with the arguments the
+    /// model chose, as raw JSON.
     ///
-    /// The handler's `Ok` output is sent with `success: true`; an `Err` message is sent as
-    /// the output text with `success: false`, so the model learns what went wrong.
-    pub fn new<F, Fut>(
+    /// The schema is made strict-mode safe (see [`structured`]) when the tool is registered;
+    /// a schema the normalizer refuses is a [`RegistrationError::Schema`](crate::registry::RegistrationError::Schema).
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "a schema is usually a `json!` literal; taking it by value reads best"
+    )]
+    pub fn new<F, Fut, O>(
         name: impl Into<String>,
         description: impl Into<String>,
         input_schema: Value,
@@ -105,49 +129,30 @@ impl DynamicTool {
     ) -> Self
     where
         F: Fn(Value) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<ToolOutput, String>> + Send + 'static,
+        Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+        O: Into<ToolOutput>,
     {
-        Self {
-            name: name.into(),
-            description: description.into(),
-            input_schema,
-            handler: Arc::new(move |arguments| Box::pin(handler(arguments))),
-        }
+        Self::with_handler(
+            name.into(),
+            description.into(),
+            structured::strict_schema(&input_schema),
+            Arc::new(move |arguments| {
+                let call = handler(arguments);
+                Box::pin(async move { call.await.map(Into::into) })
+            }),
+        )
     }
 
-    /// A tool whose arguments are a `P`: the input schema is derived from `P` (its
-    /// [`JsonSchema`] impl, doc comments included as descriptions), and a call parses the
-    /// model's arguments into a `P` before `handler` sees them.
+    /// A tool whose input is a `P`: the input schema is derived from `P` (its [`JsonSchema`]
+    /// impl, doc comments included as descriptions) and made strict-mode safe; a call parses
+    /// the model's arguments into a `P` before `handler` sees them.
     ///
-    /// Arguments that do not parse never reach the handler: the call fails (`success:
-    /// false`) with a text naming the tool, the path of the offending field and what was
-    /// wrong, so the model can retry with better ones. `P` should be a struct (the model's
-    /// arguments are a JSON object).
-    ///
-    /// codex 0.169.0 drops the schema keywords it does not model before the model sees them,
-    /// among them `format`, `minimum` and `maximum`: the model may well send a `300` for a
-    /// `u8`, which then fails to parse as described.
-    ///
-    /// ```
-    /// use codex_tools::tools::{DynamicTool, ToolOutput};
-    /// use schemars::JsonSchema;
-    /// use serde::Deserialize;
-    ///
-    /// /// Where to look up the weather.
-    /// #[derive(Deserialize, JsonSchema)]
-    /// struct Place {
-    ///     /// The city, in English.
-    ///     city: String,
-    /// }
-    ///
-    /// let weather = DynamicTool::typed(
-    ///     "lookup_weather",
-    ///     "Look up the current weather for a city.",
-    ///     |place: Place| async move { Ok(ToolOutput::text(format!("Sunny in {}", place.city))) },
-    /// );
-    /// assert_eq!(weather.input_schema()["required"], serde_json::json!(["city"]));
-    /// ```
-    pub fn typed<P, F, Fut>(
+    /// Arguments that do not parse never reach the handler: the call fails with an
+    /// [`ToolErrorKind::InvalidArguments`] error naming the tool, the path of the offending
+    /// field and what was wrong, which the model sees, so it can retry with better ones.
+    /// `P` should be a struct (the model's arguments are a JSON object); optional fields
+    /// become nullable and required, as strict mode wants, so the model sends `null` for them.
+    pub fn typed<P, F, Fut, O>(
         name: impl Into<String>,
         description: impl Into<String>,
         handler: F,
@@ -155,21 +160,90 @@ impl DynamicTool {
     where
         P: DeserializeOwned + JsonSchema + 'static,
         F: Fn(P) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<ToolOutput, String>> + Send + 'static,
+        Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+        O: Into<ToolOutput>,
     {
         let name = name.into();
         let tool = name.clone();
-        Self {
+        Self::with_handler(
             name,
-            description: description.into(),
-            input_schema: input_schema::<P>(),
-            handler: Arc::new(move |arguments| -> ToolFuture {
+            description.into(),
+            structured::strict_schema(&derived_schema::<P>()),
+            Arc::new(move |arguments| -> ToolFuture {
                 match parse_arguments::<P>(&tool, arguments) {
-                    Ok(arguments) => Box::pin(handler(arguments)),
-                    Err(message) => Box::pin(std::future::ready(Err(message))),
+                    Ok(arguments) => {
+                        let call = handler(arguments);
+                        Box::pin(async move { call.await.map(Into::into) })
+                    }
+                    Err(error) => Box::pin(std::future::ready(Err(error))),
                 }
             }),
+        )
+    }
+
+    fn with_handler(
+        name: String,
+        description: String,
+        input_schema: Result<Value, SchemaIssue>,
+        handler: Arc<Handler>,
+    ) -> Self {
+        Self {
+            name,
+            namespace: None,
+            description,
+            input_schema,
+            annotations: ToolAnnotations::default(),
+            timeout: None,
+            handler,
         }
+    }
+
+    /// Puts the tool in a namespace: a `namespace` dynamic tool on the app-server, an MCP
+    /// server of that name on exec (the model sees `mcp__<namespace>`).
+    ///
+    /// By default, no namespace (the registry's default MCP server, `host`, on exec).
+    #[must_use]
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Marks the tool as read-only (or not).
+    ///
+    /// By default, unspecified.
+    #[must_use]
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.annotations.read_only = Some(read_only);
+        self
+    }
+
+    /// Marks the tool as destructive (or not).
+    ///
+    /// By default, unspecified.
+    #[must_use]
+    pub fn destructive(mut self, destructive: bool) -> Self {
+        self.annotations.destructive = Some(destructive);
+        self
+    }
+
+    /// Marks the tool as idempotent (or not).
+    ///
+    /// By default, unspecified.
+    #[must_use]
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.annotations.idempotent = Some(idempotent);
+        self
+    }
+
+    /// How long one call may take: after that the handler is dropped and the model gets a
+    /// [`ToolErrorKind::Timeout`] error.
+    ///
+    /// By default, the registry's default timeout (see
+    /// [`ToolRegistry::with_limits`](crate::registry::ToolRegistry::with_limits)).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
     }
 
     /// The name the model calls.
@@ -178,52 +252,74 @@ impl DynamicTool {
         &self.name
     }
 
+    /// The namespace, if any.
+    #[must_use]
+    pub fn namespace_name(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// `namespace/name`, or `name` without a namespace: the key in a registry and in its
+    /// metrics.
+    #[must_use]
+    pub fn qualified_name(&self) -> String {
+        qualified(self.namespace.as_deref(), &self.name)
+    }
+
     /// The description the model reads.
     #[must_use]
     pub fn description(&self) -> &str {
         &self.description
     }
 
-    /// The JSON Schema of the arguments.
-    #[must_use]
-    pub fn input_schema(&self) -> &Value {
-        &self.input_schema
+    /// The strict-mode JSON Schema of the input, or why the schema cannot be made strict.
+    ///
+    /// # Errors
+    ///
+    /// The [`SchemaIssue`] the normalizer found.
+    pub fn input_schema(&self) -> Result<&Value, &SchemaIssue> {
+        self.input_schema.as_ref()
     }
 
-    /// The `dynamicTools` entry of `thread/start` that declares this tool.
+    /// The annotations.
     #[must_use]
-    pub fn spec(&self) -> DynamicToolSpec {
-        DynamicToolSpec::Function(DynamicFunctionTool::new(
+    pub fn annotations(&self) -> ToolAnnotations {
+        self.annotations
+    }
+
+    /// The tool's own timeout, if set.
+    #[must_use]
+    pub fn timeout_limit(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The `function` entry of `dynamicTools` that declares this tool (without namespace).
+    pub(crate) fn function_spec(&self) -> DynamicFunctionTool {
+        DynamicFunctionTool::new(
             self.name.clone(),
             self.description.clone(),
-            self.input_schema.clone(),
-        ))
+            self.input_schema.clone().unwrap_or(Value::Null),
+        )
     }
 
-    /// Runs the handler with `arguments` and builds the answer to `item/tool/call`: the
-    /// handler's output with `success: true`, or its error message as the one text part with
-    /// `success: false`.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future drops the handler's future; nothing is answered.
-    pub async fn call(&self, arguments: Value) -> DynamicToolCallResponse {
-        match (self.handler)(arguments).await {
-            Ok(output) => DynamicToolCallResponse::new(output.items, true),
-            Err(message) => DynamicToolCallResponse::new(
-                vec![DynamicToolCallOutputContentItem::text(message)],
-                false,
-            ),
-        }
+    /// Starts the handler on `arguments`. Panics in the handler's synchronous part happen
+    /// here: callers run this inside a task.
+    pub(crate) fn start(&self, arguments: Value) -> ToolFuture {
+        (self.handler)(arguments)
     }
 }
 
-/// The JSON Schema of `P` as a tool's input schema: subschemas inlined, so that every
-/// property reads on its own (recursive types keep their `$ref`s, which codex 0.169.0 passes
-/// on), without the `$schema` meta-schema key and the root `title`, which codex drops before
-/// the schema reaches the model as the function's `parameters`. The type's doc comment stays,
-/// as the `description`.
-fn input_schema<P: JsonSchema>() -> Value {
+/// `namespace/name`, or `name`.
+pub(crate) fn qualified(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(namespace) => format!("{namespace}/{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// The JSON Schema of `P`: subschemas inlined, without the `$schema` meta-schema key and the
+/// root `title`, which codex drops before the schema reaches the model. The type's doc
+/// comment stays, as the `description`.
+fn derived_schema<P: JsonSchema>() -> Value {
     let mut schema = SchemaSettings::draft2020_12()
         .with(|settings| {
             settings.inline_subschemas = true;
@@ -238,7 +334,7 @@ fn input_schema<P: JsonSchema>() -> Value {
 
 /// Parses a tool's arguments into a `P`, or says what is wrong with them, naming the tool
 /// and the path of the field that does not fit.
-fn parse_arguments<P: DeserializeOwned>(tool: &str, arguments: Value) -> Result<P, String> {
+fn parse_arguments<P: DeserializeOwned>(tool: &str, arguments: Value) -> Result<P, ToolError> {
     serde_path_to_error::deserialize(arguments).map_err(|error| {
         let path = error.path().to_string();
         let message = if path == "." {
@@ -249,26 +345,19 @@ fn parse_arguments<P: DeserializeOwned>(tool: &str, arguments: Value) -> Result<
                 error.inner()
             )
         };
-        tracing::debug!(tool, %message, "dynamic tool arguments do not parse");
-        message
+        tracing::debug!(tool, %message, "tool arguments do not parse");
+        ToolError::with_kind(ToolErrorKind::InvalidArguments, message)
     })
 }
 
-/// The answer for a call to a tool this thread did not declare.
-pub(crate) fn unknown_tool(name: &str) -> DynamicToolCallResponse {
-    DynamicToolCallResponse::new(
-        vec![DynamicToolCallOutputContentItem::text(format!(
-            "unknown tool `{name}`: this thread declares no such tool"
-        ))],
-        false,
-    )
-}
-
-/// The output of a tool call: text and image parts, in order.
+/// The output of a tool call: text and image parts, in order, and optionally a JSON value
+/// (MCP `structuredContent` on exec; on the app-server it reaches the model as the text part
+/// [`json`](Self::json) adds).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[must_use]
 pub struct ToolOutput {
     items: Vec<DynamicToolCallOutputContentItem>,
+    structured: Option<Value>,
 }
 
 impl ToolOutput {
@@ -282,6 +371,14 @@ impl ToolOutput {
         Self::new().and_text(text)
     }
 
+    /// A JSON value: one text part with its serialization, and the value itself as the
+    /// structured content.
+    pub fn json(value: Value) -> Self {
+        let mut output = Self::text(value.to_string());
+        output.structured = Some(value);
+        output
+    }
+
     /// Appends a text part.
     pub fn and_text(mut self, text: impl Into<String>) -> Self {
         self.items
@@ -289,7 +386,8 @@ impl ToolOutput {
         self
     }
 
-    /// Appends an image part (`https:` or `data:` URL).
+    /// Appends an image part given by URL (`https:` or `data:`). On exec, only `data:` URLs
+    /// become MCP images; other URLs are sent as text.
     ///
     /// # Panics
     ///
@@ -303,10 +401,115 @@ impl ToolOutput {
         self
     }
 
+    /// Appends an image part from base64 data and its MIME type (a `data:` URL).
+    pub fn and_image(self, mime_type: &str, base64: &str) -> Self {
+        self.and_image_url(format!("data:{mime_type};base64,{base64}"))
+    }
+
     /// The parts.
     #[must_use]
     pub fn items(&self) -> &[DynamicToolCallOutputContentItem] {
         &self.items
+    }
+
+    /// The structured value, when the output is [`json`](Self::json).
+    #[must_use]
+    pub fn structured(&self) -> Option<&Value> {
+        self.structured.as_ref()
+    }
+}
+
+impl From<String> for ToolOutput {
+    fn from(text: String) -> Self {
+        Self::text(text)
+    }
+}
+
+impl From<&str> for ToolOutput {
+    fn from(text: &str) -> Self {
+        Self::text(text)
+    }
+}
+
+impl From<Value> for ToolOutput {
+    fn from(value: Value) -> Self {
+        Self::json(value)
+    }
+}
+
+/// What kind of failure a [`ToolError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ToolErrorKind {
+    /// The handler returned an error.
+    Failed,
+    /// The arguments did not match the tool's input type.
+    InvalidArguments,
+    /// No tool of that name is registered.
+    UnknownTool,
+    /// The call took longer than the tool's timeout and was dropped.
+    Timeout,
+    /// The turn ended (or was dropped) while the call ran.
+    Cancelled,
+    /// The handler panicked.
+    Panicked,
+}
+
+/// A failed tool call, as the model sees it: the message is the call's output, marked as an
+/// error (`success: false` on the app-server, `isError: true` over MCP).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ToolError {
+    kind: ToolErrorKind,
+    message: String,
+}
+
+impl ToolError {
+    /// A handler's error with this message.
+    pub fn new(message: impl fmt::Display) -> Self {
+        Self::with_kind(ToolErrorKind::Failed, message.to_string())
+    }
+
+    pub(crate) fn with_kind(kind: ToolErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// What kind of failure this is.
+    #[must_use]
+    pub fn kind(&self) -> ToolErrorKind {
+        self.kind
+    }
+
+    /// The message the model sees.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<String> for ToolError {
+    fn from(message: String) -> Self {
+        Self::new(message)
+    }
+}
+
+impl From<&str> for ToolError {
+    fn from(message: &str) -> Self {
+        Self::new(message)
+    }
+}
+
+/// The answer to `item/tool/call` for a call's result.
+pub(crate) fn dynamic_response(result: Result<ToolOutput, ToolError>) -> DynamicToolCallResponse {
+    match result {
+        Ok(output) => DynamicToolCallResponse::new(output.items, true),
+        Err(error) => DynamicToolCallResponse::new(
+            vec![DynamicToolCallOutputContentItem::text(error.message)],
+            false,
+        ),
     }
 }
 
@@ -316,49 +519,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    fn echo() -> DynamicTool {
-        DynamicTool::new(
-            "echo",
-            "Echoes its text.",
-            json!({"type": "object", "properties": {"text": {"type": "string"}}}),
-            |arguments| async move {
-                match arguments["text"].as_str() {
-                    Some(text) => {
-                        Ok(ToolOutput::text(text).and_image_url("data:image/png;base64,AA"))
-                    }
-                    None => Err("`text` is missing".to_owned()),
-                }
-            },
-        )
-    }
-
-    #[test]
-    fn calls_answer_with_content_items_and_success() {
-        futures::executor::block_on(async {
-            let tool = echo();
-            assert_eq!(
-                serde_json::to_value(tool.call(json!({"text": "hi"})).await).expect("json"),
-                json!({"contentItems": [
-                    {"type": "inputText", "text": "hi"},
-                    {"type": "inputImage", "imageUrl": "data:image/png;base64,AA"}
-                ], "success": true})
-            );
-            assert_eq!(
-                serde_json::to_value(tool.call(json!({})).await).expect("json"),
-                json!({"contentItems": [{"type": "inputText", "text": "`text` is missing"}], "success": false})
-            );
-            assert_eq!(
-                serde_json::to_value(tool.spec()).expect("json"),
-                json!({"type": "function", "name": "echo", "description": "Echoes its text.",
-                    "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}})
-            );
-            assert_eq!(
-                serde_json::to_value(unknown_tool("nope")).expect("json")["success"],
-                false
-            );
-        });
-    }
 
     /// Where and when to look up the weather.
     #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -378,21 +538,21 @@ mod tests {
         country: String,
     }
 
-    fn lookup() -> DynamicTool {
-        DynamicTool::typed("lookup", "Looks up.", |lookup: Lookup| async move {
+    fn lookup() -> Tool {
+        Tool::typed("lookup", "Looks up.", |lookup: Lookup| async move {
             Ok(ToolOutput::text(format!("{lookup:?}")))
         })
     }
 
     #[test]
-    fn typed_tools_derive_an_inline_schema() {
+    fn typed_tools_derive_a_strict_inline_schema() {
         expect_test::expect![[r#"
             {
+              "additionalProperties": false,
               "description": "Where and when to look up the weather.",
               "properties": {
                 "days": {
                   "description": "Days from today; today when absent.",
-                  "format": "uint8",
                   "maximum": 255,
                   "minimum": 0,
                   "type": [
@@ -401,6 +561,7 @@ mod tests {
                   ]
                 },
                 "place": {
+                  "additionalProperties": false,
                   "description": "The place.",
                   "properties": {
                     "city": {
@@ -419,63 +580,108 @@ mod tests {
                 }
               },
               "required": [
+                "days",
                 "place"
               ],
               "type": "object"
             }"#]]
-        .assert_eq(&serde_json::to_string_pretty(lookup().input_schema()).expect("json"));
+        .assert_eq(
+            &serde_json::to_string_pretty(lookup().input_schema().expect("strict")).expect("json"),
+        );
+    }
+
+    #[tokio::test]
+    async fn typed_tools_parse_their_arguments_or_say_what_is_wrong() {
+        let tool = lookup();
+        let mut outputs = Vec::new();
+        for arguments in [
+            json!({"place": {"city": "Paris", "country": "FR"}, "days": 2}),
+            json!({"place": {"city": "Paris", "country": "FR"}, "days": null}),
+            json!({"place": {"city": "Paris"}}),
+            json!({"place": {"city": 3, "country": "FR"}}),
+            json!({"place": {"city": "Paris", "country": "FR"}, "days": 300}),
+            json!({}),
+            json!("Paris"),
+        ] {
+            outputs.push(match tool.start(arguments).await {
+                Ok(output) => Ok(output.items()[0].clone()),
+                Err(error) => Err((error.kind(), error.message().to_owned())),
+            });
+        }
+        expect_test::expect![[r#"
+            [
+                Ok(
+                    InputText(
+                        InputTextContent {
+                            text: "Lookup { place: Place { city: \"Paris\", country: \"FR\" }, days: Some(2) }",
+                            extra: {},
+                        },
+                    ),
+                ),
+                Ok(
+                    InputText(
+                        InputTextContent {
+                            text: "Lookup { place: Place { city: \"Paris\", country: \"FR\" }, days: None }",
+                            extra: {},
+                        },
+                    ),
+                ),
+                Err(
+                    (
+                        InvalidArguments,
+                        "invalid arguments for `lookup` at `place`: missing field `country`",
+                    ),
+                ),
+                Err(
+                    (
+                        InvalidArguments,
+                        "invalid arguments for `lookup` at `place.city`: invalid type: integer `3`, expected a string",
+                    ),
+                ),
+                Err(
+                    (
+                        InvalidArguments,
+                        "invalid arguments for `lookup` at `days`: invalid value: integer `300`, expected u8",
+                    ),
+                ),
+                Err(
+                    (
+                        InvalidArguments,
+                        "invalid arguments for `lookup`: missing field `place`",
+                    ),
+                ),
+                Err(
+                    (
+                        InvalidArguments,
+                        "invalid arguments for `lookup`: invalid type: string \"Paris\", expected struct Lookup",
+                    ),
+                ),
+            ]
+        "#]]
+        .assert_debug_eq(&outputs);
     }
 
     #[test]
-    fn typed_tools_parse_their_arguments_or_say_what_is_wrong() {
-        let tool = lookup();
-        let output = |arguments: Value| {
-            let response = futures::executor::block_on(tool.call(arguments));
-            let text = match response.content_items.as_slice() {
-                [DynamicToolCallOutputContentItem::InputText(text)] => text.text.clone(),
-                other => panic!("one text part: {other:?}"),
-            };
-            (response.success, text)
-        };
-        expect_test::expect![[r#"
-            [
-                (
-                    true,
-                    "Lookup { place: Place { city: \"Paris\", country: \"FR\" }, days: Some(2) }",
-                ),
-                (
-                    true,
-                    "Lookup { place: Place { city: \"Paris\", country: \"FR\" }, days: None }",
-                ),
-                (
-                    false,
-                    "invalid arguments for `lookup` at `place`: missing field `country`",
-                ),
-                (
-                    false,
-                    "invalid arguments for `lookup` at `place.city`: invalid type: integer `3`, expected a string",
-                ),
-                (
-                    false,
-                    "invalid arguments for `lookup` at `days`: invalid value: integer `300`, expected u8",
-                ),
-                (
-                    false,
-                    "invalid arguments for `lookup`: missing field `place`",
-                ),
-                (
-                    false,
-                    "invalid arguments for `lookup`: invalid type: string \"Paris\", expected struct Lookup",
-                ),
-            ]
-        "#]].assert_debug_eq(&[
-            output(json!({"place": {"city": "Paris", "country": "FR"}, "days": 2})),
-            output(json!({"place": {"city": "Paris", "country": "FR"}})),
-            output(json!({"place": {"city": "Paris"}})),
-            output(json!({"place": {"city": 3, "country": "FR"}})),
-            output(json!({"place": {"city": "Paris", "country": "FR"}, "days": 300})),
-            output(json!({})),
-            output(json!("Paris")),
-        ]);
+    fn outputs_and_errors_become_dynamic_tool_responses() {
+        assert_eq!(
+            serde_json::to_value(dynamic_response(Ok(
+                ToolOutput::text("hi").and_image("image/png", "AA")
+            )))
+            .expect("json"),
+            json!({"contentItems": [
+                {"type": "inputText", "text": "hi"},
+                {"type": "inputImage", "imageUrl": "data:image/png;base64,AA"}
+            ], "success": true})
+        );
+        assert_eq!(
+            serde_json::to_value(dynamic_response(Err("no city".into()))).expect("json"),
+            json!({"contentItems": [{"type": "inputText", "text": "no city"}], "success": false})
+        );
+        let json = ToolOutput::from(json!({"sum": 3}));
+        assert_eq!(json.structured(), Some(&json!({"sum": 3})));
+        assert_eq!(
+            json.items(),
+            &[DynamicToolCallOutputContentItem::text("{\"sum\":3}")]
+        );
     }
 }

@@ -150,6 +150,18 @@ fn rows() -> Vec<Row> {
                 secrets: + row-secret-value-0002"]]),
         ),
         row(
+            "secret_env_var",
+            Codex(|o| o.secret_env_var("ROW_TOKEN_VAR", "row-secret-var-0004")),
+            Changes(expect![[r#"
+                argv: + --config shell_environment_policy.set.ROW_TOKEN_VAR=""
+                env: + ROW_TOKEN_VAR=row-secret-var-0004
+                secrets: + row-secret-var-0004"#]]),
+            Changes(expect![[r#"
+                argv: + --config shell_environment_policy.set.ROW_TOKEN_VAR=""
+                env: + ROW_TOKEN_VAR=row-secret-var-0004
+                secrets: + row-secret-var-0004"#]]),
+        ),
+        row(
             "secret_env",
             Codex(|o| o.secret_env("ROW_SECRET")),
             Changes(expect![[r#"

@@ -12,11 +12,10 @@ use codex_sdk::approval::{
     self, AlwaysAccept, ApprovalDecision, ApprovalFuture, ApprovalHandler, ApprovalRequest,
     CommandExecutionRequestApprovalParams, CommandPrefixPolicy,
 };
-use codex_sdk::tools::{DynamicTool, ToolOutput};
 use codex_sdk::{
-    ApprovalPolicy, CodexErrorInfo, CodexOptions, CommandExecutionStatus, DynamicToolCallStatus,
-    Error, ItemDetails, SandboxMode, TextItemStatus, Thread, ThreadEvent, Transport, Turn,
-    TurnOptions, TurnStatus, TurnStream,
+    ApprovalPolicy, CodexErrorInfo, CodexOptions, CommandExecutionStatus, Error, ItemDetails,
+    SandboxMode, TextItemStatus, Thread, ThreadEvent, Transport, Turn, TurnOptions, TurnStatus,
+    TurnStream,
 };
 use codex_testkit::codex_home::CodexHomeOptions;
 use codex_testkit::mock_server::{Gate, MockResponse};
@@ -400,143 +399,6 @@ async fn ready_made_policies_decide() {
         touch_with(Some(Arc::new(policy))).await,
         (false, CommandExecutionStatus::Declined)
     );
-}
-
-#[tokio::test]
-async fn a_dynamic_tool_output_reaches_the_model() {
-    let h = harness().await;
-    h.mock.push(Sse::reply(
-        "resp-1",
-        [sse::function_call(
-            "call-dyn-1",
-            "lookup_weather",
-            &json!({"city": "Paris"}),
-        )],
-    ));
-    h.mock.push(Sse::message("resp-2", "It is sunny in Paris."));
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&calls);
-    let tool = DynamicTool::new(
-        "lookup_weather",
-        "Look up the weather for a city.",
-        json!({"type": "object", "properties": {"city": {"type": "string"}},
-               "required": ["city"], "additionalProperties": false}),
-        move |arguments| {
-            counter.fetch_add(1, Ordering::SeqCst);
-            async move {
-                let city = arguments["city"].as_str().ok_or("no city")?;
-                Ok(ToolOutput::text(format!("Weather in {city}: 21C sunny")))
-            }
-        },
-    );
-    let thread = h.codex.start_thread(h.thread_options().tool(tool));
-
-    let turn = run(&thread, "weather in Paris?")
-        .await
-        .expect("the turn completes");
-
-    assert_eq!(calls.load(Ordering::SeqCst), 1);
-    assert_eq!(turn.final_response, "It is sunny in Paris.");
-    let call = turn
-        .items
-        .iter()
-        .find_map(|item| match &item.details {
-            ItemDetails::DynamicToolCall(call) => Some(call),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("a dynamic_tool_call item: {:#?}", turn.items));
-    assert_eq!(
-        (call.tool.as_str(), &call.status, call.success),
-        (
-            "lookup_weather",
-            &DynamicToolCallStatus::Completed,
-            Some(true)
-        )
-    );
-    let requests = h.mock.requests();
-    assert!(requests[0].tool_names().contains(&"lookup_weather"));
-    assert_eq!(
-        requests[1].function_call_output("call-dyn-1").as_deref(),
-        Some("Weather in Paris: 21C sunny")
-    );
-    h.assert_no_mock_problems();
-}
-
-#[tokio::test]
-async fn a_typed_tool_gets_parsed_arguments_and_the_model_sees_bad_ones() {
-    /// Where to look up the weather.
-    #[derive(serde::Deserialize, schemars::JsonSchema)]
-    struct Place {
-        /// The city, in English.
-        city: String,
-    }
-    let h = harness().await;
-    h.mock.push(Sse::reply(
-        "resp-1",
-        [sse::function_call(
-            "call-bad",
-            "lookup_weather",
-            &json!({"city": 3}),
-        )],
-    ));
-    h.mock.push(Sse::reply(
-        "resp-2",
-        [sse::function_call(
-            "call-good",
-            "lookup_weather",
-            &json!({"city": "Paris"}),
-        )],
-    ));
-    h.mock.push(Sse::message("resp-3", "It is sunny in Paris."));
-    let tool = DynamicTool::typed(
-        "lookup_weather",
-        "Look up the weather for a city.",
-        |place: Place| async move { Ok(ToolOutput::text(format!("Sunny in {}", place.city))) },
-    );
-    let schema = tool.input_schema().clone();
-    let thread = h.codex.start_thread(h.thread_options().tool(tool));
-
-    let turn = run(&thread, "weather in Paris?")
-        .await
-        .expect("the turn completes");
-
-    let calls: Vec<_> = turn
-        .items
-        .iter()
-        .filter_map(|item| match &item.details {
-            ItemDetails::DynamicToolCall(call) => Some((call.tool.as_str(), call.success)),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(
-        calls,
-        [
-            ("lookup_weather", Some(false)),
-            ("lookup_weather", Some(true))
-        ]
-    );
-    let requests = h.mock.requests();
-    let offered = requests[0]
-        .json()
-        .and_then(|body| body["tools"].as_array())
-        .and_then(|tools| tools.iter().find(|t| t["name"] == "lookup_weather"))
-        .unwrap_or_else(|| panic!("lookup_weather is offered: {:?}", requests[0].tool_names()));
-    assert_eq!(
-        offered["parameters"], schema,
-        "the derived schema reaches the model"
-    );
-    assert_eq!(
-        requests[1].function_call_output("call-bad").as_deref(),
-        Some(
-            "invalid arguments for `lookup_weather` at `city`: invalid type: integer `3`, expected a string"
-        )
-    );
-    assert_eq!(
-        requests[2].function_call_output("call-good").as_deref(),
-        Some("Sunny in Paris")
-    );
-    assert_eq!(turn.final_response, "It is sunny in Paris.");
-    h.assert_no_mock_problems();
 }
 
 /// A model reply that streams a few deltas of a message, then holds until `gate` opens.
@@ -923,19 +785,6 @@ async fn the_exec_transport_answers_interrupt_and_steer_with_unsupported() {
         "steering a turn is not supported by the exec transport"
     );
     drain(&mut stream).await;
-    let tool = DynamicTool::new("t", "a tool", json!({"type": "object"}), |_| async {
-        Ok(ToolOutput::text("x"))
-    });
-    let error = h
-        .codex
-        .start_thread(h.thread_options().tool(tool))
-        .run("hi", TurnOptions::new())
-        .await
-        .expect_err("exec has no dynamic tools");
-    assert_eq!(
-        error.to_string(),
-        "declaring dynamic tools is not supported by the exec transport"
-    );
 }
 
 #[test]

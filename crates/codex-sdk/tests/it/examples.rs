@@ -253,6 +253,72 @@ async fn streaming_prints_each_event_in_the_wire_shape() {
     setup.assert_script_matched();
 }
 
+/// `host_tools` on both transports: the model calls `add` and `now`, the results reach it,
+/// and every event is printed as a JSON line.
+#[tokio::test]
+async fn host_tools_serves_add_and_now_on_both_transports() {
+    for app_server in [false, true] {
+        let setup = Setup::new().await;
+        let call = |id: &str, tool: &str, arguments: &serde_json::Value| {
+            if app_server {
+                sse::function_call(id, tool, arguments)
+            } else {
+                sse::mcp_tool_call(id, "host", tool, arguments)
+            }
+        };
+        setup.mock.push(Sse::reply(
+            "resp-1",
+            [
+                call(
+                    "call-add",
+                    "add",
+                    &serde_json::json!({"a": 1234, "b": 4321}),
+                ),
+                call("call-now", "now", &serde_json::json!({})),
+            ],
+        ));
+        setup
+            .mock
+            .push(Sse::message("resp-2", "5555, and it is now."));
+        let prompt = ["add 1234 and 4321"];
+        let args = if app_server {
+            with(APP_SERVER, &prompt)
+        } else {
+            prompt.to_vec()
+        };
+
+        let run = setup.run("host_tools", &args).await;
+
+        run.assert_success();
+        let events: Vec<ThreadEvent> = run
+            .stdout
+            .lines()
+            .map(|line| parse_event_strict(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+            .collect();
+        let kind = if app_server {
+            "dynamic_tool_call"
+        } else {
+            "mcp_tool_call"
+        };
+        let completed: Vec<&str> = events
+            .iter()
+            .filter(|event| matches!(event, ThreadEvent::ItemCompleted(_)))
+            .filter_map(ThreadEvent::item)
+            .map(codex_sdk::ThreadItem::item_type)
+            .collect();
+        assert_eq!(completed, [kind, kind, "agent_message"], "{}", run.stdout);
+        let request = &setup.mock.requests()[1];
+        let sum = request
+            .function_call_output("call-add")
+            .expect("add's output");
+        assert!(sum.contains("5555"), "{sum}");
+        let now = request
+            .function_call_output("call-now")
+            .expect("now's output");
+        assert!(now.chars().any(|c| c.is_ascii_digit()), "{now}");
+    }
+}
+
 #[tokio::test]
 async fn streaming_prints_deltas_too_over_the_app_server() {
     let setup = Setup::new().await;

@@ -253,7 +253,9 @@ fn the_facade_names_its_own_types() {
         named::<codex_sdk::protocol::projection::TurnProjection>(),
         named::<codex_sdk::protocol::app_server::CodexErrorInfo>(),
         named::<codex_sdk::approval::ApprovalRequest>(),
-        named::<codex_sdk::tools::DynamicTool>(),
+        named::<codex_sdk::tools::Tool>(),
+        named::<codex_sdk::registry::ToolRegistry>(),
+        named::<codex_sdk::registry::RegistrationError>(),
     ];
     assert!(names.iter().all(|name| !name.is_empty()));
     // The payload of `Error::Protocol` is codex-exec's error, and it can be matched on.

@@ -18,6 +18,7 @@ mod concurrency;
 mod examples;
 mod failures;
 mod hermetic;
+mod host_tools;
 mod image;
 mod readme;
 mod resume;

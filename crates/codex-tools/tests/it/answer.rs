@@ -17,9 +17,9 @@ use codex_tools::approval::{
     McpServerElicitationAction, McpServerElicitationRequestResponse, ToolRequestUserInputAnswer,
     ToolRequestUserInputResponse,
 };
-use codex_tools::tools::{DynamicTool, ToolOutput};
+use codex_tools::registry::{ToolRegistry, ToolSession};
+use codex_tools::tools::{Tool, ToolError};
 use expect_test::expect_file;
-use futures::executor::block_on;
 use serde_json::{Value, json};
 
 fn fixtures() -> PathBuf {
@@ -79,16 +79,27 @@ fn sample_requests() -> Vec<(String, ServerRequest)> {
 }
 
 /// `lookup_weather`, with typed arguments.
-fn tools() -> Vec<DynamicTool> {
+fn tools() -> ToolSession {
     #[derive(serde::Deserialize, schemars::JsonSchema)]
     struct Place {
         city: String,
     }
-    vec![DynamicTool::typed(
-        "lookup_weather",
-        "Look up the current weather for a city.",
-        |place: Place| async move { Ok(ToolOutput::text(format!("Sunny in {}", place.city))) },
-    )]
+    ToolRegistry::new()
+        .with(Tool::typed(
+            "lookup_weather",
+            "Look up the current weather for a city.",
+            |place: Place| async move { Ok::<_, ToolError>(format!("Sunny in {}", place.city)) },
+        ))
+        .expect("a valid tool")
+        .session()
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
 }
 
 /// Closures for every kind: amend the exec policy with what codex proposes, accept patches
@@ -141,8 +152,9 @@ fn render(method: &str, answer: Result<Value, codex_protocol::app_server::JsonRp
 fn every_server_request_is_answered() {
     let tools = tools();
     let closures = closures();
-    let setups: [(&str, &dyn ApprovalHandler, &[DynamicTool]); 3] = [
-        ("default", &AlwaysDecline, &[]),
+    let none = ToolRegistry::new().session();
+    let setups: [(&str, &dyn ApprovalHandler, &ToolSession); 3] = [
+        ("default", &AlwaysDecline, &none),
         ("accept", &AlwaysAccept, &tools),
         ("closures", &closures, &tools),
     ];
@@ -172,8 +184,9 @@ fn futures_and_handlers_are_send_and_sync() {
     let tools = tools();
     let request = sample_requests().remove(0).1;
     send(&codex_tools::answer(request, &AlwaysDecline, &tools));
-    send(&tools[0].call(json!({"city": "Paris"})));
-    send_sync(&tools[0]);
+    send(&tools.call(None, "lookup_weather", json!({"city": "Paris"})));
+    send_sync(&tools);
+    send_sync(tools.registry());
     send_sync(&closures());
     send_sync(&codex_tools::approval::from_fn(|_| async {
         ApprovalDecision::Decline
