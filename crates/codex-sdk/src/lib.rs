@@ -117,6 +117,7 @@ mod error;
 pub mod retry;
 mod thread;
 mod thread_options;
+mod threads;
 mod turn;
 
 pub use codex_protocol::structured;
@@ -132,6 +133,7 @@ pub use error::{Error, TimeoutKind};
 pub use retry::{RetryPolicy, retry};
 pub use thread::{Thread, TurnOptions, TurnStream};
 pub use thread_options::ThreadOptions;
+pub use threads::{ThreadList, ThreadListOptions};
 pub use turn::{JsonTurn, SkippedLine, Turn, TurnCollector};
 
 /// The wire types and parsers the SDK is built on, for the names the curated list below does
@@ -157,5 +159,8 @@ pub use codex_protocol::exec::{
     ReasoningItem, ReasoningSummaryDelta, ReasoningTextDelta, StreamError, TextItemStatus,
     ThreadEvent, ThreadItem, ThreadStarted, TodoItem, TodoListItem, TurnCompleted, TurnError,
     TurnFailed, TurnStarted, TurnStatus, Usage, WebSearchItem,
+};
+pub use codex_protocol::history::{
+    RecordProblem, ThreadExport, ThreadRecord, ThreadSummary, TurnRecord, TurnRecordStatus,
 };
 pub use codex_protocol::secret::{Redactor, Secret};
