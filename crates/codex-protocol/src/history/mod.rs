@@ -6,7 +6,7 @@
 //!
 //! - the app-server's `thread/read` and `thread/list` results ([`ThreadRecord::from_app_server`],
 //!   [`ThreadSummary::from_app_server`]), whose items are mapped by
-//!   [`projection::item`](crate::projection::item);
+//!   [`projection::item`];
 //! - a rollout file, the JSONL codex keeps under `$CODEX_HOME/sessions/YYYY/MM/DD/`
 //!   ([`crate::rollout::Rollout::record`]).
 //!
