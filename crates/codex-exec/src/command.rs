@@ -398,6 +398,22 @@ impl CodexOptions {
         secrets
     }
 
+    /// The `CODEX_HOME` codex runs with: the one in [`env`](Self::env) when set, else this
+    /// process's `CODEX_HOME`, else `~/.codex`; `None` when neither that nor `HOME` is set.
+    #[must_use]
+    pub fn codex_home(&self) -> Option<std::path::PathBuf> {
+        let lookup = |name: &str| -> Option<OsString> {
+            match &self.env {
+                Some(env) => env.get(std::ffi::OsStr::new(name)).cloned(),
+                None => std::env::var_os(name),
+            }
+        };
+        lookup("CODEX_HOME")
+            .filter(|home| !home.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(|| lookup("HOME").map(|home| std::path::PathBuf::from(home).join(".codex")))
+    }
+
     /// The complete environment of the child: when set, nothing is inherited from this
     /// process. Replaces an earlier environment.
     ///

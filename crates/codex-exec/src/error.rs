@@ -161,6 +161,26 @@ pub enum Error {
         /// The transport: `exec` or `app-server`.
         transport: &'static str,
     },
+    /// No stored thread has this id in this `CODEX_HOME`.
+    #[error("no thread `{id}` in `{}`", codex_home.display())]
+    ThreadNotFound {
+        /// The id asked for.
+        id: String,
+        /// The `CODEX_HOME` searched.
+        codex_home: std::path::PathBuf,
+    },
+    /// Reading the stored threads failed.
+    #[error("failed to read the stored threads in `{}`", path.display())]
+    Sessions {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The IO error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Where codex keeps its threads is unknown: neither `CODEX_HOME` nor `HOME` is set.
+    #[error("neither CODEX_HOME nor HOME is set, so the stored threads cannot be found")]
+    NoCodexHome,
     /// A thread id to resume starts with `-`, so codex would read it as a flag.
     #[error("thread id `{id}` starts with `-` and would be read as a flag")]
     InvalidThreadId {
@@ -289,7 +309,7 @@ impl Error {
     #[must_use]
     pub fn category(&self) -> ErrorCategory {
         match self {
-            Self::CodexNotFound { .. } => ErrorCategory::NotFound,
+            Self::CodexNotFound { .. } | Self::ThreadNotFound { .. } => ErrorCategory::NotFound,
             Self::Spawn { .. } | Self::VersionProbe { .. } => ErrorCategory::Spawn,
             Self::ConfigNull { .. }
             | Self::ConfigEmptyKey { .. }
@@ -297,7 +317,8 @@ impl Error {
             | Self::InvalidThreadId { .. }
             | Self::OutputSchemaNotObject
             | Self::OutputSchemaFile { .. }
-            | Self::ImageNotFound { .. } => ErrorCategory::InvalidOptions,
+            | Self::ImageNotFound { .. }
+            | Self::NoCodexHome => ErrorCategory::InvalidOptions,
             Self::Unsupported { .. } => ErrorCategory::Unsupported,
             Self::Exited { .. } | Self::Signaled { .. } | Self::AppServerClosed { .. } => {
                 ErrorCategory::ProcessExit
@@ -310,7 +331,7 @@ impl Error {
             Self::LineTooLong { .. } | Self::InvalidUtf8 { .. } | Self::Parse(_) => {
                 ErrorCategory::Protocol
             }
-            Self::Read { .. } | Self::Wait { .. } => ErrorCategory::Io,
+            Self::Read { .. } | Self::Wait { .. } | Self::Sessions { .. } => ErrorCategory::Io,
             Self::Rpc { .. } => ErrorCategory::Rpc,
             Self::Lagged { .. } | Self::InvalidResult { .. } | Self::Handshake { .. } => {
                 ErrorCategory::AppServer

@@ -54,6 +54,7 @@ mod framing;
 mod parent_death;
 mod redact_url;
 mod schema_file;
+mod sessions;
 mod stderr_tail;
 mod stream;
 mod supervisor;
@@ -72,6 +73,7 @@ pub use discovery::{
 };
 pub use error::{Error, ErrorCategory, stderr_headline};
 pub use schema_file::SchemaFile;
+pub use sessions::SessionStore;
 pub use stream::ExecStream;
 pub use supervisor::{
     DEFAULT_EXIT_TIMEOUT, DEFAULT_KILL_GRACE, DEFAULT_MAX_LINE_LEN, DEFAULT_STDERR_TAIL_LEN,

@@ -146,6 +146,15 @@ impl ParseError {
         }
     }
 
+    /// Builds a [`ParseError::Shape`] with `reason` and an excerpt from the start of `input`.
+    pub(crate) fn shape(reason: &str, input: &str) -> Self {
+        Self::Shape {
+            line: None,
+            reason: reason.to_owned(),
+            excerpt: excerpt_around(input, 0, 0),
+        }
+    }
+
     /// Builds a [`ParseError::Strict`] with an excerpt from the start of `input`.
     pub(crate) fn strict(unknowns: Vec<String>, input: &str) -> Self {
         Self::Strict {

@@ -37,7 +37,9 @@
 pub mod app_server;
 mod error;
 pub mod exec;
+pub mod history;
 pub mod projection;
+pub mod rollout;
 mod schema;
 pub mod secret;
 pub mod structured;

@@ -76,6 +76,15 @@ pub enum Error {
     /// the store, and the turn did not start.
     #[error(transparent)]
     Attachment(codex_files::Error),
+    /// No stored thread has this id (in this `CODEX_HOME`).
+    #[error("no thread `{id}`")]
+    ThreadNotFound {
+        /// The id asked for.
+        id: String,
+    },
+    /// The thread has no id yet: it is stored once its first turn starts.
+    #[error("the thread has no id before its first turn")]
+    ThreadNotStarted,
     /// `codex app-server` refused a request (a JSON-RPC error response).
     #[error("codex app-server refused `{method}` (code {code}): {message}")]
     Rpc {
@@ -292,6 +301,7 @@ impl Error {
                     searched.retain(|path| seen.insert(path.clone()));
                     Self::BinaryNotFound { searched }
                 }
+                E::ThreadNotFound { id, .. } => Self::ThreadNotFound { id },
                 other => Self::Spawn(other),
             },
             C::Spawn => Self::Spawn(err),

@@ -144,6 +144,7 @@ mod error;
 pub mod retry;
 mod thread;
 mod thread_options;
+mod threads;
 mod turn;
 
 pub use codex_protocol::structured;
@@ -159,6 +160,7 @@ pub use error::{Error, TimeoutKind};
 pub use retry::{RetryPolicy, retry};
 pub use thread::{Thread, TurnOptions, TurnStream};
 pub use thread_options::ThreadOptions;
+pub use threads::{ThreadList, ThreadListOptions};
 pub use turn::{JsonTurn, SkippedLine, Turn, TurnCollector};
 
 /// The wire types and parsers the SDK is built on, for the names the curated list below does
@@ -184,5 +186,8 @@ pub use codex_protocol::exec::{
     ReasoningItem, ReasoningSummaryDelta, ReasoningTextDelta, StreamError, TextItemStatus,
     ThreadEvent, ThreadItem, ThreadStarted, TodoItem, TodoListItem, TurnCompleted, TurnError,
     TurnFailed, TurnStarted, TurnStatus, Usage, WebSearchItem,
+};
+pub use codex_protocol::history::{
+    RecordProblem, ThreadExport, ThreadRecord, ThreadSummary, TurnRecord, TurnRecordStatus,
 };
 pub use codex_protocol::secret::{Redactor, Secret};

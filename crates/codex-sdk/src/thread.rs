@@ -145,6 +145,11 @@ impl Thread {
         }
     }
 
+    /// The [`Codex`] this thread belongs to.
+    pub(crate) fn codex(&self) -> &Codex {
+        &self.codex
+    }
+
     /// The thread id: given when resumed, else set when the first turn starts the thread
     /// (exec: its `thread.started`; app-server: the `thread/start` response).
     #[must_use]

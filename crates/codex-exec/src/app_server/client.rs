@@ -487,6 +487,44 @@ impl AppServer {
         Ok(())
     }
 
+    /// `thread/delete`: deletes a stored thread (its rollout file and index entry).
+    ///
+    /// # Errors
+    ///
+    /// As [`AppServer::thread_start`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future forgets the request; the thread may still be deleted.
+    pub async fn thread_delete(&self, thread_id: impl Into<String>) -> Result<(), Error> {
+        let params = serde_json::json!({ "threadId": thread_id.into() });
+        self.request("thread/delete", Some(params)).await?;
+        Ok(())
+    }
+
+    /// `thread/revert`: drops the turn `before_turn_id` and every later turn from the
+    /// thread's history.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppServer::thread_start`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future forgets the request; the turns may still be dropped.
+    pub async fn thread_revert(
+        &self,
+        thread_id: impl Into<String>,
+        before_turn_id: impl Into<String>,
+    ) -> Result<(), Error> {
+        let params = serde_json::json!({
+            "threadId": thread_id.into(),
+            "beforeTurnId": before_turn_id.into(),
+        });
+        self.request("thread/revert", Some(params)).await?;
+        Ok(())
+    }
+
     /// `turn/start`: starts a turn and returns the stream of its notifications, from
     /// `turn/started` to `turn/completed`, including those that arrived before the response.
     ///

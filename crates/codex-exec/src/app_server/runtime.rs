@@ -132,6 +132,24 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// The live app-server, started (with the handshake) when there is none or the last one
+    /// closed, for requests outside turns (`thread/list`, `model/list`, …). Threads loaded on
+    /// it stay known to the runtime, as for turns.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future while the app-server starts leaves it to start for the next
+    /// caller, or stops it if there is none.
+    ///
+    /// # Errors
+    ///
+    /// The errors of spawning and of the handshake.
+    pub async fn server(&self) -> Result<Arc<AppServer>, Error> {
+        Ok(self.shared.live().await?.server)
+    }
+}
+
 impl Shared {
     /// The running app-server, started (with the handshake) when there is none or the last
     /// one closed. Threads loaded on a closed one are resumed on its successor, as their

@@ -3,6 +3,7 @@
 mod app_server;
 mod exec;
 mod projection;
+mod rollout;
 
 use std::path::{Path, PathBuf};
 

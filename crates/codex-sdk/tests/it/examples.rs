@@ -793,3 +793,78 @@ async fn attachments_stages_runs_and_cleans_up() {
 async fn attachments_stages_runs_and_cleans_up_over_the_app_server() {
     attachments(APP_SERVER).await;
 }
+
+#[tokio::test]
+async fn sessions_lists_shows_exports_and_renames() {
+    let setup = Setup::new().await;
+    setup
+        .mock
+        .push(Sse::message("resp-1", "The entry point is main.rs."));
+    setup.mock.push(Sse::message("resp-2", "It returns early."));
+    let made = setup
+        .run("multi_turn", &["find the entry point", "explain it"])
+        .await;
+    made.assert_success();
+    let id = made
+        .stdout
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("thread: "))
+        .expect("the first line names the thread")
+        .to_owned();
+
+    let list = setup.run("sessions", &["list"]).await;
+    list.assert_success();
+    let line: Vec<&str> = list.stdout.trim_end().split('\t').collect();
+    assert_eq!(line[0], id);
+    assert_eq!(line[1], "-");
+    assert_eq!(line[3], "find the entry point");
+
+    let show = setup.run("sessions", &["show", &id]).await;
+    show.assert_success();
+    assert!(show.stdout.contains("(2 turns)"), "{}", show.stdout);
+    assert!(show.stdout.contains("It returns early."), "{}", show.stdout);
+
+    let md = setup
+        .run("sessions", &["export", &id, "--format", "md"])
+        .await;
+    md.assert_success();
+    assert!(
+        md.stdout.starts_with(&format!("# Thread {id}")),
+        "{}",
+        md.stdout
+    );
+    assert!(md.stdout.contains("> explain it"), "{}", md.stdout);
+    let json = setup
+        .run("sessions", &["export", &id, "--format", "json"])
+        .await;
+    json.assert_success();
+    let export: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(export["version"], 1);
+    assert_eq!(export["thread"]["id"], id.as_str());
+
+    let refused = setup.run("sessions", &["rename", &id, "entry"]).await;
+    assert_eq!(
+        refused.code,
+        Some(1),
+        "exec cannot rename: {}",
+        refused.stderr
+    );
+    let renamed = setup
+        .run(
+            "sessions",
+            &["--transport", "app-server", "rename", &id, "entry"],
+        )
+        .await;
+    renamed.assert_success();
+    let list = setup
+        .run("sessions", &["--transport", "app-server", "list"])
+        .await;
+    list.assert_success();
+    assert!(
+        list.stdout.starts_with(&format!("{id}\tentry\t")),
+        "{}",
+        list.stdout
+    );
+    setup.assert_script_matched();
+}

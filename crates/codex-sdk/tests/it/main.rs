@@ -25,4 +25,5 @@ mod resume;
 mod secrets;
 mod structured;
 mod support;
+mod threads;
 mod tools;

@@ -90,6 +90,11 @@ impl Harness {
             .expect("canonical working directory")
     }
 
+    /// The `CODEX_HOME` of this harness.
+    pub(crate) fn home(&self) -> &std::path::Path {
+        self.home.path()
+    }
+
     /// The environment codex gets in this harness (for a second [`Codex`] on the same home).
     pub(crate) fn env(&self) -> Vec<(OsString, OsString)> {
         codex_env(&self.home)

@@ -1,0 +1,276 @@
+//! Threads as data: list, read, fork, archive, rename, roll back and export, on both
+//! transports, and the rollout files real turns leave behind.
+
+use std::path::{Path, PathBuf};
+
+use codex_protocol::rollout::parse_rollout;
+use codex_sdk::{Error, ThreadListOptions, ThreadSummary, Transport, Turn};
+use codex_testkit::codex_home::CodexHomeOptions;
+use codex_testkit::sse::{self, Sse};
+use futures::TryStreamExt as _;
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+use crate::support::{Harness, WAIT, run};
+
+async fn harness(transport: Transport) -> Harness {
+    Harness::with(CodexHomeOptions::default(), move |options, _| {
+        options.transport(transport)
+    })
+    .await
+}
+
+/// Every rollout file under `home/sessions`.
+fn rollouts(home: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "jsonl") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&home.join("sessions"), &mut out);
+    out.sort();
+    out
+}
+
+/// Runs a thread that touches every kind of item the mock can script: reasoning, a message,
+/// a command, a patch.
+async fn scripted_thread(h: &Harness) -> (String, Vec<Turn>) {
+    h.mock.push_all([
+        Sse::reply(
+            "resp-1",
+            [
+                sse::reasoning("rs-1", &["**Thinking** about it"]),
+                sse::exec_command("call-1", "echo hello"),
+            ],
+        ),
+        Sse::message("resp-2", "The command said hello."),
+        Sse::reply(
+            "resp-3",
+            [sse::apply_patch(
+                "call-2",
+                "*** Begin Patch\n*** Add File: hello.txt\n+hello\n*** End Patch\n",
+            )],
+        ),
+        Sse::message("resp-4", "I wrote hello.txt."),
+    ]);
+    let thread = h.start_thread();
+    let first = run(&thread, "say hello").await.expect("first turn");
+    let second = run(&thread, "write hello.txt").await.expect("second turn");
+    (thread.id().expect("an id"), vec![first, second])
+}
+
+/// Items as wire JSON without ids (exec numbers its items per process, `item_0`, …).
+fn without_ids(items: &[codex_sdk::ThreadItem]) -> Vec<Value> {
+    items
+        .iter()
+        .map(|item| {
+            let mut value = serde_json::to_value(item).expect("items serialize");
+            value.as_object_mut().expect("an object").remove("id");
+            value
+        })
+        .collect()
+}
+
+async fn list(h: &Harness, options: ThreadListOptions) -> Vec<ThreadSummary> {
+    tokio::time::timeout(WAIT, h.codex.list_threads(options).try_collect())
+        .await
+        .expect("the list ends in time")
+        .expect("the list")
+}
+
+/// Every rollout the turns left parses with no error and no unknown.
+fn assert_rollouts_parse(h: &Harness) {
+    let files = rollouts(h.home());
+    assert!(!files.is_empty(), "codex wrote rollouts");
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable rollout");
+        let rollout = parse_rollout(&text);
+        assert_eq!(rollout.errors, Vec::new(), "{}", file.display());
+        assert_eq!(
+            rollout.unknowns(),
+            Vec::<String>::new(),
+            "{}",
+            file.display()
+        );
+    }
+}
+
+#[tokio::test]
+async fn threads_read_gives_the_items_the_turns_streamed() {
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let h = harness(transport).await;
+        let (id, turns) = scripted_thread(&h).await;
+        let record = h.codex.read_thread(&id).await.expect("read the thread");
+        assert_eq!(record.id(), id, "{transport}");
+        assert_eq!(record.problems, Vec::new());
+        assert_eq!(record.summary.preview, "say hello", "{transport}");
+        let prompts: Vec<&str> = record.turns.iter().map(|t| t.prompt.as_str()).collect();
+        assert_eq!(prompts, ["say hello", "write hello.txt"], "{transport}");
+        for (stored, streamed) in record.turns.iter().zip(&turns) {
+            assert_eq!(
+                without_ids(&stored.items),
+                without_ids(&streamed.items),
+                "{transport}"
+            );
+        }
+        assert_rollouts_parse(&h);
+        // Another `Codex` on the same home (a new app-server, the thread not loaded there).
+        let other = codex_sdk::Codex::new(
+            codex_sdk::CodexOptions::new()
+                .codex_path(crate::support::real_codex())
+                .env(h.env())
+                .transport(transport),
+        )
+        .expect("a second Codex");
+        let again = other
+            .read_thread(&id)
+            .await
+            .expect("read from another Codex");
+        assert_eq!(again.turns, record.turns, "{transport}");
+        let missing = h
+            .codex
+            .read_thread("01a24c80-0000-7000-8000-000000000000")
+            .await;
+        assert!(
+            matches!(&missing, Err(Error::ThreadNotFound { id }) if id.starts_with("01a24c80")),
+            "{transport}: {missing:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn threads_list_newest_first_on_both_transports() {
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let h = harness(transport).await;
+        let mut ids = Vec::new();
+        for (n, prompt) in ["first thread", "second thread", "third thread"]
+            .iter()
+            .enumerate()
+        {
+            h.mock.push(Sse::message(&format!("resp-{n}"), "ok"));
+            let thread = h.start_thread();
+            run(&thread, prompt).await.expect("a turn");
+            ids.push(thread.id().expect("an id"));
+        }
+        let listed = list(&h, ThreadListOptions::new()).await;
+        let listed_ids: Vec<&str> = listed.iter().map(|s| s.id.as_str()).collect();
+        let mut newest_first: Vec<&str> = ids.iter().map(String::as_str).collect();
+        newest_first.reverse();
+        assert_eq!(listed_ids, newest_first, "{transport}");
+        let previews: Vec<&str> = listed.iter().map(|s| s.preview.as_str()).collect();
+        assert_eq!(
+            previews,
+            ["third thread", "second thread", "first thread"],
+            "{transport}"
+        );
+        let found = list(&h, ThreadListOptions::new().search("second")).await;
+        assert_eq!(found.len(), 1, "{transport}: {found:?}");
+        assert_eq!(found[0].id, ids[1]);
+        assert_rollouts_parse(&h);
+    }
+}
+
+#[tokio::test]
+async fn threads_archive_rename_fork_on_the_app_server() {
+    let h = harness(Transport::AppServer).await;
+    h.mock
+        .push(Sse::message("resp-1", "I will remember banana."));
+    let thread = h.start_thread();
+    run(&thread, "remember banana").await.expect("a turn");
+    let id = thread.id().expect("an id");
+
+    thread.rename("fruit").await.expect("rename");
+    let listed = list(&h, ThreadListOptions::new()).await;
+    assert_eq!(listed[0].name.as_deref(), Some("fruit"));
+
+    thread.archive().await.expect("archive");
+    assert!(list(&h, ThreadListOptions::new()).await.is_empty());
+    let archived = list(&h, ThreadListOptions::new().archived(true)).await;
+    assert_eq!(archived.len(), 1);
+    assert_eq!(archived[0].id, id);
+    h.codex.unarchive_thread(&id).await.expect("unarchive");
+    let back = list(&h, ThreadListOptions::new()).await;
+    assert_eq!(
+        back.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        [id.as_str()]
+    );
+
+    let fork = thread.fork(None, h.thread_options()).await.expect("fork");
+    let fork_id = fork.id().expect("the fork has an id");
+    assert_ne!(fork_id, id);
+    h.mock.push(Sse::message("resp-2", "It was banana."));
+    run(&fork, "what was it?")
+        .await
+        .expect("a turn on the fork");
+    let request = h.mock.last_request().expect("a request");
+    assert_eq!(
+        request.message_texts("assistant"),
+        ["I will remember banana."]
+    );
+    assert_eq!(request.header("thread-id"), Some(fork_id.as_str()));
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn threads_what_exec_cannot_change_is_unsupported() {
+    let h = harness(Transport::Exec).await;
+    h.mock.push(Sse::message("resp-1", "ok"));
+    let thread = h.start_thread();
+    run(&thread, "hello").await.expect("a turn");
+    let unsupported = |result: Result<(), Error>| {
+        assert!(
+            matches!(
+                result,
+                Err(Error::Unsupported {
+                    transport: Transport::Exec,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    };
+    unsupported(thread.archive().await);
+    unsupported(thread.rename("x").await);
+    unsupported(thread.rollback(1).await);
+    unsupported(thread.fork(None, h.thread_options()).await.map(drop));
+    unsupported(h.codex.delete_thread(&thread.id().expect("an id")).await);
+    unsupported(h.codex.models().await.map(drop));
+    let not_started = h.start_thread().read().await;
+    assert!(
+        matches!(not_started, Err(Error::ThreadNotStarted)),
+        "{not_started:?}"
+    );
+}
+
+#[tokio::test]
+async fn threads_models_and_account_on_the_app_server() {
+    let h = harness(Transport::AppServer).await;
+    let models = h.codex.models().await.expect("models");
+    assert!(models.iter().any(|m| m.model == "gpt-5.5"), "{models:?}");
+    h.codex.account().await.expect("account");
+    h.codex.mcp_server_status().await.expect("mcp status");
+}
+
+#[tokio::test]
+async fn threads_capture_rollouts() {
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let h = harness(transport).await;
+        scripted_thread(&h).await;
+        if let Some(dir) = std::env::var_os("CODEX_SDK_CAPTURE_ROLLOUTS") {
+            for (i, file) in rollouts(h.home()).into_iter().enumerate() {
+                // Only with the variable set: the capture that made `fixtures/rollouts/`.
+                let target = Path::new(&dir).join(format!("{transport}-{i}.jsonl"));
+                std::fs::copy(&file, target).expect("copy");
+            }
+        }
+    }
+}
