@@ -12,6 +12,7 @@ use crate::thread_options::ThreadOptions;
 use codex_exec::app_server::{AppServerOptions, Runtime};
 use codex_exec::{CodexBinary, Discovery, ExecOptions, Secret};
 use codex_files::{Store, StoreOptions};
+use codex_telemetry::Telemetry;
 
 /// How the SDK talks to codex.
 ///
@@ -70,6 +71,7 @@ pub struct CodexOptions {
     pub(crate) kill_grace: Option<Duration>,
     pub(crate) approval_timeout: Option<Duration>,
     pub(crate) attachment_store: StoreOptions,
+    pub(crate) telemetry: Telemetry,
 }
 
 impl std::fmt::Debug for CodexOptions {
@@ -81,6 +83,7 @@ impl std::fmt::Debug for CodexOptions {
             .field("kill_grace", &self.kill_grace)
             .field("approval_timeout", &self.approval_timeout)
             .field("attachment_store", &self.attachment_store)
+            .field("telemetry", &self.telemetry)
             .finish_non_exhaustive()
     }
 }
@@ -212,6 +215,16 @@ impl CodexOptions {
     /// By default, 300 seconds.
     pub fn approval_timeout(mut self, timeout: Duration) -> Self {
         self.approval_timeout = Some(timeout);
+        self
+    }
+
+    /// What the threads of this [`Codex`] record: the event log, the prices of usage, content
+    /// capture on spans (see [`telemetry`](crate::telemetry)). Spans are emitted through
+    /// `tracing` either way.
+    ///
+    /// By default, [`Telemetry::new`]: no event log, the built-in prices, no content.
+    pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = telemetry;
         self
     }
 

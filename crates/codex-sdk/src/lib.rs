@@ -134,6 +134,11 @@ pub use thread::{Thread, TurnOptions, TurnStream};
 pub use thread_options::ThreadOptions;
 pub use turn::{JsonTurn, SkippedLine, Turn, TurnCollector};
 
+/// Spans, the event log, pricing and budgets ([`telemetry::Telemetry`],
+/// [`telemetry::EventLog`], [`telemetry::PricingTable`], [`telemetry::Budget`]).
+pub use codex_telemetry as telemetry;
+pub use codex_telemetry::{Budget, BudgetExceeded, Telemetry, ThreadUsage};
+
 /// The wire types and parsers the SDK is built on, for the names the curated list below does
 /// not carry (every type a public signature of this crate mentions is reachable from here).
 pub use codex_protocol as protocol;

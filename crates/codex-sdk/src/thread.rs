@@ -9,6 +9,7 @@ use codex_exec::app_server::{RuntimeTurn, ThreadSlot, TurnRequest};
 use codex_exec::{CancelHandle, ExecOptions, ExecRequest, ExecStream, Input, UserInput};
 use codex_files::{Attached, Attachment, AttachmentKind, AttachmentSet};
 use codex_protocol::exec::ThreadEvent;
+use codex_telemetry::{BudgetExceeded, ThreadTracker, ThreadUsage, TurnTracker};
 use futures::{Stream, StreamExt};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -118,6 +119,9 @@ pub struct Thread {
     options: ThreadOptions,
     id: Arc<Mutex<Option<String>>>,
     turn_lock: Arc<tokio::sync::Mutex<ThreadSlot>>,
+    /// The thread's span, usage and budget; `Err` with the model when a USD budget cannot be
+    /// priced (reported by the first turn).
+    telemetry: Result<ThreadTracker, Option<String>>,
 }
 
 impl std::fmt::Debug for Thread {
@@ -132,12 +136,44 @@ impl std::fmt::Debug for Thread {
 
 impl Thread {
     pub(crate) fn new(codex: Codex, options: ThreadOptions, id: Option<String>) -> Self {
+        let telemetry = codex
+            .inner
+            .options
+            .telemetry
+            .thread(
+                options.exec.requested_model(),
+                options.budget,
+                id.as_deref(),
+            )
+            .map_err(|_| options.exec.requested_model().map(str::to_owned));
         Self {
             codex,
             options,
             id: Arc::new(Mutex::new(id)),
             turn_lock: Arc::new(tokio::sync::Mutex::new(ThreadSlot::default())),
+            telemetry,
         }
+    }
+
+    /// The thread's usage over its ended turns: turns, tokens, and the estimated cost when
+    /// its [`model`](ThreadOptions::model) has a price (see
+    /// [`CodexOptions::telemetry`](crate::CodexOptions::telemetry)). Per turn, see
+    /// [`Turn::usage`].
+    #[must_use]
+    pub fn usage(&self) -> ThreadUsage {
+        self.telemetry
+            .as_ref()
+            .map(ThreadTracker::usage)
+            .unwrap_or_default()
+    }
+
+    /// The thread's tracker, or the error of an unpriced USD budget.
+    fn tracker(&self) -> Result<&ThreadTracker, Error> {
+        self.telemetry.as_ref().map_err(|model| {
+            Error::Telemetry(codex_telemetry::Error::UnpricedModel {
+                model: model.clone(),
+            })
+        })
     }
 
     /// The thread id: given when resumed, else set when the first turn starts the thread
@@ -200,6 +236,8 @@ impl Thread {
     ) -> Result<TurnStream, Error> {
         let mut input = input.into();
         input.check_images().map_err(Error::from_exec)?;
+        let tracker = self.tracker()?;
+        tracker.check_start().map_err(Error::BudgetExceeded)?;
         let attachments = self.stage(&options.attachments).await?;
         let mut thread_options = None;
         if let Some(set) = &attachments {
@@ -215,6 +253,8 @@ impl Thread {
             }
         }
         let mut guard = Arc::clone(&self.turn_lock).lock_owned().await;
+        // The previous turn's usage is in now: check again.
+        tracker.check_start().map_err(Error::BudgetExceeded)?;
         let inner = &self.codex.inner;
         let mut limits = options.limits;
         if let Some(grace) = inner.options.kill_grace {
@@ -228,8 +268,9 @@ impl Thread {
                     .dynamic_tools(self.options.tool_specs())
                     .handler(self.options.request_handler())
                     .limits(&limits);
-                let turn = runtime
-                    .start_turn(request)
+                let turn = tracker
+                    .span()
+                    .in_scope(|| runtime.start_turn(request))
                     .await
                     .map_err(Error::from_exec)?;
                 StreamBackend::AppServer(Box::new(turn))
@@ -260,11 +301,18 @@ impl Thread {
                 StreamBackend::Exec(ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?)
             }
         };
+        let turn_id = match &backend {
+            StreamBackend::AppServer(app) => Some(app.turn_id()),
+            StreamBackend::Exec(_) => None,
+        };
+        let telemetry = tracker.start_turn(turn_id).map_err(Error::BudgetExceeded)?;
         Ok(TurnStream {
             backend,
             thread_id: Arc::clone(&self.id),
             failed: false,
             ended: false,
+            telemetry,
+            over_budget: None,
             turn: Some(guard),
             attachments,
         })
@@ -401,6 +449,12 @@ pub struct TurnStream {
     /// error.
     failed: bool,
     ended: bool,
+    /// The turn's span, log and usage; ended before the turn lock is released (fields drop in
+    /// order), so the next turn sees this one's usage.
+    telemetry: TurnTracker,
+    /// Set when the turn crossed the thread's budget and was stopped: the stream's
+    /// cancellation error becomes [`Error::BudgetExceeded`].
+    over_budget: Option<BudgetExceeded>,
     /// The thread's turn lock, held while the turn runs.
     turn: Option<OwnedMutexGuard<ThreadSlot>>,
     /// The turn's attachments, removed when the turn ends or the stream is dropped.
@@ -554,6 +608,9 @@ impl Stream for TurnStream {
             return Poll::Ready(None);
         }
         let this = &mut *self;
+        // codex-exec's own spans and events nest under the turn's span.
+        let span = this.telemetry.span().clone();
+        let _entered = span.enter();
         let polled = match &mut this.backend {
             StreamBackend::Exec(exec) => match exec.poll_next_unpin(cx) {
                 Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(Error::from_exec(err)))),
@@ -575,7 +632,11 @@ impl Stream for TurnStream {
             other => other,
         };
         match polled {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                // Usage updates arrive as notifications without an event of their own.
+                this.check_budget();
+                Poll::Pending
+            }
             Poll::Ready(None) => {
                 self.ended = true;
                 // The turn is over: its attachments go.
@@ -595,6 +656,7 @@ impl Stream for TurnStream {
                 if matches!(event, ThreadEvent::TurnFailed(_)) {
                     self.failed = true;
                 }
+                self.observe(&event);
                 if let ThreadEvent::ThreadStarted(started) = &event {
                     *self
                         .thread_id
@@ -603,8 +665,58 @@ impl Stream for TurnStream {
                 }
                 Poll::Ready(Some(Ok(event)))
             }
-            Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(err))),
+            Poll::Ready(Some(Err(err))) => {
+                let err = match (err, self.over_budget.take()) {
+                    (Error::Cancelled, Some(exceeded)) => Error::BudgetExceeded(exceeded),
+                    (err, over_budget) => {
+                        self.over_budget = over_budget;
+                        err
+                    }
+                };
+                self.telemetry.fail(error_type(&err));
+                Poll::Ready(Some(Err(err)))
+            }
         }
+    }
+}
+
+impl TurnStream {
+    /// Records an event, and stops the turn when its usage so far crosses the budget (only
+    /// the app-server reports usage before the turn ends; it is checked on every poll).
+    fn observe(&mut self, event: &ThreadEvent) {
+        if let Err(error) = self.telemetry.on_event(event) {
+            tracing::warn!(%error, "the event log could not be written");
+        }
+        self.check_budget();
+    }
+
+    /// Stops the turn when its usage so far crosses the budget.
+    fn check_budget(&mut self) {
+        let so_far = match &self.backend {
+            StreamBackend::AppServer(app) if !app.is_done() => app.usage(),
+            _ => return,
+        };
+        if self.over_budget.is_none()
+            && let Err(exceeded) = self.telemetry.check_usage(so_far)
+        {
+            tracing::info!(limit = %exceeded.limit, "the turn crossed the thread's budget");
+            self.over_budget = Some(exceeded);
+            self.cancel_handle().cancel();
+        }
+    }
+}
+
+/// `error.type` of a turn that ended with `error`.
+fn error_type(error: &Error) -> &'static str {
+    match error {
+        Error::BudgetExceeded(_) => "budget_exceeded",
+        Error::Cancelled => "cancelled",
+        Error::Timeout { .. } => "timeout",
+        Error::ProcessExit { .. } => "process_exit",
+        Error::TurnFailed { .. } => "turn_failed",
+        Error::Rpc { .. } => "rpc",
+        Error::TransportClosed => "transport_closed",
+        _ => "error",
     }
 }
 

@@ -190,6 +190,15 @@ impl ThreadTracker {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether the budget has room for another turn.
+    ///
+    /// # Errors
+    ///
+    /// [`BudgetExceeded`] naming the limit reached.
+    pub fn check_start(&self) -> Result<(), BudgetExceeded> {
+        self.budget.check_start(&self.lock().usage)
+    }
+
     /// Starts tracking a turn: `turn_id` is the app-server's turn id, `None` on exec (the
     /// turn is then called `exec-<n>`, its 1-based number on this thread).
     ///

@@ -24,4 +24,5 @@ mod resume;
 mod secrets;
 mod structured;
 mod support;
+mod telemetry;
 mod tools;

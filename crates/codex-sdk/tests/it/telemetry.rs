@@ -1,0 +1,287 @@
+//! Telemetry through the facade, with the real codex on both transports: usage and cost per
+//! thread, budgets that stop turns, the GenAI span tree, and the event log.
+
+use codex_sdk::telemetry::{BudgetLimit, EventLog, EventLogOptions, PricingTable, semconv};
+use codex_sdk::{
+    Budget, CodexOptions, Error, ItemDetails, Telemetry, ThreadEvent, Transport, TurnOptions,
+};
+use codex_testkit::codex_home::CodexHomeOptions;
+use codex_testkit::mock_server::{Gate, MockResponse};
+use codex_testkit::spans::SpanCapture;
+use codex_testkit::sse::{self, Sse};
+use futures::StreamExt as _;
+use pretty_assertions::assert_eq;
+use tracing_subscriber::layer::SubscriberExt as _;
+
+use crate::support::{Harness, WAIT, run};
+
+/// The model the testkit's `CODEX_HOME` configures, named in the thread options so that the
+/// SDK can price it.
+const MODEL: &str = "gpt-5.5";
+
+/// A pricing file for [`MODEL`], as users override the built-in table.
+fn pricing(dir: &std::path::Path) -> PricingTable {
+    let path = dir.join("prices.json");
+    std::fs::write(
+        &path,
+        r#"{"date": "2026-12-06", "models": {"gpt-5.5": {"input": 2.0, "cached_input": 0.5, "output": 8.0}}}"#,
+    )
+    .expect("write the pricing file");
+    PricingTable::builtin()
+        .merge_file(&path)
+        .expect("a valid pricing file")
+}
+
+async fn harness(transport: Transport, telemetry: Telemetry) -> Harness {
+    Harness::with(
+        CodexHomeOptions::default(),
+        move |options: CodexOptions, _| options.transport(transport).telemetry(telemetry),
+    )
+    .await
+}
+
+/// The cost of a scripted turn is the hand-computed value, on both transports.
+#[tokio::test]
+async fn the_cost_of_a_scripted_turn_is_the_hand_computed_value() {
+    let prices = tempfile::tempdir().expect("tempdir");
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let h = harness(transport, Telemetry::new().pricing(pricing(prices.path()))).await;
+        h.mock.push(Sse::reply_with_usage(
+            "resp-1",
+            [sse::assistant_message("msg-1", "Hi")],
+            &sse::Usage::new(1000, 200).cached(400).reasoning(50),
+        ));
+        let thread = h.codex.start_thread(h.thread_options().model(MODEL));
+        let turn = run(&thread, "say hi").await.expect("the turn completes");
+        assert_eq!(
+            turn.usage.map(|u| u.input_tokens),
+            Some(1000),
+            "{transport}"
+        );
+
+        let usage = thread.usage();
+        assert_eq!(
+            (usage.turns, usage.total_tokens()),
+            (1, 1200),
+            "{transport}"
+        );
+        // 600 uncached * $2 + 400 cached * $0.5 + 200 output * $8, per million tokens.
+        let expected = (600.0 * 2.0 + 400.0 * 0.5 + 200.0 * 8.0) / 1_000_000.0;
+        let cost = usage.cost_usd.expect("the model is priced");
+        assert!(
+            (cost - expected).abs() < 1e-15,
+            "{transport}: {cost} != {expected}"
+        );
+        h.assert_no_mock_problems();
+    }
+}
+
+/// On exec, usage comes only with `turn.completed`: the turn that crosses a token budget
+/// completes, the next one is refused before codex starts. A turn budget refuses likewise.
+#[tokio::test]
+async fn a_budget_stops_the_next_exec_turn() {
+    let cases = [
+        (Budget::new().max_tokens(40), BudgetLimit::Tokens(40)),
+        (Budget::new().max_turns(1), BudgetLimit::Turns(1)),
+    ];
+    for (budget, limit) in cases {
+        let h = harness(Transport::Exec, Telemetry::new()).await;
+        h.mock.push(Sse::reply_with_usage(
+            "resp-1",
+            [sse::assistant_message("msg-1", "Hi")],
+            &sse::Usage::new(42, 5),
+        ));
+        let thread = h.codex.start_thread(h.thread_options().budget(budget));
+        run(&thread, "first")
+            .await
+            .expect("the first turn has room");
+        let error = run(&thread, "second")
+            .await
+            .expect_err("the budget is used up");
+        let Error::BudgetExceeded(exceeded) = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(exceeded.limit, limit);
+        assert_eq!(exceeded.usage.total_tokens(), 47);
+        assert_eq!(
+            h.mock.requests().len(),
+            1,
+            "the second turn never reached the model"
+        );
+    }
+}
+
+/// On the app-server, usage comes after each model call: a turn whose first call crosses the
+/// token budget is interrupted before its second call is answered, and ends with
+/// `BudgetExceeded`; the next turn is refused.
+#[tokio::test]
+async fn a_token_budget_interrupts_the_crossing_app_server_turn() {
+    let h = harness(Transport::AppServer, Telemetry::new()).await;
+    h.mock.push(Sse::reply_with_usage(
+        "resp-1",
+        [sse::exec_command("call-1", "echo budget")],
+        &sse::Usage::new(500, 10),
+    ));
+    // The second model call is never answered: only the budget can end the turn.
+    let gate = Gate::new();
+    h.mock
+        .push(MockResponse::sse(Sse::message("resp-2", "never")).hold_after(0, &gate));
+    let thread = h
+        .codex
+        .start_thread(h.thread_options().budget(Budget::new().max_tokens(100)));
+
+    let mut stream = thread
+        .run_streamed("run a command", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let mut last = None;
+    while let Some(event) = tokio::time::timeout(WAIT, stream.next())
+        .await
+        .expect("the turn ends in time")
+    {
+        last = Some(event);
+    }
+    let error = last.expect("some event").expect_err("the turn was stopped");
+    let Error::BudgetExceeded(exceeded) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(exceeded.limit, BudgetLimit::Tokens(100));
+    assert_eq!(exceeded.usage.total_tokens(), 510);
+    assert!(error.to_string().contains("100 tokens"), "{error}");
+
+    let usage = thread.usage();
+    assert_eq!((usage.turns, usage.total_tokens()), (1, 510));
+    let refused = run(&thread, "again").await.expect_err("used up");
+    assert!(matches!(refused, Error::BudgetExceeded(_)), "{refused:?}");
+}
+
+/// A USD budget on a model without a price is refused before anything starts.
+#[tokio::test]
+async fn a_usd_budget_needs_a_priced_model() {
+    let h = harness(Transport::Exec, Telemetry::new()).await;
+    let thread = h
+        .codex
+        .start_thread(h.thread_options().budget(Budget::new().max_usd(1.0)));
+    let error = run(&thread, "hi").await.expect_err("unpriced");
+    assert!(matches!(error, Error::Telemetry(_)), "{error:?}");
+    assert_eq!(h.mock.requests().len(), 0);
+}
+
+/// A real turn with a command: the span tree thread → `invoke_agent codex` →
+/// `execute_tool shell` with the GenAI attributes and parent links, no secret anywhere; and
+/// the event log holds every event with its thread and turn, and replays.
+#[tokio::test]
+async fn a_real_turn_makes_the_span_tree_and_the_event_log() {
+    let secret = "sk-proj-telemetrysecret12345678";
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let logs = tempfile::tempdir().expect("tempdir");
+        let log = EventLog::open(EventLogOptions::new(logs.path())).expect("open the log");
+        let telemetry = Telemetry::new().event_log(log).capture_content(true);
+        let h = harness(transport, telemetry).await;
+        h.mock.push(Sse::reply_with_usage(
+            "resp-1",
+            [sse::exec_command("call-1", &format!("echo {secret}"))],
+            &sse::Usage::new(30, 4),
+        ));
+        h.mock.push(Sse::reply_with_usage(
+            "resp-2",
+            [sse::assistant_message("msg-1", "done")],
+            &sse::Usage::new(40, 2),
+        ));
+
+        let capture = SpanCapture::new();
+        let subscriber = tracing_subscriber::registry().with(capture.layer());
+        let _default = tracing::subscriber::set_default(subscriber);
+        let thread = h.codex.start_thread(h.thread_options().model(MODEL));
+        let mut stream = thread
+            .run_streamed("run echo", TurnOptions::new())
+            .await
+            .expect("the turn starts");
+        let mut events = Vec::new();
+        while let Some(event) = tokio::time::timeout(WAIT, stream.next())
+            .await
+            .expect("the turn ends in time")
+        {
+            events.push(event.expect("no error"));
+        }
+        drop(stream);
+        let thread_id = thread.id().expect("the thread started");
+
+        let spans: Vec<_> = capture
+            .spans()
+            .into_iter()
+            .filter(|s| s.target == "codex_telemetry")
+            .collect();
+        let all = capture.spans();
+        let index = |name: &str| {
+            all.iter()
+                .position(|s| s.target == "codex_telemetry" && s.field("otel.name") == Some(name))
+                .unwrap_or_else(|| panic!("{transport}: no {name} span in {spans:#?}"))
+        };
+        let (thread_span, agent, tool) = (
+            index("codex.thread"),
+            index("invoke_agent codex"),
+            index("execute_tool shell"),
+        );
+        assert_eq!(all[agent].parent, Some(thread_span), "{transport}");
+        assert_eq!(all[tool].parent, Some(agent), "{transport}");
+        let agent = &all[agent];
+        for (name, value) in [
+            (semconv::GEN_AI_OPERATION_NAME, "invoke_agent"),
+            (semconv::GEN_AI_PROVIDER_NAME, "openai"),
+            (semconv::GEN_AI_AGENT_NAME, "codex"),
+            (semconv::GEN_AI_REQUEST_MODEL, MODEL),
+            (semconv::GEN_AI_CONVERSATION_ID, thread_id.as_str()),
+            (semconv::GEN_AI_USAGE_INPUT_TOKENS, "70"),
+            (semconv::GEN_AI_USAGE_OUTPUT_TOKENS, "6"),
+        ] {
+            assert_eq!(agent.field(name), Some(value), "{transport}: {name}");
+        }
+        let tool = &all[tool];
+        for (name, value) in [
+            (semconv::GEN_AI_OPERATION_NAME, "execute_tool"),
+            (semconv::GEN_AI_TOOL_NAME, "shell"),
+            (semconv::GEN_AI_TOOL_TYPE, "function"),
+            (semconv::CODEX_ITEM_STATUS, "completed"),
+            (semconv::CODEX_COMMAND_EXIT_CODE, "0"),
+        ] {
+            assert_eq!(tool.field(name), Some(value), "{transport}: {name}");
+        }
+        let captured = format!("{all:?}");
+        assert!(
+            !captured.contains(secret),
+            "{transport}: the secret leaks: {captured}"
+        );
+
+        let records = codex_sdk::telemetry::replay(logs.path()).expect("the log replays");
+        assert_eq!(records.len(), events.len(), "{transport}");
+        let turn_id = records[0].turn_id.clone().expect("a turn id");
+        for record in &records {
+            assert_eq!(record.turn_id.as_ref(), Some(&turn_id), "{transport}");
+            assert_eq!(
+                record.thread_id.as_deref(),
+                Some(thread_id.as_str()),
+                "{transport}"
+            );
+        }
+        assert!(matches!(records[0].event, ThreadEvent::ThreadStarted(_)));
+        assert!(matches!(
+            records.last().map(|r| &r.event),
+            Some(ThreadEvent::TurnCompleted(_))
+        ));
+        let commands = records
+            .iter()
+            .filter(|r| {
+                matches!(&r.event, ThreadEvent::ItemCompleted(e)
+                    if matches!(e.item.details, ItemDetails::CommandExecution(_)))
+            })
+            .count();
+        assert_eq!(commands, 1, "{transport}");
+        let text = std::fs::read_to_string(logs.path().join("events.ndjson")).expect("read");
+        assert!(
+            !text.contains(secret),
+            "{transport}: the secret is in the log"
+        );
+        h.assert_no_mock_problems();
+    }
+}
