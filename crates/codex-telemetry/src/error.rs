@@ -34,6 +34,12 @@ pub enum Error {
         /// Why it does not parse.
         reason: String,
     },
+    /// The OTLP exporter could not be built, or failed to flush.
+    #[error("OTLP export failed: {reason}")]
+    Export {
+        /// What the exporter said.
+        reason: String,
+    },
     /// A USD budget was set, but the thread's model has no price in the pricing table (or the
     /// thread options name no model), so its cost cannot be tracked.
     #[error("no price for model {model:?}, so a USD budget cannot be enforced")]

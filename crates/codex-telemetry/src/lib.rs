@@ -29,8 +29,10 @@
 //!
 //! # Feature flags
 //!
-//! None yet. OTLP export (`opentelemetry-otlp` behind an `otlp` feature) is planned; until
-//! then, add `tracing-opentelemetry`'s layer to your own subscriber.
+//! - `otlp` (off by default): [`otlp::Otlp`], OTLP/HTTP protobuf export of the spans, and
+//!   [`otlp::traceparent`]. Adds `opentelemetry`, `opentelemetry_sdk`, `opentelemetry-otlp`
+//!   (with a blocking `reqwest` client, no TLS) and `tracing-opentelemetry`: a few dozen
+//!   crates and some build time.
 //!
 //! # Architecture
 //!
@@ -40,6 +42,8 @@
 mod budget;
 mod error;
 pub mod event_log;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 mod pricing;
 pub mod semconv;
 pub mod spans;

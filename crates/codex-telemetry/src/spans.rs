@@ -349,15 +349,20 @@ impl TurnTracker {
         self.usage = usage.clone();
         let cost = self.cost(usage);
         let span = &self.span;
-        span.record(semconv::GEN_AI_USAGE_INPUT_TOKENS, usage.input_tokens);
-        span.record(semconv::GEN_AI_USAGE_OUTPUT_TOKENS, usage.output_tokens);
+        // OpenTelemetry has no unsigned integers (u64 would be exported as a string).
+        let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        span.record(semconv::GEN_AI_USAGE_INPUT_TOKENS, int(usage.input_tokens));
+        span.record(
+            semconv::GEN_AI_USAGE_OUTPUT_TOKENS,
+            int(usage.output_tokens),
+        );
         span.record(
             semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-            usage.cached_input_tokens,
+            int(usage.cached_input_tokens),
         );
         span.record(
             semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-            usage.reasoning_output_tokens,
+            int(usage.reasoning_output_tokens),
         );
         if let Some(cost) = cost {
             span.record(semconv::CODEX_COST_USD, cost);

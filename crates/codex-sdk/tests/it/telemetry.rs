@@ -285,3 +285,199 @@ async fn a_real_turn_makes_the_span_tree_and_the_event_log() {
         h.assert_no_mock_problems();
     }
 }
+
+/// A loopback OTLP/HTTP receiver: decodes every `ExportTraceServiceRequest` posted to it.
+mod receiver {
+    use std::convert::Infallible;
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use http_body_util::{BodyExt as _, Full};
+    use hyper::body::{Bytes, Incoming};
+    use hyper::{Request, Response};
+    use hyper_util::rt::TokioIo;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::trace::v1::Span;
+    use prost::Message as _;
+
+    pub(crate) struct Receiver {
+        pub(crate) endpoint: String,
+        spans: Arc<Mutex<Vec<Span>>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Drop for Receiver {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    impl Receiver {
+        pub(crate) async fn start() -> Self {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind the receiver");
+            let addr = listener.local_addr().expect("an address");
+            let spans = Arc::new(Mutex::new(Vec::new()));
+            let shared = Arc::clone(&spans);
+            let task = tokio::spawn(async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let spans = Arc::clone(&shared);
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |request| {
+                            handle(Arc::clone(&spans), request)
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+            Self {
+                endpoint: format!("http://{addr}/v1/traces"),
+                spans,
+                task,
+            }
+        }
+
+        pub(crate) fn spans(&self) -> Vec<Span> {
+            self.spans
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        }
+    }
+
+    async fn handle(
+        spans: Arc<Mutex<Vec<Span>>>,
+        request: Request<Incoming>,
+    ) -> Result<Response<Full<Bytes>>, Infallible> {
+        let body = request
+            .into_body()
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        let decoded = ExportTraceServiceRequest::decode(body).expect("valid OTLP protobuf");
+        let mut spans = spans.lock().unwrap_or_else(PoisonError::into_inner);
+        for resource in decoded.resource_spans {
+            for scope in resource.scope_spans {
+                spans.extend(scope.spans);
+            }
+        }
+        Ok(Response::builder()
+            .header("content-type", "application/x-protobuf")
+            .body(Full::new(Bytes::new()))
+            .expect("a response"))
+    }
+}
+
+/// The OTLP export of a real app-server turn with a command: the receiver decodes the thread
+/// → `invoke_agent codex` (CLIENT) → `execute_tool shell` tree, in one trace, with correct
+/// parent links and the GenAI attributes, and no secret in any attribute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otlp_export_delivers_the_span_tree_of_a_real_turn() {
+    use codex_sdk::telemetry::otlp::{Otlp, OtlpOptions};
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+
+    let receiver = receiver::Receiver::start().await;
+    let secret = "sk-proj-otlpsecretvalue12345678";
+    let otlp = Otlp::new(
+        OtlpOptions::new()
+            .endpoint(&receiver.endpoint)
+            .service_name("codex-sdk-test"),
+    )
+    .expect("the exporter builds");
+    let h = harness(Transport::AppServer, Telemetry::new().capture_content(true)).await;
+    h.mock.push(Sse::reply_with_usage(
+        "resp-1",
+        [sse::exec_command("call-1", &format!("echo {secret}"))],
+        &sse::Usage::new(30, 4),
+    ));
+    h.mock.push(Sse::reply_with_usage(
+        "resp-2",
+        [sse::assistant_message("msg-1", "done")],
+        &sse::Usage::new(40, 2),
+    ));
+    let subscriber = tracing_subscriber::registry().with(otlp.layer());
+    let guard = tracing::subscriber::set_default(subscriber);
+    let thread = h.codex.start_thread(h.thread_options().model(MODEL));
+    run(&thread, "run echo").await.expect("the turn completes");
+    let thread_id = thread.id().expect("started");
+    drop(thread);
+    drop(guard);
+    tokio::task::spawn_blocking(move || otlp.shutdown())
+        .await
+        .expect("no panic")
+        .expect("the spans are flushed");
+
+    let spans = receiver.spans();
+    let find = |name: &str| {
+        spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
+            panic!(
+                "no {name} in {:?}",
+                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
+        })
+    };
+    let (thread_span, agent, tool) = (
+        find("codex.thread"),
+        find("invoke_agent codex"),
+        find("execute_tool shell"),
+    );
+    assert_eq!(agent.parent_span_id, thread_span.span_id);
+    assert_eq!(tool.parent_span_id, agent.span_id);
+    assert!(thread_span.parent_span_id.is_empty());
+    assert_eq!(agent.trace_id, thread_span.trace_id);
+    assert_eq!(tool.trace_id, thread_span.trace_id);
+    // SpanKind: CLIENT = 3, INTERNAL = 1.
+    assert_eq!((agent.kind, tool.kind), (3, 1));
+    let attribute = |span: &opentelemetry_proto::tonic::trace::v1::Span, key: &str| {
+        span.attributes
+            .iter()
+            .find(|a| a.key == key)
+            .and_then(|a| a.value.as_ref()?.value.clone())
+    };
+    let text = |value: &str| Some(Any::StringValue(value.to_owned()));
+    assert_eq!(
+        attribute(agent, semconv::GEN_AI_OPERATION_NAME),
+        text("invoke_agent")
+    );
+    assert_eq!(
+        attribute(agent, semconv::GEN_AI_PROVIDER_NAME),
+        text("openai")
+    );
+    assert_eq!(
+        attribute(agent, semconv::GEN_AI_CONVERSATION_ID),
+        text(&thread_id)
+    );
+    assert_eq!(attribute(agent, semconv::GEN_AI_REQUEST_MODEL), text(MODEL));
+    assert_eq!(
+        attribute(agent, semconv::GEN_AI_USAGE_INPUT_TOKENS),
+        Some(Any::IntValue(70))
+    );
+    assert_eq!(
+        attribute(agent, semconv::GEN_AI_USAGE_OUTPUT_TOKENS),
+        Some(Any::IntValue(6))
+    );
+    assert_eq!(
+        attribute(tool, semconv::GEN_AI_OPERATION_NAME),
+        text("execute_tool")
+    );
+    assert_eq!(attribute(tool, semconv::GEN_AI_TOOL_NAME), text("shell"));
+    assert_eq!(
+        attribute(tool, semconv::GEN_AI_TOOL_CALL_ID),
+        text("call-1")
+    );
+    assert_eq!(
+        attribute(tool, semconv::CODEX_COMMAND_EXIT_CODE),
+        Some(Any::IntValue(0))
+    );
+    let everything = format!("{spans:?}");
+    assert!(
+        !everything.contains(secret),
+        "the secret reached the collector"
+    );
+}
