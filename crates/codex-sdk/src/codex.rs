@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::thread::Thread;
 use crate::thread_options::ThreadOptions;
-use codex_exec::app_server::{AppServerOptions, Runtime};
+use codex_exec::app_server::{AppServerOptions, Runtime, TraceContext, TraceSource};
 use codex_exec::{CodexBinary, Discovery, ExecOptions, Secret};
 use codex_files::{Store, StoreOptions};
 use codex_telemetry::Telemetry;
@@ -294,6 +294,11 @@ impl Codex {
                 if let Some(timeout) = options.approval_timeout {
                     app_server = app_server.server_request_timeout(timeout);
                 }
+                // Every request carries the trace context of the span it is sent in (the
+                // turn's), when an OpenTelemetry layer records one.
+                app_server = app_server.trace_source(TraceSource::new(|| {
+                    codex_telemetry::current_traceparent().map(TraceContext::new)
+                }));
                 Backend::AppServer(Runtime::new(
                     binary.clone(),
                     options.exec.clone(),

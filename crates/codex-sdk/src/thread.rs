@@ -15,6 +15,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
+use tracing::Instrument as _;
 
 use crate::codex::{Backend, Codex, Transport};
 use crate::error::{self, Error};
@@ -253,59 +254,67 @@ impl Thread {
             }
         }
         let mut guard = Arc::clone(&self.turn_lock).lock_owned().await;
-        // The previous turn's usage is in now: check again.
-        tracker.check_start().map_err(Error::BudgetExceeded)?;
+        // The previous turn's usage is in now: the budget is checked again.
+        let mut telemetry = tracker.start_turn(None).map_err(Error::BudgetExceeded)?;
         let inner = &self.codex.inner;
         let mut limits = options.limits;
         if let Some(grace) = inner.options.kill_grace {
             limits = limits.kill_grace(grace);
         }
-        let backend = match &inner.backend {
-            Backend::AppServer(runtime) => {
-                let request = TurnRequest::new(&self.id, &mut guard, &input)
-                    .thread_options(&self.options.exec)
-                    .turn_options(&options.exec)
-                    .dynamic_tools(self.options.tool_specs())
-                    .handler(self.options.request_handler())
-                    .limits(&limits);
-                let turn = tracker
-                    .span()
-                    .in_scope(|| runtime.start_turn(request))
-                    .await
-                    .map_err(Error::from_exec)?;
-                StreamBackend::AppServer(Box::new(turn))
-            }
-            Backend::Exec => {
-                // Options the exec transport cannot honour are refused, never dropped.
-                if !self.options.tools.is_empty() {
-                    return Err(Error::Unsupported {
-                        operation: "declaring dynamic tools",
-                        transport: Transport::Exec,
-                    });
+        let started = async {
+            Ok(match &inner.backend {
+                Backend::AppServer(runtime) => {
+                    let request = TurnRequest::new(&self.id, &mut guard, &input)
+                        .thread_options(&self.options.exec)
+                        .turn_options(&options.exec)
+                        .dynamic_tools(self.options.tool_specs())
+                        .handler(self.options.request_handler())
+                        .limits(&limits);
+                    // The requests are sent in the turn's span: their trace context is its.
+                    let turn = runtime
+                        .start_turn(request)
+                        .instrument(telemetry.span().clone())
+                        .await
+                        .map_err(Error::from_exec)?;
+                    StreamBackend::AppServer(Box::new(turn))
                 }
-                if self.options.approval_handler.is_some() {
-                    return Err(Error::Unsupported {
-                        operation: "answering approvals with a handler",
-                        transport: Transport::Exec,
-                    });
+                Backend::Exec => {
+                    // Options the exec transport cannot honour are refused, never dropped.
+                    if !self.options.tools.is_empty() {
+                        return Err(Error::Unsupported {
+                            operation: "declaring dynamic tools",
+                            transport: Transport::Exec,
+                        });
+                    }
+                    if self.options.approval_handler.is_some() {
+                        return Err(Error::Unsupported {
+                            operation: "answering approvals with a handler",
+                            transport: Transport::Exec,
+                        });
+                    }
+                    let resume = self.id();
+                    let mut request = ExecRequest::new(&input)
+                        .codex_options(&inner.options.exec)
+                        .thread_options(thread_options.as_ref().unwrap_or(&self.options.exec))
+                        .turn_options(&options.exec);
+                    if let Some(id) = &resume {
+                        request = request.resume(id);
+                    }
+                    let spec = request.build(&inner.binary).map_err(Error::from_exec)?;
+                    StreamBackend::Exec(ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?)
                 }
-                let resume = self.id();
-                let mut request = ExecRequest::new(&input)
-                    .codex_options(&inner.options.exec)
-                    .thread_options(thread_options.as_ref().unwrap_or(&self.options.exec))
-                    .turn_options(&options.exec);
-                if let Some(id) = &resume {
-                    request = request.resume(id);
-                }
-                let spec = request.build(&inner.binary).map_err(Error::from_exec)?;
-                StreamBackend::Exec(ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?)
+            })
+        };
+        let backend = match started.await {
+            Ok(backend) => backend,
+            Err(error) => {
+                telemetry.not_started(error_type(&error));
+                return Err(error);
             }
         };
-        let turn_id = match &backend {
-            StreamBackend::AppServer(app) => Some(app.turn_id()),
-            StreamBackend::Exec(_) => None,
-        };
-        let telemetry = tracker.start_turn(turn_id).map_err(Error::BudgetExceeded)?;
+        if let StreamBackend::AppServer(app) = &backend {
+            telemetry.set_turn_id(app.turn_id());
+        }
         Ok(TurnStream {
             backend,
             thread_id: Arc::clone(&self.id),

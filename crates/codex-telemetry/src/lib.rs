@@ -53,3 +53,18 @@ pub use error::Error;
 pub use event_log::{EventLog, EventLogOptions, LogRecord, replay};
 pub use pricing::{BUILTIN_PRICING_DATE, Price, PricingTable};
 pub use spans::{Telemetry, ThreadTracker, TurnTracker};
+
+/// The W3C `traceparent` of the current `tracing` span, when an OpenTelemetry layer records
+/// it (feature `otlp`; always `None` without it). The facade sends it as the `trace` of every
+/// app-server request, so that codex parents its spans on the SDK's.
+#[must_use]
+pub fn current_traceparent() -> Option<String> {
+    #[cfg(feature = "otlp")]
+    {
+        otlp::traceparent(&tracing::Span::current())
+    }
+    #[cfg(not(feature = "otlp"))]
+    {
+        None
+    }
+}

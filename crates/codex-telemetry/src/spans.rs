@@ -331,6 +331,19 @@ impl TurnTracker {
         self.thread.budget.check_running(&usage)
     }
 
+    /// Sets the turn's id once known (the app-server's, after `turn/start`).
+    pub fn set_turn_id(&mut self, turn_id: &str) {
+        turn_id.clone_into(&mut self.turn_id);
+        self.span.record(semconv::CODEX_TURN_ID, turn_id);
+    }
+
+    /// Ends a turn that never started (codex refused it, or could not be spawned): the span
+    /// gets `error.type`, and the thread's usage does not count it.
+    pub fn not_started(mut self, error_type: &str) {
+        self.ended = true;
+        self.span.record(semconv::ERROR_TYPE, error_type);
+    }
+
     /// Ends the turn with an error (`error.type`), counting its usage so far.
     pub fn fail(&mut self, error_type: &str) {
         self.end(&self.usage.clone(), Some(error_type));

@@ -302,6 +302,7 @@ mod receiver {
     pub(crate) struct Receiver {
         pub(crate) endpoint: String,
         spans: Arc<Mutex<Vec<Span>>>,
+        received: Arc<tokio::sync::Notify>,
         task: tokio::task::JoinHandle<()>,
     }
 
@@ -318,16 +319,18 @@ mod receiver {
                 .expect("bind the receiver");
             let addr = listener.local_addr().expect("an address");
             let spans = Arc::new(Mutex::new(Vec::new()));
-            let shared = Arc::clone(&spans);
+            let received = Arc::new(tokio::sync::Notify::new());
+            let (shared, notify) = (Arc::clone(&spans), Arc::clone(&received));
             let task = tokio::spawn(async move {
                 loop {
                     let Ok((stream, _)) = listener.accept().await else {
                         continue;
                     };
                     let spans = Arc::clone(&shared);
+                    let notify = Arc::clone(&notify);
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |request| {
-                            handle(Arc::clone(&spans), request)
+                            handle(Arc::clone(&spans), Arc::clone(&notify), request)
                         });
                         let _ = hyper::server::conn::http1::Builder::new()
                             .serve_connection(TokioIo::new(stream), service)
@@ -338,7 +341,30 @@ mod receiver {
             Self {
                 endpoint: format!("http://{addr}/v1/traces"),
                 spans,
+                received,
                 task,
+            }
+        }
+
+        /// Waits, up to `limit`, until the spans received satisfy `done`.
+        pub(crate) async fn wait_for(
+            &self,
+            limit: std::time::Duration,
+            done: impl Fn(&[Span]) -> bool,
+        ) -> Vec<Span> {
+            let wait = async {
+                loop {
+                    let notified = self.received.notified();
+                    let spans = self.spans();
+                    if done(&spans) {
+                        return spans;
+                    }
+                    notified.await;
+                }
+            };
+            match tokio::time::timeout(limit, wait).await {
+                Ok(spans) => spans,
+                Err(_) => self.spans(),
             }
         }
 
@@ -352,6 +378,7 @@ mod receiver {
 
     async fn handle(
         spans: Arc<Mutex<Vec<Span>>>,
+        received: Arc<tokio::sync::Notify>,
         request: Request<Incoming>,
     ) -> Result<Response<Full<Bytes>>, Infallible> {
         let body = request
@@ -361,12 +388,15 @@ mod receiver {
             .map(|c| c.to_bytes())
             .unwrap_or_default();
         let decoded = ExportTraceServiceRequest::decode(body).expect("valid OTLP protobuf");
-        let mut spans = spans.lock().unwrap_or_else(PoisonError::into_inner);
-        for resource in decoded.resource_spans {
-            for scope in resource.scope_spans {
-                spans.extend(scope.spans);
+        {
+            let mut spans = spans.lock().unwrap_or_else(PoisonError::into_inner);
+            for resource in decoded.resource_spans {
+                for scope in resource.scope_spans {
+                    spans.extend(scope.spans);
+                }
             }
         }
+        received.notify_waiters();
         Ok(Response::builder()
             .header("content-type", "application/x-protobuf")
             .body(Full::new(Bytes::new()))
@@ -479,5 +509,75 @@ async fn otlp_export_delivers_the_span_tree_of_a_real_turn() {
     assert!(
         !everything.contains(secret),
         "the secret reached the collector"
+    );
+}
+
+/// codex exports its own spans (its `[otel]` config) to the same receiver; with the SDK's
+/// trace context on every app-server request, codex's spans for the turn share the SDK's
+/// trace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codex_spans_join_the_sdk_trace_on_the_app_server() {
+    use codex_sdk::telemetry::otlp::{Otlp, OtlpOptions};
+
+    let receiver = receiver::Receiver::start().await;
+    let otlp = Otlp::new(OtlpOptions::new().endpoint(&receiver.endpoint)).expect("exporter");
+    let exporter = serde_json::json!({
+        "otlp-http": {"endpoint": receiver.endpoint, "protocol": "binary"}
+    });
+    let h = Harness::with(CodexHomeOptions::default(), move |options, _| {
+        options
+            .transport(Transport::AppServer)
+            .config_entry("otel.trace_exporter", exporter)
+    })
+    .await;
+    h.mock.push(Sse::message("resp-1", "hi"));
+    let subscriber = tracing_subscriber::registry().with(otlp.layer());
+    let guard = tracing::subscriber::set_default(subscriber);
+    let thread = h.start_thread();
+    let mut stream = thread
+        .run_streamed("say hi", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let trace_id = codex_sdk::telemetry::otlp::trace_id(&tracing::Span::current());
+    assert_eq!(trace_id, None, "the test itself is in no span");
+    while let Some(event) = tokio::time::timeout(WAIT, stream.next())
+        .await
+        .expect("the turn ends in time")
+    {
+        event.expect("no error");
+    }
+    drop(stream);
+    drop(thread);
+    drop(guard);
+    tokio::task::spawn_blocking(move || otlp.shutdown())
+        .await
+        .expect("no panic")
+        .expect("the spans are flushed");
+    // codex's batch exporter sends on its own schedule; stopping the app-server flushes it.
+    drop(h);
+
+    let ours = receiver.spans();
+    let agent = ours
+        .iter()
+        .find(|s| s.name == "invoke_agent codex")
+        .expect("the SDK's turn span")
+        .clone();
+    let spans = receiver
+        .wait_for(WAIT, |spans| {
+            spans
+                .iter()
+                .any(|s| s.trace_id == agent.trace_id && s.parent_span_id == agent.span_id)
+        })
+        .await;
+    let children: Vec<&str> = spans
+        .iter()
+        .filter(|s| s.trace_id == agent.trace_id && s.parent_span_id == agent.span_id)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert!(
+        !children.is_empty(),
+        "no codex span is a child of the SDK's turn span; {} spans received: {:?}",
+        spans.len(),
+        spans.iter().map(|s| &s.name).take(40).collect::<Vec<_>>()
     );
 }
