@@ -287,7 +287,7 @@ async fn a_real_turn_makes_the_span_tree_and_the_event_log() {
 }
 
 /// A loopback OTLP/HTTP receiver: decodes every `ExportTraceServiceRequest` posted to it.
-mod receiver {
+pub(crate) mod receiver {
     use std::convert::Infallible;
     use std::sync::{Arc, Mutex, PoisonError};
 
