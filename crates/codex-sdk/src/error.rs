@@ -138,7 +138,7 @@ pub enum Error {
     BudgetExceeded(codex_telemetry::BudgetExceeded),
     /// The telemetry cannot do what the options ask (a USD budget for a model without a
     /// price); nothing was started.
-    #[error("telemetry")]
+    #[error("the telemetry options cannot be applied")]
     Telemetry(#[source] codex_telemetry::Error),
 }
 

@@ -92,6 +92,30 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Telemetry
+//!
+//! Every turn emits `tracing` spans after the `OpenTelemetry` `GenAI` conventions (thread →
+//! `invoke_agent codex` → `execute_tool {name}`); [`CodexOptions::telemetry`] adds an event
+//! log and prices, [`ThreadOptions::budget`] limits turns, tokens and cost, and
+//! [`Thread::usage`] reports them (see [`telemetry`]). The `otlp` cargo feature (off by
+//! default; it adds `opentelemetry-otlp` and `tracing-opentelemetry`) exports the spans over
+//! OTLP/HTTP and links codex's own spans to them on the app-server.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), codex_sdk::Error> {
+//! use codex_sdk::telemetry::{EventLog, EventLogOptions};
+//! use codex_sdk::{Budget, Codex, CodexOptions, Telemetry, ThreadOptions, TurnOptions};
+//!
+//! let log = EventLog::open(EventLogOptions::new("logs")).map_err(codex_sdk::Error::Telemetry)?;
+//! let codex = Codex::new(CodexOptions::new().telemetry(Telemetry::new().event_log(log)))?;
+//! let thread = codex.start_thread(
+//!     ThreadOptions::new().model("gpt-5").budget(Budget::new().max_usd(0.50)),
+//! );
+//! thread.run("Fix the failing test", TurnOptions::new()).await?;
+//! println!("{:?} USD so far", thread.usage().cost_usd);
+//! # Ok(()) }
+//! ```
+//!
 //! # Secrets
 //!
 //! The API key is a [`Secret`]: `Debug` prints `[REDACTED]`, and it reaches codex through its

@@ -1,5 +1,5 @@
 //! Telemetry through the facade, with the real codex on both transports: usage and cost per
-//! thread, budgets that stop turns, the GenAI span tree, and the event log.
+//! thread, budgets that stop turns, the `GenAI` span tree, and the event log.
 
 use codex_sdk::telemetry::{BudgetLimit, EventLog, EventLogOptions, PricingTable, semconv};
 use codex_sdk::{
@@ -168,9 +168,13 @@ async fn a_usd_budget_needs_a_priced_model() {
 }
 
 /// A real turn with a command: the span tree thread → `invoke_agent codex` →
-/// `execute_tool shell` with the GenAI attributes and parent links, no secret anywhere; and
+/// `execute_tool shell` with the `GenAI` attributes and parent links, no secret anywhere; and
 /// the event log holds every event with its thread and turn, and replays.
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one real turn checked whole, on both transports"
+)]
 async fn a_real_turn_makes_the_span_tree_and_the_event_log() {
     let secret = "sk-proj-telemetrysecret12345678";
     for transport in [Transport::Exec, Transport::AppServer] {
@@ -385,7 +389,7 @@ pub(crate) mod receiver {
             .into_body()
             .collect()
             .await
-            .map(|c| c.to_bytes())
+            .map(http_body_util::Collected::to_bytes)
             .unwrap_or_default();
         let decoded = ExportTraceServiceRequest::decode(body).expect("valid OTLP protobuf");
         {
@@ -406,7 +410,7 @@ pub(crate) mod receiver {
 
 /// The OTLP export of a real app-server turn with a command: the receiver decodes the thread
 /// → `invoke_agent codex` (CLIENT) → `execute_tool shell` tree, in one trace, with correct
-/// parent links and the GenAI attributes, and no secret in any attribute.
+/// parent links and the `GenAI` attributes, and no secret in any attribute.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otlp_export_delivers_the_span_tree_of_a_real_turn() {
     use codex_sdk::telemetry::otlp::{Otlp, OtlpOptions};
