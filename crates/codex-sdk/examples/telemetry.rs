@@ -1,5 +1,5 @@
-//! Runs one turn with the SDK's spans exported over OTLP/HTTP, configured by the standard
-//! environment variables, and prints the trace id and the thread's usage.
+//! Runs one turn with the SDK's spans and metrics exported over OTLP/HTTP, configured by the
+//! standard environment variables, and prints the trace id and the thread's usage.
 //!
 //! ```sh
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 OTEL_SERVICE_NAME=my-agent \
@@ -8,7 +8,8 @@
 //!
 //! The endpoint comes from `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL), else
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` (with `/v1/traces` appended), else
-//! `http://localhost:4318/v1/traces`; the service name from `OTEL_SERVICE_NAME`. With
+//! `http://localhost:4318/v1/traces` (metrics likewise, with `METRICS` and `/v1/metrics`);
+//! the service name from `OTEL_SERVICE_NAME`. With
 //! `--transport app-server`, codex also receives the trace context with every request, so
 //! its own spans (when its `[otel]` config exports them) join the same trace.
 #![expect(

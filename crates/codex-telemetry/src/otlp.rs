@@ -1,4 +1,4 @@
-//! OTLP export of the spans over HTTP/protobuf (feature `otlp`): [`Otlp`].
+//! OTLP export of the spans and metrics over HTTP/protobuf (feature `otlp`): [`Otlp`].
 //!
 //! ```no_run
 //! use codex_telemetry::otlp::{Otlp, OtlpOptions};
@@ -16,9 +16,11 @@
 use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry_otlp::{Protocol, WithExportConfig as _};
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Subscriber;
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+use tracing_opentelemetry::{MetricsLayer, OpenTelemetrySpanExt as _};
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::error::Error;
@@ -29,6 +31,7 @@ use crate::error::Error;
 #[must_use]
 pub struct OtlpOptions {
     endpoint: Option<String>,
+    metrics_endpoint: Option<String>,
     service_name: Option<String>,
 }
 
@@ -47,6 +50,15 @@ impl OtlpOptions {
         self
     }
 
+    /// The full URL metrics are posted to (`http://host:4318/v1/metrics`).
+    ///
+    /// By default, `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT`
+    /// with `/v1/metrics` appended, else `http://localhost:4318/v1/metrics`.
+    pub fn metrics_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.metrics_endpoint = Some(url.into());
+        self
+    }
+
     /// The resource's `service.name`.
     ///
     /// By default, `OTEL_SERVICE_NAME`, else the OpenTelemetry SDK's default
@@ -57,12 +69,14 @@ impl OtlpOptions {
     }
 }
 
-/// An OTLP/HTTP span exporter with a batch processor (its own thread), and the `tracing`
-/// layer that feeds it. Nothing is installed globally: add [`layer`](Self::layer) to your
+/// An OTLP/HTTP span exporter with a batch processor (its own thread), a metric exporter with
+/// a periodic reader (every 60 s, or `OTEL_METRIC_EXPORT_INTERVAL` ms), and the `tracing` layer
+/// that feeds both. Nothing is installed globally: add [`layer`](Self::layer) to your
 /// subscriber, and call [`shutdown`](Self::shutdown) before exiting to flush.
 #[derive(Debug, Clone)]
 pub struct Otlp {
     provider: SdkTracerProvider,
+    meters: SdkMeterProvider,
 }
 
 impl Otlp {
@@ -81,25 +95,42 @@ impl Otlp {
         let exporter = exporter.build().map_err(|e| Error::Export {
             reason: e.to_string(),
         })?;
+        let mut metrics = opentelemetry_otlp::MetricExporter::builder()
+            .with_http()
+            .with_protocol(Protocol::HttpBinary);
+        if let Some(endpoint) = options.metrics_endpoint {
+            metrics = metrics.with_endpoint(endpoint);
+        }
+        let metrics = metrics.build().map_err(|e| Error::Export {
+            reason: e.to_string(),
+        })?;
         let mut resource = Resource::builder();
         if let Some(name) = options.service_name {
             resource = resource.with_service_name(name);
         }
+        let resource = resource.build();
         let provider = SdkTracerProvider::builder()
             .with_batch_exporter(exporter)
-            .with_resource(resource.build())
+            .with_resource(resource.clone())
             .build();
-        Ok(Self { provider })
+        let meters = SdkMeterProvider::builder()
+            .with_periodic_exporter(metrics)
+            .with_resource(resource)
+            .build();
+        Ok(Self { provider, meters })
     }
 
-    /// The layer that turns `tracing` spans into OpenTelemetry spans for this exporter
-    /// (`otel.name` and `otel.kind` fields name the span and its kind).
+    /// The layer that turns `tracing` spans into OpenTelemetry spans (`otel.name` and
+    /// `otel.kind` fields name the span and its kind) and metric events into metrics, for
+    /// this exporter.
     #[must_use]
     pub fn layer<S>(&self) -> impl tracing_subscriber::Layer<S> + use<S>
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        tracing_opentelemetry::layer().with_tracer(self.provider.tracer("codex-sdk"))
+        tracing_opentelemetry::layer()
+            .with_tracer(self.provider.tracer("codex-sdk"))
+            .and_then(MetricsLayer::new(self.meters.clone()))
     }
 
     /// Exports what is buffered and stops the exporter.
@@ -108,7 +139,9 @@ impl Otlp {
     ///
     /// [`Error::Export`] when the last export fails or the exporter was already shut down.
     pub fn shutdown(&self) -> Result<(), Error> {
-        self.provider.shutdown().map_err(|e| Error::Export {
+        let spans = self.provider.shutdown();
+        let metrics = self.meters.shutdown();
+        spans.and(metrics).map_err(|e| Error::Export {
             reason: e.to_string(),
         })
     }

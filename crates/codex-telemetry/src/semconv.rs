@@ -45,6 +45,26 @@ pub const CODEX_TURN_ID: &str = "codex.turn.id";
 /// `codex.cost.usd`: the turn's estimated cost, when the model is priced.
 pub const CODEX_COST_USD: &str = "codex.cost.usd";
 
+/// Histogram `gen_ai.client.token.usage` (`{token}`), per turn, attribute `gen_ai.token.type`
+/// = `input` | `output`.
+pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+/// Histogram `gen_ai.client.operation.duration` (`s`), per turn.
+pub const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+/// Histogram `gen_ai.execute_tool.duration` (`s`), per tool call.
+pub const GEN_AI_EXECUTE_TOOL_DURATION: &str = "gen_ai.execute_tool.duration";
+/// Counter `codex.tool.calls`, per tool call, attributes `gen_ai.tool.name` and, when it
+/// failed, `error.type`.
+pub const CODEX_TOOL_CALLS: &str = "codex.tool.calls";
+/// Counter `codex.tool.errors`, per failed tool call.
+pub const CODEX_TOOL_ERRORS: &str = "codex.tool.errors";
+/// Counter `codex.turns`, per turn, attribute `codex.turn.outcome` (`completed`, or the
+/// turn's `error.type`).
+pub const CODEX_TURNS: &str = "codex.turns";
+/// `codex.turn.outcome`.
+pub const CODEX_TURN_OUTCOME: &str = "codex.turn.outcome";
+/// `gen_ai.token.type`.
+pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
+
 /// The span name of a turn: `invoke_agent codex`.
 pub const INVOKE_AGENT_SPAN: &str = "invoke_agent codex";
 /// The span name of a tool call, before its tool name: `execute_tool`.

@@ -19,6 +19,16 @@
 //!                                   gen_ai.tool.call.arguments (opt-in, redacted)
 //! ```
 //!
+//! # Metrics
+//!
+//! As `tracing` events in the conventions of `tracing-opentelemetry`'s `MetricsLayer`
+//! (`histogram.*`, `monotonic_counter.*` fields; the other fields are attributes), which the
+//! `otlp` feature's layer turns into OpenTelemetry metrics: per turn
+//! `gen_ai.client.token.usage` (`gen_ai.token.type` = `input` | `output`),
+//! `gen_ai.client.operation.duration` (s) and `codex.turns` (`codex.turn.outcome`); per tool
+//! call `gen_ai.execute_tool.duration` (s), `codex.tool.calls` and, when it failed,
+//! `codex.tool.errors` (with `gen_ai.tool.name` and `error.type`).
+//!
 //! One `execute_tool` span per command, patch, MCP call, web search and host (dynamic) tool
 //! call, from `item.started` to `item.completed` (an item that only completes gets a span
 //! that opens and closes at once). Item starts and completions are also `DEBUG` events in the
@@ -28,6 +38,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use codex_protocol::exec::{ItemDetails, ThreadEvent, ThreadItem, Usage};
 use codex_protocol::secret::Redactor;
@@ -237,6 +248,7 @@ impl ThreadTracker {
             tools: HashMap::new(),
             usage: Usage::default(),
             ended: false,
+            started: Instant::now(),
         })
     }
 }
@@ -249,10 +261,19 @@ pub struct TurnTracker {
     thread: ThreadTracker,
     turn_id: String,
     span: Span,
-    tools: HashMap<String, Span>,
+    tools: HashMap<String, OpenTool>,
     /// The turn's usage so far.
     usage: Usage,
     ended: bool,
+    started: Instant,
+}
+
+/// A tool call between `item.started` and `item.completed`.
+#[derive(Debug)]
+struct OpenTool {
+    span: Span,
+    name: String,
+    started: Instant,
 }
 
 impl TurnTracker {
@@ -383,9 +404,35 @@ impl TurnTracker {
         if let Some(error) = error {
             span.record(semconv::ERROR_TYPE, error);
         }
+        let unfinished = error.unwrap_or("unfinished");
         for (_, tool) in self.tools.drain() {
-            tool.record(semconv::ERROR_TYPE, error.unwrap_or("unfinished"));
+            tool.span.record(semconv::ERROR_TYPE, unfinished);
+            tool_metrics(&tool, Some(unfinished));
         }
+        let model = self.thread.model.as_deref();
+        for (kind, tokens) in [
+            ("input", usage.input_tokens),
+            ("output", usage.output_tokens),
+        ] {
+            tracing::info!(
+                histogram.gen_ai.client.token.usage = tokens,
+                "gen_ai.token.type" = kind,
+                "gen_ai.operation.name" = "invoke_agent",
+                "gen_ai.provider.name" = semconv::PROVIDER_OPENAI,
+                "gen_ai.request.model" = model,
+            );
+        }
+        tracing::info!(
+            histogram.gen_ai.client.operation.duration = self.started.elapsed().as_secs_f64(),
+            "gen_ai.operation.name" = "invoke_agent",
+            "gen_ai.provider.name" = semconv::PROVIDER_OPENAI,
+            "gen_ai.request.model" = model,
+            "error.type" = error,
+        );
+        tracing::info!(
+            monotonic_counter.codex.turns = 1_u64,
+            "codex.turn.outcome" = error.unwrap_or("completed"),
+        );
         let mut state = self.thread.lock();
         let mut total = state.usage.plus(usage, cost);
         total.turns += 1;
@@ -420,23 +467,34 @@ impl TurnTracker {
             };
             span.record(semconv::GEN_AI_TOOL_CALL_ARGUMENTS, text.as_str());
         }
-        self.tools.insert(item.id.clone(), span);
+        self.tools.insert(
+            item.id.clone(),
+            OpenTool {
+                span,
+                name,
+                started: Instant::now(),
+            },
+        );
     }
 
     fn close_tool(&mut self, item: &ThreadItem) {
         if !self.tools.contains_key(&item.id) {
             self.open_tool(item);
         }
-        let Some(span) = self.tools.remove(&item.id) else {
+        let Some(tool) = self.tools.remove(&item.id) else {
             return;
         };
+        let span = &tool.span;
         let item_json = serde_json::to_value(item).unwrap_or(Value::Null);
-        if let Some(status) = item_json.get("status").and_then(Value::as_str) {
+        let status = item_json.get("status").and_then(Value::as_str);
+        let failed = status.filter(|status| *status != "completed");
+        if let Some(status) = status {
             span.record(semconv::CODEX_ITEM_STATUS, status);
-            if status != "completed" {
-                span.record(semconv::ERROR_TYPE, status);
-            }
         }
+        if let Some(failed) = failed {
+            span.record(semconv::ERROR_TYPE, failed);
+        }
+        tool_metrics(&tool, failed);
         if let ItemDetails::CommandExecution(command) = &item.details
             && let Some(code) = command.exit_code
         {
@@ -448,6 +506,29 @@ impl TurnTracker {
 impl Drop for TurnTracker {
     fn drop(&mut self) {
         self.end(&self.usage.clone(), Some("cancelled"));
+    }
+}
+
+/// The metrics of one finished tool call.
+fn tool_metrics(tool: &OpenTool, error: Option<&str>) {
+    let name = tool.name.as_str();
+    tracing::info!(
+        histogram.gen_ai.execute_tool.duration = tool.started.elapsed().as_secs_f64(),
+        "gen_ai.operation.name" = "execute_tool",
+        "gen_ai.tool.name" = name,
+        "error.type" = error,
+    );
+    tracing::info!(
+        monotonic_counter.codex.tool.calls = 1_u64,
+        "gen_ai.tool.name" = name,
+        "error.type" = error,
+    );
+    if let Some(error) = error {
+        tracing::info!(
+            monotonic_counter.codex.tool.errors = 1_u64,
+            "gen_ai.tool.name" = name,
+            "error.type" = error,
+        );
     }
 }
 

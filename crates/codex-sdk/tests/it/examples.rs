@@ -758,6 +758,10 @@ async fn telemetry_exports_the_turn_and_prints_its_trace_id() {
                 &with(flags, &["say hi"]),
                 &[
                     ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &receiver.endpoint),
+                    (
+                        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                        &receiver.metrics_endpoint,
+                    ),
                     ("OTEL_SERVICE_NAME", "telemetry-example"),
                 ],
             )
@@ -780,6 +784,11 @@ async fn telemetry_exports_the_turn_and_prints_its_trace_id() {
         for name in ["telemetry example", "codex.thread", "invoke_agent codex"] {
             assert!(names.contains(&name), "{flags:?}: {name} not in {names:?}");
         }
+        let metrics: Vec<String> = receiver.metrics().into_iter().map(|m| m.name).collect();
+        assert!(
+            metrics.iter().any(|m| m == "gen_ai.client.token.usage"),
+            "{flags:?}: {metrics:?}"
+        );
         setup.assert_script_matched();
     }
 }

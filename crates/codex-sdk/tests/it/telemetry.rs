@@ -290,7 +290,8 @@ async fn a_real_turn_makes_the_span_tree_and_the_event_log() {
     }
 }
 
-/// A loopback OTLP/HTTP receiver: decodes every `ExportTraceServiceRequest` posted to it.
+/// A loopback OTLP/HTTP receiver: decodes every `ExportTraceServiceRequest` posted to
+/// `/v1/traces` and every `ExportMetricsServiceRequest` posted to `/v1/metrics`.
 pub(crate) mod receiver {
     use std::convert::Infallible;
     use std::sync::{Arc, Mutex, PoisonError};
@@ -299,13 +300,17 @@ pub(crate) mod receiver {
     use hyper::body::{Bytes, Incoming};
     use hyper::{Request, Response};
     use hyper_util::rt::TokioIo;
+    use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::metrics::v1::Metric;
     use opentelemetry_proto::tonic::trace::v1::Span;
     use prost::Message as _;
 
     pub(crate) struct Receiver {
         pub(crate) endpoint: String,
+        pub(crate) metrics_endpoint: String,
         spans: Arc<Mutex<Vec<Span>>>,
+        metrics: Arc<Mutex<Vec<Metric>>>,
         received: Arc<tokio::sync::Notify>,
         task: tokio::task::JoinHandle<()>,
     }
@@ -323,18 +328,22 @@ pub(crate) mod receiver {
                 .expect("bind the receiver");
             let addr = listener.local_addr().expect("an address");
             let spans = Arc::new(Mutex::new(Vec::new()));
+            let metrics = Arc::new(Mutex::new(Vec::new()));
             let received = Arc::new(tokio::sync::Notify::new());
             let (shared, notify) = (Arc::clone(&spans), Arc::clone(&received));
+            let shared_metrics = Arc::clone(&metrics);
             let task = tokio::spawn(async move {
                 loop {
                     let Ok((stream, _)) = listener.accept().await else {
                         continue;
                     };
                     let spans = Arc::clone(&shared);
+                    let metrics = Arc::clone(&shared_metrics);
                     let notify = Arc::clone(&notify);
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |request| {
-                            handle(Arc::clone(&spans), Arc::clone(&notify), request)
+                            let sinks = (Arc::clone(&spans), Arc::clone(&metrics));
+                            handle(sinks, Arc::clone(&notify), request)
                         });
                         let _ = hyper::server::conn::http1::Builder::new()
                             .serve_connection(TokioIo::new(stream), service)
@@ -344,7 +353,9 @@ pub(crate) mod receiver {
             });
             Self {
                 endpoint: format!("http://{addr}/v1/traces"),
+                metrics_endpoint: format!("http://{addr}/v1/metrics"),
                 spans,
+                metrics,
                 received,
                 task,
             }
@@ -372,6 +383,13 @@ pub(crate) mod receiver {
             }
         }
 
+        pub(crate) fn metrics(&self) -> Vec<Metric> {
+            self.metrics
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        }
+
         pub(crate) fn spans(&self) -> Vec<Span> {
             self.spans
                 .lock()
@@ -380,17 +398,36 @@ pub(crate) mod receiver {
         }
     }
 
+    type Sinks = (Arc<Mutex<Vec<Span>>>, Arc<Mutex<Vec<Metric>>>);
+
     async fn handle(
-        spans: Arc<Mutex<Vec<Span>>>,
+        (spans, metrics): Sinks,
         received: Arc<tokio::sync::Notify>,
         request: Request<Incoming>,
     ) -> Result<Response<Full<Bytes>>, Infallible> {
+        let is_metrics = request.uri().path() == "/v1/metrics";
         let body = request
             .into_body()
             .collect()
             .await
             .map(http_body_util::Collected::to_bytes)
             .unwrap_or_default();
+        if is_metrics {
+            let decoded =
+                ExportMetricsServiceRequest::decode(body).expect("valid OTLP metrics protobuf");
+            let mut metrics = metrics.lock().unwrap_or_else(PoisonError::into_inner);
+            for resource in decoded.resource_metrics {
+                for scope in resource.scope_metrics {
+                    metrics.extend(scope.metrics);
+                }
+            }
+            drop(metrics);
+            received.notify_waiters();
+            return Ok(Response::builder()
+                .header("content-type", "application/x-protobuf")
+                .body(Full::new(Bytes::new()))
+                .expect("a response"));
+        }
         let decoded = ExportTraceServiceRequest::decode(body).expect("valid OTLP protobuf");
         {
             let mut spans = spans.lock().unwrap_or_else(PoisonError::into_inner);
@@ -421,6 +458,7 @@ async fn otlp_export_delivers_the_span_tree_of_a_real_turn() {
     let otlp = Otlp::new(
         OtlpOptions::new()
             .endpoint(&receiver.endpoint)
+            .metrics_endpoint(&receiver.metrics_endpoint)
             .service_name("codex-sdk-test"),
     )
     .expect("the exporter builds");
@@ -509,11 +547,101 @@ async fn otlp_export_delivers_the_span_tree_of_a_real_turn() {
         attribute(tool, semconv::CODEX_COMMAND_EXIT_CODE),
         Some(Any::IntValue(0))
     );
-    let everything = format!("{spans:?}");
+    let everything = format!("{spans:?} {:?}", receiver.metrics());
     assert!(
         !everything.contains(secret),
         "the secret reached the collector"
     );
+    check_metrics(&receiver.metrics());
+}
+
+/// The metrics of one turn with one successful `shell` call and 70 input / 6 output tokens.
+fn check_metrics(metrics: &[opentelemetry_proto::tonic::metrics::v1::Metric]) {
+    use opentelemetry_proto::tonic::common::v1::KeyValue;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+    use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+    use opentelemetry_proto::tonic::metrics::v1::number_data_point::Value as Number;
+
+    let attribute = |attributes: &[KeyValue], key: &str| {
+        attributes.iter().find(|a| a.key == key).and_then(|a| {
+            match a.value.as_ref()?.value.as_ref()? {
+                Any::StringValue(text) => Some(text.clone()),
+                _ => None,
+            }
+        })
+    };
+    let metric = |name: &str| {
+        metrics
+            .iter()
+            .find(|m| m.name == name)
+            .and_then(|m| m.data.clone())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {name} in {:?}",
+                    metrics.iter().map(|m| &m.name).collect::<Vec<_>>()
+                )
+            })
+    };
+    // (token type, count, sum) of the token histogram.
+    let Data::Histogram(tokens) = metric(semconv::GEN_AI_CLIENT_TOKEN_USAGE) else {
+        panic!("a histogram");
+    };
+    let mut by_type: Vec<(Option<String>, u64, Option<f64>)> = tokens
+        .data_points
+        .iter()
+        .map(|p| {
+            (
+                attribute(&p.attributes, semconv::GEN_AI_TOKEN_TYPE),
+                p.count,
+                p.sum,
+            )
+        })
+        .collect();
+    by_type.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        by_type,
+        [
+            (Some("input".to_owned()), 1, Some(70.0)),
+            (Some("output".to_owned()), 1, Some(6.0)),
+        ]
+    );
+    for name in [
+        semconv::GEN_AI_CLIENT_OPERATION_DURATION,
+        semconv::GEN_AI_EXECUTE_TOOL_DURATION,
+    ] {
+        let Data::Histogram(histogram) = metric(name) else {
+            panic!("{name}: a histogram");
+        };
+        let count: u64 = histogram.data_points.iter().map(|p| p.count).sum();
+        assert_eq!(count, 1, "{name}");
+    }
+    for (name, key, value) in [
+        (
+            semconv::CODEX_TOOL_CALLS,
+            semconv::GEN_AI_TOOL_NAME,
+            "shell",
+        ),
+        (
+            semconv::CODEX_TURNS,
+            semconv::CODEX_TURN_OUTCOME,
+            "completed",
+        ),
+    ] {
+        let Data::Sum(sum) = metric(name) else {
+            panic!("{name}: a sum");
+        };
+        let points: Vec<(Option<String>, Option<Number>)> = sum
+            .data_points
+            .iter()
+            .map(|p| (attribute(&p.attributes, key), p.value))
+            .collect();
+        assert_eq!(
+            points,
+            [(Some(value.to_owned()), Some(Number::AsInt(1)))],
+            "{name}"
+        );
+    }
+    assert!(metrics.iter().all(|m| m.name != semconv::CODEX_TOOL_ERRORS));
 }
 
 /// codex exports its own spans (its `[otel]` config) to the same receiver; with the SDK's
@@ -524,7 +652,12 @@ async fn codex_spans_join_the_sdk_trace_on_the_app_server() {
     use codex_sdk::telemetry::otlp::{Otlp, OtlpOptions};
 
     let receiver = receiver::Receiver::start().await;
-    let otlp = Otlp::new(OtlpOptions::new().endpoint(&receiver.endpoint)).expect("exporter");
+    let otlp = Otlp::new(
+        OtlpOptions::new()
+            .endpoint(&receiver.endpoint)
+            .metrics_endpoint(&receiver.metrics_endpoint),
+    )
+    .expect("exporter");
     let exporter = serde_json::json!({
         "otlp-http": {"endpoint": receiver.endpoint, "protocol": "binary"}
     });
