@@ -1,5 +1,5 @@
-//! Telemetry for codex-sdk-rs: `tracing` spans that follow the `OpenTelemetry` `GenAI` semantic
-//! conventions, an NDJSON event log, usage with cost estimates, and budgets.
+//! Telemetry for codex-sdk-rs: `tracing` spans and metrics that follow the `OpenTelemetry`
+//! `GenAI` semantic conventions, an NDJSON event log, usage with cost estimates, and budgets.
 //!
 //! The facade (`codex-sdk`) drives this crate: `CodexOptions::telemetry` takes a
 //! [`Telemetry`], `ThreadOptions::budget` a [`Budget`], and every turn feeds its events to a
@@ -8,6 +8,8 @@
 //! - [`spans`](mod@spans): the span layout (thread → `invoke_agent codex` → `execute_tool
 //!   {name}`), attribute names in [`semconv`]. Spans go to whatever `tracing` subscriber the
 //!   application installs; export them to OpenTelemetry with `tracing-opentelemetry`'s layer.
+//!   Metrics (token usage, durations, tool calls, turns by outcome) are `tracing` metric
+//!   events beside them.
 //! - [`event_log`]: [`EventLog`], every event as one redacted NDJSON line with its time,
 //!   thread and turn, in size-rotated files; [`replay`] reads them back.
 //! - [`PricingTable`]: model → price per million tokens, built in (dated
@@ -29,8 +31,8 @@
 //!
 //! # Feature flags
 //!
-//! - `otlp` (off by default): [`otlp::Otlp`], OTLP/HTTP protobuf export of the spans, and
-//!   [`otlp::traceparent`]. Adds `opentelemetry`, `opentelemetry_sdk`, `opentelemetry-otlp`
+//! - `otlp` (off by default): [`otlp::Otlp`], OTLP/HTTP protobuf export of the spans and
+//!   metrics, and [`otlp::traceparent`]. Adds `opentelemetry`, `opentelemetry_sdk`, `opentelemetry-otlp`
 //!   (with a blocking `reqwest` client, no TLS) and `tracing-opentelemetry`: a few dozen
 //!   crates and some build time.
 //!
