@@ -544,6 +544,12 @@ impl ThreadOptions {
         &self.additional_directories
     }
 
+    /// The model set with [`model`](Self::model), unless empty (which counts as unset).
+    #[must_use]
+    pub fn requested_model(&self) -> Option<&str> {
+        self.model.as_deref().filter(|model| !model.is_empty())
+    }
+
     /// Whether to run outside a Git repository (`--skip-git-repo-check`).
     ///
     /// By default, `false`: codex refuses to run outside a trusted directory.

@@ -9,9 +9,10 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::thread::Thread;
 use crate::thread_options::ThreadOptions;
-use codex_exec::app_server::{AppServerOptions, Runtime};
+use codex_exec::app_server::{AppServerOptions, Runtime, TraceContext, TraceSource};
 use codex_exec::{CodexBinary, Discovery, ExecOptions, Secret};
 use codex_files::{Store, StoreOptions};
+use codex_telemetry::Telemetry;
 
 /// How the SDK talks to codex.
 ///
@@ -71,6 +72,7 @@ pub struct CodexOptions {
     pub(crate) kill_grace: Option<Duration>,
     pub(crate) approval_timeout: Option<Duration>,
     pub(crate) attachment_store: StoreOptions,
+    pub(crate) telemetry: Telemetry,
 }
 
 impl std::fmt::Debug for CodexOptions {
@@ -82,6 +84,7 @@ impl std::fmt::Debug for CodexOptions {
             .field("kill_grace", &self.kill_grace)
             .field("approval_timeout", &self.approval_timeout)
             .field("attachment_store", &self.attachment_store)
+            .field("telemetry", &self.telemetry)
             .finish_non_exhaustive()
     }
 }
@@ -217,6 +220,16 @@ impl CodexOptions {
         self
     }
 
+    /// What the threads of this [`Codex`] record: the event log, the prices of usage, content
+    /// capture on spans (see [`telemetry`](crate::telemetry)). Spans are emitted through
+    /// `tracing` either way.
+    ///
+    /// By default, [`Telemetry::new`]: no event log, the built-in prices, no content.
+    pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = telemetry;
+        self
+    }
+
     /// The attachment store of this [`Codex`] (where [`TurnOptions::attach`] stages files,
     /// its quota and limits). It is opened, and what crashed processes left in it swept, on
     /// the first turn with attachments.
@@ -288,6 +301,11 @@ impl Codex {
                 if let Some(timeout) = options.approval_timeout {
                     app_server = app_server.server_request_timeout(timeout);
                 }
+                // Every request carries the trace context of the span it is sent in (the
+                // turn's), when an OpenTelemetry layer records one.
+                app_server = app_server.trace_source(TraceSource::new(|| {
+                    codex_telemetry::current_traceparent().map(TraceContext::new)
+                }));
                 Backend::AppServer(Runtime::new(
                     binary.clone(),
                     options.exec.clone(),

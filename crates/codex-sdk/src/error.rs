@@ -147,6 +147,15 @@ pub enum Error {
         /// What failed.
         reason: String,
     },
+    /// The thread's [`Budget`](crate::telemetry::Budget)
+    /// ([`ThreadOptions::budget`](crate::ThreadOptions::budget)) is used up: the turn was not
+    /// started, or was stopped when it crossed the limit (interrupted on the app-server).
+    #[error(transparent)]
+    BudgetExceeded(codex_telemetry::BudgetExceeded),
+    /// The telemetry cannot do what the options ask (a USD budget for a model without a
+    /// price); nothing was started.
+    #[error("the telemetry options cannot be applied")]
+    Telemetry(#[source] codex_telemetry::Error),
 }
 
 /// Which time limit an [`Error::Timeout`] hit.

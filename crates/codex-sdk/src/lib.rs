@@ -113,11 +113,37 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Telemetry
+//!
+//! Every turn emits `tracing` spans after the `OpenTelemetry` `GenAI` conventions (thread →
+//! `invoke_agent codex` → `execute_tool {name}`); [`CodexOptions::telemetry`] adds an event
+//! log and prices, [`ThreadOptions::budget`] limits turns, tokens and cost, and
+//! [`Thread::usage`] reports them (see [`telemetry`]). The `otlp` cargo feature (off by
+//! default; it adds `opentelemetry-otlp` and `tracing-opentelemetry`) exports the spans over
+//! OTLP/HTTP and links codex's own spans to them on the app-server.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), codex_sdk::Error> {
+//! use codex_sdk::telemetry::{EventLog, EventLogOptions};
+//! use codex_sdk::{Budget, Codex, CodexOptions, Telemetry, ThreadOptions, TurnOptions};
+//!
+//! let log = EventLog::open(EventLogOptions::new("logs")).map_err(codex_sdk::Error::Telemetry)?;
+//! let codex = Codex::new(CodexOptions::new().telemetry(Telemetry::new().event_log(log)))?;
+//! let thread = codex.start_thread(
+//!     ThreadOptions::new().model("gpt-5").budget(Budget::new().max_usd(0.50)),
+//! );
+//! thread.run("Fix the failing test", TurnOptions::new()).await?;
+//! println!("{:?} USD so far", thread.usage().cost_usd);
+//! # Ok(()) }
+//! ```
+//!
 //! # Feature flags
 //!
 //! - `mcp` (default): host tools on the exec transport, through codex-tools' in-process MCP
 //!   server (rmcp and hyper). Without it, an exec thread with tools fails with
 //!   [`Error::Unsupported`].
+//! - `otlp` (off): OTLP/HTTP export of the SDK's spans and metrics (`telemetry::otlp`; adds
+//!   `opentelemetry-otlp` and `tracing-opentelemetry`).
 //!
 //! # Secrets
 //!
@@ -162,6 +188,11 @@ pub use thread::{Thread, TurnOptions, TurnStream};
 pub use thread_options::ThreadOptions;
 pub use threads::{ThreadList, ThreadListOptions};
 pub use turn::{JsonTurn, SkippedLine, Turn, TurnCollector};
+
+/// Spans, the event log, pricing and budgets ([`telemetry::Telemetry`],
+/// [`telemetry::EventLog`], [`telemetry::PricingTable`], [`telemetry::Budget`]).
+pub use codex_telemetry as telemetry;
+pub use codex_telemetry::{Budget, BudgetExceeded, Telemetry, ThreadUsage};
 
 /// The wire types and parsers the SDK is built on, for the names the curated list below does
 /// not carry (every type a public signature of this crate mentions is reachable from here).

@@ -9,11 +9,13 @@ use codex_exec::app_server::{RuntimeTurn, ThreadSlot, TurnRequest};
 use codex_exec::{CancelHandle, ExecOptions, ExecRequest, ExecStream, Input, UserInput};
 use codex_files::{Attached, Attachment, AttachmentKind, AttachmentSet};
 use codex_protocol::exec::ThreadEvent;
+use codex_telemetry::{BudgetExceeded, ThreadTracker, ThreadUsage, TurnTracker};
 use futures::{Stream, StreamExt};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
+use tracing::Instrument as _;
 
 use crate::codex::{Backend, Codex, Transport};
 use crate::error::{self, Error};
@@ -121,6 +123,9 @@ pub struct Thread {
     turn_lock: Arc<tokio::sync::Mutex<ThreadSlot>>,
     /// The tool session of the running turn, read by the app-server request handler.
     tool_session: Arc<Mutex<ToolSession>>,
+    /// The thread's span, usage and budget; `Err` with the model when a USD budget cannot be
+    /// priced (reported by the first turn).
+    telemetry: Result<ThreadTracker, Option<String>>,
 }
 
 impl std::fmt::Debug for Thread {
@@ -136,18 +141,50 @@ impl std::fmt::Debug for Thread {
 impl Thread {
     pub(crate) fn new(codex: Codex, options: ThreadOptions, id: Option<String>) -> Self {
         let tool_session = Arc::new(Mutex::new(options.tools.session()));
+        let telemetry = codex
+            .inner
+            .options
+            .telemetry
+            .thread(
+                options.exec.requested_model(),
+                options.budget,
+                id.as_deref(),
+            )
+            .map_err(|_| options.exec.requested_model().map(str::to_owned));
         Self {
             codex,
             options,
             id: Arc::new(Mutex::new(id)),
             turn_lock: Arc::new(tokio::sync::Mutex::new(ThreadSlot::default())),
             tool_session,
+            telemetry,
         }
     }
 
     /// The [`Codex`] this thread belongs to.
     pub(crate) fn codex(&self) -> &Codex {
         &self.codex
+    }
+
+    /// The thread's usage over its ended turns: turns, tokens, and the estimated cost when
+    /// its [`model`](ThreadOptions::model) has a price (see
+    /// [`CodexOptions::telemetry`](crate::CodexOptions::telemetry)). Per turn, see
+    /// [`Turn::usage`].
+    #[must_use]
+    pub fn usage(&self) -> ThreadUsage {
+        self.telemetry
+            .as_ref()
+            .map(ThreadTracker::usage)
+            .unwrap_or_default()
+    }
+
+    /// The thread's tracker, or the error of an unpriced USD budget.
+    fn tracker(&self) -> Result<&ThreadTracker, Error> {
+        self.telemetry.as_ref().map_err(|model| {
+            Error::Telemetry(codex_telemetry::Error::UnpricedModel {
+                model: model.clone(),
+            })
+        })
     }
 
     /// The thread id: given when resumed, else set when the first turn starts the thread
@@ -210,6 +247,8 @@ impl Thread {
     ) -> Result<TurnStream, Error> {
         let mut input = input.into();
         input.check_images().map_err(Error::from_exec)?;
+        let tracker = self.tracker()?;
+        tracker.check_start().map_err(Error::BudgetExceeded)?;
         let attachments = self.stage(&options.attachments).await?;
         let mut thread_options = None;
         if let Some(set) = &attachments {
@@ -225,64 +264,82 @@ impl Thread {
             }
         }
         let mut guard = Arc::clone(&self.turn_lock).lock_owned().await;
+        // The previous turn's usage is in now: the budget is checked again.
+        let mut telemetry = tracker.start_turn(None).map_err(Error::BudgetExceeded)?;
         let inner = &self.codex.inner;
         let mut limits = options.limits;
         if let Some(grace) = inner.options.kill_grace {
             limits = limits.kill_grace(grace);
         }
         let mut tools = None;
-        let backend = match &inner.backend {
-            Backend::AppServer(runtime) => {
-                // A fresh session per turn: the turn's end cancels its calls still running.
-                let session = self.options.tools.session();
-                *self
-                    .tool_session
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = session.clone();
-                tools = Some(TurnTools::Session(session));
-                let request = TurnRequest::new(&self.id, &mut guard, &input)
-                    .thread_options(&self.options.exec)
-                    .turn_options(&options.exec)
-                    .dynamic_tools(self.options.tool_specs())
-                    .handler(self.options.request_handler(Arc::clone(&self.tool_session)))
-                    .limits(&limits);
-                let turn = runtime
-                    .start_turn(request)
-                    .await
-                    .map_err(Error::from_exec)?;
-                StreamBackend::AppServer(Box::new(turn))
-            }
-            Backend::Exec => {
-                // Options the exec transport cannot honour are refused, never dropped.
-                if self.options.approval_handler.is_some() {
-                    return Err(Error::Unsupported {
-                        operation: "answering approvals with a handler",
-                        transport: Transport::Exec,
-                    });
+        let started = async {
+            Ok(match &inner.backend {
+                Backend::AppServer(runtime) => {
+                    // A fresh session per turn: the turn's end cancels its calls still running.
+                    let session = self.options.tools.session();
+                    *self
+                        .tool_session
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = session.clone();
+                    tools = Some(TurnTools::Session(session));
+                    let request = TurnRequest::new(&self.id, &mut guard, &input)
+                        .thread_options(&self.options.exec)
+                        .turn_options(&options.exec)
+                        .dynamic_tools(self.options.tool_specs())
+                        .handler(self.options.request_handler(Arc::clone(&self.tool_session)))
+                        .limits(&limits);
+                    // The requests are sent in the turn's span: their trace context is its.
+                    let turn = runtime
+                        .start_turn(request)
+                        .instrument(telemetry.span().clone())
+                        .await
+                        .map_err(Error::from_exec)?;
+                    StreamBackend::AppServer(Box::new(turn))
                 }
-                let mut codex_options = inner.options.exec.clone();
-                if !self.options.tools.is_empty() {
-                    let (route, with_tools) = self.serve_tools(codex_options).await?;
-                    codex_options = with_tools;
-                    tools = Some(route);
+                Backend::Exec => {
+                    // Options the exec transport cannot honour are refused, never dropped.
+                    if self.options.approval_handler.is_some() {
+                        return Err(Error::Unsupported {
+                            operation: "answering approvals with a handler",
+                            transport: Transport::Exec,
+                        });
+                    }
+                    let mut codex_options = inner.options.exec.clone();
+                    if !self.options.tools.is_empty() {
+                        let (route, with_tools) = self.serve_tools(codex_options).await?;
+                        codex_options = with_tools;
+                        tools = Some(route);
+                    }
+                    let resume = self.id();
+                    let mut request = ExecRequest::new(&input)
+                        .codex_options(&codex_options)
+                        .thread_options(thread_options.as_ref().unwrap_or(&self.options.exec))
+                        .turn_options(&options.exec);
+                    if let Some(id) = &resume {
+                        request = request.resume(id);
+                    }
+                    let spec = request.build(&inner.binary).map_err(Error::from_exec)?;
+                    StreamBackend::Exec(ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?)
                 }
-                let resume = self.id();
-                let mut request = ExecRequest::new(&input)
-                    .codex_options(&codex_options)
-                    .thread_options(thread_options.as_ref().unwrap_or(&self.options.exec))
-                    .turn_options(&options.exec);
-                if let Some(id) = &resume {
-                    request = request.resume(id);
-                }
-                let spec = request.build(&inner.binary).map_err(Error::from_exec)?;
-                StreamBackend::Exec(ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?)
+            })
+        };
+        let backend = match started.await {
+            Ok(backend) => backend,
+            Err(error) => {
+                telemetry.not_started(error_type(&error));
+                return Err(error);
             }
         };
+        if let StreamBackend::AppServer(app) = &backend {
+            telemetry.set_turn_id(app.turn_id());
+        }
         Ok(TurnStream {
             backend,
             thread_id: Arc::clone(&self.id),
             failed: false,
             ended: false,
+            telemetry,
+            over_budget: None,
             turn: Some(guard),
             attachments,
             tools,
@@ -485,6 +542,12 @@ pub struct TurnStream {
     /// error.
     failed: bool,
     ended: bool,
+    /// The turn's span, log and usage; ended before the turn lock is released (fields drop in
+    /// order), so the next turn sees this one's usage.
+    telemetry: TurnTracker,
+    /// Set when the turn crossed the thread's budget and was stopped: the stream's
+    /// cancellation error becomes [`Error::BudgetExceeded`].
+    over_budget: Option<BudgetExceeded>,
     /// The thread's turn lock, held while the turn runs.
     turn: Option<OwnedMutexGuard<ThreadSlot>>,
     /// The turn's attachments, removed when the turn ends or the stream is dropped.
@@ -666,6 +729,9 @@ impl Stream for TurnStream {
             return Poll::Ready(None);
         }
         let this = &mut *self;
+        // codex-exec's own spans and events nest under the turn's span.
+        let span = this.telemetry.span().clone();
+        let _entered = span.enter();
         let polled = match &mut this.backend {
             StreamBackend::Exec(exec) => match exec.poll_next_unpin(cx) {
                 Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(Error::from_exec(err)))),
@@ -687,7 +753,11 @@ impl Stream for TurnStream {
             other => other,
         };
         match polled {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                // Usage updates arrive as notifications without an event of their own.
+                this.check_budget();
+                Poll::Pending
+            }
             Poll::Ready(None) => {
                 self.ended = true;
                 // The turn is over: its attachments go.
@@ -710,6 +780,7 @@ impl Stream for TurnStream {
                 if matches!(event, ThreadEvent::TurnFailed(_)) {
                     self.failed = true;
                 }
+                self.observe(&event);
                 if let ThreadEvent::ThreadStarted(started) = &event {
                     *self
                         .thread_id
@@ -718,8 +789,58 @@ impl Stream for TurnStream {
                 }
                 Poll::Ready(Some(Ok(event)))
             }
-            Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(err))),
+            Poll::Ready(Some(Err(err))) => {
+                let err = match (err, self.over_budget.take()) {
+                    (Error::Cancelled, Some(exceeded)) => Error::BudgetExceeded(exceeded),
+                    (err, over_budget) => {
+                        self.over_budget = over_budget;
+                        err
+                    }
+                };
+                self.telemetry.fail(error_type(&err));
+                Poll::Ready(Some(Err(err)))
+            }
         }
+    }
+}
+
+impl TurnStream {
+    /// Records an event, and stops the turn when its usage so far crosses the budget (only
+    /// the app-server reports usage before the turn ends; it is checked on every poll).
+    fn observe(&mut self, event: &ThreadEvent) {
+        if let Err(error) = self.telemetry.on_event(event) {
+            tracing::warn!(%error, "the event log could not be written");
+        }
+        self.check_budget();
+    }
+
+    /// Stops the turn when its usage so far crosses the budget.
+    fn check_budget(&mut self) {
+        let so_far = match &self.backend {
+            StreamBackend::AppServer(app) if !app.is_done() => app.usage(),
+            _ => return,
+        };
+        if self.over_budget.is_none()
+            && let Err(exceeded) = self.telemetry.check_usage(so_far)
+        {
+            tracing::info!(limit = %exceeded.limit, "the turn crossed the thread's budget");
+            self.over_budget = Some(exceeded);
+            self.cancel_handle().cancel();
+        }
+    }
+}
+
+/// `error.type` of a turn that ended with `error`.
+fn error_type(error: &Error) -> &'static str {
+    match error {
+        Error::BudgetExceeded(_) => "budget_exceeded",
+        Error::Cancelled => "cancelled",
+        Error::Timeout { .. } => "timeout",
+        Error::ProcessExit { .. } => "process_exit",
+        Error::TurnFailed { .. } => "turn_failed",
+        Error::Rpc { .. } => "rpc",
+        Error::TransportClosed => "transport_closed",
+        _ => "error",
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use codex_exec::{ApprovalPolicy, ReasoningEffort, SandboxMode, WebSearchMode};
+use codex_telemetry::Budget;
 
 use crate::approval::{AlwaysDecline, ApprovalHandler};
 use crate::registry::{ToolRegistry, ToolSession};
@@ -23,6 +24,7 @@ pub struct ThreadOptions {
     pub(crate) exec: codex_exec::ThreadOptions,
     pub(crate) approval_handler: Option<Arc<dyn ApprovalHandler>>,
     pub(crate) tools: ToolRegistry,
+    pub(crate) budget: Option<Budget>,
 }
 
 impl fmt::Debug for ThreadOptions {
@@ -34,6 +36,7 @@ impl fmt::Debug for ThreadOptions {
                 &self.approval_handler.as_ref().map(|_| "custom"),
             )
             .field("tools", &self.tools)
+            .field("budget", &self.budget)
             .finish_non_exhaustive()
     }
 }
@@ -42,6 +45,22 @@ impl ThreadOptions {
     /// Creates the default options.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Limits the thread's turns, tokens and estimated cost. A turn is not started once a
+    /// limit is reached ([`Error::BudgetExceeded`](crate::Error::BudgetExceeded)). A running
+    /// turn that crosses the token or USD limit is interrupted on the app-server transport,
+    /// which reports usage after every model call, and its stream ends with
+    /// [`Error::BudgetExceeded`](crate::Error::BudgetExceeded); `codex exec` reports usage only
+    /// with `turn.completed`, so there the crossing turn completes and the next one is
+    /// refused. A USD limit needs the thread's [`model`](Self::model) to have a price in the
+    /// telemetry's pricing table ([`CodexOptions::telemetry`](crate::CodexOptions::telemetry)),
+    /// else the turn fails with [`Error::Telemetry`](crate::Error::Telemetry).
+    ///
+    /// By default, no limits.
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// The model (`--model`; `model` of `thread/start`). An empty string counts as unset.

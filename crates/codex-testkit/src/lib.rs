@@ -45,6 +45,7 @@ pub mod mock_server;
 pub mod process_watch;
 pub mod real_codex;
 pub mod replay;
+pub mod spans;
 pub mod sse;
 pub mod synthetic;
 

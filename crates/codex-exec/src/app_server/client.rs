@@ -126,7 +126,10 @@ impl AppServer {
         let mut process = options.process.clone();
         process.turn_timeout = None;
         process.idle_timeout = None;
-        let spawned = supervisor::spawn(spec, &process, &cancel)?;
+        // The process outlives the turn (or other span) it was started in: its span is a root
+        // of its own, so that it does not keep a caller's span open for its whole life.
+        let root = tracing::debug_span!(parent: None, "codex_app_server");
+        let spawned = root.in_scope(|| supervisor::spawn(spec, &process, &cancel))?;
         let parts = ProcessParts {
             pid: spawned.pid,
             shared: spawned.shared,
@@ -716,6 +719,7 @@ fn settings(options: &AppServerOptions) -> Settings {
         subscription_capacity: options.subscription_capacity,
         server_request_timeout: options.server_request_timeout,
         handlers: options.handlers.clone(),
+        trace_source: options.trace_source.clone(),
     }
 }
 

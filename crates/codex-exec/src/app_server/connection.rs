@@ -104,6 +104,7 @@ pub(crate) struct Settings {
     pub(crate) subscription_capacity: usize,
     pub(crate) server_request_timeout: Duration,
     pub(crate) handlers: Handlers,
+    pub(crate) trace_source: Option<super::TraceSource>,
 }
 
 /// The shared core of a connection.
@@ -114,6 +115,8 @@ pub(crate) struct Inner {
     next_id: AtomicI64,
     handlers: Handlers,
     server_request_timeout: Duration,
+    /// The trace context of each request, when configured.
+    trace_source: Option<super::TraceSource>,
     /// Stops the reader and the writer at once (drop, write failure).
     stop: CancellationToken,
     /// The process's pid and stop switch, when there is a process.
@@ -150,6 +153,7 @@ where
         next_id: AtomicI64::new(1),
         handlers: settings.handlers,
         server_request_timeout: settings.server_request_timeout,
+        trace_source: settings.trace_source,
         stop: stop.clone(),
         process: process.as_ref().map(|p| (p.pid, Arc::clone(&p.shared))),
         redactor: process
@@ -174,6 +178,8 @@ struct OutgoingRequest<'a, P> {
     method: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     params: Option<&'a P>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<super::TraceContext>,
 }
 
 /// A notification to the server.
@@ -217,7 +223,16 @@ impl Inner {
         turn: Option<TurnHook>,
     ) -> Result<Value, Error> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let text = line(&OutgoingRequest { id, method, params });
+        let trace = self
+            .trace_source
+            .as_ref()
+            .and_then(super::TraceSource::current);
+        let text = line(&OutgoingRequest {
+            id,
+            method,
+            params,
+            trace,
+        });
         let (reply, answer) = oneshot::channel();
         {
             let mut state = self.lock();

@@ -87,6 +87,7 @@ pub use handlers::{
 pub use options::{
     AppServerOptions, CLIENT_NAME, CLIENT_TITLE, CLIENT_VERSION, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_SERVER_REQUEST_TIMEOUT, DEFAULT_SUBSCRIPTION_CAPACITY, DEFAULT_WRITE_QUEUE_LEN,
+    TraceContext, TraceSource,
 };
 pub use router::Subscription;
 pub use runtime::{

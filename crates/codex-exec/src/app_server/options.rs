@@ -2,6 +2,7 @@
 //! of one `codex app-server` connection.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::handlers::Handlers;
@@ -54,6 +55,53 @@ pub struct AppServerOptions {
     pub(crate) process: ExecOptions,
     pub(crate) current_dir: Option<PathBuf>,
     pub(crate) capability_probe: bool,
+    pub(crate) trace_source: Option<TraceSource>,
+}
+
+/// The W3C Trace Context of a request: the `trace` field every app-server JSON-RPC request
+/// accepts, on which codex parents the spans it makes for the request (a turn's spans for
+/// `turn/start`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct TraceContext {
+    /// `00-{trace id}-{span id}-{flags}`.
+    pub traceparent: String,
+    /// Vendor state, when there is any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracestate: Option<String>,
+}
+
+impl TraceContext {
+    /// A context with this `traceparent` and no `tracestate`.
+    #[must_use]
+    pub fn new(traceparent: impl Into<String>) -> Self {
+        Self {
+            traceparent: traceparent.into(),
+            tracestate: None,
+        }
+    }
+}
+
+/// Where a request's [`TraceContext`] comes from: called as each request is sent, in the
+/// task that sends it (so a `tracing`-based source sees the caller's current span).
+#[derive(Clone)]
+pub struct TraceSource(Arc<dyn Fn() -> Option<TraceContext> + Send + Sync>);
+
+impl TraceSource {
+    /// A source calling `f`.
+    pub fn new(f: impl Fn() -> Option<TraceContext> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    pub(crate) fn current(&self) -> Option<TraceContext> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for TraceSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TraceSource")
+    }
 }
 
 impl Default for AppServerOptions {
@@ -72,6 +120,7 @@ impl Default for AppServerOptions {
             process: ExecOptions::new(),
             current_dir: None,
             capability_probe: true,
+            trace_source: None,
         }
     }
 }
@@ -196,6 +245,15 @@ impl AppServerOptions {
     /// By default, `true`.
     pub fn capability_probe(mut self, enabled: bool) -> Self {
         self.capability_probe = enabled;
+        self
+    }
+
+    /// Gives every request the trace context `source` returns as it is sent (the request's
+    /// `trace` field), so that codex's spans join the caller's trace.
+    ///
+    /// By default, requests carry no trace context.
+    pub fn trace_source(mut self, source: TraceSource) -> Self {
+        self.trace_source = Some(source);
         self
     }
 }

@@ -551,6 +551,19 @@ impl RuntimeTurn {
         }
     }
 
+    /// The turn id the app-server gave this turn.
+    #[must_use]
+    pub fn turn_id(&self) -> &str {
+        &self.turn_id
+    }
+
+    /// The turn's token usage so far, summed over the model calls codex reported
+    /// (`thread/tokenUsage/updated` comes after each one).
+    #[must_use]
+    pub fn usage(&self) -> &codex_protocol::exec::Usage {
+        self.state.usage()
+    }
+
     /// The pid of the shared app-server.
     #[must_use]
     pub fn pid(&self) -> Option<u32> {

@@ -99,6 +99,13 @@ impl TurnProjection {
         self.done
     }
 
+    /// The turn's usage so far: the `last` counts of every `thread/tokenUsage/updated` seen,
+    /// summed (codex sends one after each model call, so this grows during the turn).
+    #[must_use]
+    pub fn usage(&self) -> &Usage {
+        &self.usage
+    }
+
     /// Whether the turn ended with status `interrupted`.
     #[must_use]
     pub fn was_interrupted(&self) -> bool {

@@ -58,7 +58,12 @@ impl Setup {
 
     /// Runs example `name` with `args` to completion.
     async fn run(&self, name: &str, args: &[&str]) -> Run {
-        let child = self.spawn(name, args);
+        self.run_with_env(name, args, &[]).await
+    }
+
+    /// Runs example `name` with `args` and `env` added to its environment, to completion.
+    async fn run_with_env(&self, name: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let child = self.spawn_with(name, args, Stdio::null(), env);
         let output = tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
             .await
             .unwrap_or_else(|_| panic!("example {name} did not finish within {RUN_TIMEOUT:?}"))
@@ -69,7 +74,7 @@ impl Setup {
     /// Runs example `name` with `args` to completion, `stdin` written to its standard input
     /// (a pipe, not a terminal).
     async fn run_with_stdin(&self, name: &str, args: &[&str], stdin: &str) -> Run {
-        let mut child = self.spawn_with(name, args, Stdio::piped());
+        let mut child = self.spawn_with(name, args, Stdio::piped(), &[]);
         let mut pipe = child.stdin.take().expect("piped stdin");
         pipe.write_all(stdin.as_bytes())
             .await
@@ -85,7 +90,7 @@ impl Setup {
     /// Starts example `name`, stdout and stderr piped, in the working directory with only the
     /// home's environment, the real codex as `CODEX_PATH`, `PATH` and `HOME`.
     fn spawn(&self, name: &str, args: &[&str]) -> tokio::process::Child {
-        self.spawn_with(name, args, Stdio::null())
+        self.spawn_with(name, args, Stdio::null(), &[])
     }
 
     /// As [`Setup::spawn`], with `stdin` as the example's standard input.
@@ -93,7 +98,13 @@ impl Setup {
         clippy::disallowed_methods,
         reason = "the test runs the example binaries, as a user would"
     )]
-    fn spawn_with(&self, name: &str, args: &[&str], stdin: Stdio) -> tokio::process::Child {
+    fn spawn_with(
+        &self,
+        name: &str,
+        args: &[&str],
+        stdin: Stdio,
+        extra_env: &[(&str, &str)],
+    ) -> tokio::process::Child {
         let codex = real_codex().unwrap_or_else(|error| panic!("{error}"));
         let mut env: Vec<(OsString, OsString)> = self.home.env();
         env.push(("CODEX_PATH".into(), codex.into_os_string()));
@@ -102,6 +113,11 @@ impl Setup {
                 env.push((name.into(), value));
             }
         }
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(name, value)| (OsString::from(name), OsString::from(value))),
+        );
         tokio::process::Command::new(example_binary(name))
             .args(args)
             .current_dir(self.workdir.path())
@@ -867,4 +883,61 @@ async fn sessions_lists_shows_exports_and_renames() {
         list.stdout
     );
     setup.assert_script_matched();
+}
+
+/// The `telemetry` example exports its spans to the endpoint of the standard environment
+/// variables and prints the trace id they carry, on both transports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telemetry_exports_the_turn_and_prints_its_trace_id() {
+    for flags in [&[][..], APP_SERVER] {
+        let receiver = crate::telemetry::receiver::Receiver::start().await;
+        let setup = Setup::new().await;
+        setup.mock.push(Sse::message("resp-1", "Traced."));
+        let run = setup
+            .run_with_env(
+                "telemetry",
+                &with(flags, &["say hi"]),
+                &[
+                    ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &receiver.endpoint),
+                    (
+                        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                        &receiver.metrics_endpoint,
+                    ),
+                    ("OTEL_SERVICE_NAME", "telemetry-example"),
+                ],
+            )
+            .await;
+        run.assert_success();
+        let trace_id = run
+            .stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("trace id: "))
+            .expect("the trace id is printed")
+            .to_owned();
+        assert_eq!(trace_id.len(), 32, "{}", run.stdout);
+        assert!(run.stdout.starts_with("Traced.\n"), "{}", run.stdout);
+        let spans = receiver.spans();
+        let names: Vec<&str> = spans
+            .iter()
+            .filter(|s| hex(&s.trace_id) == trace_id)
+            .map(|s| s.name.as_str())
+            .collect();
+        for name in ["telemetry example", "codex.thread", "invoke_agent codex"] {
+            assert!(names.contains(&name), "{flags:?}: {name} not in {names:?}");
+        }
+        let metrics: Vec<String> = receiver.metrics().into_iter().map(|m| m.name).collect();
+        assert!(
+            metrics.iter().any(|m| m == "gen_ai.client.token.usage"),
+            "{flags:?}: {metrics:?}"
+        );
+        setup.assert_script_matched();
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }

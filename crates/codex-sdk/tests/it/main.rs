@@ -25,5 +25,6 @@ mod resume;
 mod secrets;
 mod structured;
 mod support;
+mod telemetry;
 mod threads;
 mod tools;

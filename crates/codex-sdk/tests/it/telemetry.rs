@@ -1,0 +1,720 @@
+//! Telemetry through the facade, with the real codex on both transports: usage and cost per
+//! thread, budgets that stop turns, the `GenAI` span tree, and the event log.
+
+use codex_sdk::telemetry::{BudgetLimit, EventLog, EventLogOptions, PricingTable, semconv};
+use codex_sdk::{
+    Budget, CodexOptions, Error, ItemDetails, Telemetry, ThreadEvent, Transport, TurnOptions,
+};
+use codex_testkit::codex_home::CodexHomeOptions;
+use codex_testkit::mock_server::{Gate, MockResponse};
+use codex_testkit::spans::SpanCapture;
+use codex_testkit::sse::{self, Sse};
+use futures::StreamExt as _;
+use pretty_assertions::assert_eq;
+use tracing_subscriber::layer::SubscriberExt as _;
+
+use crate::support::{Harness, WAIT, run};
+
+/// The model the testkit's `CODEX_HOME` configures, named in the thread options so that the
+/// SDK can price it.
+const MODEL: &str = "gpt-5.5";
+
+/// A pricing file for [`MODEL`], as users override the built-in table.
+fn pricing(dir: &std::path::Path) -> PricingTable {
+    let path = dir.join("prices.json");
+    std::fs::write(
+        &path,
+        r#"{"date": "2026-12-06", "models": {"gpt-5.5": {"input": 2.0, "cached_input": 0.5, "output": 8.0}}}"#,
+    )
+    .expect("write the pricing file");
+    PricingTable::builtin()
+        .merge_file(&path)
+        .expect("a valid pricing file")
+}
+
+async fn harness(transport: Transport, telemetry: Telemetry) -> Harness {
+    Harness::with(
+        CodexHomeOptions::default(),
+        move |options: CodexOptions, _| options.transport(transport).telemetry(telemetry),
+    )
+    .await
+}
+
+/// The cost of a scripted turn is the hand-computed value, on both transports.
+#[tokio::test]
+async fn the_cost_of_a_scripted_turn_is_the_hand_computed_value() {
+    let prices = tempfile::tempdir().expect("tempdir");
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let h = harness(transport, Telemetry::new().pricing(pricing(prices.path()))).await;
+        h.mock.push(Sse::reply_with_usage(
+            "resp-1",
+            [sse::assistant_message("msg-1", "Hi")],
+            &sse::Usage::new(1000, 200).cached(400).reasoning(50),
+        ));
+        let thread = h.codex.start_thread(h.thread_options().model(MODEL));
+        let turn = run(&thread, "say hi").await.expect("the turn completes");
+        assert_eq!(
+            turn.usage.map(|u| u.input_tokens),
+            Some(1000),
+            "{transport}"
+        );
+
+        let usage = thread.usage();
+        assert_eq!(
+            (usage.turns, usage.total_tokens()),
+            (1, 1200),
+            "{transport}"
+        );
+        // 600 uncached * $2 + 400 cached * $0.5 + 200 output * $8, per million tokens.
+        let expected = (600.0 * 2.0 + 400.0 * 0.5 + 200.0 * 8.0) / 1_000_000.0;
+        let cost = usage.cost_usd.expect("the model is priced");
+        assert!(
+            (cost - expected).abs() < 1e-15,
+            "{transport}: {cost} != {expected}"
+        );
+        h.assert_no_mock_problems();
+    }
+}
+
+/// On exec, usage comes only with `turn.completed`: the turn that crosses a token budget
+/// completes, the next one is refused before codex starts. A turn budget refuses likewise.
+#[tokio::test]
+async fn a_budget_stops_the_next_exec_turn() {
+    let cases = [
+        (Budget::new().max_tokens(40), BudgetLimit::Tokens(40)),
+        (Budget::new().max_turns(1), BudgetLimit::Turns(1)),
+    ];
+    for (budget, limit) in cases {
+        let h = harness(Transport::Exec, Telemetry::new()).await;
+        h.mock.push(Sse::reply_with_usage(
+            "resp-1",
+            [sse::assistant_message("msg-1", "Hi")],
+            &sse::Usage::new(42, 5),
+        ));
+        let thread = h.codex.start_thread(h.thread_options().budget(budget));
+        run(&thread, "first")
+            .await
+            .expect("the first turn has room");
+        let error = run(&thread, "second")
+            .await
+            .expect_err("the budget is used up");
+        let Error::BudgetExceeded(exceeded) = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(exceeded.limit, limit);
+        assert_eq!(exceeded.usage.total_tokens(), 47);
+        assert_eq!(
+            h.mock.requests().len(),
+            1,
+            "the second turn never reached the model"
+        );
+    }
+}
+
+/// On the app-server, usage comes after each model call: a turn whose first call crosses the
+/// token budget is interrupted before its second call is answered, and ends with
+/// `BudgetExceeded`; the next turn is refused.
+#[tokio::test]
+async fn a_token_budget_interrupts_the_crossing_app_server_turn() {
+    let h = harness(Transport::AppServer, Telemetry::new()).await;
+    h.mock.push(Sse::reply_with_usage(
+        "resp-1",
+        [sse::exec_command("call-1", "echo budget")],
+        &sse::Usage::new(500, 10),
+    ));
+    // The second model call is never answered: only the budget can end the turn.
+    let gate = Gate::new();
+    h.mock
+        .push(MockResponse::sse(Sse::message("resp-2", "never")).hold_after(0, &gate));
+    let thread = h
+        .codex
+        .start_thread(h.thread_options().budget(Budget::new().max_tokens(100)));
+
+    let mut stream = thread
+        .run_streamed("run a command", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let mut last = None;
+    while let Some(event) = tokio::time::timeout(WAIT, stream.next())
+        .await
+        .expect("the turn ends in time")
+    {
+        last = Some(event);
+    }
+    let error = last.expect("some event").expect_err("the turn was stopped");
+    let Error::BudgetExceeded(exceeded) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(exceeded.limit, BudgetLimit::Tokens(100));
+    assert_eq!(exceeded.usage.total_tokens(), 510);
+    assert!(error.to_string().contains("100 tokens"), "{error}");
+
+    let usage = thread.usage();
+    assert_eq!((usage.turns, usage.total_tokens()), (1, 510));
+    let refused = run(&thread, "again").await.expect_err("used up");
+    assert!(matches!(refused, Error::BudgetExceeded(_)), "{refused:?}");
+}
+
+/// A USD budget on a model without a price is refused before anything starts.
+#[tokio::test]
+async fn a_usd_budget_needs_a_priced_model() {
+    let h = harness(Transport::Exec, Telemetry::new()).await;
+    let thread = h
+        .codex
+        .start_thread(h.thread_options().budget(Budget::new().max_usd(1.0)));
+    let error = run(&thread, "hi").await.expect_err("unpriced");
+    assert!(matches!(error, Error::Telemetry(_)), "{error:?}");
+    assert_eq!(h.mock.requests().len(), 0);
+}
+
+/// A real turn with a command: the span tree thread → `invoke_agent codex` →
+/// `execute_tool shell` with the `GenAI` attributes and parent links, no secret anywhere; and
+/// the event log holds every event with its thread and turn, and replays.
+#[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one real turn checked whole, on both transports"
+)]
+async fn a_real_turn_makes_the_span_tree_and_the_event_log() {
+    let secret = "sk-proj-telemetrysecret12345678";
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let logs = tempfile::tempdir().expect("tempdir");
+        let log = EventLog::open(EventLogOptions::new(logs.path())).expect("open the log");
+        let telemetry = Telemetry::new().event_log(log).capture_content(true);
+        let h = harness(transport, telemetry).await;
+        h.mock.push(Sse::reply_with_usage(
+            "resp-1",
+            [sse::exec_command("call-1", &format!("echo {secret}"))],
+            &sse::Usage::new(30, 4),
+        ));
+        h.mock.push(Sse::reply_with_usage(
+            "resp-2",
+            [sse::assistant_message("msg-1", "done")],
+            &sse::Usage::new(40, 2),
+        ));
+
+        let capture = SpanCapture::new();
+        let subscriber = tracing_subscriber::registry().with(capture.layer());
+        let _default = tracing::subscriber::set_default(subscriber);
+        let thread = h.codex.start_thread(h.thread_options().model(MODEL));
+        let mut stream = thread
+            .run_streamed("run echo", TurnOptions::new())
+            .await
+            .expect("the turn starts");
+        let mut events = Vec::new();
+        while let Some(event) = tokio::time::timeout(WAIT, stream.next())
+            .await
+            .expect("the turn ends in time")
+        {
+            events.push(event.expect("no error"));
+        }
+        drop(stream);
+        let thread_id = thread.id().expect("the thread started");
+
+        let spans: Vec<_> = capture
+            .spans()
+            .into_iter()
+            .filter(|s| s.target == "codex_telemetry")
+            .collect();
+        let all = capture.spans();
+        let index = |name: &str| {
+            all.iter()
+                .position(|s| s.target == "codex_telemetry" && s.field("otel.name") == Some(name))
+                .unwrap_or_else(|| panic!("{transport}: no {name} span in {spans:#?}"))
+        };
+        let (thread_span, agent, tool) = (
+            index("codex.thread"),
+            index("invoke_agent codex"),
+            index("execute_tool shell"),
+        );
+        assert_eq!(all[agent].parent, Some(thread_span), "{transport}");
+        assert_eq!(all[tool].parent, Some(agent), "{transport}");
+        let agent = &all[agent];
+        for (name, value) in [
+            (semconv::GEN_AI_OPERATION_NAME, "invoke_agent"),
+            (semconv::GEN_AI_PROVIDER_NAME, "openai"),
+            (semconv::GEN_AI_AGENT_NAME, "codex"),
+            (semconv::GEN_AI_REQUEST_MODEL, MODEL),
+            (semconv::GEN_AI_CONVERSATION_ID, thread_id.as_str()),
+            (semconv::GEN_AI_USAGE_INPUT_TOKENS, "70"),
+            (semconv::GEN_AI_USAGE_OUTPUT_TOKENS, "6"),
+        ] {
+            assert_eq!(agent.field(name), Some(value), "{transport}: {name}");
+        }
+        let tool = &all[tool];
+        for (name, value) in [
+            (semconv::GEN_AI_OPERATION_NAME, "execute_tool"),
+            (semconv::GEN_AI_TOOL_NAME, "shell"),
+            (semconv::GEN_AI_TOOL_TYPE, "function"),
+            (semconv::CODEX_ITEM_STATUS, "completed"),
+            (semconv::CODEX_COMMAND_EXIT_CODE, "0"),
+        ] {
+            assert_eq!(tool.field(name), Some(value), "{transport}: {name}");
+        }
+        let captured = format!("{all:?}");
+        assert!(
+            !captured.contains(secret),
+            "{transport}: the secret leaks: {captured}"
+        );
+
+        let records = codex_sdk::telemetry::replay(logs.path()).expect("the log replays");
+        assert_eq!(records.len(), events.len(), "{transport}");
+        let turn_id = records[0].turn_id.clone().expect("a turn id");
+        for record in &records {
+            assert_eq!(record.turn_id.as_ref(), Some(&turn_id), "{transport}");
+            assert_eq!(
+                record.thread_id.as_deref(),
+                Some(thread_id.as_str()),
+                "{transport}"
+            );
+        }
+        assert!(matches!(records[0].event, ThreadEvent::ThreadStarted(_)));
+        assert!(matches!(
+            records.last().map(|r| &r.event),
+            Some(ThreadEvent::TurnCompleted(_))
+        ));
+        let commands = records
+            .iter()
+            .filter(|r| {
+                matches!(&r.event, ThreadEvent::ItemCompleted(e)
+                    if matches!(e.item.details, ItemDetails::CommandExecution(_)))
+            })
+            .count();
+        assert_eq!(commands, 1, "{transport}");
+        let text = std::fs::read_to_string(logs.path().join("events.ndjson")).expect("read");
+        assert!(
+            !text.contains(secret),
+            "{transport}: the secret is in the log"
+        );
+        h.assert_no_mock_problems();
+    }
+}
+
+/// A loopback OTLP/HTTP receiver: decodes every `ExportTraceServiceRequest` posted to
+/// `/v1/traces` and every `ExportMetricsServiceRequest` posted to `/v1/metrics`.
+pub(crate) mod receiver {
+    use std::convert::Infallible;
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use http_body_util::{BodyExt as _, Full};
+    use hyper::body::{Bytes, Incoming};
+    use hyper::{Request, Response};
+    use hyper_util::rt::TokioIo;
+    use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::metrics::v1::Metric;
+    use opentelemetry_proto::tonic::trace::v1::Span;
+    use prost::Message as _;
+
+    pub(crate) struct Receiver {
+        pub(crate) endpoint: String,
+        pub(crate) metrics_endpoint: String,
+        spans: Arc<Mutex<Vec<Span>>>,
+        metrics: Arc<Mutex<Vec<Metric>>>,
+        received: Arc<tokio::sync::Notify>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Drop for Receiver {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    impl Receiver {
+        pub(crate) async fn start() -> Self {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind the receiver");
+            let addr = listener.local_addr().expect("an address");
+            let spans = Arc::new(Mutex::new(Vec::new()));
+            let metrics = Arc::new(Mutex::new(Vec::new()));
+            let received = Arc::new(tokio::sync::Notify::new());
+            let (shared, notify) = (Arc::clone(&spans), Arc::clone(&received));
+            let shared_metrics = Arc::clone(&metrics);
+            let task = tokio::spawn(async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let spans = Arc::clone(&shared);
+                    let metrics = Arc::clone(&shared_metrics);
+                    let notify = Arc::clone(&notify);
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |request| {
+                            let sinks = (Arc::clone(&spans), Arc::clone(&metrics));
+                            handle(sinks, Arc::clone(&notify), request)
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+            Self {
+                endpoint: format!("http://{addr}/v1/traces"),
+                metrics_endpoint: format!("http://{addr}/v1/metrics"),
+                spans,
+                metrics,
+                received,
+                task,
+            }
+        }
+
+        /// Waits, up to `limit`, until the spans received satisfy `done`.
+        pub(crate) async fn wait_for(
+            &self,
+            limit: std::time::Duration,
+            done: impl Fn(&[Span]) -> bool,
+        ) -> Vec<Span> {
+            let wait = async {
+                loop {
+                    let notified = self.received.notified();
+                    let spans = self.spans();
+                    if done(&spans) {
+                        return spans;
+                    }
+                    notified.await;
+                }
+            };
+            match tokio::time::timeout(limit, wait).await {
+                Ok(spans) => spans,
+                Err(_) => self.spans(),
+            }
+        }
+
+        pub(crate) fn metrics(&self) -> Vec<Metric> {
+            self.metrics
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        }
+
+        pub(crate) fn spans(&self) -> Vec<Span> {
+            self.spans
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        }
+    }
+
+    type Sinks = (Arc<Mutex<Vec<Span>>>, Arc<Mutex<Vec<Metric>>>);
+
+    async fn handle(
+        (spans, metrics): Sinks,
+        received: Arc<tokio::sync::Notify>,
+        request: Request<Incoming>,
+    ) -> Result<Response<Full<Bytes>>, Infallible> {
+        let is_metrics = request.uri().path() == "/v1/metrics";
+        let body = request
+            .into_body()
+            .collect()
+            .await
+            .map(http_body_util::Collected::to_bytes)
+            .unwrap_or_default();
+        if is_metrics {
+            let decoded =
+                ExportMetricsServiceRequest::decode(body).expect("valid OTLP metrics protobuf");
+            let mut metrics = metrics.lock().unwrap_or_else(PoisonError::into_inner);
+            for resource in decoded.resource_metrics {
+                for scope in resource.scope_metrics {
+                    metrics.extend(scope.metrics);
+                }
+            }
+            drop(metrics);
+            received.notify_waiters();
+            return Ok(Response::builder()
+                .header("content-type", "application/x-protobuf")
+                .body(Full::new(Bytes::new()))
+                .expect("a response"));
+        }
+        let decoded = ExportTraceServiceRequest::decode(body).expect("valid OTLP protobuf");
+        {
+            let mut spans = spans.lock().unwrap_or_else(PoisonError::into_inner);
+            for resource in decoded.resource_spans {
+                for scope in resource.scope_spans {
+                    spans.extend(scope.spans);
+                }
+            }
+        }
+        received.notify_waiters();
+        Ok(Response::builder()
+            .header("content-type", "application/x-protobuf")
+            .body(Full::new(Bytes::new()))
+            .expect("a response"))
+    }
+}
+
+/// The OTLP export of a real app-server turn with a command: the receiver decodes the thread
+/// → `invoke_agent codex` (CLIENT) → `execute_tool shell` tree, in one trace, with correct
+/// parent links and the `GenAI` attributes, and no secret in any attribute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otlp_export_delivers_the_span_tree_of_a_real_turn() {
+    use codex_sdk::telemetry::otlp::{Otlp, OtlpOptions};
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+
+    let receiver = receiver::Receiver::start().await;
+    let secret = "sk-proj-otlpsecretvalue12345678";
+    let otlp = Otlp::new(
+        OtlpOptions::new()
+            .endpoint(&receiver.endpoint)
+            .metrics_endpoint(&receiver.metrics_endpoint)
+            .service_name("codex-sdk-test"),
+    )
+    .expect("the exporter builds");
+    let h = harness(Transport::AppServer, Telemetry::new().capture_content(true)).await;
+    h.mock.push(Sse::reply_with_usage(
+        "resp-1",
+        [sse::exec_command("call-1", &format!("echo {secret}"))],
+        &sse::Usage::new(30, 4),
+    ));
+    h.mock.push(Sse::reply_with_usage(
+        "resp-2",
+        [sse::assistant_message("msg-1", "done")],
+        &sse::Usage::new(40, 2),
+    ));
+    let subscriber = tracing_subscriber::registry().with(otlp.layer());
+    let guard = tracing::subscriber::set_default(subscriber);
+    let thread = h.codex.start_thread(h.thread_options().model(MODEL));
+    run(&thread, "run echo").await.expect("the turn completes");
+    let thread_id = thread.id().expect("started");
+    drop(thread);
+    drop(guard);
+    tokio::task::spawn_blocking(move || otlp.shutdown())
+        .await
+        .expect("no panic")
+        .expect("the spans are flushed");
+
+    let spans = receiver.spans();
+    let find = |name: &str| {
+        spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
+            panic!(
+                "no {name} in {:?}",
+                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
+        })
+    };
+    let (thread_span, agent, tool) = (
+        find("codex.thread"),
+        find("invoke_agent codex"),
+        find("execute_tool shell"),
+    );
+    assert_eq!(agent.parent_span_id, thread_span.span_id);
+    assert_eq!(tool.parent_span_id, agent.span_id);
+    assert!(thread_span.parent_span_id.is_empty());
+    assert_eq!(agent.trace_id, thread_span.trace_id);
+    assert_eq!(tool.trace_id, thread_span.trace_id);
+    // SpanKind: CLIENT = 3, INTERNAL = 1.
+    assert_eq!((agent.kind, tool.kind), (3, 1));
+    let attribute = |span: &opentelemetry_proto::tonic::trace::v1::Span, key: &str| {
+        span.attributes
+            .iter()
+            .find(|a| a.key == key)
+            .and_then(|a| a.value.as_ref()?.value.clone())
+    };
+    let text = |value: &str| Some(Any::StringValue(value.to_owned()));
+    assert_eq!(
+        attribute(agent, semconv::GEN_AI_OPERATION_NAME),
+        text("invoke_agent")
+    );
+    assert_eq!(
+        attribute(agent, semconv::GEN_AI_PROVIDER_NAME),
+        text("openai")
+    );
+    assert_eq!(
+        attribute(agent, semconv::GEN_AI_CONVERSATION_ID),
+        text(&thread_id)
+    );
+    assert_eq!(attribute(agent, semconv::GEN_AI_REQUEST_MODEL), text(MODEL));
+    assert_eq!(
+        attribute(agent, semconv::GEN_AI_USAGE_INPUT_TOKENS),
+        Some(Any::IntValue(70))
+    );
+    assert_eq!(
+        attribute(agent, semconv::GEN_AI_USAGE_OUTPUT_TOKENS),
+        Some(Any::IntValue(6))
+    );
+    assert_eq!(
+        attribute(tool, semconv::GEN_AI_OPERATION_NAME),
+        text("execute_tool")
+    );
+    assert_eq!(attribute(tool, semconv::GEN_AI_TOOL_NAME), text("shell"));
+    assert_eq!(
+        attribute(tool, semconv::GEN_AI_TOOL_CALL_ID),
+        text("call-1")
+    );
+    assert_eq!(
+        attribute(tool, semconv::CODEX_COMMAND_EXIT_CODE),
+        Some(Any::IntValue(0))
+    );
+    let everything = format!("{spans:?} {:?}", receiver.metrics());
+    assert!(
+        !everything.contains(secret),
+        "the secret reached the collector"
+    );
+    check_metrics(&receiver.metrics());
+}
+
+/// The metrics of one turn with one successful `shell` call and 70 input / 6 output tokens.
+fn check_metrics(metrics: &[opentelemetry_proto::tonic::metrics::v1::Metric]) {
+    use opentelemetry_proto::tonic::common::v1::KeyValue;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+    use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+    use opentelemetry_proto::tonic::metrics::v1::number_data_point::Value as Number;
+
+    let attribute = |attributes: &[KeyValue], key: &str| {
+        attributes.iter().find(|a| a.key == key).and_then(|a| {
+            match a.value.as_ref()?.value.as_ref()? {
+                Any::StringValue(text) => Some(text.clone()),
+                _ => None,
+            }
+        })
+    };
+    let metric = |name: &str| {
+        metrics
+            .iter()
+            .find(|m| m.name == name)
+            .and_then(|m| m.data.clone())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {name} in {:?}",
+                    metrics.iter().map(|m| &m.name).collect::<Vec<_>>()
+                )
+            })
+    };
+    // (token type, count, sum) of the token histogram.
+    let Data::Histogram(tokens) = metric(semconv::GEN_AI_CLIENT_TOKEN_USAGE) else {
+        panic!("a histogram");
+    };
+    let mut by_type: Vec<(Option<String>, u64, Option<f64>)> = tokens
+        .data_points
+        .iter()
+        .map(|p| {
+            (
+                attribute(&p.attributes, semconv::GEN_AI_TOKEN_TYPE),
+                p.count,
+                p.sum,
+            )
+        })
+        .collect();
+    by_type.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        by_type,
+        [
+            (Some("input".to_owned()), 1, Some(70.0)),
+            (Some("output".to_owned()), 1, Some(6.0)),
+        ]
+    );
+    for name in [
+        semconv::GEN_AI_CLIENT_OPERATION_DURATION,
+        semconv::GEN_AI_EXECUTE_TOOL_DURATION,
+    ] {
+        let Data::Histogram(histogram) = metric(name) else {
+            panic!("{name}: a histogram");
+        };
+        let count: u64 = histogram.data_points.iter().map(|p| p.count).sum();
+        assert_eq!(count, 1, "{name}");
+    }
+    for (name, key, value) in [
+        (
+            semconv::CODEX_TOOL_CALLS,
+            semconv::GEN_AI_TOOL_NAME,
+            "shell",
+        ),
+        (
+            semconv::CODEX_TURNS,
+            semconv::CODEX_TURN_OUTCOME,
+            "completed",
+        ),
+    ] {
+        let Data::Sum(sum) = metric(name) else {
+            panic!("{name}: a sum");
+        };
+        let points: Vec<(Option<String>, Option<Number>)> = sum
+            .data_points
+            .iter()
+            .map(|p| (attribute(&p.attributes, key), p.value))
+            .collect();
+        assert_eq!(
+            points,
+            [(Some(value.to_owned()), Some(Number::AsInt(1)))],
+            "{name}"
+        );
+    }
+    assert!(metrics.iter().all(|m| m.name != semconv::CODEX_TOOL_ERRORS));
+}
+
+/// codex exports its own spans (its `[otel]` config) to the same receiver; with the SDK's
+/// trace context on every app-server request, codex's spans for the turn share the SDK's
+/// trace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codex_spans_join_the_sdk_trace_on_the_app_server() {
+    use codex_sdk::telemetry::otlp::{Otlp, OtlpOptions};
+
+    let receiver = receiver::Receiver::start().await;
+    let otlp = Otlp::new(
+        OtlpOptions::new()
+            .endpoint(&receiver.endpoint)
+            .metrics_endpoint(&receiver.metrics_endpoint),
+    )
+    .expect("exporter");
+    let exporter = serde_json::json!({
+        "otlp-http": {"endpoint": receiver.endpoint, "protocol": "binary"}
+    });
+    let h = Harness::with(CodexHomeOptions::default(), move |options, _| {
+        options
+            .transport(Transport::AppServer)
+            .config_entry("otel.trace_exporter", exporter)
+    })
+    .await;
+    h.mock.push(Sse::message("resp-1", "hi"));
+    let subscriber = tracing_subscriber::registry().with(otlp.layer());
+    let guard = tracing::subscriber::set_default(subscriber);
+    let thread = h.start_thread();
+    let mut stream = thread
+        .run_streamed("say hi", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let trace_id = codex_sdk::telemetry::otlp::trace_id(&tracing::Span::current());
+    assert_eq!(trace_id, None, "the test itself is in no span");
+    while let Some(event) = tokio::time::timeout(WAIT, stream.next())
+        .await
+        .expect("the turn ends in time")
+    {
+        event.expect("no error");
+    }
+    drop(stream);
+    drop(thread);
+    drop(guard);
+    tokio::task::spawn_blocking(move || otlp.shutdown())
+        .await
+        .expect("no panic")
+        .expect("the spans are flushed");
+    // codex's batch exporter sends on its own schedule; stopping the app-server flushes it.
+    drop(h);
+
+    let ours = receiver.spans();
+    let agent = ours
+        .iter()
+        .find(|s| s.name == "invoke_agent codex")
+        .expect("the SDK's turn span")
+        .clone();
+    let spans = receiver
+        .wait_for(WAIT, |spans| {
+            spans
+                .iter()
+                .any(|s| s.trace_id == agent.trace_id && s.parent_span_id == agent.span_id)
+        })
+        .await;
+    let children: Vec<&str> = spans
+        .iter()
+        .filter(|s| s.trace_id == agent.trace_id && s.parent_span_id == agent.span_id)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert!(
+        !children.is_empty(),
+        "no codex span is a child of the SDK's turn span; {} spans received: {:?}",
+        spans.len(),
+        spans.iter().map(|s| &s.name).take(40).collect::<Vec<_>>()
+    );
+}
