@@ -803,6 +803,7 @@ pub struct ExecRequest<'a> {
     turn: Option<&'a TurnOptions>,
     resume: Option<&'a str>,
     inherited_env: Option<Vec<(OsString, OsString)>>,
+    bypass_hook_trust: bool,
 }
 
 impl fmt::Debug for ExecRequest<'_> {
@@ -833,6 +834,7 @@ impl<'a> ExecRequest<'a> {
             turn: None,
             resume: None,
             inherited_env: None,
+            bypass_hook_trust: false,
         }
     }
 
@@ -866,6 +868,16 @@ impl<'a> ExecRequest<'a> {
     /// By default, a new thread is started.
     pub fn resume(mut self, thread_id: &'a str) -> Self {
         self.resume = Some(thread_id);
+        self
+    }
+
+    /// Passes `--dangerously-bypass-hook-trust`: codex runs the hooks of this invocation
+    /// without a persisted trust entry (codex-sdk sets it when the hooks are its own, declared
+    /// with `--config`, and filters out the two `error` items codex then reports).
+    ///
+    /// By default, not passed: codex skips untrusted hooks silently.
+    pub fn bypass_hook_trust(mut self, bypass: bool) -> Self {
+        self.bypass_hook_trust = bypass;
         self
     }
 
@@ -946,6 +958,9 @@ impl<'a> ExecRequest<'a> {
             args.pair("--cyber-access-program", program.as_str());
         }
         thread_config_flags(&mut args, thread);
+        if self.bypass_hook_trust {
+            args.push("--dangerously-bypass-hook-trust");
+        }
         if let Some(id) = resume {
             args.push("resume");
             args.push(id);

@@ -7,7 +7,8 @@
 //! cargo run -p codex-sdk --example approvals -- "Create hello.txt containing hi"
 //! ```
 //!
-//! Approvals need the app-server transport (`codex exec` never asks), so this example always
+//! Approvals are richest on the app-server transport (`codex exec` never asks; there a handler
+//! decides commands only, through a `PreToolUse` hook), so this example always
 //! uses it, with the `untrusted` approval policy (codex asks before anything it does not know
 //! to be safe) and the `workspace-write` sandbox. codex is found through `CODEX_PATH`, then
 //! `PATH`, then an npm install, and inherits this process's environment, so your

@@ -25,7 +25,8 @@ use codex_telemetry::Telemetry;
 /// | deltas (`item.agent_message.delta`, …) | no | yes |
 /// | [`TurnStream::interrupt`](crate::TurnStream::interrupt), [`steer`](crate::TurnStream::steer) | [`Error::Unsupported`] | yes |
 /// | cancel, time limits, dropping the stream | kill the process group | interrupt the turn (`turn/interrupt`) |
-/// | approvals ([`ThreadOptions::approval_handler`](crate::ThreadOptions::approval_handler)) | refused with [`Error::Unsupported`] (codex exec never asks) | answered by the handler |
+/// | approvals ([`ThreadOptions::approval_handler`](crate::ThreadOptions::approval_handler)) | commands only, decided through a `PreToolUse` hook (codex exec never asks; feature `mcp`) | answered by the handler |
+/// | hooks ([`ThreadOptions::hooks`](crate::ThreadOptions::hooks)) | `PreToolUse`, through the in-process MCP server (feature `mcp`) | [`Error::Unsupported`] |
 /// | host tools ([`ThreadOptions::tools`](crate::ThreadOptions::tools)) | in-process MCP server, `mcp_tool_call` items (feature `mcp`) | `dynamicTools`, `dynamic_tool_call` items |
 /// | base instructions | [`Error::Unsupported`] | yes |
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

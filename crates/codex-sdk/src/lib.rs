@@ -174,7 +174,7 @@ mod threads;
 mod turn;
 
 pub use codex_protocol::structured;
-pub use codex_tools::{approval, registry, tools};
+pub use codex_tools::{approval, hooks, registry, tools};
 
 /// The attachment store ([`files::Store`], its options, entries and errors), for what
 /// [`TurnOptions::attach`] and [`Codex::attachment_store`] do not wrap.

@@ -237,7 +237,8 @@ impl Thread {
     /// [`Error::Attachment`] when an attachment cannot be staged (nothing is started then),
     /// [`Error::InvalidOptions`] for options codex would refuse, [`Error::Spawn`] when codex
     /// cannot start, [`Error::Unsupported`] for options the transport does not have (dynamic
-    /// tools, an approval handler or base instructions on exec); on the app-server transport
+    /// tools or base instructions on exec, hooks on the app-server, tools, hooks or an
+    /// approval handler on exec without the `mcp` feature); on the app-server transport
     /// also the errors of its requests ([`Error::Rpc`], [`Error::Timeout`],
     /// [`Error::ProcessExit`]).
     pub async fn run_streamed(
@@ -253,15 +254,7 @@ impl Thread {
         let mut thread_options = None;
         if let Some(set) = &attachments {
             input = with_attachments(input, set.attached());
-            let has_files = set
-                .attached()
-                .iter()
-                .any(|a| a.kind != AttachmentKind::Image);
-            if has_files {
-                let mut dirs = self.options.exec.additional_directory_paths().to_vec();
-                dirs.push(set.dir().to_path_buf());
-                thread_options = Some(self.options.exec.clone().additional_directories(dirs));
-            }
+            thread_options = self.with_attachment_view(set);
         }
         let mut guard = Arc::clone(&self.turn_lock).lock_owned().await;
         // The previous turn's usage is in now: the budget is checked again.
@@ -272,9 +265,16 @@ impl Thread {
             limits = limits.kill_grace(grace);
         }
         let mut tools = None;
+        let mut hooks_bypassed = false;
         let started = async {
             Ok(match &inner.backend {
                 Backend::AppServer(runtime) => {
+                    if !self.options.hooks.is_empty() {
+                        return Err(Error::Unsupported {
+                            operation: "running hooks",
+                            transport: Transport::AppServer,
+                        });
+                    }
                     // A fresh session per turn: the turn's end cancels its calls still running.
                     let session = self.options.tools.session();
                     *self
@@ -297,16 +297,12 @@ impl Thread {
                     StreamBackend::AppServer(Box::new(turn))
                 }
                 Backend::Exec => {
-                    // Options the exec transport cannot honour are refused, never dropped.
-                    if self.options.approval_handler.is_some() {
-                        return Err(Error::Unsupported {
-                            operation: "answering approvals with a handler",
-                            transport: Transport::Exec,
-                        });
-                    }
                     let mut codex_options = inner.options.exec.clone();
-                    if !self.options.tools.is_empty() {
-                        let (route, with_tools) = self.serve_tools(codex_options).await?;
+                    // The approval handler, if any, decides commands through a PreToolUse hook.
+                    let hooks = self.options.exec_hooks();
+                    hooks_bypassed = !hooks.is_empty();
+                    if !self.options.tools.is_empty() || hooks_bypassed {
+                        let (route, with_tools) = self.serve_tools(codex_options, hooks).await?;
                         codex_options = with_tools;
                         tools = Some(route);
                     }
@@ -314,7 +310,8 @@ impl Thread {
                     let mut request = ExecRequest::new(&input)
                         .codex_options(&codex_options)
                         .thread_options(thread_options.as_ref().unwrap_or(&self.options.exec))
-                        .turn_options(&options.exec);
+                        .turn_options(&options.exec)
+                        .bypass_hook_trust(hooks_bypassed);
                     if let Some(id) = &resume {
                         request = request.resume(id);
                     }
@@ -343,18 +340,35 @@ impl Thread {
             turn: Some(guard),
             attachments,
             tools,
+            hooks_bypassed,
         })
     }
 
-    /// Serves the thread's tools to one `codex exec` turn: starts the [`Codex`]'s MCP server
-    /// on first use, opens a route for the turn, and declares its MCP servers to codex
-    /// (`url`, the bearer token through a secret environment variable, `required = true`,
-    /// a `tool_timeout_sec` above the tools' own timeouts so that ours fire first, approval
-    /// mode `approve`, parallel calls allowed).
+    /// The thread's options with the turn's attachment view added to the readable
+    /// directories, when the set holds files (images go to the model natively).
+    fn with_attachment_view(&self, set: &AttachmentSet) -> Option<codex_exec::ThreadOptions> {
+        let has_files = set
+            .attached()
+            .iter()
+            .any(|a| a.kind != AttachmentKind::Image);
+        has_files.then(|| {
+            let mut dirs = self.options.exec.additional_directory_paths().to_vec();
+            dirs.push(set.dir().to_path_buf());
+            self.options.exec.clone().additional_directories(dirs)
+        })
+    }
+
+    /// Serves the thread's tools and `hooks` to one `codex exec` turn: starts the [`Codex`]'s
+    /// MCP server on first use, opens a route for the turn, and declares its MCP servers to
+    /// codex (`url`, the bearer token through a secret environment variable,
+    /// `required = true`, a `tool_timeout_sec` above the tools' own timeouts so that ours fire
+    /// first, approval mode `approve`, parallel calls allowed), and the hooks as one
+    /// `hooks.PreToolUse` entry whose `mcp_tool` handler calls the route's hook server.
     #[cfg(feature = "mcp")]
     async fn serve_tools(
         &self,
         options: codex_exec::CodexOptions,
+        hooks: crate::hooks::Hooks,
     ) -> Result<(TurnTools, codex_exec::CodexOptions), Error> {
         let server = self
             .codex
@@ -365,8 +379,9 @@ impl Thread {
             .map_err(|e| Error::ToolServer {
                 reason: e.to_string(),
             })?;
+        let matcher = hooks.pre_tool_use_matcher();
         let route = server
-            .serve(self.options.tools.session())
+            .serve(self.options.tools.session(), hooks)
             .map_err(|e| Error::ToolServer {
                 reason: e.to_string(),
             })?;
@@ -392,6 +407,25 @@ impl Thread {
                 .config_entry(key("default_tools_approval_mode"), "approve")
                 .config_entry(key("supports_parallel_tool_calls"), true);
         }
+        if let Some(matcher) = matcher {
+            use codex_tools::mcp::{HOOK_SERVER, HOOK_TOOL};
+            // codex templates the input: the tool's name, and the command for the shell.
+            let handler = serde_json::json!({
+                "type": "mcp_tool",
+                "server": HOOK_SERVER,
+                "tool": HOOK_TOOL,
+                "input": {
+                    "event": "PreToolUse",
+                    "tool_name": "${tool_name}",
+                    "command": "${tool_input.command}",
+                },
+                "timeout": HOOK_TIMEOUT_SECS,
+            });
+            options = options.config_entry(
+                "hooks.PreToolUse",
+                serde_json::json!([{ "matcher": matcher, "hooks": [handler] }]),
+            );
+        }
         Ok((TurnTools::Route(route), options))
     }
 
@@ -404,9 +438,10 @@ impl Thread {
     async fn serve_tools(
         &self,
         _options: codex_exec::CodexOptions,
+        _hooks: crate::hooks::Hooks,
     ) -> Result<(TurnTools, codex_exec::CodexOptions), Error> {
         Err(Error::Unsupported {
-            operation: "serving host tools without the `mcp` cargo feature",
+            operation: "serving host tools, hooks or an approval handler without the `mcp` cargo feature",
             transport: Transport::Exec,
         })
     }
@@ -554,7 +589,14 @@ pub struct TurnStream {
     attachments: Option<AttachmentSet>,
     /// The turn's tool calls, cancelled when the turn ends or the stream is dropped.
     tools: Option<TurnTools>,
+    /// Set when codex runs the SDK's hooks with `--dangerously-bypass-hook-trust`: the
+    /// `error` items it reports about that flag are removed from the stream.
+    hooks_bypassed: bool,
 }
+
+/// How long codex waits for a hook's answer.
+#[cfg(feature = "mcp")]
+const HOOK_TIMEOUT_SECS: u64 = 600;
 
 /// The environment variable that hands the MCP server's bearer token to `codex exec`.
 #[cfg(feature = "mcp")]
@@ -776,6 +818,13 @@ impl Stream for TurnStream {
                 }
                 Poll::Ready(None)
             }
+            Poll::Ready(Some(Ok(event)))
+                if this.hooks_bypassed && is_hook_trust_warning(&event) =>
+            {
+                tracing::debug!("removed codex's hook-trust bypass warning from the stream");
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
             Poll::Ready(Some(Ok(event))) => {
                 if matches!(event, ThreadEvent::TurnFailed(_)) {
                     self.failed = true;
@@ -844,6 +893,22 @@ fn error_type(error: &Error) -> &'static str {
     }
 }
 
+/// Whether `event` is one of the `error` items codex reports when it runs with
+/// `--dangerously-bypass-hook-trust` (which the SDK passes for its own hooks).
+fn is_hook_trust_warning(event: &ThreadEvent) -> bool {
+    let item = match event {
+        ThreadEvent::ItemStarted(e) | ThreadEvent::ItemCompleted(e) => &e.item,
+        _ => return false,
+    };
+    matches!(&item.details, codex_protocol::exec::ItemDetails::Error(error)
+        if error.message == HOOK_TRUST_WARNING)
+}
+
+/// The message of the `error` item codex 0.169–0.171 reports twice, at the start of a run,
+/// when it runs with `--dangerously-bypass-hook-trust` (matched exactly: any other error,
+/// including a different wording from a newer codex, stays in the stream).
+const HOOK_TRUST_WARNING: &str = "`--dangerously-bypass-hook-trust` is enabled. Enabled hooks may run without review for this invocation.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -852,6 +917,34 @@ mod tests {
     struct Answer {
         #[expect(dead_code, reason = "only the parse is tested")]
         n: u32,
+    }
+
+    /// Only codex's exact warning about the trust bypass is removed; other errors stay.
+    #[test]
+    fn only_the_hook_trust_warning_is_removed() {
+        let event = |kind: &str, message: &str| -> ThreadEvent {
+            serde_json::from_value(serde_json::json!({
+                "type": kind,
+                "item": {"id": "item_0", "type": "error", "message": message},
+            }))
+            .expect("an item event")
+        };
+        assert!(is_hook_trust_warning(&event(
+            "item.completed",
+            HOOK_TRUST_WARNING
+        )));
+        assert!(is_hook_trust_warning(&event(
+            "item.started",
+            HOOK_TRUST_WARNING
+        )));
+        assert!(!is_hook_trust_warning(&event(
+            "item.completed",
+            "hook failed"
+        )));
+        assert!(!is_hook_trust_warning(&event(
+            "item.completed",
+            &format!("{HOOK_TRUST_WARNING} And more.")
+        )));
     }
 
     /// S3: the excerpt of a mismatched answer goes through the redactor.

@@ -8,6 +8,7 @@ use codex_exec::{ApprovalPolicy, ReasoningEffort, SandboxMode, WebSearchMode};
 use codex_telemetry::Budget;
 
 use crate::approval::{AlwaysDecline, ApprovalHandler};
+use crate::hooks::Hooks;
 use crate::registry::{ToolRegistry, ToolSession};
 
 /// Options of a thread, like the TypeScript SDK's `ThreadOptions`, plus what only the
@@ -25,6 +26,7 @@ pub struct ThreadOptions {
     pub(crate) approval_handler: Option<Arc<dyn ApprovalHandler>>,
     pub(crate) tools: ToolRegistry,
     pub(crate) budget: Option<Budget>,
+    pub(crate) hooks: Hooks,
 }
 
 impl fmt::Debug for ThreadOptions {
@@ -37,6 +39,7 @@ impl fmt::Debug for ThreadOptions {
             )
             .field("tools", &self.tools)
             .field("budget", &self.budget)
+            .field("hooks", &self.hooks)
             .finish_non_exhaustive()
     }
 }
@@ -185,14 +188,19 @@ impl ThreadOptions {
         self
     }
 
-    /// Answers codex's approval requests on the app-server transport (see
-    /// [`approval`](crate::approval)). `codex exec` never asks, so a thread with a handler
-    /// fails on the exec transport with [`Error::Unsupported`](crate::Error::Unsupported)
-    /// rather than silently ignoring it (whatever the handler, `AlwaysDecline` included):
-    /// set it only for threads of an app-server [`Codex`](crate::Codex).
+    /// Answers codex's approval requests (see [`approval`](crate::approval)).
+    ///
+    /// On the app-server transport, codex asks the handler before acting, as the
+    /// [`approval_policy`](Self::approval_policy) says. `codex exec` never asks (it forces
+    /// `approval_policy = never`): there the handler decides **every command** through a
+    /// `PreToolUse` hook (see [`hooks`](Self::hooks)), asked with only
+    /// [`command`](crate::approval::CommandExecutionRequestApprovalParams::command) set (the
+    /// ids are empty); accepting runs the command, declining or cancelling blocks it and tells
+    /// the model (the turn goes on). Exec cannot ask about file changes (`apply_patch`),
+    /// permissions, questions or elicitations: those are not asked there.
     ///
     /// By default, no handler: on the app-server, every request is refused, as
-    /// [`AlwaysDecline`] would.
+    /// [`AlwaysDecline`] would; on exec, commands run as codex's sandbox allows.
     pub fn approval_handler(mut self, handler: impl ApprovalHandler + 'static) -> Self {
         self.approval_handler = Some(Arc::new(handler));
         self
@@ -212,6 +220,32 @@ impl ThreadOptions {
     pub fn tools(mut self, registry: ToolRegistry) -> Self {
         self.tools = registry;
         self
+    }
+
+    /// Hooks, as Rust closures, that codex runs before each tool call (see
+    /// [`hooks`](crate::hooks)): a `PreToolUse` hook allows the call or denies it with a
+    /// reason the model sees.
+    ///
+    /// Exec transport only, for now (cargo feature `mcp`): codex calls them through an
+    /// `mcp_tool` hook handler pointed at the SDK's in-process MCP server, declared for the
+    /// run with `--config hooks.PreToolUse=…`. codex runs only trusted hooks; as these are the
+    /// SDK's own, declared for this run only, the SDK passes
+    /// `--dangerously-bypass-hook-trust` and removes from the stream the two `error` items
+    /// codex reports about it. On the app-server transport, a thread with hooks fails with
+    /// [`Error::Unsupported`](crate::Error::Unsupported).
+    ///
+    /// By default, no hooks.
+    pub fn hooks(mut self, hooks: Hooks) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    /// The hooks of an exec turn: the thread's, then its approval handler's.
+    pub(crate) fn exec_hooks(&self) -> Hooks {
+        match &self.approval_handler {
+            Some(handler) => self.hooks.clone().approval_handler(Arc::clone(handler)),
+            None => self.hooks.clone(),
+        }
     }
 
     /// The thread's approval handler.

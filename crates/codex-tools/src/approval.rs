@@ -10,8 +10,11 @@
 //! (decline, grant nothing, no answers) when a handler takes too long or panics (in codex-sdk,
 //! after `CodexOptions::approval_timeout`).
 //!
-//! `codex exec` never asks (it forces `approval_policy = never`): codex-sdk refuses a thread
-//! with a handler on the exec transport with `Error::Unsupported` instead of ignoring it.
+//! `codex exec` never asks (it forces `approval_policy = never`): there codex-sdk asks the
+//! handler's [`command_execution`](ApprovalHandler::command_execution) about every command
+//! through a `PreToolUse` hook ([`Hooks::approval_handler`](crate::hooks::Hooks::approval_handler)),
+//! with only the command line set; exec cannot ask about file changes, permissions, questions
+//! or elicitations.
 //!
 //! A handler is one expression. A closure or an `async fn` that decides every approval
 //! becomes a handler with [`from_fn`]; [`ApprovalHandlers`] takes one closure per kind of

@@ -103,6 +103,7 @@
 
 mod answer;
 pub mod approval;
+pub mod hooks;
 #[cfg(feature = "mcp")]
 pub mod mcp;
 pub mod registry;

@@ -14,6 +14,11 @@
 //! namespace are served as the MCP server [`DEFAULT_SERVER`]; each namespace is an MCP server
 //! of its own name (the model sees `mcp__<name>`).
 //!
+//! A route with [`Hooks`] also serves the MCP server [`HOOK_SERVER`], whose one tool
+//! [`HOOK_TOOL`] is the target of codex's `mcp_tool` hook handler: codex calls it with the
+//! templated input `{"event": "PreToolUse", "tool_name": …, "command": …}` before a tool runs,
+//! and gets the hooks' decision back (see [`hooks`](crate::hooks)).
+//!
 //! Dropping the [`McpServer`] closes the port and ends every task it started.
 
 use std::collections::{BTreeSet, HashMap};
@@ -41,16 +46,23 @@ use rmcp::{RoleServer, ServerHandler};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::hooks::{Hooks, PreToolUse};
 use crate::registry::ToolSession;
 use crate::tools::{ToolError, ToolOutput};
 
 /// The MCP server name of the tools without a namespace.
 pub const DEFAULT_SERVER: &str = "host";
 
+/// The MCP server name of the hooks of a route (reserved: no tool namespace may take it).
+pub const HOOK_SERVER: &str = "codex_sdk_hooks";
+
+/// The tool of [`HOOK_SERVER`] that codex's `mcp_tool` hook handlers call.
+pub const HOOK_TOOL: &str = "pre_tool_use";
+
 type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
-/// The routes of a server: route id → the turn's session.
-type Routes = Arc<Mutex<HashMap<String, ToolSession>>>;
+/// The routes of a server: route id → the turn's session and hooks.
+type Routes = Arc<Mutex<HashMap<String, (ToolSession, Hooks)>>>;
 
 /// An MCP server on `127.0.0.1` serving tool sessions, one route per turn.
 pub struct McpServer {
@@ -129,21 +141,25 @@ impl McpServer {
         &self.token
     }
 
-    /// Serves `session` under a fresh route until the returned [`McpRoute`] is dropped.
+    /// Serves `session` and `hooks` under a fresh route until the returned [`McpRoute`] is
+    /// dropped. The hooks are served as [`HOOK_SERVER`] when there are any.
     ///
     /// # Errors
     ///
     /// The IO error of reading the system's randomness.
-    pub fn serve(&self, session: ToolSession) -> io::Result<McpRoute> {
+    pub fn serve(&self, session: ToolSession, hooks: Hooks) -> io::Result<McpRoute> {
         let id = random_hex(16)?;
         let mut servers: BTreeSet<String> = BTreeSet::new();
         for tool in session.registry().list() {
             servers.insert(tool.namespace_name().unwrap_or(DEFAULT_SERVER).to_owned());
         }
+        if !hooks.is_empty() {
+            servers.insert(HOOK_SERVER.to_owned());
+        }
         self.routes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.clone(), session.clone());
+            .insert(id.clone(), (session.clone(), hooks));
         let servers = servers
             .into_iter()
             .map(|name| {
@@ -256,7 +272,7 @@ async fn handle(state: &State, mut request: Request<Incoming>) -> Response<Body>
         ["", route, server, "mcp"] => ((*route).to_owned(), (*server).to_owned()),
         _ => return status(StatusCode::NOT_FOUND, "no such route"),
     };
-    let Some(session) = state
+    let Some((session, hooks)) = state
         .routes
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -265,10 +281,13 @@ async fn handle(state: &State, mut request: Request<Incoming>) -> Response<Body>
     else {
         return status(StatusCode::NOT_FOUND, "no such route");
     };
+    let hooks = (server == HOOK_SERVER).then_some(hooks);
     let namespace = (server != DEFAULT_SERVER).then_some(server);
-    request
-        .extensions_mut()
-        .insert(RouteContext { session, namespace });
+    request.extensions_mut().insert(RouteContext {
+        session,
+        namespace,
+        hooks,
+    });
     state.service.handle(request).await
 }
 
@@ -304,6 +323,8 @@ fn random_hex(bytes: usize) -> io::Result<String> {
 struct RouteContext {
     session: ToolSession,
     namespace: Option<String>,
+    /// Set when the request is for [`HOOK_SERVER`].
+    hooks: Option<Hooks>,
 }
 
 /// The rmcp handler: lists and calls the tools of the request's route.
@@ -330,6 +351,14 @@ impl ServerHandler for HostTools {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let route = route(&context)?;
+        if route.hooks.is_some() {
+            let hook = rmcp::model::Tool::new(
+                HOOK_TOOL,
+                "Runs the host program's PreToolUse hooks (called by codex's hook runner).",
+                serde_json::Map::from_iter([("type".to_owned(), serde_json::json!("object"))]),
+            );
+            return Ok(ListToolsResult::with_all_items(vec![hook]));
+        }
         let tools = route
             .session
             .registry()
@@ -369,6 +398,9 @@ impl ServerHandler for HostTools {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let route = route(&context)?;
+        if let Some(hooks) = &route.hooks {
+            return Ok(hook_result(hooks, &request).await.into());
+        }
         let arguments = serde_json::Value::Object(request.arguments.unwrap_or_default());
         let call = route
             .session
@@ -380,6 +412,35 @@ impl ServerHandler for HostTools {
         };
         Ok(call_tool_result(result).into())
     }
+}
+
+/// Runs the hooks for a call of [`HOOK_TOOL`] and answers codex's hook protocol as JSON text.
+async fn hook_result(hooks: &Hooks, request: &CallToolRequestParams) -> CallToolResult {
+    if request.name != HOOK_TOOL {
+        return CallToolResult::error(vec![ContentBlock::text(format!(
+            "no hook tool named {}",
+            request.name
+        ))]);
+    }
+    let argument = |key: &str| {
+        request
+            .arguments
+            .as_ref()
+            .and_then(|arguments| arguments.get(key))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    let event = PreToolUse::new(
+        argument("tool_name").unwrap_or_default(),
+        argument("command"),
+    );
+    let started = std::time::Instant::now();
+    let decision = hooks.run_pre_tool_use(&event).await;
+    tracing::debug!(tool = event.tool_name(), ?decision, elapsed = ?started.elapsed(), "PreToolUse hook");
+    let output = decision.to_hook_output();
+    let mut result = CallToolResult::success(vec![ContentBlock::text(output.to_string())]);
+    result.structured_content = Some(output);
+    result
 }
 
 /// A call's result as MCP content: text parts, `data:` images, the structured value.

@@ -177,24 +177,38 @@ async fn run_carries_on_past_an_invalid_line_and_reports_it_redacted() {
     crate::support::assert_no_secret(errors[0], "abc.def");
 }
 
-/// S5: an option the exec transport cannot honour is refused, never dropped.
+/// S5: an option a transport cannot honour is refused, never dropped: base instructions on
+/// exec, hooks on the app-server (an approval handler on exec is honoured through a
+/// `PreToolUse` hook: see `hooks.rs`).
 #[tokio::test]
-async fn an_approval_handler_on_exec_is_unsupported() {
+async fn options_a_transport_cannot_honour_are_unsupported() {
     let codex = Codex::new(CodexOptions::new().codex_path(fake_codex::locate("sdk-fake-codex")))
         .expect("the facade takes the fake");
-    let thread = codex.start_thread(
-        ThreadOptions::new()
-            .approval_handler(codex_sdk::approval::CommandPrefixPolicy::new().deny(["touch"])),
-    );
-    let error = thread
+    let base = codex.start_thread(ThreadOptions::new().base_instructions("terse"));
+    let error = base
+        .run("hi", TurnOptions::new())
+        .await
+        .expect_err("refused");
+    assert!(matches!(error, Error::Unsupported { .. }), "{error:?}");
+
+    let app_server = Codex::new(
+        CodexOptions::new()
+            .codex_path(fake_codex::locate("sdk-fake-codex"))
+            .transport(codex_sdk::Transport::AppServer),
+    )
+    .expect("the facade takes the fake");
+    let hooks = codex_sdk::hooks::Hooks::new()
+        .pre_tool_use("*", |_| async { codex_sdk::hooks::HookDecision::Allow });
+    let error = app_server
+        .start_thread(ThreadOptions::new().hooks(hooks))
         .run("touch x", TurnOptions::new())
         .await
-        .expect_err("refused before spawning");
+        .expect_err("refused before starting");
     assert!(
         matches!(
             error,
             Error::Unsupported {
-                transport: codex_sdk::Transport::Exec,
+                transport: codex_sdk::Transport::AppServer,
                 ..
             }
         ),
@@ -202,14 +216,8 @@ async fn an_approval_handler_on_exec_is_unsupported() {
     );
     assert_eq!(
         error.to_string(),
-        "answering approvals with a handler is not supported by the exec transport"
+        "running hooks is not supported by the app-server transport"
     );
-    let base = codex.start_thread(ThreadOptions::new().base_instructions("terse"));
-    let error = base
-        .run("hi", TurnOptions::new())
-        .await
-        .expect_err("refused");
-    assert!(matches!(error, Error::Unsupported { .. }), "{error:?}");
 }
 
 /// F1 and F8: a `String` prompt by reference; a thread's `Debug` does not dump its `Codex`.

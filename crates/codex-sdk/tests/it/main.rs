@@ -18,6 +18,7 @@ mod concurrency;
 mod examples;
 mod failures;
 mod hermetic;
+mod hooks;
 mod host_tools;
 mod image;
 mod readme;

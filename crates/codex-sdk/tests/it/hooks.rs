@@ -1,0 +1,96 @@
+//! `PreToolUse` hooks as Rust closures on the exec transport, against the real codex: a
+//! denied command never runs and the model gets the reason; an allowed one runs; an approval
+//! handler decides commands on exec through the same hook.
+
+use std::sync::{Arc, Mutex};
+
+use codex_sdk::approval::CommandPrefixPolicy;
+use codex_sdk::hooks::{HookDecision, Hooks, PreToolUse};
+use codex_sdk::{ItemDetails, SandboxMode, ThreadOptions, Turn};
+use codex_testkit::sse::{self, Sse};
+use pretty_assertions::assert_eq;
+
+use crate::support::{Harness, run};
+
+/// Runs one exec turn whose model runs `touch hooked.txt`, with `configure` applied to the
+/// thread options; returns the turn, whether the file exists, and the command's output as
+/// the model got it.
+async fn touch_with(
+    configure: impl FnOnce(ThreadOptions) -> ThreadOptions,
+) -> (Turn, bool, String) {
+    let h = Harness::new().await;
+    h.mock.push(Sse::reply(
+        "resp-1",
+        [sse::exec_command("call-1", "touch hooked.txt")],
+    ));
+    h.mock.push(Sse::message("resp-2", "done"));
+    let options = configure(h.thread_options().sandbox_mode(SandboxMode::WorkspaceWrite));
+    let turn = run(&h.codex.start_thread(options), "make hooked.txt")
+        .await
+        .expect("the turn completes");
+    let output = h.mock.requests()[1]
+        .function_call_output("call-1")
+        .expect("the command's output goes back to the model");
+    h.assert_no_mock_problems();
+    (turn, h.workdir.path().join("hooked.txt").exists(), output)
+}
+
+/// No error item is left in the turn (codex's warnings about the SDK's trust bypass are
+/// removed, and nothing else went wrong).
+fn assert_no_error_items(turn: &Turn) {
+    let errors: Vec<_> = turn
+        .items
+        .iter()
+        .filter(|item| matches!(item.details, ItemDetails::Error(_)))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[tokio::test]
+async fn a_pre_tool_use_deny_keeps_a_command_from_running_and_the_model_gets_the_reason() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let hooks = {
+        let seen = Arc::clone(&seen);
+        Hooks::new().pre_tool_use("Bash", move |event: PreToolUse| {
+            seen.lock().expect("not poisoned").push(event.clone());
+            async { HookDecision::deny("hooked files are not allowed here") }
+        })
+    };
+    let (turn, exists, output) = touch_with(|o| o.hooks(hooks)).await;
+    assert!(!exists, "the denied command must not run");
+    assert!(
+        output.contains("hooked files are not allowed here"),
+        "the model gets the reason: {output}"
+    );
+    assert_eq!(
+        *seen.lock().expect("not poisoned"),
+        [PreToolUse::new("Bash", Some("touch hooked.txt".to_owned()))]
+    );
+    assert_no_error_items(&turn);
+    assert_eq!(turn.final_response, "done");
+}
+
+#[tokio::test]
+async fn a_pre_tool_use_allow_lets_the_command_run() {
+    let hooks = Hooks::new().pre_tool_use("*", |_| async { HookDecision::Allow });
+    let (turn, exists, _) = touch_with(|o| o.hooks(hooks)).await;
+    assert!(exists, "the allowed command runs: {:#?}", turn.items);
+    assert_no_error_items(&turn);
+}
+
+#[tokio::test]
+async fn a_command_prefix_policy_blocks_touch_on_exec() {
+    let (turn, exists, output) =
+        touch_with(|o| o.approval_handler(CommandPrefixPolicy::new().deny(["touch"]))).await;
+    assert!(!exists, "the policy blocks touch");
+    assert!(
+        output.contains("declined by the approval handler"),
+        "the model is told: {output}"
+    );
+    assert_no_error_items(&turn);
+    let (_, exists, _) = touch_with(|o| {
+        o.approval_handler(CommandPrefixPolicy::new().allow(["touch"]).deny(["rm"]))
+    })
+    .await;
+    assert!(exists, "the policy lets touch run");
+}
