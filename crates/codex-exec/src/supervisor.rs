@@ -491,7 +491,11 @@ pub(crate) fn spawn(
     })?;
     let pid = child.id().unwrap_or_default();
     let group = ProcessGroup::new(pid);
-    let span = tracing::debug_span!("codex", pid);
+    // A root span that follows from the caller's: the supervising tasks outlive the turn by a
+    // moment (reaping, the end of stderr), and a child span would hold the turn's span open
+    // until they end, delaying its export.
+    let span = tracing::debug_span!(parent: None, "codex", pid);
+    span.follows_from(tracing::Span::current());
     tracing::debug!(parent: &span, program = %program.display(), "spawned codex");
 
     let (Some(stdin), Some(stdout), Some(stderr)) =

@@ -19,7 +19,6 @@
     reason = "an example prints its results"
 )]
 
-use std::error::Error as _;
 use std::fmt::Write as _;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::process::ExitCode;
@@ -125,14 +124,6 @@ fn describe(decision: &ApprovalDecision) -> &'static str {
 
 /// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.
 fn report(error: &Error) -> ExitCode {
-    eprintln!("error: {error}");
-    let mut cause = error.source();
-    while let Some(source) = cause {
-        eprintln!("  caused by: {source}");
-        cause = source.source();
-    }
-    if let Some(tail) = error.stderr_tail().filter(|tail| !tail.is_empty()) {
-        eprintln!("codex stderr:\n{tail}");
-    }
+    eprintln!("error: {}", error.report());
     ExitCode::FAILURE
 }

@@ -17,7 +17,6 @@
     reason = "an example prints its results"
 )]
 
-use std::error::Error as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -127,14 +126,6 @@ async fn run(transport: Transport, args: Args) -> Result<(), Error> {
 
 /// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.
 fn report(error: &Error) -> ExitCode {
-    eprintln!("error: {error}");
-    let mut cause = error.source();
-    while let Some(source) = cause {
-        eprintln!("  caused by: {source}");
-        cause = source.source();
-    }
-    if let Some(tail) = error.stderr_tail().filter(|tail| !tail.is_empty()) {
-        eprintln!("codex stderr:\n{tail}");
-    }
+    eprintln!("error: {}", error.report());
     ExitCode::FAILURE
 }

@@ -20,7 +20,6 @@
     reason = "an example prints its results"
 )]
 
-use std::error::Error as _;
 use std::process::ExitCode;
 
 use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
@@ -60,14 +59,6 @@ fn usage() -> ExitCode {
 
 /// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.
 fn report(error: &Error) -> ExitCode {
-    eprintln!("error: {error}");
-    let mut cause = error.source();
-    while let Some(source) = cause {
-        eprintln!("  caused by: {source}");
-        cause = source.source();
-    }
-    if let Some(tail) = error.stderr_tail().filter(|tail| !tail.is_empty()) {
-        eprintln!("codex stderr:\n{tail}");
-    }
+    eprintln!("error: {}", error.report());
     ExitCode::FAILURE
 }

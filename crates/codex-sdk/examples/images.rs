@@ -21,7 +21,6 @@
     reason = "an example prints its results"
 )]
 
-use std::error::Error as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -75,14 +74,6 @@ async fn run(transport: Transport, input: Vec<UserInput>) -> Result<(), Error> {
 
 /// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.
 fn report(error: &Error) -> ExitCode {
-    eprintln!("error: {error}");
-    let mut cause = error.source();
-    while let Some(source) = cause {
-        eprintln!("  caused by: {source}");
-        cause = source.source();
-    }
-    if let Some(tail) = error.stderr_tail().filter(|tail| !tail.is_empty()) {
-        eprintln!("codex stderr:\n{tail}");
-    }
+    eprintln!("error: {}", error.report());
     ExitCode::FAILURE
 }

@@ -20,7 +20,6 @@
     reason = "an example prints its results"
 )]
 
-use std::error::Error as _;
 use std::process::ExitCode;
 
 use codex_sdk::protocol::history::to_markdown;
@@ -108,11 +107,6 @@ fn usage() -> ExitCode {
 
 /// Prints the error and its causes, and returns a failing exit code.
 fn report(error: &Error) -> ExitCode {
-    eprintln!("error: {error}");
-    let mut cause = error.source();
-    while let Some(source) = cause {
-        eprintln!("  caused by: {source}");
-        cause = source.source();
-    }
+    eprintln!("error: {}", error.report());
     ExitCode::FAILURE
 }

@@ -158,6 +158,25 @@ pub enum Error {
     Telemetry(#[source] codex_telemetry::Error),
 }
 
+/// An [`Error`] with its causes and stderr tail, for printing ([`Error::report`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a>(&'a Error);
+
+impl std::fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = std::error::Error::source(self.0);
+        while let Some(source) = cause {
+            write!(f, "\n  caused by: {source}")?;
+            cause = source.source();
+        }
+        if let Some(tail) = self.0.stderr_tail().filter(|tail| !tail.trim().is_empty()) {
+            write!(f, "\ncodex stderr:\n{}", tail.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
 /// Which time limit an [`Error::Timeout`] hit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -291,6 +310,14 @@ impl Error {
         }
     }
 
+    /// The whole story, for printing: the message, every cause on a line of its own, and the
+    /// redacted stderr tail of a process exit. What `main` should print instead of the
+    /// `Debug` dump (`eprintln!("error: {}", error.report())`).
+    #[must_use]
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
+    }
+
     /// The redacted stderr tail, for process exits.
     #[must_use]
     pub fn stderr_tail(&self) -> Option<&str> {
@@ -394,6 +421,15 @@ mod tests {
                 stderr: tail.to_owned(),
             }),
         }
+    }
+
+    #[test]
+    fn a_report_has_the_causes_and_the_tail() {
+        let error = process_exit(Some(1), None, "Reading prompt from stdin...\nError: boom\n");
+        assert_eq!(
+            error.report().to_string(),
+            "codex exited with code 1: Error: boom\n  caused by: codex app-server exited with code 1: Error: boom\ncodex stderr:\nReading prompt from stdin...\nError: boom"
+        );
     }
 
     #[test]

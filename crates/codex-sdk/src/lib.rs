@@ -182,7 +182,7 @@ pub use codex_files as files;
 pub use codex_files::{Attached, Attachment};
 
 pub use codex::{Codex, CodexOptions, Transport};
-pub use error::{Error, TimeoutKind};
+pub use error::{Error, Report, TimeoutKind};
 pub use retry::{RetryPolicy, retry};
 pub use thread::{Thread, TurnOptions, TurnStream};
 pub use thread_options::ThreadOptions;
