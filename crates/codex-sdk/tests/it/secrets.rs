@@ -79,7 +79,10 @@ fn assert_clean_error(error: &Error) {
     }
 }
 
-async fn harness(transport: Transport) -> Harness {
+async fn harness(transport: Transport, log_dir: &std::path::Path) -> Harness {
+    let log =
+        codex_sdk::telemetry::EventLog::open(codex_sdk::telemetry::EventLogOptions::new(log_dir))
+            .expect("open the event log");
     Harness::with(CodexHomeOptions::default(), |options, home| {
         let mut env: Vec<_> = crate::support::codex_env(home);
         env.push(("OPENAI_API_KEY".into(), ENV_KEY.into()));
@@ -92,7 +95,9 @@ async fn harness(transport: Transport) -> Harness {
                 format!("model_providers.{}.env_key", CodexHome::PROVIDER_ID),
                 PROVIDER_VAR,
             )
-            .transport(transport);
+            .transport(transport)
+            // Everything the event log writes is checked too.
+            .telemetry(codex_sdk::Telemetry::new().event_log(log));
         options
     })
     .await
@@ -100,7 +105,8 @@ async fn harness(transport: Transport) -> Harness {
 
 async fn secrets_never_leave_the_sdk(transport: Transport) {
     let log = Arc::clone(trace_log());
-    let h = harness(transport).await;
+    let log_dir = tempfile::tempdir().expect("a directory for the event log");
+    let h = harness(transport, log_dir.path()).await;
     let echo = KEYS.join(" ");
     // Turn 1: the model runs a command that prints the keys and dumps its environment, then
     // quotes the keys in its answer.
@@ -201,6 +207,18 @@ async fn secrets_never_leave_the_sdk(transport: Transport) {
         "the TRACE subscriber recorded something"
     );
     assert_clean("a TRACE log record", &recorded);
+    let mut logged = String::new();
+    for entry in std::fs::read_dir(log_dir.path()).expect("the event log directory") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_file() {
+            logged.push_str(&std::fs::read_to_string(&path).expect("an event log file"));
+        }
+    }
+    assert!(
+        logged.contains("turn.completed"),
+        "the event log recorded the turns: {logged}"
+    );
+    assert_clean("the event log", &logged);
 }
 
 /// S1, S8: the `Debug` of every public type that holds options or secrets.
