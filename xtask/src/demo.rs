@@ -1,9 +1,9 @@
-//! `cargo xtask demo`: one turn of the real codex CLI, driven through the `codex-sdk` facade,
+//! `cargo xtask demo`: one turn of the real codex CLI, driven through the `codex-agent-sdk` facade,
 //! against a scripted model on `127.0.0.1`. No API key, no network.
 //!
 //! It finds the default supported codex, 0.171.0 (installing `@openai/codex` into
 //! `target/codex/<version>` with npm the first time; `CODEX_SDK_TEST_CODEX_VERSION` selects
-//! another supported version, see `codex_testkit::real_codex`), starts `codex_testkit`'s mock Responses API
+//! another supported version, see `codex_agent_testkit::real_codex`), starts `codex_agent_testkit`'s mock Responses API
 //! with a scripted reply (reasoning, a shell command, an `apply_patch` edit, an answer),
 //! writes a throwaway `CODEX_HOME` pointing at it, and runs one streamed turn in a temporary
 //! workspace. The events are rendered as they arrive: on a terminal, a spinner redraws one
@@ -18,13 +18,13 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use codex_sdk::{
+use codex_agent_sdk::{
     Codex, CodexOptions, CommandExecutionStatus, ItemDetails, ThreadEvent, ThreadItem,
     ThreadOptions, TurnOptions, Usage,
 };
-use codex_testkit::codex_home::CodexHome;
-use codex_testkit::mock_server::{MockResponse, MockServer};
-use codex_testkit::sse::{self, Sse};
+use codex_agent_testkit::codex_home::CodexHome;
+use codex_agent_testkit::mock_server::{MockResponse, MockServer};
+use codex_agent_testkit::sse::{self, Sse};
 use futures::StreamExt as _;
 
 /// The prompt of the demo turn.
@@ -48,10 +48,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if let Some(arg) = args.first() {
         return Err(format!("`demo` takes no arguments, got `{arg}`"));
     }
-    println!("codex-sdk demo: one turn of the real codex CLI against a scripted local model");
+    println!("codex-agent-sdk demo: one turn of the real codex CLI against a scripted local model");
     println!("(no API key, no network)\n");
     // Blocking: the first run installs codex with npm.
-    let codex = codex_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
+    let codex = codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -179,7 +179,7 @@ fn script(mock: &MockServer) {
 ///
 /// Ctrl-C drops the stream, which kills codex, and fails the demo.
 async fn drive(
-    mut stream: codex_sdk::TurnStream,
+    mut stream: codex_agent_sdk::TurnStream,
     ui: &mut Ui,
 ) -> Result<(String, Option<Usage>), String> {
     let mut answer = String::new();
@@ -226,7 +226,7 @@ async fn drive(
 }
 
 /// An SDK error with its causes and codex's stderr tail.
-fn describe(error: &codex_sdk::Error) -> String {
+fn describe(error: &codex_agent_sdk::Error) -> String {
     let mut text = error.to_string();
     let mut cause = std::error::Error::source(error);
     while let Some(source) = cause {

@@ -1,8 +1,8 @@
 //! The dependency direction of the workspace, as data, checked against `cargo metadata`.
 //!
-//! `codex-protocol` ← `codex-exec`, `codex-tools`, `codex-files`, `codex-telemetry`,
-//! `codex-testkit` ← `codex-sdk`. Siblings do not depend on each other, `codex-testkit` is
-//! only ever a dev-dependency, and `codex-protocol` stays free of tokio. The rules live in
+//! `codex-agent-protocol` ← `codex-agent-exec`, `codex-agent-tools`, `codex-agent-files`, `codex-agent-telemetry`,
+//! `codex-agent-testkit` ← `codex-agent-sdk` ← `codex-agent-batch`. Siblings do not depend on each other, `codex-agent-testkit` is
+//! only ever a dev-dependency, and `codex-agent-protocol` stays free of tokio. The rules live in
 //! [`RULES`]; a workspace crate without a rule is itself a violation, so a new crate cannot
 //! slip past the check.
 
@@ -31,51 +31,56 @@ struct Rule {
 }
 
 /// Workspace crates every crate may use as a dev-dependency.
-const DEV_ANYWHERE: &[&str] = &["codex-testkit"];
+const DEV_ANYWHERE: &[&str] = &["codex-agent-testkit"];
 
-const PROTOCOL_ONLY: Allowed = Allowed::Only(&["codex-protocol"]);
+const PROTOCOL_ONLY: Allowed = Allowed::Only(&["codex-agent-protocol"]);
 
 /// The dependency direction, one row per workspace crate.
 const RULES: &[Rule] = &[
     Rule {
-        krate: "codex-protocol",
+        krate: "codex-agent-protocol",
         allowed: Allowed::Only(&[]),
         forbidden_external: &["tokio", "tokio-util", "tracing-subscriber"],
     },
     Rule {
-        krate: "codex-exec",
+        krate: "codex-agent-exec",
         allowed: PROTOCOL_ONLY,
         forbidden_external: &[],
     },
     Rule {
-        krate: "codex-tools",
+        krate: "codex-agent-tools",
         allowed: PROTOCOL_ONLY,
         forbidden_external: &[],
     },
     Rule {
-        krate: "codex-files",
+        krate: "codex-agent-files",
         allowed: PROTOCOL_ONLY,
         forbidden_external: &[],
     },
     Rule {
-        krate: "codex-telemetry",
+        krate: "codex-agent-telemetry",
         allowed: PROTOCOL_ONLY,
         forbidden_external: &[],
     },
     Rule {
-        krate: "codex-testkit",
+        krate: "codex-agent-testkit",
         allowed: PROTOCOL_ONLY,
         forbidden_external: &[],
     },
     Rule {
-        krate: "codex-sdk",
+        krate: "codex-agent-sdk",
         allowed: Allowed::Only(&[
-            "codex-protocol",
-            "codex-exec",
-            "codex-tools",
-            "codex-files",
-            "codex-telemetry",
+            "codex-agent-protocol",
+            "codex-agent-exec",
+            "codex-agent-tools",
+            "codex-agent-files",
+            "codex-agent-telemetry",
         ]),
+        forbidden_external: &[],
+    },
+    Rule {
+        krate: "codex-agent-batch",
+        allowed: Allowed::Only(&["codex-agent-sdk"]),
         forbidden_external: &[],
     },
     Rule {
@@ -198,33 +203,36 @@ mod tests {
     fn good_layering_passes() {
         let json = metadata(&[
             (
-                "codex-protocol",
+                "codex-agent-protocol",
                 &[
                     ("serde", "normal"),
                     ("tokio", "dev"),
-                    ("codex-testkit", "dev"),
+                    ("codex-agent-testkit", "dev"),
                 ],
             ),
             (
-                "codex-exec",
+                "codex-agent-exec",
                 &[
-                    ("codex-protocol", "normal"),
+                    ("codex-agent-protocol", "normal"),
                     ("tokio", "normal"),
-                    ("codex-testkit", "dev"),
+                    ("codex-agent-testkit", "dev"),
                 ],
             ),
-            ("codex-testkit", &[("codex-protocol", "normal")]),
+            ("codex-agent-testkit", &[("codex-agent-protocol", "normal")]),
             (
-                "codex-sdk",
+                "codex-agent-sdk",
                 &[
-                    ("codex-exec", "normal"),
-                    ("codex-protocol", "build"),
-                    ("codex-testkit", "dev"),
+                    ("codex-agent-exec", "normal"),
+                    ("codex-agent-protocol", "build"),
+                    ("codex-agent-testkit", "dev"),
                 ],
             ),
             (
                 "xtask",
-                &[("codex-sdk", "normal"), ("codex-testkit", "normal")],
+                &[
+                    ("codex-agent-sdk", "normal"),
+                    ("codex-agent-testkit", "normal"),
+                ],
             ),
         ]);
         assert_eq!(violations(&json), Ok(vec![]));
@@ -234,28 +242,34 @@ mod tests {
     fn bad_edges_are_named() {
         let json = metadata(&[
             (
-                "codex-protocol",
-                &[("codex-exec", "normal"), ("tokio", "normal")],
+                "codex-agent-protocol",
+                &[("codex-agent-exec", "normal"), ("tokio", "normal")],
             ),
             (
-                "codex-exec",
-                &[("codex-protocol", "normal"), ("codex-tools", "build")],
+                "codex-agent-exec",
+                &[
+                    ("codex-agent-protocol", "normal"),
+                    ("codex-agent-tools", "build"),
+                ],
             ),
             (
-                "codex-tools",
-                &[("codex-protocol", "normal"), ("codex-sdk", "dev")],
+                "codex-agent-tools",
+                &[
+                    ("codex-agent-protocol", "normal"),
+                    ("codex-agent-sdk", "dev"),
+                ],
             ),
-            ("codex-sdk", &[("codex-testkit", "normal")]),
-            ("codex-testkit", &[("codex-protocol", "normal")]),
+            ("codex-agent-sdk", &[("codex-agent-testkit", "normal")]),
+            ("codex-agent-testkit", &[("codex-agent-protocol", "normal")]),
             ("codex-new", &[]),
         ]);
         let expected = vec![
-            "codex-protocol -> codex-exec (normal dependency): codex-protocol must not depend on any workspace crate",
-            "codex-protocol -> tokio (normal dependency): codex-protocol must not depend on tokio",
-            "codex-exec -> codex-tools (build dependency): codex-exec may depend only on codex-protocol",
-            "codex-tools -> codex-sdk (dev dependency): codex-tools may depend only on codex-protocol",
-            "codex-sdk -> codex-testkit (normal dependency): codex-sdk may depend only on codex-protocol, \
-             codex-exec, codex-tools, codex-files, codex-telemetry",
+            "codex-agent-protocol -> codex-agent-exec (normal dependency): codex-agent-protocol must not depend on any workspace crate",
+            "codex-agent-protocol -> tokio (normal dependency): codex-agent-protocol must not depend on tokio",
+            "codex-agent-exec -> codex-agent-tools (build dependency): codex-agent-exec may depend only on codex-agent-protocol",
+            "codex-agent-tools -> codex-agent-sdk (dev dependency): codex-agent-tools may depend only on codex-agent-protocol",
+            "codex-agent-sdk -> codex-agent-testkit (normal dependency): codex-agent-sdk may depend only on codex-agent-protocol, \
+             codex-agent-exec, codex-agent-tools, codex-agent-files, codex-agent-telemetry",
             "workspace crate `codex-new` has no dependency rule; add one to RULES in xtask/src/deps.rs",
         ];
         assert_eq!(

@@ -1,5 +1,5 @@
 //! `cargo xtask golden-argv`: regenerates `fixtures/ts-sdk-argv/golden.json` from the real
-//! TypeScript SDK (`@openai/codex-sdk` 0.163.0), which `codex-exec`'s argv test compares with.
+//! TypeScript SDK (`@openai/codex-sdk` 0.163.0), which `codex-agent-exec`'s argv test compares with.
 //!
 //! Installs the SDK without its optional platform binaries into `target/ts-sdk` with npm, then
 //! runs `node fixtures/ts-sdk-argv/generate.mjs`; see `fixtures/ts-sdk-argv/README.md`. The

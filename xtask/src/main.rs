@@ -45,7 +45,7 @@ const COMMANDS: &[Command] = &[
     ),
     (
         "schema",
-        "write fixtures/schema/*.json from codex-protocol [--check]",
+        "write fixtures/schema/*.json from codex-agent-protocol [--check]",
         schema::run,
     ),
     (
@@ -60,7 +60,7 @@ const COMMANDS: &[Command] = &[
     ),
     (
         "parity",
-        "diff codex-sdk against the TypeScript SDK on fixtures/parity [--scenario <pattern>]...",
+        "diff codex-agent-sdk against the TypeScript SDK on fixtures/parity [--scenario <pattern>]...",
         parity::run,
     ),
     (
@@ -70,7 +70,7 @@ const COMMANDS: &[Command] = &[
     ),
     (
         "demo",
-        "run one codex turn through codex-sdk against a local mock model (no API key)",
+        "run one codex turn through codex-agent-sdk against a local mock model (no API key)",
         demo::run,
     ),
 ];
@@ -81,7 +81,7 @@ const COMMANDS: &[Command] = &[
 const INTERNAL: &[Command] = &[
     (
         "__parity-driver",
-        "run a parity job on codex-sdk",
+        "run a parity job on codex-agent-sdk",
         parity::driver::run,
     ),
     (
@@ -93,8 +93,8 @@ const INTERNAL: &[Command] = &[
 
 fn main() -> ExitCode {
     // `cargo xtask bench` runs this executable as the fake codex that replays its stream.
-    if std::env::var_os(codex_testkit::fake_codex::SCRIPT_ENV).is_some() {
-        return codex_testkit::fake_codex::main();
+    if std::env::var_os(codex_agent_testkit::fake_codex::SCRIPT_ENV).is_some() {
+        return codex_agent_testkit::fake_codex::main();
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((name, rest)) = args.split_first() else {
@@ -102,7 +102,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     if name == "__mcp-echo-server" {
-        return codex_testkit::mcp_server::main();
+        return codex_agent_testkit::mcp_server::main();
     }
     if matches!(name.as_str(), "help" | "--help" | "-h") {
         print_usage();

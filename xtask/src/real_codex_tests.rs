@@ -1,7 +1,7 @@
 //! The real-codex test tier as data: which tests run the real codex CLI, so that `verify` can
 //! run them once more under every supported codex version besides the default one.
 //!
-//! The tests find the binary through `codex_testkit::real_codex`, which installs the version
+//! The tests find the binary through `codex_agent_testkit::real_codex`, which installs the version
 //! `CODEX_SDK_TEST_CODEX_VERSION` names (0.171.0 when unset). `verify`'s `test` step runs the
 //! whole workspace with the default version; its `test-codex-versions` step runs [`TIER`]
 //! again with the variable set to each other supported version.
@@ -10,7 +10,7 @@
 //! (`real_codex(…)`, `real_codex_of(…)`) must lie under one of the [`TIER`] paths
 //! ([`uncovered`]), and every path must exist. The check is textual: a test that reaches the
 //! real codex only through a helper defined in another file is covered when that file's
-//! binary or module is in the tier, as the whole `codex-sdk` integration binary is.
+//! binary or module is in the tier, as the whole `codex-agent-sdk` integration binary is.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -30,33 +30,33 @@ pub(crate) const TIER: &[Entry] = &[
     // The facade's integration tests drive the real codex almost throughout (`support.rs`).
     Entry {
         path: "crates/codex-sdk/tests/it/",
-        package: "codex-sdk",
-        filter: "binary_id(codex-sdk::it)",
+        package: "codex-agent-sdk",
+        filter: "binary_id(codex-agent-sdk::it)",
     },
     Entry {
         path: "crates/codex-exec/tests/it/app_server.rs",
-        package: "codex-exec",
-        filter: "binary_id(codex-exec::it) & test(/^app_server::/)",
+        package: "codex-agent-exec",
+        filter: "binary_id(codex-agent-exec::it) & test(/^app_server::/)",
     },
     Entry {
         path: "crates/codex-exec/tests/it/real_errors.rs",
-        package: "codex-exec",
-        filter: "binary_id(codex-exec::it) & test(/^real_errors::/)",
+        package: "codex-agent-exec",
+        filter: "binary_id(codex-agent-exec::it) & test(/^real_errors::/)",
     },
     Entry {
         path: "crates/codex-exec/src/app_server/capabilities.rs",
-        package: "codex-exec",
-        filter: "binary_id(codex-exec) & test(/^app_server::capabilities::/)",
+        package: "codex-agent-exec",
+        filter: "binary_id(codex-agent-exec) & test(/^app_server::capabilities::/)",
     },
     Entry {
         path: "crates/codex-exec/src/discovery.rs",
-        package: "codex-exec",
-        filter: "binary_id(codex-exec) & test(/^discovery::/)",
+        package: "codex-agent-exec",
+        filter: "binary_id(codex-agent-exec) & test(/^discovery::/)",
     },
     Entry {
         path: "crates/codex-testkit/tests/it/real_codex_smoke.rs",
-        package: "codex-testkit",
-        filter: "binary_id(codex-testkit::it) & test(/^real_codex_smoke::/)",
+        package: "codex-agent-testkit",
+        filter: "binary_id(codex-agent-testkit::it) & test(/^real_codex_smoke::/)",
     },
 ];
 
@@ -116,13 +116,13 @@ mod tests {
     fn the_filter_joins_every_entry() {
         let filter = filter();
         assert!(
-            filter.starts_with("(binary_id(codex-sdk::it)) | ("),
+            filter.starts_with("(binary_id(codex-agent-sdk::it)) | ("),
             "{filter}"
         );
         assert_eq!(filter.matches(") | (").count(), TIER.len() - 1);
         assert_eq!(
             packages().into_iter().collect::<Vec<_>>(),
-            ["codex-exec", "codex-sdk", "codex-testkit"]
+            ["codex-agent-exec", "codex-agent-sdk", "codex-agent-testkit"]
         );
     }
 
@@ -159,7 +159,7 @@ mod tests {
         let versions: Vec<&str> = line.trim_end_matches(')').split_whitespace().collect();
         assert_eq!(
             versions,
-            codex_testkit::real_codex::SUPPORTED_CODEX_VERSIONS
+            codex_agent_testkit::real_codex::SUPPORTED_CODEX_VERSIONS
         );
     }
 

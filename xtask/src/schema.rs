@@ -1,6 +1,6 @@
-//! `cargo xtask schema [--check]`: the JSON Schemas of codex-protocol's public types.
+//! `cargo xtask schema [--check]`: the JSON Schemas of codex-agent-protocol's public types.
 //!
-//! The types and their file stems come from [`codex_protocol::schemas`]; each schema is
+//! The types and their file stems come from [`codex_agent_protocol::schemas`]; each schema is
 //! written pretty-printed, with a trailing newline, to `fixtures/schema/<stem>.json`. The
 //! files are committed so reviewers see schema changes in diffs; `--check` regenerates them
 //! in memory and fails naming every stale, missing or extra file (rust-analyzer's
@@ -62,15 +62,17 @@ pub(crate) fn check(dir: &Path, expected: &Files) -> Result<(), String> {
     }
 }
 
-/// Renders every schema codex-protocol lists.
+/// Renders every schema codex-agent-protocol lists.
 pub(crate) fn generate() -> Result<Files, String> {
     let mut files = Files::new();
-    for (stem, schema) in codex_protocol::schemas() {
+    for (stem, schema) in codex_agent_protocol::schemas() {
         let mut text = serde_json::to_string_pretty(&schema)
             .map_err(|err| format!("cannot serialize the schema of {stem}: {err}"))?;
         text.push('\n');
         if files.insert(format!("{stem}.json"), text).is_some() {
-            return Err(format!("codex_protocol::schemas() lists `{stem}` twice"));
+            return Err(format!(
+                "codex_agent_protocol::schemas() lists `{stem}` twice"
+            ));
         }
     }
     Ok(files)
@@ -133,7 +135,7 @@ fn diff(expected: &Files, actual: &Files) -> Vec<String> {
     }
     for name in actual.keys().filter(|name| !expected.contains_key(*name)) {
         problems.push(format!(
-            "{DIR}/{name} is extra: no type in codex_protocol::schemas() writes it"
+            "{DIR}/{name} is extra: no type in codex_agent_protocol::schemas() writes it"
         ));
     }
     problems
@@ -159,7 +161,7 @@ mod tests {
             [
                 "fixtures/schema/B.json is stale",
                 "fixtures/schema/C.json is missing",
-                "fixtures/schema/D.json is extra: no type in codex_protocol::schemas() writes it",
+                "fixtures/schema/D.json is extra: no type in codex_agent_protocol::schemas() writes it",
             ]
         );
     }
@@ -182,7 +184,7 @@ mod tests {
 
     #[test]
     fn generated_schemas_are_pretty_json_with_a_trailing_newline() -> Result<(), String> {
-        let schemas = codex_protocol::schemas();
+        let schemas = codex_agent_protocol::schemas();
         let files = generate()?;
         assert_eq!(files.len(), schemas.len());
         for (stem, schema) in schemas {

@@ -1,7 +1,7 @@
 //! `cargo xtask verify [--skip <step>]...`: every check CI runs, in order, failing fast.
 //!
 //! The tests run twice against the real codex: `test` runs the whole workspace with the
-//! default supported codex (`codex_testkit::real_codex::DEFAULT_CODEX_VERSION`), and
+//! default supported codex (`codex_agent_testkit::real_codex::DEFAULT_CODEX_VERSION`), and
 //! `test-codex-versions` runs the real-codex tier ([`real_codex_tests`]) again for every other
 //! supported version, with `CODEX_SDK_TEST_CODEX_VERSION` set.
 //!
@@ -12,7 +12,7 @@
 use std::process::Command;
 use std::time::Instant;
 
-use codex_testkit::real_codex::{
+use codex_agent_testkit::real_codex::{
     CODEX_PATH_VAR, CODEX_VERSION_VAR, DEFAULT_CODEX_VERSION, SUPPORTED_CODEX_VERSIONS,
 };
 

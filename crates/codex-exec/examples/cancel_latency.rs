@@ -2,11 +2,11 @@
 //! child that obeys `SIGTERM`.
 //!
 //! ```text
-//! cargo run --release -p codex-exec --example cancel_latency
+//! cargo run --release -p codex-agent-exec --example cancel_latency
 //! ```
 //!
 //! This executable is its own fake codex: when `FAKE_CODEX_SCRIPT` is set it runs the script
-//! (see `codex_testkit::fake_codex`) instead of measuring. Each of the 20 runs spawns a fake
+//! (see `codex_agent_testkit::fake_codex`) instead of measuring. Each of the 20 runs spawns a fake
 //! that writes its pid and hangs, then measures
 //!
 //! - **cancel**: from `CancelHandle::cancel` to the stream yielding `Error::Cancelled`, which
@@ -20,9 +20,9 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use codex_exec::{CancelHandle, Error, ExecOptions, ExecStream, ProcessSpec};
-use codex_testkit::fake_codex::{self, SCRIPT_ENV, Script};
-use codex_testkit::process_watch::{self, ProcessState};
+use codex_agent_exec::{CancelHandle, Error, ExecOptions, ExecStream, ProcessSpec};
+use codex_agent_testkit::fake_codex::{self, SCRIPT_ENV, Script};
+use codex_agent_testkit::process_watch::{self, ProcessState};
 use futures::StreamExt;
 
 const RUNS: usize = 20;
@@ -88,6 +88,6 @@ fn report(what: &str, samples: &mut [Duration]) {
         samples[0],
         samples[samples.len() - 1],
         samples.len(),
-        codex_exec::DEFAULT_KILL_GRACE,
+        codex_agent_exec::DEFAULT_KILL_GRACE,
     );
 }

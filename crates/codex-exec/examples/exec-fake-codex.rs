@@ -3,11 +3,11 @@
 //! Cargo does not build the binaries of a dev-dependency, but `cargo test` and
 //! `cargo nextest run` build every example of the package under test, so this target is
 //! always built, fresh, next to the test executable; the tests find it with
-//! `codex_testkit::fake_codex::locate("exec-fake-codex")`. The fault logic is in
-//! [`codex_testkit::fake_codex`].
+//! `codex_agent_testkit::fake_codex::locate("exec-fake-codex")`. The fault logic is in
+//! [`codex_agent_testkit::fake_codex`].
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    codex_testkit::fake_codex::main()
+    codex_agent_testkit::fake_codex::main()
 }

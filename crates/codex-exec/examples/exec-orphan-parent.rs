@@ -1,4 +1,4 @@
-//! Not an example: the parent process of codex-exec's parent-death tests.
+//! Not an example: the parent process of codex-agent-exec's parent-death tests.
 //!
 //! `exec-orphan-parent <script> <on|off>` spawns the fake codex through
 //! `ExecStream::spawn`, with `ExecOptions::parent_death_signal` on or off, running `<script>`,
@@ -6,8 +6,8 @@
 //! whether the fake outlives it.
 //!
 //! It is its own fake codex: started with `FAKE_CODEX_SCRIPT` or `FAKE_CODEX_FINGERPRINT`
-//! set, it runs [`codex_testkit::fake_codex::main`], so the tests find it, and check that it
-//! is fresh, with `codex_testkit::fake_codex::locate("exec-orphan-parent")`.
+//! set, it runs [`codex_agent_testkit::fake_codex::main`], so the tests find it, and check that it
+//! is fresh, with `codex_agent_testkit::fake_codex::locate("exec-orphan-parent")`.
 
 #![expect(
     clippy::print_stderr,
@@ -16,8 +16,8 @@
 
 use std::process::ExitCode;
 
-use codex_exec::{ExecOptions, ExecStream, ProcessSpec};
-use codex_testkit::fake_codex::{self, FINGERPRINT_ENV, SCRIPT_ENV};
+use codex_agent_exec::{ExecOptions, ExecStream, ProcessSpec};
+use codex_agent_testkit::fake_codex::{self, FINGERPRINT_ENV, SCRIPT_ENV};
 
 fn main() -> ExitCode {
     if std::env::var_os(SCRIPT_ENV).is_some() || std::env::var_os(FINGERPRINT_ENV).is_some() {

@@ -72,8 +72,8 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use codex_protocol::app_server::{ThreadResumeParams, ThreadStartParams, TurnStartParams};
-use codex_protocol::secret::Secret;
+use codex_agent_protocol::app_server::{ThreadResumeParams, ThreadStartParams, TurnStartParams};
+use codex_agent_protocol::secret::Secret;
 
 use crate::schema_file::{SchemaFile, check_schema};
 use crate::toml_literal::{flatten_config, toml_string};
@@ -745,8 +745,10 @@ impl Input {
     /// # Errors
     ///
     /// [`Error::Unsupported`] for a kind of input the app-server lowering does not know.
-    pub fn app_server_input(&self) -> Result<Vec<codex_protocol::app_server::UserInput>, Error> {
-        use codex_protocol::app_server::UserInput as Wire;
+    pub fn app_server_input(
+        &self,
+    ) -> Result<Vec<codex_agent_protocol::app_server::UserInput>, Error> {
+        use codex_agent_protocol::app_server::UserInput as Wire;
         match self {
             Self::Text(text) => Ok(vec![Wire::text(text.clone())]),
             Self::Items(items) => items
@@ -784,7 +786,7 @@ impl Input {
 /// a [`CommandSpec`].
 ///
 /// ```
-/// use codex_exec::{CodexBinary, ExecRequest, SandboxMode, ThreadOptions};
+/// use codex_agent_exec::{CodexBinary, ExecRequest, SandboxMode, ThreadOptions};
 ///
 /// let codex = CodexBinary::new("/usr/local/bin/codex");
 /// let thread = ThreadOptions::new().sandbox_mode(SandboxMode::ReadOnly);
@@ -792,7 +794,7 @@ impl Input {
 /// let spec = ExecRequest::new(&input).thread_options(&thread).build(&codex)?;
 /// assert_eq!(spec.args(), ["exec", "--experimental-json", "--sandbox", "read-only"]);
 /// assert_eq!(spec.stdin(), "list the files");
-/// # Ok::<(), codex_exec::Error>(())
+/// # Ok::<(), codex_agent_exec::Error>(())
 /// ```
 #[derive(Clone)]
 #[must_use]
@@ -872,7 +874,7 @@ impl<'a> ExecRequest<'a> {
     }
 
     /// Passes `--dangerously-bypass-hook-trust`: codex runs the hooks of this invocation
-    /// without a persisted trust entry (codex-sdk sets it when the hooks are its own, declared
+    /// without a persisted trust entry (codex-agent-sdk sets it when the hooks are its own, declared
     /// with `--config`, and filters out the two `error` items codex then reports).
     ///
     /// By default, not passed: codex skips untrusted hooks silently.
@@ -1216,7 +1218,7 @@ impl TurnOptions {
     pub fn turn_start_params(
         &self,
         thread_id: impl Into<String>,
-        input: Vec<codex_protocol::app_server::UserInput>,
+        input: Vec<codex_agent_protocol::app_server::UserInput>,
     ) -> Result<TurnStartParams, Error> {
         if let Some(schema) = &self.output_schema {
             check_schema(schema)?;

@@ -138,8 +138,8 @@ type EnvLookup = Arc<dyn Fn(&str) -> Option<OsString> + Send + Sync>;
 /// runtime wheel; a binary found in a package brings its PATH directory along.
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), codex_exec::Error> {
-/// use codex_exec::Discovery;
+/// # async fn demo() -> Result<(), codex_agent_exec::Error> {
+/// use codex_agent_exec::Discovery;
 ///
 /// let codex = Discovery::from_env().discover()?;
 /// println!("{} {}", codex.path().display(), codex.version().await?);
@@ -532,7 +532,7 @@ impl CodexBinary {
 
     #[expect(
         clippy::disallowed_methods,
-        reason = "codex-exec is the crate that spawns processes"
+        reason = "codex-agent-exec is the crate that spawns processes"
     )]
     async fn probe_version(&self) -> Result<Version, Error> {
         let path = self.path();
@@ -905,11 +905,11 @@ mod tests {
 
     /// The real npm install of the selected supported version that the tests use
     /// (`npm install --prefix target/codex/<version> @openai/codex@<version>`, see
-    /// `codex_testkit::real_codex`), found the way an application would find it.
+    /// `codex_agent_testkit::real_codex`), found the way an application would find it.
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     #[tokio::test]
     async fn finds_and_probes_the_real_npm_install() {
-        use codex_testkit::real_codex::{codex_version, install_prefix, real_codex_of};
+        use codex_agent_testkit::real_codex::{codex_version, install_prefix, real_codex_of};
         let version = codex_version().unwrap_or_else(|e| panic!("{e}"));
         real_codex_of(version).unwrap_or_else(|e| panic!("{e}"));
         let root = install_prefix(version);

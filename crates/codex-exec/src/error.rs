@@ -57,7 +57,7 @@ pub enum Error {
     ///
     /// The inner error carries the line number.
     #[error("codex printed a line that is not a valid event")]
-    Parse(#[source] codex_protocol::ParseError),
+    Parse(#[source] codex_agent_protocol::ParseError),
     /// codex exited with a non-zero code.
     ///
     /// `Display` names the code and quotes the first meaningful line of `stderr`.
@@ -257,7 +257,7 @@ pub enum Error {
         method: String,
         /// What did not fit.
         #[source]
-        source: codex_protocol::ParseError,
+        source: codex_agent_protocol::ParseError,
     },
     /// The app-server's notifications of a turn ended before `turn/completed` (the
     /// subscription closed while the connection stayed up).

@@ -41,7 +41,7 @@
 //! codex-cli 0.169.0 through 0.171.0, except 0.170.0 (its npm package names platform packages
 //! that were never published, so it does not install). The `codex exec --json` stream format
 //! is the same in both supported releases; the app-server protocol is the one of
-//! `codex_protocol::app_server`, which parses what either sends. The tests that run the real
+//! `codex_agent_protocol::app_server`, which parses what either sends. The tests that run the real
 //! CLI run against 0.169.0 and 0.171.0.
 
 pub mod app_server;
@@ -62,7 +62,7 @@ mod toml_literal;
 mod version;
 
 pub use cancel::CancelHandle;
-pub use codex_protocol::secret::{MIN_SECRET_LEN, REDACTED, Redactor, Secret};
+pub use codex_agent_protocol::secret::{MIN_SECRET_LEN, REDACTED, Redactor, Secret};
 pub use command::{
     API_KEY_ENV, ApprovalPolicy, CodexOptions, CommandSpec, CyberAccessProgram, EnvPlan,
     ExecRequest, Input, OPENAI_API_KEY_ENV, ORIGINATOR, ORIGINATOR_ENV, ReasoningEffort,

@@ -17,7 +17,7 @@
 //! Both err on the side of hiding: a name that merely contains `key` or `auth` counts as
 //! secret. What they hide becomes [`REDACTED`]; everything else is kept byte for byte.
 
-use codex_protocol::secret::{REDACTED, Redactor};
+use codex_agent_protocol::secret::{REDACTED, Redactor};
 
 /// Name fragments that mark a query parameter or config key as secret (compared in ASCII
 /// lowercase, as substrings).

@@ -1,7 +1,7 @@
 //! The threads codex keeps on disk, for the exec transport: the rollout files under
 //! `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<timestamp>-<thread id>.jsonl` (and
 //! `$CODEX_HOME/archived_sessions/` for archived ones), found and read here and parsed by
-//! codex-protocol's [`rollout`](codex_protocol::rollout) reader.
+//! codex-agent-protocol's [`rollout`](codex_agent_protocol::rollout) reader.
 //!
 //! Only reading is offered: codex also indexes its threads in a database under `CODEX_HOME`,
 //! so moving, renaming or rewriting rollout files behind its back would leave that index
@@ -9,8 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use codex_protocol::history::{ThreadRecord, ThreadSummary};
-use codex_protocol::rollout::parse_rollout;
+use codex_agent_protocol::history::{ThreadRecord, ThreadSummary};
+use codex_agent_protocol::rollout::parse_rollout;
 
 use crate::Error;
 

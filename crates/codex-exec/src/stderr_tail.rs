@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use codex_protocol::secret::Redactor;
+use codex_agent_protocol::secret::Redactor;
 
 /// Longest stderr line emitted as one `tracing` event; the rest of a longer line is dropped.
 pub(crate) const MAX_EVENT_LINE: usize = 8 * 1024;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use codex_protocol::exec::{ThreadEvent, parse_event};
+use codex_agent_protocol::exec::{ThreadEvent, parse_event};
 use futures::Stream;
 use futures::stream::FusedStream;
 use tokio::process::ChildStdout;
@@ -27,7 +27,7 @@ use crate::error::Error;
 use crate::framing::{FrameError, LineReader};
 use crate::stderr_tail::{self, SharedTail};
 use crate::supervisor::{self, ExecOptions, Limits, Outcome, ProcessSpec, Reason, Shared};
-use codex_protocol::secret::Redactor;
+use codex_agent_protocol::secret::Redactor;
 
 /// The events of one turn of `codex exec --json`.
 ///
@@ -41,10 +41,10 @@ use codex_protocol::secret::Redactor;
 /// ```no_run
 /// use std::time::Duration;
 ///
-/// use codex_exec::{ExecOptions, ExecStream, ProcessSpec};
+/// use codex_agent_exec::{ExecOptions, ExecStream, ProcessSpec};
 /// use futures::StreamExt;
 ///
-/// # async fn demo() -> Result<(), codex_exec::Error> {
+/// # async fn demo() -> Result<(), codex_agent_exec::Error> {
 /// let spec = ProcessSpec::new("codex")
 ///     .args(["exec", "--experimental-json", "--skip-git-repo-check"])
 ///     .stdin("Say hi");

@@ -45,7 +45,7 @@ use crate::cancel::CancelHandle;
 use crate::error::Error;
 use crate::redact_url::redact_config_pair;
 use crate::stderr_tail::{self, SharedTail, TailBuffer};
-use codex_protocol::secret::Redactor;
+use codex_agent_protocol::secret::Redactor;
 
 /// Default maximum length of one stdout line: 16 MiB.
 pub const DEFAULT_MAX_LINE_LEN: usize = 16 * 1024 * 1024;
@@ -79,7 +79,7 @@ pub struct ProcessSpec {
     stdin_open: bool,
     keep_alive: Option<KeepAlive>,
     /// Values redacted from everything the child writes, besides the secret-looking variables.
-    secrets: Vec<codex_protocol::secret::Secret>,
+    secrets: Vec<codex_agent_protocol::secret::Secret>,
 }
 
 impl fmt::Debug for ProcessSpec {
@@ -153,7 +153,7 @@ impl ProcessSpec {
     /// Redacts `secret` from the child's stderr, events and errors. By default, the values of
     /// environment variables named like secrets (`API_KEY`, `TOKEN`, `SECRET`, `PASSWORD`)
     /// and the secrets of [`ExecOptions::redact`] are.
-    pub fn secret(mut self, secret: codex_protocol::secret::Secret) -> Self {
+    pub fn secret(mut self, secret: codex_agent_protocol::secret::Secret) -> Self {
         self.secrets.push(secret);
         self
     }

@@ -11,7 +11,7 @@ use std::str::FromStr;
 /// numerically. Build metadata (`+…`) is ignored when parsing.
 ///
 /// ```
-/// use codex_exec::Version;
+/// use codex_agent_exec::Version;
 ///
 /// let v: Version = "codex-cli 0.169.0".parse().expect("a codex version line");
 /// assert_eq!(v, Version::new(0, 169, 0));

@@ -3,13 +3,13 @@
 //! standard input under NAME instead, announcing `staging` first (the tests kill it there).
 //!
 //! ```sh
-//! cargo run -p codex-files --example stage -- --root /tmp/store notes.txt logo.png
+//! cargo run -p codex-agent-files --example stage -- --root /tmp/store notes.txt logo.png
 //! ```
 //!
 //! With `--hold FILE` it attaches FILE to an ephemeral set, prints the view path, and holds
 //! the set until its standard input closes.
 //!
-//! The tests of codex-files run it as several processes at once against one store.
+//! The tests of codex-agent-files run it as several processes at once against one store.
 #![expect(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -20,7 +20,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use codex_files::{Store, StoreOptions};
+use codex_agent_files::{Store, StoreOptions};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match set.attach(&codex_files::Attachment::file(file)) {
+        match set.attach(&codex_agent_files::Attachment::file(file)) {
             Ok(attached) => println!("{}", attached.path.display()),
             Err(error) => {
                 eprintln!("error: {error}");

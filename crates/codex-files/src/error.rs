@@ -1,4 +1,4 @@
-//! The one error type of codex-files: [`Error`].
+//! The one error type of codex-agent-files: [`Error`].
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -35,7 +35,7 @@
 //! tools, and the model sees only what those print.
 //!
 //! ```
-//! use codex_files::{Attachment, Store, StoreOptions};
+//! use codex_agent_files::{Attachment, Store, StoreOptions};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let dir = tempfile::tempdir()?;
@@ -53,7 +53,7 @@
 //!
 //! # Events
 //!
-//! Each change is a `tracing` event at `DEBUG` with target `codex_files` and a field `event`:
+//! Each change is a `tracing` event at `DEBUG` with target `codex_agent_files` and a field `event`:
 //! `staged`, `deduplicated`, `attached`, `evicted`, `removed`, `swept`, with the checksum and
 //! the paths involved.
 //!
@@ -65,7 +65,7 @@
 //! their running turns; deleting `tmp/` entries of live processes makes their stagings fail.
 //!
 //! Unix only (hard links, `flock`, permissions); the sweep of dead processes' leftovers needs
-//! Linux's `/proc`. It depends on `codex-protocol` only among the workspace crates and never
+//! Linux's `/proc`. It depends on `codex-agent-protocol` only among the workspace crates and never
 //! spawns processes.
 
 mod creator;

@@ -324,11 +324,11 @@ impl AttachmentSet {
 impl Drop for AttachmentSet {
     fn drop(&mut self) {
         if let Err(error) = store::remove_tree(&self.dir) {
-            tracing::warn!(target: "codex_files", view = %self.dir.display(), %error, "could not remove an attachment view; the next sweep will");
+            tracing::warn!(target: "codex_agent_files", view = %self.dir.display(), %error, "could not remove an attachment view; the next sweep will");
             return;
         }
         if let Err(error) = self.store.release(&self.shas) {
-            tracing::warn!(target: "codex_files", %error, "could not release attachments; the next sweep will");
+            tracing::warn!(target: "codex_agent_files", %error, "could not release attachments; the next sweep will");
         }
     }
 }

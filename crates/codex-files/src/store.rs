@@ -120,10 +120,13 @@ pub fn default_root() -> PathBuf {
             .filter(|p| p.is_absolute())
     };
     if let Some(cache) = absolute("XDG_CACHE_HOME") {
-        return cache.join("codex-sdk").join("attachments");
+        return cache.join("codex-agent-sdk").join("attachments");
     }
     if let Some(home) = absolute("HOME") {
-        return home.join(".cache").join("codex-sdk").join("attachments");
+        return home
+            .join(".cache")
+            .join("codex-agent-sdk")
+            .join("attachments");
     }
     let uid = rustix::process::geteuid().as_raw();
     std::env::temp_dir().join(format!("codex-sdk-attachments-{uid}"))
@@ -412,7 +415,7 @@ impl Store {
                 .map_err(|e| Error::writing(source, &tmp.path, e))?;
         }
         let sha256 = hex(&hasher.finalize());
-        tracing::trace!(target: "codex_files", path = %source.display(), %sha256, size, "hashed");
+        tracing::trace!(target: "codex_agent_files", path = %source.display(), %sha256, size, "hashed");
         Ok(Pending {
             tmp,
             source: source.to_path_buf(),
@@ -456,7 +459,7 @@ impl Store {
             existing.widen(lifetime);
             self.write_record(&existing)?;
             tracing::debug!(
-                target: "codex_files",
+                target: "codex_agent_files",
                 event = "deduplicated",
                 path = %source.display(),
                 sha256 = %existing.sha256,
@@ -480,7 +483,7 @@ impl Store {
             tmp.persist(&blob)?;
             sync_dir(&self.inner.root.join("blobs"));
             tracing::debug!(
-                target: "codex_files",
+                target: "codex_agent_files",
                 event = "staged",
                 path = %source.display(),
                 sha256 = %record.sha256,
@@ -493,7 +496,7 @@ impl Store {
         if let Some(link) = link {
             link_or_copy(&blob, link).map_err(|e| Error::writing(&source, link, e))?;
             tracing::debug!(
-                target: "codex_files",
+                target: "codex_agent_files",
                 event = "attached",
                 path = %source.display(),
                 sha256 = %record.sha256,
@@ -619,10 +622,14 @@ impl Store {
         }
         match why {
             "evicted" => {
-                tracing::debug!(target: "codex_files", event = "evicted", %sha256, "evicted");
+                tracing::debug!(target: "codex_agent_files", event = "evicted", %sha256, "evicted");
             }
-            "swept" => tracing::debug!(target: "codex_files", event = "swept", %sha256, "swept"),
-            _ => tracing::debug!(target: "codex_files", event = "removed", %sha256, "removed"),
+            "swept" => {
+                tracing::debug!(target: "codex_agent_files", event = "swept", %sha256, "swept");
+            }
+            _ => {
+                tracing::debug!(target: "codex_agent_files", event = "removed", %sha256, "removed");
+            }
         }
         Ok(())
     }
@@ -673,7 +680,7 @@ impl Store {
                 };
                 match removed {
                     Ok(()) => {
-                        tracing::debug!(target: "codex_files", event = "swept", path = %path.display(), "swept");
+                        tracing::debug!(target: "codex_agent_files", event = "swept", path = %path.display(), "swept");
                         if is_set {
                             report.sets += 1;
                         } else {
@@ -681,7 +688,7 @@ impl Store {
                         }
                     }
                     Err(error) => {
-                        tracing::debug!(target: "codex_files", path = %path.display(), %error, "could not sweep");
+                        tracing::debug!(target: "codex_agent_files", path = %path.display(), %error, "could not sweep");
                     }
                 }
             }

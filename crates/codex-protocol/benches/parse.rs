@@ -1,10 +1,10 @@
 //! Parse throughput: typed exec parsing vs the `serde_json` floor, over a synthetic stream.
 //!
 //! ```text
-//! cargo bench -p codex-protocol --bench parse [-- EVENTS [RUNS]]
+//! cargo bench -p codex-agent-protocol --bench parse [-- EVENTS [RUNS]]
 //! ```
 //!
-//! Builds a 200,000-event exec JSONL stream in memory with `codex_testkit::synthetic`
+//! Builds a 200,000-event exec JSONL stream in memory with `codex_agent_testkit::synthetic`
 //! (realistic payloads: command output of a few KiB with many escapes, agent messages,
 //! reasoning, to-do lists, MCP calls, file changes, usage), then times, per run and
 //! alternating, (a) `parse_event` on every line and (b)
@@ -15,7 +15,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use codex_protocol::exec::parse_event;
+use codex_agent_protocol::exec::parse_event;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -30,7 +30,7 @@ fn main() {
     let events = args.first().copied().unwrap_or(200_000);
     let runs = args.get(1).copied().unwrap_or(7);
 
-    let lines = codex_testkit::synthetic::exec_stream(events);
+    let lines = codex_agent_testkit::synthetic::exec_stream(events);
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
 
     // Everything must parse, or the comparison is meaningless.

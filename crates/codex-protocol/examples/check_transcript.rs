@@ -1,7 +1,7 @@
 //! Checks exec JSONL transcripts (`codex exec --json` output) against this crate's types.
 //!
 //! ```text
-//! cargo run -p codex-protocol --example check_transcript -- [--strict] FILE...
+//! cargo run -p codex-agent-protocol --example check_transcript -- [--strict] FILE...
 //! ```
 //!
 //! Prints one line per file, `<file>: <L> lines, <E> events, <U> unknown, <X> errors`, then one
@@ -15,7 +15,7 @@
 
 use std::process::ExitCode;
 
-use codex_protocol::exec::TranscriptReport;
+use codex_agent_protocol::exec::TranscriptReport;
 
 fn main() -> ExitCode {
     let mut strict = false;

@@ -22,13 +22,13 @@
 //! instead, for tests.
 //!
 //! ```
-//! use codex_protocol::exec::{parse_event, ThreadEvent};
+//! use codex_agent_protocol::exec::{parse_event, ThreadEvent};
 //!
 //! let line = r#"{"type":"item.completed","item":{"id":"item_1","type":"agent_message","text":"Hi there!"}}"#;
 //! let event = parse_event(line)?;
 //! assert_eq!(event.event_type(), "item.completed");
 //! assert_eq!(event.item().map(|i| i.item_type()), Some("agent_message"));
-//! # Ok::<(), codex_protocol::ParseError>(())
+//! # Ok::<(), codex_agent_protocol::ParseError>(())
 //! ```
 //!
 //! Errors are [`ParseError`]s: they name the line (when known) and the reason, and hold a

@@ -4,7 +4,7 @@
 //! declined. Prints the final response.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example approvals -- "Create hello.txt containing hi"
+//! cargo run -p codex-agent-sdk --example approvals -- "Create hello.txt containing hi"
 //! ```
 //!
 //! Approvals are richest on the app-server transport (`codex exec` never asks; there a handler
@@ -23,8 +23,8 @@ use std::fmt::Write as _;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
-use codex_sdk::approval::{self, ApprovalDecision, ApprovalRequest};
-use codex_sdk::{
+use codex_agent_sdk::approval::{self, ApprovalDecision, ApprovalRequest};
+use codex_agent_sdk::{
     ApprovalPolicy, Codex, CodexOptions, Error, SandboxMode, ThreadOptions, Transport, TurnOptions,
 };
 

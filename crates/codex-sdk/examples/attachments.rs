@@ -3,7 +3,7 @@
 //! final response is printed. Without `--keep`, nothing it staged remains afterwards.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example attachments -- --file build.log --image screenshot.png "Why did the build fail?"
+//! cargo run -p codex-agent-sdk --example attachments -- --file build.log --image screenshot.png "Why did the build fail?"
 //! ```
 //!
 //! Only `--image` files reach the model as images; `--file` and `--dir` are listed in the
@@ -20,8 +20,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use codex_sdk::files::StoreOptions;
-use codex_sdk::{
+use codex_agent_sdk::files::StoreOptions;
+use codex_agent_sdk::{
     Attachment, Codex, CodexOptions, Error, ThreadOptions, Transport, TurnCollector, TurnOptions,
 };
 use futures::StreamExt as _;

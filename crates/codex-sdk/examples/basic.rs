@@ -1,7 +1,7 @@
 //! Runs one turn and prints codex's final response.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example basic -- "Explain what this repository does"
+//! cargo run -p codex-agent-sdk --example basic -- "Explain what this repository does"
 //! ```
 //!
 //! codex is found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits this
@@ -12,7 +12,7 @@
 //! of one `codex exec` per turn:
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example basic -- --transport app-server "Explain what this repository does"
+//! cargo run -p codex-agent-sdk --example basic -- --transport app-server "Explain what this repository does"
 //! ```
 #![expect(
     clippy::print_stdout,
@@ -22,7 +22,7 @@
 
 use std::process::ExitCode;
 
-use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
+use codex_agent_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
 
 mod cli;
 

@@ -2,7 +2,7 @@
 //! (`add`, `update`, `delete`) and the path.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example file_operations -- "Add a CONTRIBUTING.md"
+//! cargo run -p codex-agent-sdk --example file_operations -- "Add a CONTRIBUTING.md"
 //! ```
 //!
 //! Edits land in the current directory, which does not have to be a git repository; whether
@@ -14,7 +14,7 @@
 //! of one `codex exec` per turn; each change then also carries its diff:
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example file_operations -- --transport app-server "Add a CONTRIBUTING.md"
+//! cargo run -p codex-agent-sdk --example file_operations -- --transport app-server "Add a CONTRIBUTING.md"
 //! ```
 #![expect(
     clippy::print_stdout,
@@ -24,7 +24,9 @@
 
 use std::process::ExitCode;
 
-use codex_sdk::{Codex, CodexOptions, Error, ItemDetails, ThreadOptions, Transport, TurnOptions};
+use codex_agent_sdk::{
+    Codex, CodexOptions, Error, ItemDetails, ThreadOptions, Transport, TurnOptions,
+};
 
 mod cli;
 

@@ -6,8 +6,8 @@
 //! - `now` takes nothing and answers the current time as Unix seconds.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example host_tools -- "What is 1234 + 4321? Use the add tool."
-//! cargo run -p codex-sdk --example host_tools -- --transport app-server "What time is it?"
+//! cargo run -p codex-agent-sdk --example host_tools -- "What is 1234 + 4321? Use the add tool."
+//! cargo run -p codex-agent-sdk --example host_tools -- --transport app-server "What time is it?"
 //! ```
 //!
 //! On the exec transport the tools are served by the SDK's in-process MCP server (the calls
@@ -21,9 +21,9 @@
 
 use std::process::ExitCode;
 
-use codex_sdk::registry::ToolRegistry;
-use codex_sdk::tools::{Tool, ToolError};
-use codex_sdk::{Codex, CodexOptions, ThreadOptions, Transport, TurnOptions};
+use codex_agent_sdk::registry::ToolRegistry;
+use codex_agent_sdk::tools::{Tool, ToolError};
+use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, Transport, TurnOptions};
 use futures::StreamExt as _;
 use serde_json::json;
 
@@ -44,7 +44,7 @@ async fn add(input: Add) -> Result<String, ToolError> {
     Ok(sum.to_string())
 }
 
-fn tools() -> Result<ToolRegistry, codex_sdk::registry::RegistrationError> {
+fn tools() -> Result<ToolRegistry, codex_agent_sdk::registry::RegistrationError> {
     ToolRegistry::new()
         .with(
             Tool::typed("add", "Adds two integers and answers the sum.", add)

@@ -2,7 +2,7 @@
 //! sends it to the model inline), then the prompt. Prints the final response.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example images -- --image screenshot.png --image diagram.png "What differs?"
+//! cargo run -p codex-agent-sdk --example images -- --image screenshot.png --image diagram.png "What differs?"
 //! ```
 //!
 //! codex is found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits this
@@ -13,7 +13,7 @@
 //! of one `codex exec` per turn:
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example images -- --transport app-server --image screenshot.png "What is this?"
+//! cargo run -p codex-agent-sdk --example images -- --transport app-server --image screenshot.png "What is this?"
 //! ```
 #![expect(
     clippy::print_stdout,
@@ -24,7 +24,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions, UserInput};
+use codex_agent_sdk::{
+    Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions, UserInput,
+};
 
 mod cli;
 

@@ -5,7 +5,7 @@
 //! item and how the turn ended.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example interrupt -- "Write a long essay about Rust"
+//! cargo run -p codex-agent-sdk --example interrupt -- "Write a long essay about Rust"
 //! ```
 //!
 //! A graceful interrupt needs the app-server transport (`codex exec` can only be killed), so
@@ -20,7 +20,7 @@
 
 use std::process::ExitCode;
 
-use codex_sdk::{
+use codex_agent_sdk::{
     Codex, CodexOptions, Error, ItemDetails, ThreadEvent, ThreadOptions, Transport, TurnOptions,
     TurnStatus,
 };

@@ -2,7 +2,7 @@
 //! thread id (pass it to `Codex::resume_thread` to continue later) and both answers.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example multi_turn -- "Find the entry point" "Now explain its error handling"
+//! cargo run -p codex-agent-sdk --example multi_turn -- "Find the entry point" "Now explain its error handling"
 //! ```
 //!
 //! The second prompt is optional; by default it asks for a one-sentence summary of the first
@@ -15,7 +15,7 @@
 //! one process:
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example multi_turn -- --transport app-server "Find the entry point" "Now explain its error handling"
+//! cargo run -p codex-agent-sdk --example multi_turn -- --transport app-server "Find the entry point" "Now explain its error handling"
 //! ```
 #![expect(
     clippy::print_stdout,
@@ -25,7 +25,7 @@
 
 use std::process::ExitCode;
 
-use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
+use codex_agent_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
 
 mod cli;
 

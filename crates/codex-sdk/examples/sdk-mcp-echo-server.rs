@@ -2,11 +2,11 @@
 //! integration tests register with the real codex.
 //!
 //! Built by `cargo test` next to the test executable, like `sdk-fake-codex`; the tests find it
-//! with `codex_testkit::mcp_server::locate("sdk-mcp-echo-server")`. The server is
-//! [`codex_testkit::mcp_server`].
+//! with `codex_agent_testkit::mcp_server::locate("sdk-mcp-echo-server")`. The server is
+//! [`codex_agent_testkit::mcp_server`].
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    codex_testkit::mcp_server::main()
+    codex_agent_testkit::mcp_server::main()
 }

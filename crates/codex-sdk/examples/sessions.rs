@@ -2,12 +2,12 @@
 //! or rename it.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example sessions -- list
-//! cargo run -p codex-sdk --example sessions -- show <id>
-//! cargo run -p codex-sdk --example sessions -- export <id> --format md|json
-//! cargo run -p codex-sdk --example sessions -- --transport app-server fork <id>
-//! cargo run -p codex-sdk --example sessions -- --transport app-server archive <id>
-//! cargo run -p codex-sdk --example sessions -- --transport app-server rename <id> <name>
+//! cargo run -p codex-agent-sdk --example sessions -- list
+//! cargo run -p codex-agent-sdk --example sessions -- show <id>
+//! cargo run -p codex-agent-sdk --example sessions -- export <id> --format md|json
+//! cargo run -p codex-agent-sdk --example sessions -- --transport app-server fork <id>
+//! cargo run -p codex-agent-sdk --example sessions -- --transport app-server archive <id>
+//! cargo run -p codex-agent-sdk --example sessions -- --transport app-server rename <id> <name>
 //! ```
 //!
 //! `list` prints one line per thread, newest first: id, name (`-` when unnamed), updated time
@@ -22,8 +22,8 @@
 
 use std::process::ExitCode;
 
-use codex_sdk::protocol::history::to_markdown;
-use codex_sdk::{
+use codex_agent_sdk::protocol::history::to_markdown;
+use codex_agent_sdk::{
     Codex, CodexOptions, Error, ThreadExport, ThreadListOptions, ThreadOptions, Transport,
 };
 use futures::TryStreamExt as _;

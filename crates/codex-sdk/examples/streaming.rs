@@ -3,7 +3,7 @@
 //! and exits with status 130.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example streaming -- "List the largest files here"
+//! cargo run -p codex-agent-sdk --example streaming -- "List the largest files here"
 //! ```
 //!
 //! codex is found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits this
@@ -16,7 +16,7 @@
 //! (`turn/interrupt`) instead of killing codex:
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example streaming -- --transport app-server "List the largest files here"
+//! cargo run -p codex-agent-sdk --example streaming -- --transport app-server "List the largest files here"
 //! ```
 #![expect(
     clippy::print_stdout,
@@ -26,7 +26,7 @@
 
 use std::process::ExitCode;
 
-use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
+use codex_agent_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
 use futures::StreamExt as _;
 
 mod cli;

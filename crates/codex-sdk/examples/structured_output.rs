@@ -2,7 +2,7 @@
 //! derived from the Rust type and made strict before it is sent. Prints it as pretty JSON.
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example structured_output -- "Summarize this repository"
+//! cargo run -p codex-agent-sdk --example structured_output -- "Summarize this repository"
 //! ```
 //!
 //! codex is found through `CODEX_PATH`, then `PATH`, then an npm install, and inherits this
@@ -13,7 +13,7 @@
 //! of one `codex exec` per turn:
 //!
 //! ```sh
-//! cargo run -p codex-sdk --example structured_output -- --transport app-server "Summarize this repository"
+//! cargo run -p codex-agent-sdk --example structured_output -- --transport app-server "Summarize this repository"
 //! ```
 #![expect(
     clippy::print_stdout,
@@ -23,7 +23,7 @@
 
 use std::process::ExitCode;
 
-use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
+use codex_agent_sdk::{Codex, CodexOptions, Error, ThreadOptions, Transport, TurnOptions};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 OTEL_SERVICE_NAME=my-agent \
-//!   cargo run -p codex-sdk --features otlp --example telemetry -- "Explain this repository"
+//!   cargo run -p codex-agent-sdk --features otlp --example telemetry -- "Explain this repository"
 //! ```
 //!
 //! The endpoint comes from `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL), else
@@ -20,8 +20,8 @@
 
 use std::process::ExitCode;
 
-use codex_sdk::telemetry::otlp::{self, Otlp, OtlpOptions};
-use codex_sdk::{Codex, CodexOptions, Telemetry, ThreadOptions, Transport, TurnOptions};
+use codex_agent_sdk::telemetry::otlp::{self, Otlp, OtlpOptions};
+use codex_agent_sdk::{Codex, CodexOptions, Telemetry, ThreadOptions, Transport, TurnOptions};
 use tracing::Instrument as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -63,7 +63,7 @@ async fn run(transport: Transport, prompt: &str) -> Result<(), Box<dyn std::erro
         );
         let turn = thread.run(prompt, TurnOptions::new()).await?;
         println!("{}", turn.final_response);
-        Ok::<_, codex_sdk::Error>(thread.usage())
+        Ok::<_, codex_agent_sdk::Error>(thread.usage())
     }
     .instrument(root.clone())
     .await?;

@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::thread::Thread;
 use crate::thread_options::ThreadOptions;
-use codex_exec::app_server::{AppServerOptions, Runtime, TraceContext, TraceSource};
-use codex_exec::{CodexBinary, Discovery, ExecOptions, Secret};
-use codex_files::{Store, StoreOptions};
-use codex_telemetry::Telemetry;
+use codex_agent_exec::app_server::{AppServerOptions, Runtime, TraceContext, TraceSource};
+use codex_agent_exec::{CodexBinary, Discovery, ExecOptions, Secret};
+use codex_agent_files::{Store, StoreOptions};
+use codex_agent_telemetry::Telemetry;
 
 /// How the SDK talks to codex.
 ///
@@ -68,7 +68,7 @@ impl std::fmt::Display for Transport {
 #[must_use]
 pub struct CodexOptions {
     pub(crate) codex_path: Option<PathBuf>,
-    pub(crate) exec: codex_exec::CodexOptions,
+    pub(crate) exec: codex_agent_exec::CodexOptions,
     pub(crate) transport: Transport,
     pub(crate) kill_grace: Option<Duration>,
     pub(crate) approval_timeout: Option<Duration>,
@@ -125,7 +125,7 @@ impl CodexOptions {
     }
 
     /// Registers one more secret value, redacted everywhere as the API key is (see
-    /// [`codex_exec::CodexOptions::secret`] for what is registered without asking).
+    /// [`codex_agent_exec::CodexOptions::secret`] for what is registered without asking).
     ///
     /// By default, see there.
     pub fn secret(mut self, value: impl Into<Secret>) -> Self {
@@ -266,11 +266,11 @@ pub(crate) struct Inner {
     /// with tools, stopped (port closed, tasks ended) when the last clone of the [`Codex`]
     /// and its threads are dropped.
     #[cfg(feature = "mcp")]
-    pub(crate) tool_server: tokio::sync::OnceCell<codex_tools::mcp::McpServer>,
+    pub(crate) tool_server: tokio::sync::OnceCell<codex_agent_tools::mcp::McpServer>,
 }
 
 /// The transport seam: what differs between the transports is behind this enum and
-/// codex-exec's two runtimes, never in `if transport == …` branches.
+/// codex-agent-exec's two runtimes, never in `if transport == …` branches.
 #[derive(Debug)]
 pub(crate) enum Backend {
     /// One `codex exec` per turn.
@@ -305,7 +305,7 @@ impl Codex {
                 // Every request carries the trace context of the span it is sent in (the
                 // turn's), when an OpenTelemetry layer records one.
                 app_server = app_server.trace_source(TraceSource::new(|| {
-                    codex_telemetry::current_traceparent().map(TraceContext::new)
+                    codex_agent_telemetry::current_traceparent().map(TraceContext::new)
                 }));
                 Backend::AppServer(Runtime::new(
                     binary.clone(),

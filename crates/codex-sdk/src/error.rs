@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use codex_protocol::app_server::CodexErrorInfo;
+use codex_agent_protocol::app_server::CodexErrorInfo;
 
 use crate::codex::Transport;
 
@@ -27,10 +27,10 @@ pub enum Error {
     /// The options cannot be turned into a codex command (a `null` config value, an approval
     /// policy codex refuses, an output schema that is not an object, ...).
     #[error("invalid options")]
-    InvalidOptions(#[source] codex_exec::Error),
+    InvalidOptions(#[source] codex_agent_exec::Error),
     /// codex could not be started.
     #[error("failed to start codex")]
-    Spawn(#[source] codex_exec::Error),
+    Spawn(#[source] codex_agent_exec::Error),
     /// codex ended before the turn did: a non-zero exit code, a signal this SDK did not
     /// send, or (on the app-server transport) a process that exited while turns were open.
     /// The message's first line says what codex last reported on stderr.
@@ -46,7 +46,7 @@ pub enum Error {
         signal: Option<i32>,
         /// The supervisor's error, which holds the redacted stderr tail
         /// ([`Error::stderr_tail`]); boxed: it is large, and rare.
-        source: Box<codex_exec::Error>,
+        source: Box<codex_agent_exec::Error>,
     },
     /// codex reported that the turn failed (`turn.failed`).
     #[error("turn failed: {message}")]
@@ -75,7 +75,7 @@ pub enum Error {
     /// could not be opened. The message names the path; nothing of the attachment is left in
     /// the store, and the turn did not start.
     #[error(transparent)]
-    Attachment(codex_files::Error),
+    Attachment(codex_agent_files::Error),
     /// No stored thread has this id (in this `CODEX_HOME`).
     #[error("no thread `{id}`")]
     ThreadNotFound {
@@ -99,11 +99,11 @@ pub enum Error {
     /// handshake failed, a result had an unexpected shape, or the turn's notifications fell
     /// too far behind.
     #[error("the connection to codex app-server failed")]
-    AppServer(#[source] codex_exec::Error),
+    AppServer(#[source] codex_agent_exec::Error),
     /// codex wrote something that is not a valid event (a line that is not JSON, too long, or
     /// not UTF-8).
     #[error("codex wrote an invalid event")]
-    Protocol(#[source] codex_exec::Error),
+    Protocol(#[source] codex_agent_exec::Error),
     /// A time limit was hit: the turn's or the idle limit (the exec transport killed codex,
     /// the app-server transport interrupted the turn), or a request's answer limit.
     #[error("{kind} of {} was hit", HumanDuration(*limit))]
@@ -139,7 +139,7 @@ pub enum Error {
     TransportClosed,
     /// Reading codex's output failed.
     #[error("failed to read from codex")]
-    Io(#[source] codex_exec::Error),
+    Io(#[source] codex_agent_exec::Error),
     /// The in-process MCP server that serves host tools on the exec transport could not
     /// start (binding `127.0.0.1`, or reading the system's randomness for its token).
     #[error("the host tool server could not start: {reason}")]
@@ -151,11 +151,11 @@ pub enum Error {
     /// ([`ThreadOptions::budget`](crate::ThreadOptions::budget)) is used up: the turn was not
     /// started, or was stopped when it crossed the limit (interrupted on the app-server).
     #[error(transparent)]
-    BudgetExceeded(codex_telemetry::BudgetExceeded),
+    BudgetExceeded(codex_agent_telemetry::BudgetExceeded),
     /// The telemetry cannot do what the options ask (a USD budget for a model without a
     /// price); nothing was started.
     #[error("the telemetry options cannot be applied")]
-    Telemetry(#[source] codex_telemetry::Error),
+    Telemetry(#[source] codex_agent_telemetry::Error),
 }
 
 /// An [`Error`] with its causes and stderr tail, for printing ([`Error::report`]).
@@ -234,13 +234,13 @@ impl std::fmt::Display for ExitDescription {
 }
 
 /// The line of a stderr tail that says what went wrong (see
-/// [`codex_exec::stderr_headline`]), bounded, after a `": "`.
+/// [`codex_agent_exec::stderr_headline`]), bounded, after a `": "`.
 struct StderrHint<'a>(&'a str);
 
 impl std::fmt::Display for StderrHint<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         const MAX_CHARS: usize = 200;
-        let Some(line) = codex_exec::stderr_headline(self.0) else {
+        let Some(line) = codex_agent_exec::stderr_headline(self.0) else {
             return Ok(());
         };
         let mut chars = line.chars();
@@ -253,7 +253,7 @@ impl std::fmt::Display for StderrHint<'_> {
 /// Redacts `secret` (and the shapes of bearer tokens and OpenAI keys) from `text`, with the
 /// one redactor of the SDK.
 pub(crate) fn redact(text: &str, secret: Option<&str>) -> String {
-    codex_protocol::Redactor::new(secret).redact(text)
+    codex_agent_protocol::Redactor::new(secret).redact(text)
 }
 
 impl Error {
@@ -327,8 +327,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn from_exec(err: codex_exec::Error) -> Self {
-        use codex_exec::{Error as E, ErrorCategory as C};
+    pub(crate) fn from_exec(err: codex_agent_exec::Error) -> Self {
+        use codex_agent_exec::{Error as E, ErrorCategory as C};
         match err.category() {
             C::NotFound => match err {
                 E::CodexNotFound { mut searched } => {
@@ -415,7 +415,7 @@ mod tests {
         Error::ProcessExit {
             code,
             signal,
-            source: Box::new(codex_exec::Error::AppServerClosed {
+            source: Box::new(codex_agent_exec::Error::AppServerClosed {
                 code,
                 signal,
                 stderr: tail.to_owned(),

@@ -1,15 +1,15 @@
 //! Rust SDK for driving the OpenAI Codex coding agent.
 //!
-//! `codex-sdk` is the facade: [`Codex`] finds the codex CLI, [`Thread`]s hold conversations,
+//! `codex-agent-sdk` is the facade: [`Codex`] finds the codex CLI, [`Thread`]s hold conversations,
 //! and each [`Thread::run`] is one turn, collected into a [`Turn`]; [`Thread::run_streamed`]
 //! yields the events as they come. It reads like the official TypeScript SDK and runs the same
 //! `codex exec --json` process per turn, with process-group supervision, typed errors and
 //! structured output that cannot be rejected by strict mode.
 //!
 //! ```no_run
-//! use codex_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
+//! use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
 //!
-//! # async fn demo() -> Result<(), codex_sdk::Error> {
+//! # async fn demo() -> Result<(), codex_agent_sdk::Error> {
 //! let codex = Codex::new(CodexOptions::new())?;
 //! let thread = codex.start_thread(ThreadOptions::new().skip_git_repo_check(true));
 //! let turn = thread.run("Diagnose the failing test", TurnOptions::new()).await?;
@@ -29,13 +29,13 @@
 //! [`ThreadEvent`]s and [`Turn`]s for the same work; see [`Transport`] for the differences.
 //!
 //! ```no_run
-//! use codex_sdk::approval::CommandPrefixPolicy;
-//! use codex_sdk::{
+//! use codex_agent_sdk::approval::CommandPrefixPolicy;
+//! use codex_agent_sdk::{
 //!     ApprovalPolicy, Codex, CodexOptions, ThreadEvent, ThreadOptions, Transport, TurnOptions,
 //! };
 //! use futures::StreamExt as _;
 //!
-//! # async fn demo() -> Result<(), codex_sdk::Error> {
+//! # async fn demo() -> Result<(), codex_agent_sdk::Error> {
 //! let codex = Codex::new(CodexOptions::new().transport(Transport::AppServer))?;
 //! let thread = codex.start_thread(
 //!     ThreadOptions::new()
@@ -67,9 +67,9 @@
 //! the prompt by path, and the agent reads them with its tools.
 //!
 //! ```no_run
-//! use codex_sdk::{Attachment, Codex, CodexOptions, ThreadOptions, TurnOptions};
+//! use codex_agent_sdk::{Attachment, Codex, CodexOptions, ThreadOptions, TurnOptions};
 //!
-//! # async fn demo() -> Result<(), codex_sdk::Error> {
+//! # async fn demo() -> Result<(), codex_agent_sdk::Error> {
 //! let codex = Codex::new(CodexOptions::new())?;
 //! let thread = codex.start_thread(ThreadOptions::new());
 //! let options = TurnOptions::new()
@@ -92,9 +92,9 @@
 //! cancelled when its turn ends, and is counted in [`registry::ToolRegistry::metrics`].
 //!
 //! ```no_run
-//! use codex_sdk::registry::ToolRegistry;
-//! use codex_sdk::tools::{Tool, ToolError};
-//! use codex_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
+//! use codex_agent_sdk::registry::ToolRegistry;
+//! use codex_agent_sdk::tools::{Tool, ToolError};
+//! use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
 //!
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
 //! struct Add {
@@ -123,11 +123,11 @@
 //! OTLP/HTTP and links codex's own spans to them on the app-server.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), codex_sdk::Error> {
-//! use codex_sdk::telemetry::{EventLog, EventLogOptions};
-//! use codex_sdk::{Budget, Codex, CodexOptions, Telemetry, ThreadOptions, TurnOptions};
+//! # async fn demo() -> Result<(), codex_agent_sdk::Error> {
+//! use codex_agent_sdk::telemetry::{EventLog, EventLogOptions};
+//! use codex_agent_sdk::{Budget, Codex, CodexOptions, Telemetry, ThreadOptions, TurnOptions};
 //!
-//! let log = EventLog::open(EventLogOptions::new("logs")).map_err(codex_sdk::Error::Telemetry)?;
+//! let log = EventLog::open(EventLogOptions::new("logs")).map_err(codex_agent_sdk::Error::Telemetry)?;
 //! let codex = Codex::new(CodexOptions::new().telemetry(Telemetry::new().event_log(log)))?;
 //! let thread = codex.start_thread(
 //!     ThreadOptions::new().model("gpt-5").budget(Budget::new().max_usd(0.50)),
@@ -139,7 +139,7 @@
 //!
 //! # Feature flags
 //!
-//! - `mcp` (default): host tools on the exec transport, through codex-tools' in-process MCP
+//! - `mcp` (default): host tools on the exec transport, through codex-agent-tools' in-process MCP
 //!   server (rmcp and hyper). Without it, an exec thread with tools fails with
 //!   [`Error::Unsupported`].
 //! - `otlp` (off): OTLP/HTTP export of the SDK's spans and metrics (`telemetry::otlp`; adds
@@ -173,13 +173,13 @@ mod thread_options;
 mod threads;
 mod turn;
 
-pub use codex_protocol::structured;
-pub use codex_tools::{approval, hooks, registry, tools};
+pub use codex_agent_protocol::structured;
+pub use codex_agent_tools::{approval, hooks, registry, tools};
 
 /// The attachment store ([`files::Store`], its options, entries and errors), for what
 /// [`TurnOptions::attach`] and [`Codex::attachment_store`] do not wrap.
-pub use codex_files as files;
-pub use codex_files::{Attached, Attachment};
+pub use codex_agent_files as files;
+pub use codex_agent_files::{Attached, Attachment};
 
 pub use codex::{Codex, CodexOptions, Transport};
 pub use error::{Error, Report, TimeoutKind};
@@ -191,26 +191,26 @@ pub use turn::{JsonTurn, SkippedLine, Turn, TurnCollector};
 
 /// Spans, the event log, pricing and budgets ([`telemetry::Telemetry`],
 /// [`telemetry::EventLog`], [`telemetry::PricingTable`], [`telemetry::Budget`]).
-pub use codex_telemetry as telemetry;
-pub use codex_telemetry::{Budget, BudgetExceeded, Telemetry, ThreadUsage};
+pub use codex_agent_telemetry as telemetry;
+pub use codex_agent_telemetry::{Budget, BudgetExceeded, Telemetry, ThreadUsage};
 
 /// The wire types and parsers the SDK is built on, for the names the curated list below does
 /// not carry (every type a public signature of this crate mentions is reachable from here).
-pub use codex_protocol as protocol;
+pub use codex_agent_protocol as protocol;
 
 /// Process supervision and the app-server client, for what the facade does not wrap.
-pub use codex_exec as exec;
+pub use codex_agent_exec as exec;
 
 /// The JSON types the options and tools take (`Value`, `Map`, `json!`), so that they can be
 /// named without a dependency of your own.
 pub use serde_json;
 
-pub use codex_exec::{
+pub use codex_agent_exec::{
     ApprovalPolicy, BinarySource, CancelHandle, CodexBinary, CyberAccessProgram, Input,
     ReasoningEffort, SandboxMode, UserInput, Version, WebSearchMode,
 };
-pub use codex_protocol::app_server::CodexErrorInfo;
-pub use codex_protocol::exec::{
+pub use codex_agent_protocol::app_server::CodexErrorInfo;
+pub use codex_agent_protocol::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
     DynamicToolCallStatus, ErrorItem, FileChangeItem, FileUpdateChange, ItemDelta, ItemDetails,
     ItemEvent, McpToolCallItem, McpToolCallStatus, MessagePhase, PatchApplyStatus, PatchChangeKind,
@@ -218,7 +218,7 @@ pub use codex_protocol::exec::{
     ThreadEvent, ThreadItem, ThreadStarted, TodoItem, TodoListItem, TurnCompleted, TurnError,
     TurnFailed, TurnStarted, TurnStatus, Usage, WebSearchItem,
 };
-pub use codex_protocol::history::{
+pub use codex_agent_protocol::history::{
     RecordProblem, ThreadExport, ThreadRecord, ThreadSummary, TurnRecord, TurnRecordStatus,
 };
-pub use codex_protocol::secret::{Redactor, Secret};
+pub use codex_agent_protocol::secret::{Redactor, Secret};

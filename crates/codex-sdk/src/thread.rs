@@ -5,11 +5,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use codex_exec::app_server::{RuntimeTurn, ThreadSlot, TurnRequest};
-use codex_exec::{CancelHandle, ExecOptions, ExecRequest, ExecStream, Input, UserInput};
-use codex_files::{Attached, Attachment, AttachmentKind, AttachmentSet};
-use codex_protocol::exec::ThreadEvent;
-use codex_telemetry::{BudgetExceeded, ThreadTracker, ThreadUsage, TurnTracker};
+use codex_agent_exec::app_server::{RuntimeTurn, ThreadSlot, TurnRequest};
+use codex_agent_exec::{CancelHandle, ExecOptions, ExecRequest, ExecStream, Input, UserInput};
+use codex_agent_files::{Attached, Attachment, AttachmentKind, AttachmentSet};
+use codex_agent_protocol::exec::ThreadEvent;
+use codex_agent_telemetry::{BudgetExceeded, ThreadTracker, ThreadUsage, TurnTracker};
 use futures::{Stream, StreamExt};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -29,8 +29,8 @@ use crate::turn::{JsonTurn, Turn, TurnCollector};
 #[non_exhaustive]
 #[must_use]
 pub struct TurnOptions {
-    /// The options model of codex-exec, lowered to `codex exec` flags or `turn/start`.
-    exec: codex_exec::TurnOptions,
+    /// The options model of codex-agent-exec, lowered to `codex exec` flags or `turn/start`.
+    exec: codex_agent_exec::TurnOptions,
     /// Time limits and the cancel handle, applied by either runtime.
     limits: ExecOptions,
     /// Files, images and directories handed to the turn.
@@ -55,7 +55,7 @@ impl TurnOptions {
     /// The experimental Cyber access program of this turn.
     ///
     /// By default, the server's default.
-    pub fn cyber_access_program(mut self, program: codex_exec::CyberAccessProgram) -> Self {
+    pub fn cyber_access_program(mut self, program: codex_agent_exec::CyberAccessProgram) -> Self {
         self.exec = self.exec.cyber_access_program(program);
         self
     }
@@ -181,7 +181,7 @@ impl Thread {
     /// The thread's tracker, or the error of an unpriced USD budget.
     fn tracker(&self) -> Result<&ThreadTracker, Error> {
         self.telemetry.as_ref().map_err(|model| {
-            Error::Telemetry(codex_telemetry::Error::UnpricedModel {
+            Error::Telemetry(codex_agent_telemetry::Error::UnpricedModel {
                 model: model.clone(),
             })
         })
@@ -346,7 +346,7 @@ impl Thread {
 
     /// The thread's options with the turn's attachment view added to the readable
     /// directories, when the set holds files (images go to the model natively).
-    fn with_attachment_view(&self, set: &AttachmentSet) -> Option<codex_exec::ThreadOptions> {
+    fn with_attachment_view(&self, set: &AttachmentSet) -> Option<codex_agent_exec::ThreadOptions> {
         let has_files = set
             .attached()
             .iter()
@@ -367,14 +367,14 @@ impl Thread {
     #[cfg(feature = "mcp")]
     async fn serve_tools(
         &self,
-        options: codex_exec::CodexOptions,
+        options: codex_agent_exec::CodexOptions,
         hooks: crate::hooks::Hooks,
-    ) -> Result<(TurnTools, codex_exec::CodexOptions), Error> {
+    ) -> Result<(TurnTools, codex_agent_exec::CodexOptions), Error> {
         let server = self
             .codex
             .inner
             .tool_server
-            .get_or_try_init(codex_tools::mcp::McpServer::start)
+            .get_or_try_init(codex_agent_tools::mcp::McpServer::start)
             .await
             .map_err(|e| Error::ToolServer {
                 reason: e.to_string(),
@@ -408,7 +408,7 @@ impl Thread {
                 .config_entry(key("supports_parallel_tool_calls"), true);
         }
         if let Some(matcher) = matcher {
-            use codex_tools::mcp::{HOOK_SERVER, HOOK_TOOL};
+            use codex_agent_tools::mcp::{HOOK_SERVER, HOOK_TOOL};
             // codex templates the input: the tool's name, and the command for the shell.
             let handler = serde_json::json!({
                 "type": "mcp_tool",
@@ -437,9 +437,9 @@ impl Thread {
     )]
     async fn serve_tools(
         &self,
-        _options: codex_exec::CodexOptions,
+        _options: codex_agent_exec::CodexOptions,
         _hooks: crate::hooks::Hooks,
-    ) -> Result<(TurnTools, codex_exec::CodexOptions), Error> {
+    ) -> Result<(TurnTools, codex_agent_exec::CodexOptions), Error> {
         Err(Error::Unsupported {
             operation: "serving host tools, hooks or an approval handler without the `mcp` cargo feature",
             transport: Transport::Exec,
@@ -608,7 +608,7 @@ enum TurnTools {
     Session(ToolSession),
     /// Exec: the turn's route on the MCP server (dropping it cancels and closes the route).
     #[cfg(feature = "mcp")]
-    Route(codex_tools::mcp::McpRoute),
+    Route(codex_agent_tools::mcp::McpRoute),
 }
 
 impl TurnTools {
@@ -771,7 +771,7 @@ impl Stream for TurnStream {
             return Poll::Ready(None);
         }
         let this = &mut *self;
-        // codex-exec's own spans and events nest under the turn's span.
+        // codex-agent-exec's own spans and events nest under the turn's span.
         let span = this.telemetry.span().clone();
         let _entered = span.enter();
         let polled = match &mut this.backend {
@@ -900,7 +900,7 @@ fn is_hook_trust_warning(event: &ThreadEvent) -> bool {
         ThreadEvent::ItemStarted(e) | ThreadEvent::ItemCompleted(e) => &e.item,
         _ => return false,
     };
-    matches!(&item.details, codex_protocol::exec::ItemDetails::Error(error)
+    matches!(&item.details, codex_agent_protocol::exec::ItemDetails::Error(error)
         if error.message == HOOK_TRUST_WARNING)
 }
 

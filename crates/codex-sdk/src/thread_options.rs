@@ -4,8 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use codex_exec::{ApprovalPolicy, ReasoningEffort, SandboxMode, WebSearchMode};
-use codex_telemetry::Budget;
+use codex_agent_exec::{ApprovalPolicy, ReasoningEffort, SandboxMode, WebSearchMode};
+use codex_agent_telemetry::Budget;
 
 use crate::approval::{AlwaysDecline, ApprovalHandler};
 use crate::hooks::Hooks;
@@ -21,8 +21,8 @@ use crate::registry::{ToolRegistry, ToolSession};
 #[non_exhaustive]
 #[must_use]
 pub struct ThreadOptions {
-    /// The one options model: lowered to argv or to `thread/start` by `codex-exec`.
-    pub(crate) exec: codex_exec::ThreadOptions,
+    /// The one options model: lowered to argv or to `thread/start` by `codex-agent-exec`.
+    pub(crate) exec: codex_agent_exec::ThreadOptions,
     pub(crate) approval_handler: Option<Arc<dyn ApprovalHandler>>,
     pub(crate) tools: ToolRegistry,
     pub(crate) budget: Option<Budget>,
@@ -255,13 +255,13 @@ impl ThreadOptions {
             .unwrap_or_else(|| Arc::new(AlwaysDecline))
     }
 
-    /// What answers the thread's server requests on the app-server: codex-tools' dispatcher
+    /// What answers the thread's server requests on the app-server: codex-agent-tools' dispatcher
     /// over the approval handler and the tool session of the turn running now (`session`,
     /// replaced by every turn; the handler is registered once per thread).
     pub(crate) fn request_handler(
         &self,
         session: Arc<std::sync::Mutex<ToolSession>>,
-    ) -> codex_exec::app_server::RequestHandler {
+    ) -> codex_agent_exec::app_server::RequestHandler {
         let handler = self.handler();
         Arc::new(move |request| {
             let handler = Arc::clone(&handler);
@@ -269,12 +269,12 @@ impl ThreadOptions {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone();
-            Box::pin(async move { codex_tools::answer(request, &*handler, &tools).await })
+            Box::pin(async move { codex_agent_tools::answer(request, &*handler, &tools).await })
         })
     }
 
     /// The tools, as `thread/start` declares them.
-    pub(crate) fn tool_specs(&self) -> Vec<codex_protocol::app_server::DynamicToolSpec> {
+    pub(crate) fn tool_specs(&self) -> Vec<codex_agent_protocol::app_server::DynamicToolSpec> {
         self.tools.dynamic_tool_specs()
     }
 }

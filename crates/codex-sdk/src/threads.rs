@@ -15,14 +15,14 @@ use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use codex_exec::SessionStore;
-use codex_exec::app_server::AppServer;
-use codex_protocol::app_server::{
+use codex_agent_exec::SessionStore;
+use codex_agent_exec::app_server::AppServer;
+use codex_agent_protocol::app_server::{
     GetAccountParams, GetAccountResponse, ListMcpServerStatusParams, ListMcpServerStatusResponse,
     Model, ModelListParams, SortDirection, ThreadForkParams, ThreadListParams, ThreadReadParams,
     ThreadSortKey, ThreadSourceKind,
 };
-use codex_protocol::history::{ThreadRecord, ThreadSummary};
+use codex_agent_protocol::history::{ThreadRecord, ThreadSummary};
 use futures::Stream;
 use futures::future::BoxFuture;
 
@@ -167,7 +167,7 @@ impl Codex {
             .exec
             .codex_home()
             .map(SessionStore::new)
-            .ok_or_else(|| Error::from_exec(codex_exec::Error::NoCodexHome))
+            .ok_or_else(|| Error::from_exec(codex_agent_exec::Error::NoCodexHome))
     }
 
     /// The live app-server, or [`Error::Unsupported`] naming `operation` on exec.
@@ -461,8 +461,8 @@ impl Codex {
 }
 
 /// An app-server error, as [`Error::ThreadNotFound`] when it says the thread does not exist.
-fn not_found(error: codex_exec::Error, id: &str) -> Error {
-    let missing = matches!(&error, codex_exec::Error::Rpc { message, .. }
+fn not_found(error: codex_agent_exec::Error, id: &str) -> Error {
+    let missing = matches!(&error, codex_agent_exec::Error::Rpc { message, .. }
         if message.contains("not found")
             || message.contains("not loaded")
             || message.contains("no rollout")

@@ -1,6 +1,6 @@
 //! [`Turn`], a finished turn, and [`TurnCollector`], which builds one from events.
 
-use codex_protocol::exec::{ItemDetails, ThreadEvent, ThreadItem, TurnStatus, Usage};
+use codex_agent_protocol::exec::{ItemDetails, ThreadEvent, ThreadItem, TurnStatus, Usage};
 
 use crate::error::{self, Error};
 
@@ -43,8 +43,8 @@ impl Turn {
     /// As [`TurnCollector::finish`].
     ///
     /// ```
-    /// use codex_sdk::Turn;
-    /// use codex_sdk::protocol::exec::parse_event;
+    /// use codex_agent_sdk::Turn;
+    /// use codex_agent_sdk::protocol::exec::parse_event;
     ///
     /// let events = [
     ///     r#"{"type":"thread.started","thread_id":"t1"}"#,
@@ -55,7 +55,7 @@ impl Turn {
     /// .map(|line| parse_event(line).expect("valid event"));
     /// let turn = Turn::from_events(events)?;
     /// assert_eq!(turn.final_response, "hi");
-    /// # Ok::<(), codex_sdk::Error>(())
+    /// # Ok::<(), codex_agent_sdk::Error>(())
     /// ```
     pub fn from_events(events: impl IntoIterator<Item = ThreadEvent>) -> Result<Self, Error> {
         let mut collector = TurnCollector::new();
@@ -109,9 +109,9 @@ impl TurnCollector {
         match &error {
             Error::Protocol(source) => {
                 let line = match source {
-                    codex_exec::Error::Parse(parse) => parse.line(),
-                    codex_exec::Error::LineTooLong { line, .. }
-                    | codex_exec::Error::InvalidUtf8 { line, .. } => Some(*line),
+                    codex_agent_exec::Error::Parse(parse) => parse.line(),
+                    codex_agent_exec::Error::LineTooLong { line, .. }
+                    | codex_agent_exec::Error::InvalidUtf8 { line, .. } => Some(*line),
                     _ => None,
                 };
                 tracing::warn!(?line, error = %source, "skipped a line of codex's output");

@@ -1,6 +1,6 @@
 //! [`ThreadUsage`], a thread's running totals, and [`Budget`], its limits.
 
-use codex_protocol::exec::Usage;
+use codex_agent_protocol::exec::Usage;
 
 /// The usage of a thread so far: its finished turns and their tokens and cost.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -43,7 +43,7 @@ impl ThreadUsage {
 }
 
 /// Limits on a thread: turns, tokens, USD. Set on a thread with
-/// `ThreadOptions::budget` of codex-sdk.
+/// `ThreadOptions::budget` of codex-agent-sdk.
 ///
 /// A turn that crosses a limit is ended when the crossing is seen: mid-turn on the
 /// app-server transport, which reports usage after each model call (the turn is interrupted);

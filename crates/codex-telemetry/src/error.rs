@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-/// What can go wrong in codex-telemetry.
+/// What can go wrong in codex-agent-telemetry.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use codex_protocol::exec::ThreadEvent;
-use codex_protocol::secret::Redactor;
+use codex_agent_protocol::exec::ThreadEvent;
+use codex_agent_protocol::secret::Redactor;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -377,7 +377,7 @@ pub(crate) fn timestamp(time: SystemTime) -> String {
 mod tests {
     use std::time::Duration;
 
-    use codex_protocol::exec::{ThreadStarted, parse_event};
+    use codex_agent_protocol::exec::{ThreadStarted, parse_event};
     use pretty_assertions::assert_eq;
 
     use super::*;

@@ -1,7 +1,7 @@
 //! Telemetry for codex-sdk-rs: `tracing` spans and metrics that follow the `OpenTelemetry`
 //! `GenAI` semantic conventions, an NDJSON event log, usage with cost estimates, and budgets.
 //!
-//! The facade (`codex-sdk`) drives this crate: `CodexOptions::telemetry` takes a
+//! The facade (`codex-agent-sdk`) drives this crate: `CodexOptions::telemetry` takes a
 //! [`Telemetry`], `ThreadOptions::budget` a [`Budget`], and every turn feeds its events to a
 //! [`TurnTracker`]. Used alone, the pieces are:
 //!
@@ -17,8 +17,8 @@
 //! - [`Budget`]: turns, tokens and USD per thread; [`BudgetExceeded`] when used up.
 //!
 //! ```
-//! use codex_protocol::exec::Usage;
-//! use codex_telemetry::{Price, PricingTable};
+//! use codex_agent_protocol::exec::Usage;
+//! use codex_agent_telemetry::{Price, PricingTable};
 //!
 //! let table = PricingTable::builtin().with("my-model", Price::new(1.0, 0.1, 4.0));
 //! let mut usage = Usage::default();
@@ -38,7 +38,7 @@
 //!
 //! # Architecture
 //!
-//! Depends on `codex-protocol` only, never spawns processes and installs no global
+//! Depends on `codex-agent-protocol` only, never spawns processes and installs no global
 //! subscriber: spans are emitted with `tracing`, and the application decides where they go.
 
 mod budget;

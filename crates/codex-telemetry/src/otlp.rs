@@ -1,7 +1,7 @@
 //! OTLP export of the spans and metrics over HTTP/protobuf (feature `otlp`): [`Otlp`].
 //!
 //! ```no_run
-//! use codex_telemetry::otlp::{Otlp, OtlpOptions};
+//! use codex_agent_telemetry::otlp::{Otlp, OtlpOptions};
 //! use tracing_subscriber::layer::SubscriberExt as _;
 //!
 //! // Endpoint and service name from `OTEL_EXPORTER_OTLP_*` / `OTEL_SERVICE_NAME`.
@@ -10,7 +10,7 @@
 //! tracing::subscriber::set_global_default(subscriber).expect("no subscriber yet");
 //! // ... run turns ...
 //! otlp.shutdown()?; // flushes
-//! # Ok::<(), codex_telemetry::Error>(())
+//! # Ok::<(), codex_agent_telemetry::Error>(())
 //! ```
 
 use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
@@ -129,7 +129,7 @@ impl Otlp {
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         tracing_opentelemetry::layer()
-            .with_tracer(self.provider.tracer("codex-sdk"))
+            .with_tracer(self.provider.tracer("codex-agent-sdk"))
             .and_then(MetricsLayer::new(self.meters.clone()))
     }
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use codex_protocol::exec::Usage;
+use codex_agent_protocol::exec::Usage;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;

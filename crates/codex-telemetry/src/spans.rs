@@ -4,7 +4,7 @@
 //!
 //! # Spans
 //!
-//! All at `INFO`, target `codex_telemetry`, with `otel.name` and `otel.kind` as
+//! All at `INFO`, target `codex_agent_telemetry`, with `otel.name` and `otel.kind` as
 //! `tracing-opentelemetry` reads them:
 //!
 //! ```text
@@ -32,7 +32,7 @@
 //! One `execute_tool` span per command, patch, MCP call, web search and host (dynamic) tool
 //! call, from `item.started` to `item.completed` (an item that only completes gets a span
 //! that opens and closes at once). Item starts and completions are also `DEBUG` events in the
-//! turn span (target `codex_telemetry::spans`: `item.started` / `item.completed`, with `item.kind` and `item.id`). Prompts,
+//! turn span (target `codex_agent_telemetry::spans`: `item.started` / `item.completed`, with `item.kind` and `item.id`). Prompts,
 //! messages and command output are never recorded; tool arguments only with
 //! [`Telemetry::capture_content`].
 
@@ -40,8 +40,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use codex_protocol::exec::{ItemDetails, ThreadEvent, ThreadItem, Usage};
-use codex_protocol::secret::Redactor;
+use codex_agent_protocol::exec::{ItemDetails, ThreadEvent, ThreadItem, Usage};
+use codex_agent_protocol::secret::Redactor;
 use serde_json::Value;
 use tracing::Span;
 use tracing::field::Empty;
@@ -142,7 +142,7 @@ impl Telemetry {
             });
         }
         let span = tracing::info_span!(
-            target: "codex_telemetry",
+            target: "codex_agent_telemetry",
             "codex.thread",
             "otel.name" = semconv::THREAD_SPAN,
             "gen_ai.agent.name" = semconv::AGENT_CODEX,
@@ -222,7 +222,7 @@ impl ThreadTracker {
         let turn_id =
             turn_id.map_or_else(|| format!("exec-{}", state.usage.turns + 1), str::to_owned);
         let span = tracing::info_span!(
-            target: "codex_telemetry",
+            target: "codex_agent_telemetry",
             parent: &self.span,
             "invoke_agent codex",
             "otel.name" = semconv::INVOKE_AGENT_SPAN,
@@ -444,7 +444,7 @@ impl TurnTracker {
             return;
         };
         let span = tracing::info_span!(
-            target: "codex_telemetry",
+            target: "codex_agent_telemetry",
             parent: &self.span,
             "execute_tool",
             "otel.name" = format!("{} {name}", semconv::EXECUTE_TOOL_SPAN),
@@ -571,8 +571,8 @@ fn tool(item: &ThreadItem) -> Option<(String, &'static str, Value)> {
 
 #[cfg(test)]
 mod tests {
-    use codex_protocol::exec::parse_event;
-    use codex_testkit::spans::SpanCapture;
+    use codex_agent_protocol::exec::parse_event;
+    use codex_agent_testkit::spans::SpanCapture;
     use pretty_assertions::assert_eq;
     use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -591,7 +591,7 @@ mod tests {
                 .capture_content(true);
             let thread = telemetry.thread(Some("m"), None, None).expect("thread");
             let mut turn = thread.start_turn(None).expect("no budget");
-            for line in codex_testkit::synthetic::exec_stream(14) {
+            for line in codex_agent_testkit::synthetic::exec_stream(14) {
                 let line = line.replace("--nocapture", secret);
                 turn.on_event(&parse_event(&line).expect("event"))
                     .expect("no log");
@@ -681,7 +681,7 @@ mod tests {
                 .thread(None, None, Some("t"))
                 .expect("thread");
             let mut turn = thread.start_turn(Some("turn-9")).expect("no budget");
-            for line in codex_testkit::synthetic::exec_stream(4) {
+            for line in codex_agent_testkit::synthetic::exec_stream(4) {
                 turn.on_event(&parse_event(&line).expect("event"))
                     .expect("no log");
             }

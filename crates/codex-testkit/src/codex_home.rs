@@ -11,7 +11,7 @@
 //! sandbox_mode = "workspace-write"
 //!
 //! [model_providers.mock]
-//! name = "codex-testkit mock"
+//! name = "codex-agent-testkit mock"
 //! base_url = "http://127.0.0.1:<port>/v1"
 //! wire_api = "responses"
 //! env_key = "CODEX_TESTKIT_API_KEY"
@@ -255,7 +255,8 @@ fn render_config(base_url: &str, options: CodexHomeOptions) -> String {
     let sandbox = sandbox_mode.as_deref().unwrap_or("workspace-write");
     let approval = approval_policy.as_deref().unwrap_or("never");
     let (request_retries, stream_retries) = retries.unwrap_or((0, 0));
-    let mut toml = String::from("# Written by codex-testkit: codex talks to a local mock only.\n");
+    let mut toml =
+        String::from("# Written by codex-agent-testkit: codex talks to a local mock only.\n");
     // `write!` to a `String` cannot fail.
     let _ = write!(
         toml,
@@ -265,7 +266,7 @@ fn render_config(base_url: &str, options: CodexHomeOptions) -> String {
          sandbox_mode = {sandbox}\n\
          \n\
          [model_providers.{provider_key}]\n\
-         name = \"codex-testkit mock\"\n\
+         name = \"codex-agent-testkit mock\"\n\
          base_url = {base_url}\n\
          wire_api = \"responses\"\n\
          env_key = {env_key}\n\
@@ -355,14 +356,14 @@ mod tests {
         let config = render_config("http://127.0.0.1:9/v1", CodexHomeOptions::default());
         assert_eq!(
             config,
-            "# Written by codex-testkit: codex talks to a local mock only.\n\
+            "# Written by codex-agent-testkit: codex talks to a local mock only.\n\
              model = \"gpt-5.5\"\n\
              model_provider = \"mock\"\n\
              approval_policy = \"never\"\n\
              sandbox_mode = \"workspace-write\"\n\
              \n\
              [model_providers.mock]\n\
-             name = \"codex-testkit mock\"\n\
+             name = \"codex-agent-testkit mock\"\n\
              base_url = \"http://127.0.0.1:9/v1\"\n\
              wire_api = \"responses\"\n\
              env_key = \"CODEX_TESTKIT_API_KEY\"\n\

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// What can go wrong in codex-testkit's helpers.
+/// What can go wrong in codex-agent-testkit's helpers.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

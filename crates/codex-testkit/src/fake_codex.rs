@@ -14,7 +14,7 @@
 //! owns into the fake:
 //!
 //! - this crate's `fake-codex` binary, for its own tests (`env!("CARGO_BIN_EXE_fake-codex")`);
-//! - for other crates, a three-line example target calling [`main`] (codex-exec has
+//! - for other crates, a three-line example target calling [`main`] (codex-agent-exec has
 //!   `examples/exec-fake-codex.rs`). Cargo does not build a dev-dependency's binaries, but
 //!   `cargo test` and `cargo nextest run` build the examples of every package they test, so
 //!   the example is always there, and fresh, next to the test binary. [`locate`] finds it.

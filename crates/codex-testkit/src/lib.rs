@@ -20,15 +20,15 @@
 //! with npm into `target/codex/<version>` once.
 //!
 //! ```no_run
-//! use codex_testkit::codex_home::CodexHome;
-//! use codex_testkit::mock_server::MockServer;
-//! use codex_testkit::sse::Sse;
+//! use codex_agent_testkit::codex_home::CodexHome;
+//! use codex_agent_testkit::mock_server::MockServer;
+//! use codex_agent_testkit::sse::Sse;
 //!
-//! # async fn demo() -> Result<(), codex_testkit::Error> {
+//! # async fn demo() -> Result<(), codex_agent_testkit::Error> {
 //! let mock = MockServer::start().await?;
 //! mock.push(Sse::message("resp-1", "Hi there!"));
 //! let home = CodexHome::new(&mock)?;
-//! let codex = codex_testkit::real_codex::real_codex()?;
+//! let codex = codex_agent_testkit::real_codex::real_codex()?;
 //! // Spawn `codex exec --json --skip-git-repo-check` with `home.env()` plus PATH and HOME,
 //! // write the prompt to its stdin, close it, and read the JSONL from stdout.
 //! # let _ = (home, codex);

@@ -421,7 +421,7 @@ mod tests {
         assert_ne!(prefixes[0], prefixes[1]);
     }
 
-    /// Every supported version has its app-server schema bundle vendored (codex-protocol's
+    /// Every supported version has its app-server schema bundle vendored (codex-agent-protocol's
     /// drift test checks the types against each), and nothing else is vendored.
     #[test]
     fn every_supported_version_has_a_vendored_schema_bundle() {

@@ -13,11 +13,11 @@
 //!   [`Transcript`], for new captures.
 //!
 //! ```
-//! use codex_testkit::replay::{Replay, Transcript};
+//! use codex_agent_testkit::replay::{Replay, Transcript};
 //! use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), codex_testkit::Error> {
+//! # async fn main() -> Result<(), codex_agent_testkit::Error> {
 //! let transcript = Transcript::parse(concat!(
 //!     r#"{"seq":1,"dir":"client->server","t_ms":0,"msg":{"id":7,"method":"thread/list","params":{}}}"#, "\n",
 //!     r#"{"seq":2,"dir":"server->client","t_ms":1,"msg":{"id":7,"result":{"data":[]}}}"#, "\n",

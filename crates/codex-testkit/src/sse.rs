@@ -25,7 +25,7 @@
 //! request carrying its output, so the script needs one more body for it.
 //!
 //! ```
-//! use codex_testkit::sse::{self, Sse};
+//! use codex_agent_testkit::sse::{self, Sse};
 //!
 //! let body = Sse::reply("resp-1", [sse::assistant_message("msg-1", "Hi there!")]);
 //! assert!(body.render().starts_with("event: response.created\ndata: {"));

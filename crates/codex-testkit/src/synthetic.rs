@@ -5,14 +5,14 @@
 //! `thread.started`, a `turn.started`, a reasoning item, three commands (`item.started` and
 //! `item.completed`, with a few KiB of output full of quotes, backslashes, tabs and non-ASCII
 //! text), a to-do list, an MCP call, a file change, an agent message and a `turn.completed`
-//! with usage. Every line parses with `codex_protocol::exec::parse_event`, strict mode
+//! with usage. Every line parses with `codex_agent_protocol::exec::parse_event`, strict mode
 //! included. 200,000 lines are about 57 MB.
 //!
 //! SYNTHETIC — shaped after the live captures in `fixtures/codex-0.169.0/`, but bigger: a
 //! benchmark needs volume, and no real turn prints this much.
 //!
 //! ```
-//! let lines = codex_testkit::synthetic::exec_stream(30);
+//! let lines = codex_agent_testkit::synthetic::exec_stream(30);
 //! assert_eq!(lines.len(), 30);
 //! assert!(lines[0].starts_with(r#"{"type":"thread.started""#));
 //! ```
@@ -122,7 +122,7 @@ mod tests {
         let lines = exec_stream(14 * 3 + 5);
         assert_eq!(lines.len(), 47);
         for line in &lines {
-            codex_protocol::exec::parse_event_strict(line)
+            codex_agent_protocol::exec::parse_event_strict(line)
                 .unwrap_or_else(|e| panic!("{e}: {line}"));
         }
         assert_eq!(

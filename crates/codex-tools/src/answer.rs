@@ -1,7 +1,7 @@
 //! [`answer`]: one server request of `codex app-server`, answered with an approval handler and
 //! a set of dynamic tools. Pure: no IO, no runtime, no state of its own.
 
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::{
     CommandExecutionRequestApprovalResponse, FileChangeRequestApprovalResponse, JsonRpcError,
     ServerRequest,
 };
@@ -49,17 +49,17 @@ pub fn thread_id(request: &ServerRequest) -> Option<&str> {
 /// (`-32601`), or, in theory, for an answer that does not serialize (`-32603`).
 ///
 /// ```
-/// use codex_protocol::app_server::{ServerMessage, parse_server_message};
-/// use codex_tools::approval::AlwaysAccept;
+/// use codex_agent_protocol::app_server::{ServerMessage, parse_server_message};
+/// use codex_agent_tools::approval::AlwaysAccept;
 /// use serde_json::json;
 ///
 /// # tokio::runtime::Runtime::new().expect("runtime").block_on(async {
 /// let line = r#"{"id": 0, "method": "item/commandExecution/requestApproval", "params": {
 ///     "threadId": "t", "turnId": "u", "itemId": "i", "startedAtMs": 1, "command": "ls"}}"#;
 /// let Ok(ServerMessage::Request(request)) = parse_server_message(line) else { unreachable!() };
-/// assert_eq!(codex_tools::thread_id(&request.body), Some("t"));
-/// let tools = codex_tools::registry::ToolRegistry::new().session();
-/// let result = codex_tools::answer(request.body, &AlwaysAccept, &tools).await;
+/// assert_eq!(codex_agent_tools::thread_id(&request.body), Some("t"));
+/// let tools = codex_agent_tools::registry::ToolRegistry::new().session();
+/// let result = codex_agent_tools::answer(request.body, &AlwaysAccept, &tools).await;
 /// assert_eq!(result, Ok(json!({"decision": "accept"})));
 /// # });
 /// ```

@@ -4,13 +4,13 @@
 //!
 //! With an approval policy that asks (`on-request` or `untrusted`), codex stops before a
 //! command, a patch or a permission escalation and asks the client. The client passes each
-//! request to the thread's handler (in codex-sdk, `ThreadOptions::approval_handler`) and sends
+//! request to the thread's handler (in codex-agent-sdk, `ThreadOptions::approval_handler`) and sends
 //! its answer back ([`answer`](crate::answer) does both). Every request must be answered: an
 //! unanswered request blocks the turn forever, so the client answers with the safe default
-//! (decline, grant nothing, no answers) when a handler takes too long or panics (in codex-sdk,
+//! (decline, grant nothing, no answers) when a handler takes too long or panics (in codex-agent-sdk,
 //! after `CodexOptions::approval_timeout`).
 //!
-//! `codex exec` never asks (it forces `approval_policy = never`): there codex-sdk asks the
+//! `codex exec` never asks (it forces `approval_policy = never`): there codex-agent-sdk asks the
 //! handler's [`command_execution`](ApprovalHandler::command_execution) about every command
 //! through a `PreToolUse` hook ([`Hooks::approval_handler`](crate::hooks::Hooks::approval_handler)),
 //! with only the command line set; exec cannot ask about file changes, permissions, questions
@@ -22,7 +22,7 @@
 //! a type of your own when that reads better.
 //!
 //! ```
-//! use codex_tools::approval::{self, ApprovalDecision, ApprovalRequest};
+//! use codex_agent_tools::approval::{self, ApprovalDecision, ApprovalRequest};
 //!
 //! let handler = approval::from_fn(|request: ApprovalRequest| async move {
 //!     match request.command() {
@@ -36,7 +36,7 @@
 //! Or a ready-made policy:
 //!
 //! ```
-//! use codex_tools::approval::{ApprovalDecision, CommandPrefixPolicy};
+//! use codex_agent_tools::approval::{ApprovalDecision, CommandPrefixPolicy};
 //!
 //! // `git status` and `ls` run; `rm` never does; anything else is declined.
 //! let policy = CommandPrefixPolicy::new()
@@ -54,11 +54,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::{
     CommandAction, CommandExecutionApprovalDecision, ExecpolicyAmendment,
     FileChangeApprovalDecision,
 };
-pub use codex_protocol::app_server::{
+pub use codex_agent_protocol::app_server::{
     CommandExecutionRequestApprovalParams, FileChangeRequestApprovalParams,
     GrantedPermissionProfile, McpServerElicitationAction, McpServerElicitationRequestParams,
     McpServerElicitationRequestResponse, PermissionGrantScope, PermissionsRequestApprovalParams,
@@ -165,7 +165,7 @@ impl ApprovalDecision {
 /// defaults). Implement the ones you care about:
 ///
 /// ```
-/// use codex_tools::approval::{
+/// use codex_agent_tools::approval::{
 ///     ApprovalDecision, ApprovalFuture, ApprovalHandler, CommandExecutionRequestApprovalParams,
 /// };
 ///

@@ -1,7 +1,7 @@
 //! Hooks as Rust closures: [`Hooks`] holds `PreToolUse` hooks, each a closure with a matcher on
 //! the tool name, that allow a tool call or deny it with a reason the model sees.
 //!
-//! On the `codex exec` transport (feature `mcp`), codex-sdk declares one codex hook
+//! On the `codex exec` transport (feature `mcp`), codex-agent-sdk declares one codex hook
 //! (`hooks.PreToolUse`, handler `{"type": "mcp_tool", …}`) pointed at the SDK's in-process MCP
 //! server, which runs the matching closures and answers codex's hook protocol
 //! (`hookSpecificOutput.permissionDecision`). A denied command never runs; the model gets
@@ -11,7 +11,7 @@
 //! matcher `"Bash"` sees every command the agent runs.
 //!
 //! ```
-//! use codex_tools::hooks::{HookDecision, Hooks, PreToolUse};
+//! use codex_agent_tools::hooks::{HookDecision, Hooks, PreToolUse};
 //!
 //! let hooks = Hooks::new().pre_tool_use("Bash", |event: PreToolUse| async move {
 //!     match event.command() {

@@ -8,16 +8,16 @@
 //! crate decides the answers: approval handlers and policies, typed [`tools`] in a
 //! [`ToolRegistry`](registry::ToolRegistry), and [`answer`], which turns one request into its
 //! response. On the exec transport, the same registry is served to codex by an in-process MCP
-//! server ([`mcp`], feature `mcp`). It has no connection and spawns no process: codex-sdk
-//! re-exports its modules as `codex_sdk::approval`, `codex_sdk::tools` and
-//! `codex_sdk::registry`, calls [`answer`] for every request of a thread, and starts the MCP
+//! server ([`mcp`], feature `mcp`). It has no connection and spawns no process: codex-agent-sdk
+//! re-exports its modules as `codex_agent_sdk::approval`, `codex_agent_sdk::tools` and
+//! `codex_agent_sdk::registry`, calls [`answer`] for every request of a thread, and starts the MCP
 //! server for exec turns that have tools.
 //!
 //! ```
-//! use codex_protocol::app_server::{ServerMessage, parse_server_message};
-//! use codex_tools::approval::{self, ApprovalDecision, ApprovalRequest};
-//! use codex_tools::registry::ToolRegistry;
-//! use codex_tools::tools::{Tool, ToolError};
+//! use codex_agent_protocol::app_server::{ServerMessage, parse_server_message};
+//! use codex_agent_tools::approval::{self, ApprovalDecision, ApprovalRequest};
+//! use codex_agent_tools::registry::ToolRegistry;
+//! use codex_agent_tools::tools::{Tool, ToolError};
 //! use serde_json::json;
 //!
 //! // An approval handler is a closure: no `rm`, anything else runs.
@@ -55,11 +55,11 @@
 //!     "arguments": {"city": "Paris"}}}"#);
 //! # tokio::runtime::Runtime::new().expect("runtime").block_on(async {
 //! assert_eq!(
-//!     codex_tools::answer(approval, &handler, &tools).await,
+//!     codex_agent_tools::answer(approval, &handler, &tools).await,
 //!     Ok(json!({"decision": "decline"}))
 //! );
 //! assert_eq!(
-//!     codex_tools::answer(call, &handler, &tools).await,
+//!     codex_agent_tools::answer(call, &handler, &tools).await,
 //!     Ok(json!({"contentItems": [{"type": "inputText", "text": "Sunny in Paris"}], "success": true}))
 //! );
 //! # });
@@ -92,11 +92,11 @@
 //! Tool calls run on tokio (each in a task of its own, so that a panic or a timeout is
 //! contained); approvals are plain futures. Time limits of approvals and the promise that
 //! every request is answered exactly once belong to the connection that receives the
-//! requests (codex-exec's `AppServer`).
+//! requests (codex-agent-exec's `AppServer`).
 //!
 //! # Feature flags
 //!
-//! - `mcp` (off here; on in codex-sdk's default features): the in-process MCP server, built on
+//! - `mcp` (off here; on in codex-agent-sdk's default features): the in-process MCP server, built on
 //!   the official `rmcp` crate with hyper. Costs rmcp and its dependencies (about 40 crates).
 //!
 //! Supported codex versions: 0.169.0 through 0.171.0.

@@ -28,7 +28,7 @@ use std::io::{self, Read as _};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use codex_protocol::secret::Secret;
+use codex_agent_protocol::secret::Secret;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
@@ -457,9 +457,9 @@ fn call_tool_result(result: Result<ToolOutput, ToolError>) -> CallToolResult {
 }
 
 fn content_block(
-    item: &codex_protocol::app_server::DynamicToolCallOutputContentItem,
+    item: &codex_agent_protocol::app_server::DynamicToolCallOutputContentItem,
 ) -> ContentBlock {
-    use codex_protocol::app_server::DynamicToolCallOutputContentItem as Item;
+    use codex_agent_protocol::app_server::DynamicToolCallOutputContentItem as Item;
     match item {
         Item::InputText(text) => ContentBlock::text(text.text.clone()),
         Item::InputImage(image) => {

@@ -2,7 +2,7 @@
 //!
 //! A registry registers, deregisters and lists [`Tool`]s; clones share one set of tools, so a
 //! registry can be handed to several threads and changed while they run. Calls run through a
-//! [`ToolSession`] (one per turn in codex-sdk), under the registry's execution rules:
+//! [`ToolSession`] (one per turn in codex-agent-sdk), under the registry's execution rules:
 //!
 //! - **timeout**: a call that takes longer than its tool's timeout (or the registry's
 //!   default, 120 seconds) is dropped, and the model gets a [`ToolErrorKind::Timeout`] error;
@@ -15,8 +15,8 @@
 //! - **metrics**: per tool, calls, errors and latency ([`ToolRegistry::metrics`]).
 //!
 //! ```
-//! use codex_tools::registry::{RegistrationError, ToolRegistry};
-//! use codex_tools::tools::{Tool, ToolError};
+//! use codex_agent_tools::registry::{RegistrationError, ToolRegistry};
+//! use codex_agent_tools::tools::{Tool, ToolError};
 //!
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
 //! struct Add {
@@ -30,7 +30,7 @@
 //! assert!(matches!(registry.register(add()), Err(RegistrationError::DuplicateName { .. })));
 //! # tokio::runtime::Runtime::new().expect("runtime").block_on(async {
 //! let output = registry.session().call(None, "add", serde_json::json!({"a": 2, "b": 3})).await;
-//! assert_eq!(output, Ok(codex_tools::tools::ToolOutput::text("5")));
+//! assert_eq!(output, Ok(codex_agent_tools::tools::ToolOutput::text("5")));
 //! # });
 //! assert_eq!(registry.metrics()[0].calls(), 1);
 //! # Ok::<(), RegistrationError>(())
@@ -41,8 +41,10 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use codex_protocol::app_server::{DynamicToolNamespace, DynamicToolNamespaceTool, DynamicToolSpec};
-use codex_protocol::structured::SchemaIssue;
+use codex_agent_protocol::app_server::{
+    DynamicToolNamespace, DynamicToolNamespaceTool, DynamicToolSpec,
+};
+use codex_agent_protocol::structured::SchemaIssue;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -384,7 +386,7 @@ impl ToolMetrics {
     }
 }
 
-/// Calls into a registry that can be cancelled together (codex-sdk makes one per turn).
+/// Calls into a registry that can be cancelled together (codex-agent-sdk makes one per turn).
 ///
 /// Clones share the cancellation.
 #[derive(Clone)]

@@ -10,7 +10,7 @@
 //! parsed, and returns text, JSON or images, or an error the model sees as an error.
 //!
 //! ```
-//! use codex_tools::tools::{Tool, ToolError};
+//! use codex_agent_tools::tools::{Tool, ToolError};
 //!
 //! /// Two numbers to add.
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
@@ -32,7 +32,7 @@
 //! An `async fn` works as well as a closure:
 //!
 //! ```
-//! use codex_tools::tools::{Tool, ToolError, ToolOutput};
+//! use codex_agent_tools::tools::{Tool, ToolError, ToolOutput};
 //!
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
 //! struct Place {
@@ -54,11 +54,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::{
     DynamicFunctionTool, DynamicToolCallOutputContentItem, DynamicToolCallResponse,
     InputImageContent,
 };
-use codex_protocol::structured::{self, SchemaIssue};
+use codex_agent_protocol::structured::{self, SchemaIssue};
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::de::DeserializeOwned;

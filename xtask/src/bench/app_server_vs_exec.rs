@@ -2,9 +2,9 @@
 //! `codex app-server`, against the same conversation over `codex exec`.
 //!
 //! Both run the real pinned codex against the mock model, home and environment of
-//! `turn-overhead` ([`Rig`]). The exec side is `thread.run()` of codex-sdk, `--turns` times on
+//! `turn-overhead` ([`Rig`]). The exec side is `thread.run()` of codex-agent-sdk, `--turns` times on
 //! one `Thread` (one `codex exec` process per turn, `resume` from the second). The app-server
-//! side is codex-exec's `AppServer`: one `codex app-server` process, spawned and initialized,
+//! side is codex-agent-exec's `AppServer`: one `codex app-server` process, spawned and initialized,
 //! one `thread/start`, then `--turns` `turn/start`s each drained to `turn/completed`; its total
 //! includes the spawn and the handshake, which are also reported apart. Sessions alternate
 //! (exec, app-server, exec, ...) after one warm-up session of each, so drift on the machine hits
@@ -13,9 +13,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use codex_exec::app_server::{AppServer, AppServerOptions};
-use codex_protocol::app_server::{ThreadStartParams, TurnStartParams, TurnStatus, UserInput};
-use codex_sdk::TurnOptions;
+use codex_agent_exec::app_server::{AppServer, AppServerOptions};
+use codex_agent_protocol::app_server::{ThreadStartParams, TurnStartParams, TurnStatus, UserInput};
+use codex_agent_sdk::TurnOptions;
 
 use super::turn_overhead::{PROMPT, REPLY, Rig, ms};
 
@@ -40,8 +40,8 @@ pub(super) async fn measure(
     let rig = Rig::start().await?;
     let sdk = rig.sdk(codex_path)?;
     let thread_options = rig.thread_options();
-    let binary = codex_exec::CodexBinary::new(codex_path);
-    let app_codex = codex_exec::CodexOptions::new().env(rig.env.clone());
+    let binary = codex_agent_exec::CodexBinary::new(codex_path);
+    let app_codex = codex_agent_exec::CodexOptions::new().env(rig.env.clone());
     let cwd = rig
         .workdir
         .path()
@@ -84,8 +84,8 @@ pub(super) async fn measure(
 /// One app-server session: spawn and initialize, `thread/start`, `turns` turns. Returns the
 /// total time and the time to the started thread.
 async fn app_server_session(
-    binary: &codex_exec::CodexBinary,
-    codex: &codex_exec::CodexOptions,
+    binary: &codex_agent_exec::CodexBinary,
+    codex: &codex_agent_exec::CodexOptions,
     cwd: &str,
     turns: usize,
 ) -> Result<(Duration, Duration), String> {

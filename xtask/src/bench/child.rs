@@ -3,8 +3,8 @@
 //!
 //! Roles:
 //!
-//! - `stream`: codex-sdk's `run_streamed` over the fake codex, counting events;
-//! - `collect`: codex-sdk's `run`, collecting the turn;
+//! - `stream`: codex-agent-sdk's `run_streamed` over the fake codex, counting events;
+//! - `collect`: codex-agent-sdk's `run`, collecting the turn;
 //! - `floor`: no SDK: spawns the fake the same way, reads its stdout line by line and parses
 //!   each line with `serde_json::from_str::<IgnoredAny>`, the least any JSON reader pays;
 //! - `parse`: no process at all: the same reading and parsing, straight from the stream file
@@ -23,8 +23,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use codex_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
-use codex_testkit::fake_codex::SCRIPT_ENV;
+use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
+use codex_agent_testkit::fake_codex::SCRIPT_ENV;
 use futures::StreamExt as _;
 use serde_json::json;
 
@@ -65,7 +65,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// One turn through codex-sdk: the number of events (`run_streamed`) or items (`run`).
+/// One turn through codex-agent-sdk: the number of events (`run_streamed`) or items (`run`).
 async fn sdk(fake: &Path, script: &Path, collect: bool) -> Result<(usize, usize), String> {
     let codex = Codex::new(
         CodexOptions::new()

@@ -3,7 +3,7 @@
 //! asserted.
 //!
 //! - `stream` ([`stream`]): a 200,000-event turn (about 58 MB) from a fake codex through
-//!   codex-sdk's `run_streamed`, the TypeScript SDK's `runStreamed`, and the floor (reading the
+//!   codex-agent-sdk's `run_streamed`, the TypeScript SDK's `runStreamed`, and the floor (reading the
 //!   same bytes and parsing each line into `IgnoredAny`): wall time and peak RSS, one process
 //!   per run. Goals: wall ≤ 0.25× the TypeScript SDK and ≤ 1.5× the floor; peak RSS ≤ 0.15×
 //!   the TypeScript SDK.
@@ -153,7 +153,7 @@ fn streams(
     let label = format!("{} events, {mb:.1} MB", parsed.events);
     if wants("stream") {
         println!(
-            "stream: {label}, {runs} rounds of floor, codex-sdk, TypeScript SDK and file parse"
+            "stream: {label}, {runs} rounds of floor, codex-agent-sdk, TypeScript SDK and file parse"
         );
         let sides = [Side::Floor, Side::Ours, Side::Ts, Side::Parse];
         let samples = stream::measure(&setup, &sides, false, runs)?;
@@ -173,7 +173,7 @@ fn streams(
                 "events": parsed.events,
                 "bytes": bytes,
                 "runs": runs,
-                "codex_sdk": sample_json(ours),
+                "codex_agent_sdk": sample_json(ours),
                 "ts_sdk": sample_json(ts),
                 "floor": sample_json(floor),
                 "parse_only": sample_json(parse),
@@ -187,7 +187,7 @@ fn streams(
         );
     }
     if wants("collect") {
-        println!("collect: {label}, {runs} rounds of codex-sdk and TypeScript SDK run()");
+        println!("collect: {label}, {runs} rounds of codex-agent-sdk and TypeScript SDK run()");
         let sides = [Side::Ours, Side::Ts];
         let samples = stream::measure(&setup, &sides, true, runs)?;
         check_counts("collect", &sides, &samples, None)?;
@@ -200,7 +200,7 @@ fn streams(
                 "bytes": bytes,
                 "runs": runs,
                 "items": ours.first().map(|s| s.count),
-                "codex_sdk": sample_json(ours),
+                "codex_agent_sdk": sample_json(ours),
                 "ts_sdk": sample_json(ts),
                 "ratios": {
                     "peak_rss_vs_ts": ratio(ours, ts, |s| s.peak_rss_kib),
@@ -221,7 +221,7 @@ fn run_turn_overhead(
 ) -> Result<(), String> {
     let runs = parsed.runs.unwrap_or(DEFAULT_TURN_RUNS);
     println!("turn-overhead: {runs} pairs of bare codex exec and thread.run()");
-    let codex = codex_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
+    let codex = codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -252,7 +252,7 @@ fn run_app_server_vs_exec(
     println!(
         "app-server-vs-exec: {runs} pairs of {turns}-turn sessions over codex exec and codex app-server"
     );
-    let codex = codex_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
+    let codex = codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,14 +1,14 @@
 //! `stream` and `collect`: a long synthetic turn through each SDK, one process per run.
 //!
-//! The stream is `codex_testkit::synthetic::exec_stream(events)` written to
+//! The stream is `codex_agent_testkit::synthetic::exec_stream(events)` written to
 //! `target/bench/stream-<events>.jsonl` (200,000 events are about 58 MB), replayed by the fake
-//! codex (`codex_testkit::fake_codex`, this executable with a script; it writes and flushes one
+//! codex (`codex_agent_testkit::fake_codex`, this executable with a script; it writes and flushes one
 //! line at a time, as codex does). Every run is a fresh process so that its peak RSS is its
-//! own: `xtask __bench-child` ([`super::child`]) for codex-sdk and the floor,
+//! own: `xtask __bench-child` ([`super::child`]) for codex-agent-sdk and the floor,
 //! `node xtask/bench/driver.mjs` for the TypeScript SDK. Runs alternate between the sides, in
 //! a rotating order, after one warm-up round.
 //!
-//! - `stream`: codex-sdk's `run_streamed` vs the TypeScript SDK's `runStreamed` vs the floor
+//! - `stream`: codex-agent-sdk's `run_streamed` vs the TypeScript SDK's `runStreamed` vs the floor
 //!   (the same bytes from the same fake, parsed with `serde_json::from_str::<IgnoredAny>` per
 //!   line): wall time and peak RSS. For information, the same parsing straight from the file
 //!   (no fake, no pipe) shows how much of the floor the fake and the pipe are.
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use codex_testkit::fake_codex::Script;
+use codex_agent_testkit::fake_codex::Script;
 use serde_json::Value;
 
 /// One run of one side.
@@ -37,7 +37,7 @@ pub(super) struct Sample {
 /// A side of the comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Side {
-    /// codex-sdk.
+    /// codex-agent-sdk.
     Ours,
     /// `@openai/codex-sdk`.
     Ts,
@@ -67,7 +67,7 @@ pub(super) struct Setup {
 pub(super) fn prepare(dir: &Path, events: usize) -> Result<(PathBuf, PathBuf, u64), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let stream = dir.join(format!("stream-{events}.jsonl"));
-    let bytes = codex_testkit::synthetic::write_exec_stream(&stream, events)
+    let bytes = codex_agent_testkit::synthetic::write_exec_stream(&stream, events)
         .map_err(|e| format!("cannot write {}: {e}", stream.display()))?;
     let script = Script::new()
         .fixture(&stream)

@@ -17,10 +17,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use codex_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
-use codex_testkit::codex_home::CodexHome;
-use codex_testkit::mock_server::MockServer;
-use codex_testkit::sse::Sse;
+use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
+use codex_agent_testkit::codex_home::CodexHome;
+use codex_agent_testkit::mock_server::MockServer;
+use codex_agent_testkit::sse::Sse;
 
 /// The prompt of every turn of the real-codex scenarios.
 pub(super) const PROMPT: &str = "say hi";

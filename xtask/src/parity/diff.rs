@@ -18,7 +18,7 @@ pub(crate) struct Difference {
     pub(crate) path: String,
     /// The TypeScript SDK's value, if it has one there.
     pub(crate) ts: Option<Value>,
-    /// codex-sdk's value, if it has one there.
+    /// codex-agent-sdk's value, if it has one there.
     pub(crate) rs: Option<Value>,
 }
 

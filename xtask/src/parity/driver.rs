@@ -4,7 +4,7 @@
 //! Both drivers read the same job (the scenario's options in the TypeScript SDK's spelling,
 //! the codex path, the mode, the turns), run it on their SDK, and print one JSON document on
 //! stdout: `{"turns": [{"events": [...], "result": {...}, "error": {...}, "threadId": "..."}]}`.
-//! Events and items are printed as codex wrote them (codex-sdk's types re-serialize
+//! Events and items are printed as codex wrote them (codex-agent-sdk's types re-serialize
 //! losslessly); `result` uses the TypeScript names (`items`, `finalResponse`, `usage`).
 //! Errors become `{category, message, exitCode, signal}`, with the categories `turn_failed`,
 //! `process_exit`, `aborted`, `protocol`, `invalid_options`, `spawn`, `other`.
@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use codex_sdk::{
+use codex_agent_sdk::{
     ApprovalPolicy, CancelHandle, Codex, CodexOptions, CyberAccessProgram, Error, Input,
     ReasoningEffort, SandboxMode, Thread, ThreadOptions, TurnOptions, UserInput, WebSearchMode,
 };
@@ -206,7 +206,7 @@ fn strings(key: &str, value: &Value) -> Result<Vec<String>, String> {
         .collect()
 }
 
-/// The TypeScript `CodexOptions` as codex-sdk options.
+/// The TypeScript `CodexOptions` as codex-agent-sdk options.
 fn codex_options(map: Map<String, Value>) -> Result<CodexOptions, String> {
     let mut options = CodexOptions::new();
     for (key, value) in map {
@@ -232,7 +232,7 @@ fn codex_options(map: Map<String, Value>) -> Result<CodexOptions, String> {
     Ok(options)
 }
 
-/// The TypeScript `ThreadOptions` as codex-sdk options.
+/// The TypeScript `ThreadOptions` as codex-agent-sdk options.
 fn thread_options(map: Map<String, Value>) -> Result<ThreadOptions, String> {
     let mut options = ThreadOptions::new();
     for (key, value) in map {
@@ -266,7 +266,7 @@ fn thread_options(map: Map<String, Value>) -> Result<ThreadOptions, String> {
     Ok(options)
 }
 
-/// The TypeScript `TurnOptions` (without `signal`) as codex-sdk options.
+/// The TypeScript `TurnOptions` (without `signal`) as codex-agent-sdk options.
 fn turn_options(map: Map<String, Value>) -> Result<TurnOptions, String> {
     let mut options = TurnOptions::new();
     for (key, value) in map {

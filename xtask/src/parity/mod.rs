@@ -1,16 +1,16 @@
 //! `cargo xtask parity [--scenario <pattern>]...`: runs every scenario of `fixtures/parity/` on
-//! the official TypeScript SDK and on codex-sdk, against the same real codex and the same kind
+//! the official TypeScript SDK and on codex-agent-sdk, against the same real codex and the same kind
 //! of scripted model, and diffs what each did.
 //!
 //! 1. Installs `@openai/codex-sdk@0.163.0` and `@openai/codex@<version>` (with its platform
 //!    binary) into `target/parity/` with npm, once; later runs reuse them. The codex version is
-//!    the one the tests use: `codex_testkit::real_codex::DEFAULT_CODEX_VERSION` (0.171.0), or
+//!    the one the tests use: `codex_agent_testkit::real_codex::DEFAULT_CODEX_VERSION` (0.171.0), or
 //!    another supported one named by `CODEX_SDK_TEST_CODEX_VERSION`.
 //! 2. For each scenario ([`scenario`]) and each of its modes (`streamed`, `run`), runs it once
 //!    per SDK ([`observe`]): a fresh `MockServer` with the scenario's replies, a fresh
 //!    `CODEX_HOME` and working directory, an argv-recording shim in front of the real codex,
 //!    and a driver: `xtask/parity/driver.mjs` on node for the TypeScript SDK,
-//!    `xtask __parity-driver` ([`driver`]) for codex-sdk.
+//!    `xtask __parity-driver` ([`driver`]) for codex-agent-sdk.
 //! 3. Normalizes what legitimately differs between runs ([`normalize`]: ids, temporary paths,
 //!    ports, durations, clock readings) and diffs the two observations ([`diff`]): the streamed
 //!    events or the `run()` result, the error category, the argv and environment each SDK gave
@@ -21,7 +21,7 @@
 //!    unmet scenario expectation.
 //!
 //! `--scenario` takes a name or a `*` pattern and may repeat. The MCP scenario uses the
-//! testkit's MCP server (`codex_testkit::mcp_server`), served by this executable as
+//! testkit's MCP server (`codex_agent_testkit::mcp_server`), served by this executable as
 //! `xtask __mcp-echo-server`, so it needs no separate build.
 
 mod diff;
@@ -47,7 +47,7 @@ const SDK_VERSION: &str = "0.163.0";
 
 /// The codex CLI both SDKs run: the version the tests select (see the module docs).
 pub(crate) fn codex_version() -> Result<&'static str, String> {
-    codex_testkit::real_codex::codex_version().map_err(|e| e.to_string())
+    codex_agent_testkit::real_codex::codex_version().map_err(|e| e.to_string())
 }
 
 /// `cargo xtask parity`.
@@ -188,7 +188,7 @@ fn json_version(path: &Path) -> Option<String> {
 pub(crate) fn install(dir: &Path, codex_version: &str) -> Result<(PathBuf, PathBuf), String> {
     let (suffix, triple) = platform()?;
     let modules = dir.join("node_modules/@openai");
-    let sdk = modules.join("codex-sdk");
+    let sdk = modules.join("codex-agent-sdk");
     let vendor = modules.join(format!("codex-{suffix}/vendor/{triple}"));
     let codex = vendor.join("bin/codex");
     let installed = || {

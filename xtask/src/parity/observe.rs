@@ -3,7 +3,7 @@
 //! Each run gets a fresh world: a `MockServer` with the scenario's scripted replies, a
 //! `CODEX_HOME` pointing at it, a working directory with the scenario's files, and an
 //! argv-recording shim in front of the real codex. The driver (node for the TypeScript SDK,
-//! `xtask __parity-driver` for codex-sdk) starts from a cleared environment holding only
+//! `xtask __parity-driver` for codex-agent-sdk) starts from a cleared environment holding only
 //! [`Context::base_env`] and the home's variables, with the working directory as its current
 //! directory, and uses the shim as its codex path.
 //!
@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use codex_testkit::codex_home::CodexHome;
-use codex_testkit::mock_server::{CapturedRequest, Gate, MockServer};
+use codex_agent_testkit::codex_home::CodexHome;
+use codex_agent_testkit::mock_server::{CapturedRequest, Gate, MockServer};
 use serde_json::{Map, Value, json};
 use tokio::io::AsyncWriteExt as _;
 
@@ -35,7 +35,7 @@ const VOLATILE_HEADERS: &[&str] = &["content-length"];
 pub(crate) enum Sdk {
     /// `@openai/codex-sdk`, through `xtask/parity/driver.mjs`.
     Ts,
-    /// codex-sdk, through `xtask __parity-driver`.
+    /// codex-agent-sdk, through `xtask __parity-driver`.
     Rs,
 }
 
@@ -379,7 +379,7 @@ fn parse_invocations(bytes: &[u8]) -> Option<Vec<Value>> {
     Some(invocations)
 }
 
-/// codex-sdk's `--config shell_environment_policy.set.<NAME>=""` pairs (the secret variables
+/// codex-agent-sdk's `--config shell_environment_policy.set.<NAME>=""` pairs (the secret variables
 /// it blanks in the agent's commands, a deliberate difference from the TypeScript SDK) taken
 /// out of `argv`, so that the rest of the argv is still compared position by position: the
 /// argv without them, and the blanked names, compared as `blanked_in_commands`.

@@ -5,7 +5,7 @@
 //! per turn `input` and `turn`), handed to the node driver as they are and translated option by
 //! option by the Rust driver ([`super::driver`]); the `CODEX_HOME` the run gets ([`Home`]); the
 //! files its working directory starts with ([`Setup`]); and the model's side as data
-//! ([`Response`], [`Event`]), turned into `codex_testkit::sse` builders here.
+//! ([`Response`], [`Event`]), turned into `codex_agent_testkit::sse` builders here.
 //!
 //! Strings in the options may use `<WORKDIR>`, the run's working directory; every scenario
 //! runs with `workingDirectory: "<WORKDIR>"` and `skipGitRepoCheck: true` unless its `thread`
@@ -14,9 +14,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use codex_testkit::codex_home::CodexHomeOptions;
-use codex_testkit::mock_server::{Gate, MockResponse, openai_error};
-use codex_testkit::sse::{self, Sse, SseEvent, StepStatus};
+use codex_agent_testkit::codex_home::CodexHomeOptions;
+use codex_agent_testkit::mock_server::{Gate, MockResponse, openai_error};
+use codex_agent_testkit::sse::{self, Sse, SseEvent, StepStatus};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -94,9 +94,9 @@ pub(crate) struct TurnSpec {
     /// mode (`{"streamed": …, "run": …}`); none by default.
     #[serde(default)]
     pub(crate) expect_error: Option<ExpectError>,
-    /// codex-sdk's expected error category where it deliberately differs from the TypeScript
+    /// codex-agent-sdk's expected error category where it deliberately differs from the TypeScript
     /// SDK (as `expect_error`; a missing mode expects no error). Overrides `expect_error` for
-    /// codex-sdk only; the difference itself must be in the allow-list.
+    /// codex-agent-sdk only; the difference itself must be in the allow-list.
     #[serde(default)]
     pub(crate) expect_error_rs: Option<ExpectError>,
     /// The types of the turn's completed items, in order, when given.
@@ -122,7 +122,7 @@ pub(crate) enum ExpectError {
 }
 
 impl TurnSpec {
-    /// The error category expected in `mode` of codex-sdk (`rust`) or the TypeScript SDK.
+    /// The error category expected in `mode` of codex-agent-sdk (`rust`) or the TypeScript SDK.
     pub(crate) fn expected_error(&self, mode: Mode, rust: bool) -> Option<&str> {
         let expectation = match (&self.expect_error_rs, rust) {
             (Some(rs), true) => Some(rs),
@@ -149,7 +149,7 @@ pub(crate) struct Abort {
     pub(crate) when_held: bool,
 }
 
-/// The `CODEX_HOME` options (see `codex_testkit::codex_home::CodexHomeOptions`).
+/// The `CODEX_HOME` options (see `codex_agent_testkit::codex_home::CodexHomeOptions`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Home {

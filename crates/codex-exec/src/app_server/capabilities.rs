@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use codex_protocol::app_server::InitializeResponse;
+use codex_agent_protocol::app_server::InitializeResponse;
 use futures::StreamExt as _;
 
 use crate::{CodexBinary, EnvPlan, ExecOptions, ExecStream, ProcessSpec, Version};
@@ -379,7 +379,7 @@ mod tests {
     /// The 0.169.0 table holds for every supported version: the fields did not change.
     #[test]
     fn the_table_matches_every_vendored_bundle() {
-        for version in codex_testkit::real_codex::SUPPORTED_CODEX_VERSIONS {
+        for version in codex_agent_testkit::real_codex::SUPPORTED_CODEX_VERSIONS {
             let from_bundle =
                 fields_from_bundle(&fixture_bundle(version)).expect("the vendored bundle reads");
             assert_eq!(known_fields(), from_bundle, "codex {version}");
@@ -390,7 +390,7 @@ mod tests {
     /// finds exactly the table.
     #[tokio::test]
     async fn the_schema_probe_of_the_real_codex_finds_the_table() {
-        let path = codex_testkit::real_codex::real_codex().unwrap_or_else(|e| panic!("{e}"));
+        let path = codex_agent_testkit::real_codex::real_codex().unwrap_or_else(|e| panic!("{e}"));
         let binary = CodexBinary::new(path);
         let env = crate::command::env_plan(&crate::CodexOptions::new(), &binary, None);
         let probed = Capabilities::probe(&binary, &env, &ExecOptions::new()).await;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::{
     ClientInfo, GetAccountParams, GetAccountResponse, InitializeCapabilities, InitializeParams,
     InitializeResponse, ListMcpServerStatusParams, ListMcpServerStatusResponse, ModelListParams,
     ModelListResponse, Notification, Response, ServerNotification, ThreadArchiveParams,

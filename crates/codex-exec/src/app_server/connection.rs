@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::{
     ClientMessage, ErrorResponse, JsonRpcError, Notification, Request, RequestId, Response,
     ServerMessage, ServerNotification, ServerRequest, parse_server_message,
 };
@@ -29,7 +29,7 @@ use crate::Error;
 use crate::framing::{FrameError, LineReader};
 use crate::stderr_tail::{self, SharedTail};
 use crate::supervisor::{Outcome, Reason, Shared};
-use codex_protocol::secret::Redactor;
+use codex_agent_protocol::secret::Redactor;
 
 /// How the connection ended, as every waiter learns it.
 #[derive(Debug, Clone, Default)]

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::{
     CommandExecutionApprovalDecision, CommandExecutionRequestApprovalParams,
     CommandExecutionRequestApprovalResponse, DynamicToolCallOutputContentItem,
     DynamicToolCallParams, DynamicToolCallResponse, FileChangeApprovalDecision,
@@ -74,8 +74,8 @@ where
 /// | anything else | JSON-RPC error `-32601` (method not found) |
 ///
 /// ```
-/// use codex_exec::app_server::Handlers;
-/// use codex_protocol::app_server::{
+/// use codex_agent_exec::app_server::Handlers;
+/// use codex_agent_protocol::app_server::{
 ///     CommandExecutionApprovalDecision, DynamicToolCallOutputContentItem, DynamicToolCallResponse,
 /// };
 ///
@@ -351,7 +351,7 @@ pub(crate) fn default_answer(request: &ServerRequest) -> Result<Value, JsonRpcEr
 
 #[cfg(test)]
 mod tests {
-    use codex_protocol::app_server::{ServerMessage, parse_server_message};
+    use codex_agent_protocol::app_server::{ServerMessage, parse_server_message};
     use serde_json::json;
 
     use super::*;

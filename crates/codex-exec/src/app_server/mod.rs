@@ -2,15 +2,15 @@
 //! threads and turns, with approvals, dynamic tools, steering and interrupts.
 //!
 //! ```no_run
-//! use codex_exec::app_server::{AppServer, AppServerOptions, Handlers};
-//! use codex_exec::{CodexOptions, Discovery};
-//! use codex_protocol::app_server::{
+//! use codex_agent_exec::app_server::{AppServer, AppServerOptions, Handlers};
+//! use codex_agent_exec::{CodexOptions, Discovery};
+//! use codex_agent_protocol::app_server::{
 //!     CommandExecutionApprovalDecision, ServerNotification, ThreadStartParams, TurnStartParams,
 //!     UserInput,
 //! };
 //! use futures::StreamExt;
 //!
-//! # async fn demo() -> Result<(), codex_exec::Error> {
+//! # async fn demo() -> Result<(), codex_agent_exec::Error> {
 //! let binary = Discovery::from_env().discover()?;
 //! let handlers = Handlers::new();
 //! handlers.on_command_approval(|_| async { CommandExecutionApprovalDecision::Accept });
@@ -68,7 +68,7 @@
 //! # Supported codex versions
 //!
 //! The protocol of codex-cli 0.169.0 through 0.171.0, 0.170.0 excepted
-//! (`codex_protocol::app_server`). [`Capabilities`] tells which request fields the running codex
+//! (`codex_agent_protocol::app_server`). [`Capabilities`] tells which request fields the running codex
 //! accepts.
 
 mod capabilities;

@@ -29,8 +29,8 @@ pub const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// ```
 /// use std::time::Duration;
 ///
-/// use codex_exec::ExecOptions;
-/// use codex_exec::app_server::AppServerOptions;
+/// use codex_agent_exec::ExecOptions;
+/// use codex_agent_exec::app_server::AppServerOptions;
 ///
 /// let options = AppServerOptions::new()
 ///     .opt_out_notification_methods(["account/rateLimits/updated"])

@@ -25,7 +25,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
-use codex_protocol::app_server::{Notification, ServerNotification};
+use codex_agent_protocol::app_server::{Notification, ServerNotification};
 use futures::Stream;
 use futures::stream::FusedStream;
 use serde_json::Value;
@@ -379,7 +379,7 @@ impl FusedStream for Subscription {
 
 #[cfg(test)]
 mod tests {
-    use codex_protocol::app_server::{ServerMessage, parse_server_message};
+    use codex_agent_protocol::app_server::{ServerMessage, parse_server_message};
     use futures::StreamExt as _;
 
     use super::*;

@@ -8,7 +8,7 @@
 //!   (`thread/resume`) on the new one.
 //! - [`Runtime::start_turn`] loads the thread (`thread/start` for a new thread,
 //!   `thread/resume` for a known one) and sends `turn/start`; [`RuntimeTurn`] maps the turn's
-//!   notifications to [`ThreadEvent`]s through codex-protocol's [`TurnProjection`] and
+//!   notifications to [`ThreadEvent`]s through codex-agent-protocol's [`TurnProjection`] and
 //!   implements interrupt, steer, cancel, time limits, and the interrupt-on-drop. A turn
 //!   stopped early also stops the commands it still runs, which codex would otherwise keep as
 //!   background terminals.
@@ -27,11 +27,11 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::{
     DynamicToolSpec, JsonRpcError, ServerRequest, TurnStartParams, TurnSteerParams,
 };
-use codex_protocol::exec::{ThreadEvent, ThreadStarted};
-use codex_protocol::projection::TurnProjection;
+use codex_agent_protocol::exec::{ThreadEvent, ThreadStarted};
+use codex_agent_protocol::projection::TurnProjection;
 use futures::{Stream, StreamExt as _};
 use serde_json::Value;
 use tokio::sync::{Mutex, oneshot};
@@ -560,7 +560,7 @@ impl RuntimeTurn {
     /// The turn's token usage so far, summed over the model calls codex reported
     /// (`thread/tokenUsage/updated` comes after each one).
     #[must_use]
-    pub fn usage(&self) -> &codex_protocol::exec::Usage {
+    pub fn usage(&self) -> &codex_agent_protocol::exec::Usage {
         self.state.usage()
     }
 

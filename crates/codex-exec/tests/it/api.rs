@@ -1,6 +1,6 @@
 //! Properties of the public types.
 
-use codex_exec::{CancelHandle, Error, ExecOptions, ExecStream, ProcessSpec};
+use codex_agent_exec::{CancelHandle, Error, ExecOptions, ExecStream, ProcessSpec};
 
 fn send_sync<T: Send + Sync>(_: &T) {}
 fn send<T: Send>(_: &T) {}

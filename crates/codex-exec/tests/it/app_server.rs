@@ -1,5 +1,5 @@
 //! The app-server client against the real `codex app-server` (the supported version the
-//! testkit selects, see `codex_testkit::real_codex`) and the testkit's mock model: handshake,
+//! testkit selects, see `codex_agent_testkit::real_codex`) and the testkit's mock model: handshake,
 //! turns, deltas, approvals, dynamic tools, interrupt, steer, and a server killed mid-turn.
 
 use std::ffi::OsString;
@@ -7,18 +7,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use codex_exec::app_server::{AppServer, AppServerOptions, CapabilitySource, Handlers, TurnStream};
-use codex_exec::{CodexBinary, CodexOptions, Error, ExecOptions, Version};
-use codex_protocol::app_server::{
+use codex_agent_exec::app_server::{
+    AppServer, AppServerOptions, CapabilitySource, Handlers, TurnStream,
+};
+use codex_agent_exec::{CodexBinary, CodexOptions, Error, ExecOptions, Version};
+use codex_agent_protocol::app_server::{
     AskForApproval, CommandExecutionApprovalDecision, CommandExecutionStatus, DynamicFunctionTool,
     DynamicToolCallOutputContentItem, DynamicToolCallResponse, DynamicToolSpec, GetAccountParams,
     ListMcpServerStatusParams, ModelListParams, SandboxMode, ServerNotification, ThreadForkParams,
     ThreadItem, ThreadListParams, ThreadReadParams, ThreadResumeParams, ThreadStartParams,
     TurnStartParams, TurnStatus, TurnSteerParams, UserInput,
 };
-use codex_testkit::codex_home::{CodexHome, CodexHomeOptions};
-use codex_testkit::mock_server::{Gate, MockResponse, MockServer};
-use codex_testkit::sse::{self, Sse};
+use codex_agent_testkit::codex_home::{CodexHome, CodexHomeOptions};
+use codex_agent_testkit::mock_server::{Gate, MockResponse, MockServer};
+use codex_agent_testkit::sse::{self, Sse};
 use futures::StreamExt as _;
 use pretty_assertions::assert_eq;
 use serde_json::json;
@@ -60,7 +62,7 @@ impl World {
     }
 
     async fn spawn(&self, options: AppServerOptions) -> AppServer {
-        let codex = codex_testkit::real_codex::real_codex().unwrap_or_else(|e| panic!("{e}"));
+        let codex = codex_agent_testkit::real_codex::real_codex().unwrap_or_else(|e| panic!("{e}"));
         let options = options.process(ExecOptions::new().kill_grace(Duration::from_millis(500)));
         tokio::time::timeout(
             WAIT,
@@ -151,7 +153,8 @@ async fn the_handshake_reports_version_and_capabilities() {
     let world = World::new().await;
     let server = world.spawn(AppServerOptions::new()).await;
     let info = server.server_info();
-    let version = codex_testkit::real_codex::codex_version().unwrap_or_else(|e| panic!("{e}"));
+    let version =
+        codex_agent_testkit::real_codex::codex_version().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         info.version(),
         Some(&version.parse::<Version>().expect("a release version"))

@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use codex_exec::Error;
-use codex_exec::app_server::{
+use codex_agent_exec::Error;
+use codex_agent_exec::app_server::{
     AppServer, AppServerOptions, CapabilitySource, Handlers, METHOD_NOT_FOUND, Subscription,
     TurnStream,
 };
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::{
     CommandExecutionApprovalDecision, ServerNotification, ThreadStartParams, TurnStartParams,
     UserInput,
 };

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use codex_exec::Error;
-use codex_exec::app_server::{AppServer, AppServerOptions, Handlers};
-use codex_protocol::app_server::{ThreadStartParams, TurnStartParams, TurnStatus};
-use codex_testkit::replay::{Direction, Replay, Transcript};
+use codex_agent_exec::Error;
+use codex_agent_exec::app_server::{AppServer, AppServerOptions, Handlers};
+use codex_agent_protocol::app_server::{ThreadStartParams, TurnStartParams, TurnStatus};
+use codex_agent_testkit::replay::{Direction, Replay, Transcript};
 use futures::StreamExt as _;
 use pretty_assertions::assert_eq;
 use serde_json::Value;

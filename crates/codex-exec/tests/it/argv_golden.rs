@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use codex_exec::{
+use codex_agent_exec::{
     ApprovalPolicy, CodexBinary, CodexOptions, CommandSpec, CyberAccessProgram, Discovery, Error,
     ExecRequest, Input, ORIGINATOR, ORIGINATOR_ENV, ReasoningEffort, SandboxMode, Target,
     ThreadOptions, TurnOptions, UserInput, WebSearchMode,

@@ -1,8 +1,8 @@
 //! A slow consumer slows codex through the pipe: nothing between them buffers without bound.
 
-use codex_exec::ExecStream;
-use codex_testkit::fake_codex::{Script, Step};
-use codex_testkit::process_watch;
+use codex_agent_exec::ExecStream;
+use codex_agent_testkit::fake_codex::{Script, Step};
+use codex_agent_testkit::process_watch;
 use serde::Deserialize;
 
 use crate::support::{self, PROMPT, Scratch, collect, next};

@@ -4,9 +4,9 @@
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use codex_exec::{CancelHandle, Error, ExecOptions, ExecStream, ProcessSpec, SchemaFile};
-use codex_testkit::fake_codex::{Script, Step, exec_fixture};
-use codex_testkit::process_watch;
+use codex_agent_exec::{CancelHandle, Error, ExecOptions, ExecStream, ProcessSpec, SchemaFile};
+use codex_agent_testkit::fake_codex::{Script, Step, exec_fixture};
+use codex_agent_testkit::process_watch;
 use pretty_assertions::assert_eq;
 use serde_json::json;
 

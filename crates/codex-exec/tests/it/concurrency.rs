@@ -1,8 +1,8 @@
 //! Many turns at once: all finish, and no descriptor or process is left behind.
 
-use codex_exec::ExecStream;
-use codex_testkit::fake_codex::{Script, exec_fixture};
-use codex_testkit::process_watch;
+use codex_agent_exec::ExecStream;
+use codex_agent_testkit::fake_codex::{Script, exec_fixture};
+use codex_agent_testkit::process_watch;
 use futures::future::join_all;
 
 use crate::support::{self, PROMPT, Scratch, assert_reaped, collect, event_types, pid_from};

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use codex_exec::{Error, ExecStream, SchemaFile};
-use codex_protocol::exec::ThreadEvent;
-use codex_testkit::fake_codex::{Script, Step, exec_fixture};
+use codex_agent_exec::{Error, ExecStream, SchemaFile};
+use codex_agent_protocol::exec::ThreadEvent;
+use codex_agent_testkit::fake_codex::{Script, Step, exec_fixture};
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
@@ -242,7 +242,7 @@ async fn over_long_line_is_reported_and_skipped() {
 async fn line_over_the_default_limit_of_16_mib() {
     let _lock = support::shared().await;
     let scratch = Scratch::new();
-    let limit = codex_exec::DEFAULT_MAX_LINE_LEN;
+    let limit = codex_agent_exec::DEFAULT_MAX_LINE_LEN;
     let script = Script::new()
         .step(Step::LongLine { len: limit })
         .step(Step::LongLine { len: limit + 1 })
@@ -456,8 +456,11 @@ async fn a_child_that_never_reads_its_prompt_is_fine() {
 async fn a_missing_program_is_a_spawn_error() {
     let scratch = Scratch::new();
     let missing = scratch.path("no-such-codex");
-    let error = ExecStream::spawn(codex_exec::ProcessSpec::new(&missing), &support::options())
-        .expect_err("spawn fails");
+    let error = ExecStream::spawn(
+        codex_agent_exec::ProcessSpec::new(&missing),
+        &support::options(),
+    )
+    .expect_err("spawn fails");
     let Error::Spawn { program, source } = &error else {
         panic!("expected Spawn, got {error:?}")
     };

@@ -1,9 +1,9 @@
 //! No secret reaches a log record: what codex prints on stdout and stderr is redacted with the
 //! process's secrets (the API key, the configured ones) before it is logged.
 
-use codex_exec::app_server::{AppServer, AppServerOptions};
-use codex_exec::{CodexBinary, CodexOptions};
-use codex_testkit::fake_codex::{SCRIPT_ENV, Script};
+use codex_agent_exec::app_server::{AppServer, AppServerOptions};
+use codex_agent_exec::{CodexBinary, CodexOptions};
+use codex_agent_testkit::fake_codex::{SCRIPT_ENV, Script};
 
 use crate::support::{self, API_KEY, LogCapture, Scratch, fake_program};
 

@@ -1,4 +1,4 @@
-//! The integration tests of codex-exec, one module per area, in one binary so the build stays
+//! The integration tests of codex-agent-exec, one module per area, in one binary so the build stays
 //! fast.
 //!
 //! The process tests spawn the fake codex (`examples/exec-fake-codex.rs`, which `cargo test`

@@ -19,12 +19,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 
-use codex_exec::app_server::AppServer;
-use codex_exec::{
+use codex_agent_exec::app_server::AppServer;
+use codex_agent_exec::{
     ApprovalPolicy, CodexBinary, CodexOptions, CommandSpec, CyberAccessProgram, Error, ExecRequest,
     Input, ReasoningEffort, SandboxMode, ThreadOptions, TurnOptions, WebSearchMode,
 };
-use codex_protocol::app_server::UserInput;
+use codex_agent_protocol::app_server::UserInput;
 use expect_test::{Expect, expect};
 use serde_json::{Value, json};
 

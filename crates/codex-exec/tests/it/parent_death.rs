@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use codex_exec::{Error, ExecStream, ProcessSpec};
-use codex_testkit::fake_codex::{self, Script, Step, exec_fixture};
-use codex_testkit::process_watch;
+use codex_agent_exec::{Error, ExecStream, ProcessSpec};
+use codex_agent_testkit::fake_codex::{self, Script, Step, exec_fixture};
+use codex_agent_testkit::process_watch;
 use pretty_assertions::assert_eq;
 use tokio::process::Child;
 
@@ -27,7 +27,7 @@ fn parent_program() -> PathBuf {
 /// off, and waits forever.
 #[expect(
     clippy::disallowed_methods,
-    reason = "the parent is the SDK process under test: it cannot be spawned through codex-exec"
+    reason = "the parent is the SDK process under test: it cannot be spawned through codex-agent-exec"
 )]
 fn start_parent(script: &Path, parent_death_signal: bool) -> Child {
     tokio::process::Command::new(parent_program())

@@ -2,14 +2,16 @@
 
 use std::ffi::OsString;
 
-use codex_exec::{CodexBinary, CodexOptions, Error, ExecRequest, ExecStream, Input, ThreadOptions};
+use codex_agent_exec::{
+    CodexBinary, CodexOptions, Error, ExecRequest, ExecStream, Input, ThreadOptions,
+};
 
 use crate::support::{self, collect};
 
 #[tokio::test]
 async fn outside_a_trusted_directory_the_error_says_so_in_its_first_line() {
     let _lock = support::shared().await;
-    let codex = codex_testkit::real_codex::real_codex().unwrap_or_else(|e| panic!("{e}"));
+    let codex = codex_agent_testkit::real_codex::real_codex().unwrap_or_else(|e| panic!("{e}"));
     let home = tempfile::tempdir().expect("a fresh CODEX_HOME");
     let workdir = tempfile::tempdir().expect("an empty working directory");
     let mut env: Vec<(OsString, OsString)> = vec![("CODEX_HOME".into(), home.path().into())];

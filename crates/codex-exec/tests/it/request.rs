@@ -1,10 +1,10 @@
 //! The argv builder's `CommandSpec` runs through the supervisor: argv, prompt, environment
 //! and the output-schema file guard.
 
-use codex_exec::{
+use codex_agent_exec::{
     CodexBinary, CodexOptions, Error, ExecRequest, ExecStream, Input, ThreadOptions, TurnOptions,
 };
-use codex_testkit::fake_codex::{SCRIPT_ENV, Script};
+use codex_agent_testkit::fake_codex::{SCRIPT_ENV, Script};
 use pretty_assertions::assert_eq;
 use serde_json::json;
 

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use codex_exec::{Error, ExecOptions, ExecStream, ProcessSpec};
-use codex_protocol::exec::ThreadEvent;
-use codex_testkit::fake_codex::{self, SCRIPT_ENV, Script};
-use codex_testkit::process_watch::{self, ProcessState};
+use codex_agent_exec::{Error, ExecOptions, ExecStream, ProcessSpec};
+use codex_agent_protocol::exec::ThreadEvent;
+use codex_agent_testkit::fake_codex::{self, SCRIPT_ENV, Script};
+use codex_agent_testkit::process_watch::{self, ProcessState};
 use futures::StreamExt;
 use tempfile::TempDir;
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};

@@ -1,4 +1,4 @@
-//! Integration tests of codex-files: the store, sets, bad input, and several processes at once.
+//! Integration tests of codex-agent-files: the store, sets, bad input, and several processes at once.
 
 mod processes;
 mod store;

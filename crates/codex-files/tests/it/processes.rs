@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use codex_files::{Store, StoreOptions};
+use codex_agent_files::{Store, StoreOptions};
 use pretty_assertions::assert_eq;
 
 use crate::store::{Fixture, names, sha256};
@@ -24,8 +24,8 @@ fn stage_binary() -> PathBuf {
     let binary = profile.join("examples").join("stage");
     assert!(
         binary.is_file(),
-        "{} is missing: run the tests with `cargo test -p codex-files` or \
-         `cargo nextest run -p codex-files`, which build the examples",
+        "{} is missing: run the tests with `cargo test -p codex-agent-files` or \
+         `cargo nextest run -p codex-agent-files`, which build the examples",
         binary.display()
     );
     binary

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use codex_files::{Attachment, AttachmentKind, Error, Lifetime, Store, StoreOptions};
+use codex_agent_files::{Attachment, AttachmentKind, Error, Lifetime, Store, StoreOptions};
 use pretty_assertions::assert_eq;
 use sha2::{Digest as _, Sha256};
 use tempfile::TempDir;

@@ -8,14 +8,14 @@
 //! client must answer.
 //!
 //! ```
-//! use codex_protocol::app_server::{self, ServerMessage, ServerNotification, ThreadItem};
+//! use codex_agent_protocol::app_server::{self, ServerMessage, ServerNotification, ThreadItem};
 //!
 //! let line = r#"{"method":"item/agentMessage/delta","params":{"threadId":"t","turnId":"u","itemId":"m","delta":"Hi"},"emittedAtMs":1}"#;
 //! let ServerMessage::Notification(n) = app_server::parse_server_message(line)? else { unreachable!() };
 //! let ServerNotification::AgentMessageDelta(delta) = &n.body else { unreachable!() };
 //! assert_eq!(delta.delta, "Hi");
 //! assert_eq!(n.emitted_at_ms, Some(1));
-//! # Ok::<(), codex_protocol::ParseError>(())
+//! # Ok::<(), codex_agent_protocol::ParseError>(())
 //! ```
 //!
 //! # Entry points

@@ -37,7 +37,7 @@ use crate::wire::{self, Replay, Unknowns, extra_unknowns, join, wire_enum};
 ///
 /// # Deltas: `item.agent_message.delta`, `item.reasoning.summary_delta`, `item.reasoning.text_delta`, `item.command_execution.output_delta`, `item.file_change.output_delta`
 /// Text appended to a running item, named by `item_id`. **`codex exec` never writes these**
-/// (0.169 has no delta events at all): codex-sdk's app-server transport synthesizes them from
+/// (0.169 has no delta events at all): codex-agent-sdk's app-server transport synthesizes them from
 /// the app-server's `item/agentMessage/delta`, `item/reasoning/summaryTextDelta`,
 /// `item/reasoning/textDelta`, `item/commandExecution/outputDelta` and
 /// `item/fileChange/outputDelta` notifications. The names keep the `item.<item type>.` prefix

@@ -123,7 +123,7 @@ pub enum ItemDetails {
     /// `error`: a non-fatal error surfaced as an item.
     Error(ErrorItem),
     /// `dynamic_tool_call`: a call to a tool the client declared. Never written by
-    /// `codex exec`; codex-sdk's app-server transport maps the app-server's `dynamicToolCall`
+    /// `codex exec`; codex-agent-sdk's app-server transport maps the app-server's `dynamicToolCall`
     /// items to it.
     DynamicToolCall(Box<DynamicToolCallItem>),
     /// An item type this crate does not know, kept verbatim.
@@ -188,7 +188,7 @@ wire_enum! {
 wire_enum! {
     /// How a text item (`agent_message`, `reasoning`) ended, when not normally.
     ///
-    /// `codex exec` never writes it: its text items only ever complete. codex-sdk's app-server
+    /// `codex exec` never writes it: its text items only ever complete. codex-agent-sdk's app-server
     /// transport sets it on the items it closes itself after an interrupt.
     pub enum TextItemStatus {
         /// The turn was interrupted while the text streamed; the text is what arrived so far.
@@ -689,7 +689,7 @@ wire_enum! {
 
 /// `dynamic_tool_call`: the model called a tool the client declared at thread start.
 ///
-/// Never written by `codex exec` (it has no dynamic tools); codex-sdk's app-server transport
+/// Never written by `codex exec` (it has no dynamic tools); codex-agent-sdk's app-server transport
 /// maps the app-server's `dynamicToolCall` items to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]

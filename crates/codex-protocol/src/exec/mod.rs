@@ -21,7 +21,7 @@
 //! # The same model for the app-server transport
 //!
 //! [`projection`](crate::projection) maps the app-server's items and notifications onto these
-//! types (codex-sdk's app-server transport runs it), so that both transports yield the same
+//! types (codex-agent-sdk's app-server transport runs it), so that both transports yield the same
 //! events. What only the app-server has arrives as additions that
 //! `codex exec` never writes, all optional and omitted when unset, so exec lines round-trip
 //! byte for byte: delta events (`item.agent_message.delta`, …, see [`ThreadEvent`]), the
@@ -31,13 +31,13 @@
 //! [`TurnError::codex_error_info`].
 //!
 //! ```
-//! use codex_protocol::exec::{parse_event, ThreadEvent};
+//! use codex_agent_protocol::exec::{parse_event, ThreadEvent};
 //!
 //! let event = parse_event(r#"{"type":"thread.started","thread_id":"01a1"}"#)?;
 //! let ThreadEvent::ThreadStarted(started) = &event else { panic!("not thread.started") };
 //! assert_eq!(started.thread_id, "01a1");
 //! assert_eq!(event.to_json_line(), r#"{"type":"thread.started","thread_id":"01a1"}"#);
-//! # Ok::<(), codex_protocol::ParseError>(())
+//! # Ok::<(), codex_agent_protocol::ParseError>(())
 //! ```
 
 mod event;

@@ -19,15 +19,15 @@ use serde_json::{Map, Value};
 /// mistaken for an exec type. Never panics.
 ///
 /// ```
-/// use codex_protocol::app_server::ThreadItem;
-/// use codex_protocol::exec::ItemDetails;
+/// use codex_agent_protocol::app_server::ThreadItem;
+/// use codex_agent_protocol::exec::ItemDetails;
 ///
 /// let wire: ThreadItem = serde_json::from_str(
 ///     r#"{"type":"agentMessage","id":"msg_1","text":"Hi.","phase":"final_answer",
 ///         "moderation":null,"memoryCitation":null,"delivery":null,"questions":null,
 ///         "startedAtMs":1,"completedAtMs":2}"#,
 /// )?;
-/// let item = codex_protocol::projection::item(&wire);
+/// let item = codex_agent_protocol::projection::item(&wire);
 /// assert_eq!(item.id, "msg_1");
 /// let ItemDetails::AgentMessage(message) = &item.details else { panic!("an agent message") };
 /// assert_eq!(message.text, "Hi.");

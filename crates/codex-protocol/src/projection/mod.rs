@@ -4,7 +4,7 @@
 //!
 //! Like the rest of this crate, the projection is pure: values in, values out, no IO, no
 //! clock, no async runtime. Reading notifications from the server and delivering the events
-//! is the caller's job (codex-sdk's app-server transport does both), which keeps the
+//! is the caller's job (codex-agent-sdk's app-server transport does both), which keeps the
 //! projection testable on the live transcripts alone.
 //!
 //! - [`item`] projects one app-server [`ThreadItem`](crate::app_server::ThreadItem);

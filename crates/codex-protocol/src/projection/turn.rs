@@ -35,12 +35,12 @@ struct OpenItem {
 /// the turn ended. It does no IO and never panics; the caller reads the notifications and
 /// delivers the events. What each notification becomes is in the [module docs](super).
 ///
-/// Only feed it notifications of its own turn (codex-exec's turn subscriptions deliver
+/// Only feed it notifications of its own turn (codex-agent-exec's turn subscriptions deliver
 /// exactly those): it does not look at the `threadId` and `turnId` they carry.
 ///
 /// ```
-/// use codex_protocol::app_server::{parse_server_message, ServerMessage};
-/// use codex_protocol::projection::TurnProjection;
+/// use codex_agent_protocol::app_server::{parse_server_message, ServerMessage};
+/// use codex_agent_protocol::projection::TurnProjection;
 ///
 /// let mut turn = TurnProjection::new("turn_1");
 /// let lines = [
@@ -56,7 +56,7 @@ struct OpenItem {
 /// let types: Vec<&str> = events.iter().map(|e| e.event_type()).collect();
 /// assert_eq!(types, ["turn.started", "item.completed", "turn.completed"]);
 /// assert!(turn.is_done());
-/// # Ok::<(), codex_protocol::ParseError>(())
+/// # Ok::<(), codex_agent_protocol::ParseError>(())
 /// ```
 #[derive(Debug)]
 pub struct TurnProjection {

@@ -4,11 +4,11 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use codex_protocol::exec::{
+use codex_agent_protocol::exec::{
     CommandExecutionStatus, ItemDetails, PatchChangeKind, ThreadEvent, WebSearchAction,
     parse_event, parse_event_bytes, parse_event_strict,
 };
-use codex_protocol::{ParseError, Unknowns};
+use codex_agent_protocol::{ParseError, Unknowns};
 use expect_test::{Expect, expect, expect_file};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
@@ -233,7 +233,7 @@ fn web_search_keeps_both_ids_and_writes_them_back_in_order() {
 
 #[test]
 fn sdk_synthesized_events_and_fields_round_trip_byte_for_byte() {
-    // SYNTHETIC — the events and optional fields codex-sdk's app-server transport writes;
+    // SYNTHETIC — the events and optional fields codex-agent-sdk's app-server transport writes;
     // `codex exec` never does.
     let lines = [
         r#"{"type":"item.agent_message.delta","item_id":"msg-1","delta":"Paris is "}"#,
@@ -286,7 +286,7 @@ fn unknown_values_are_kept_verbatim() {
 /// One row of the error table: the input and the expected `Display` of the error.
 fn check_error(input: &str, expect: &Expect) {
     let err = parse_event(input).expect_err("must be rejected");
-    assert!(err.excerpt().chars().count() <= codex_protocol::MAX_EXCERPT_CHARS);
+    assert!(err.excerpt().chars().count() <= codex_agent_protocol::MAX_EXCERPT_CHARS);
     expect.assert_eq(&err.with_line(3).to_string());
 }
 
@@ -350,7 +350,7 @@ fn malformed_lines_give_typed_errors_naming_the_problem() {
 fn huge_lines_give_bounded_excerpts() {
     let line = format!(r#"{{"type":"error","message":"{}"#, "x".repeat(5_000_000));
     let err = parse_event(&line).expect_err("unterminated string");
-    assert!(err.excerpt().chars().count() <= codex_protocol::MAX_EXCERPT_CHARS);
+    assert!(err.excerpt().chars().count() <= codex_agent_protocol::MAX_EXCERPT_CHARS);
     assert!(err.to_string().len() < 1_000);
 }
 

@@ -1,4 +1,4 @@
-//! Integration tests for `codex-protocol`, one module per area.
+//! Integration tests for `codex-agent-protocol`, one module per area.
 
 mod app_server;
 mod exec;

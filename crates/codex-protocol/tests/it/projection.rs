@@ -4,14 +4,14 @@
 //! that come out are snapshotted. Where the capture set also has `codex exec --json` run on
 //! the same scripted scenario, the projected turn is compared with exec's, which proves that
 //! the projection yields what exec yields, up to the differences documented in
-//! `codex_protocol::projection`.
+//! `codex_agent_protocol::projection`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use codex_protocol::app_server::{ServerMessage, ServerNotification, parse_server_message};
-use codex_protocol::exec::{ThreadEvent, parse_event};
-use codex_protocol::projection::TurnProjection;
+use codex_agent_protocol::app_server::{ServerMessage, ServerNotification, parse_server_message};
+use codex_agent_protocol::exec::{ThreadEvent, parse_event};
+use codex_agent_protocol::projection::TurnProjection;
 use expect_test::expect_file;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
@@ -31,7 +31,7 @@ struct Turn {
 
 /// The turns of a transcript, in the order they were started: the ids `turn/start` answered
 /// with, each with the server notifications naming it (`params.turnId` or `params.turn.id`),
-/// which is how codex-exec routes notifications to a turn.
+/// which is how codex-agent-exec routes notifications to a turn.
 fn turns(path: &Path) -> Vec<Turn> {
     let text = std::fs::read_to_string(path).expect("the transcript is readable");
     let records: Vec<Value> = text

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use codex_protocol::history::{ThreadExport, to_markdown};
-use codex_protocol::rollout::parse_rollout;
+use codex_agent_protocol::history::{ThreadExport, to_markdown};
+use codex_agent_protocol::rollout::parse_rollout;
 use expect_test::expect_file;
 use pretty_assertions::assert_eq;
 
@@ -81,7 +81,7 @@ fn a_bad_line_never_hides_the_rest_of_the_thread() {
         record.problems
     );
     // Every item is still there; only the last turn lost its end (the torn line).
-    let items = |r: &codex_protocol::history::ThreadRecord| {
+    let items = |r: &codex_agent_protocol::history::ThreadRecord| {
         r.turns.iter().map(|t| t.items.clone()).collect::<Vec<_>>()
     };
     assert_eq!(items(&record), items(&whole));

@@ -2,7 +2,7 @@
 //! `--transport=app-server`) anywhere among the arguments selects the transport, `exec` by
 //! default; the other arguments are the example's own.
 
-use codex_sdk::Transport;
+use codex_agent_sdk::Transport;
 
 /// The `--transport` part of every usage line.
 pub(crate) const TRANSPORT_USAGE: &str = "[--transport exec|app-server]";

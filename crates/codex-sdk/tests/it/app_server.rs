@@ -7,19 +7,19 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use codex_protocol::exec::parse_event_strict;
-use codex_sdk::approval::{
+use codex_agent_protocol::exec::parse_event_strict;
+use codex_agent_sdk::approval::{
     self, AlwaysAccept, ApprovalDecision, ApprovalFuture, ApprovalHandler, ApprovalRequest,
     CommandExecutionRequestApprovalParams, CommandPrefixPolicy,
 };
-use codex_sdk::{
+use codex_agent_sdk::{
     ApprovalPolicy, CodexErrorInfo, CodexOptions, CommandExecutionStatus, Error, ItemDetails,
     SandboxMode, TextItemStatus, Thread, ThreadEvent, Transport, Turn, TurnOptions, TurnStatus,
     TurnStream,
 };
-use codex_testkit::codex_home::CodexHomeOptions;
-use codex_testkit::mock_server::{Gate, MockResponse};
-use codex_testkit::sse::{self, Sse};
+use codex_agent_testkit::codex_home::CodexHomeOptions;
+use codex_agent_testkit::mock_server::{Gate, MockResponse};
+use codex_agent_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
@@ -153,7 +153,7 @@ async fn a_schema_that_is_not_an_object_is_refused_before_anything_is_sent() {
     assert!(
         matches!(
             &error,
-            Error::InvalidOptions(codex_sdk::exec::Error::OutputSchemaNotObject)
+            Error::InvalidOptions(codex_agent_sdk::exec::Error::OutputSchemaNotObject)
         ),
         "{error:?}"
     );
@@ -523,7 +523,7 @@ async fn steered_input_joins_the_running_turn() {
     let items: Vec<&str> = events
         .iter()
         .filter_map(ThreadEvent::item)
-        .map(codex_sdk::ThreadItem::item_type)
+        .map(codex_agent_sdk::ThreadItem::item_type)
         .collect();
     assert!(
         !items.contains(&"userMessage"),
@@ -572,7 +572,7 @@ async fn a_cancel_handle_interrupts_and_run_returns_cancelled() {
     let gate = Gate::new();
     h.mock.push(held_reply(&gate));
     let thread = h.start_thread();
-    let cancel = codex_sdk::CancelHandle::new();
+    let cancel = codex_agent_sdk::CancelHandle::new();
     let fire = cancel.clone();
     let waiter = gate.clone();
     tokio::spawn(async move {
@@ -647,7 +647,7 @@ async fn a_resumed_thread_continues_on_a_new_process() {
     h.mock.push(Sse::message("resp-1", "First answer."));
     h.mock.push(Sse::message("resp-2", "Second answer."));
     let app_server_codex = || {
-        codex_sdk::Codex::new(
+        codex_agent_sdk::Codex::new(
             CodexOptions::new()
                 .codex_path(crate::support::real_codex())
                 .env(h.env())
@@ -667,7 +667,7 @@ async fn a_resumed_thread_continues_on_a_new_process() {
         drain(&mut stream).await;
         (first.id().expect("an id"), pid)
     };
-    let state = codex_testkit::process_watch::wait_gone(pid, WAIT).await;
+    let state = codex_agent_testkit::process_watch::wait_gone(pid, WAIT).await;
     assert!(
         state.is_dead(),
         "the first app-server stops with its Codex: {state:?}"
@@ -707,8 +707,8 @@ async fn an_app_server_killed_between_turns_is_replaced_by_the_next_turn() {
 
     kill(killed);
     assert_eq!(
-        codex_testkit::process_watch::wait_gone(killed, WAIT).await,
-        codex_testkit::process_watch::ProcessState::Gone,
+        codex_agent_testkit::process_watch::wait_gone(killed, WAIT).await,
+        codex_agent_testkit::process_watch::ProcessState::Gone,
         "the killed app-server is reaped"
     );
     // The very next turn starts a new app-server and resumes the thread on it.
@@ -793,7 +793,7 @@ fn streams_and_futures_are_send() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<TurnStream>();
     send_sync::<Thread>();
-    send_sync::<codex_sdk::ThreadOptions>();
+    send_sync::<codex_agent_sdk::ThreadOptions>();
     let thread: Option<Thread> = None;
     if let Some(thread) = &thread {
         send(&thread.run("x", TurnOptions::new()));
@@ -804,15 +804,15 @@ fn streams_and_futures_are_send() {
         send(&stream.interrupt());
         send(&stream.steer("x"));
     }
-    send_sync::<codex_sdk::Codex>();
-    send_sync::<codex_sdk::TurnCollector>();
-    send_sync::<codex_sdk::exec::app_server::Runtime>();
-    send_sync::<codex_sdk::exec::app_server::RuntimeTurn>();
+    send_sync::<codex_agent_sdk::Codex>();
+    send_sync::<codex_agent_sdk::TurnCollector>();
+    send_sync::<codex_agent_sdk::exec::app_server::Runtime>();
+    send_sync::<codex_agent_sdk::exec::app_server::RuntimeTurn>();
     let owned: Option<TurnStream> = None;
     if let Some(stream) = owned {
         send(&stream.collect_turn());
     }
-    let runtime: Option<codex_sdk::exec::app_server::RuntimeTurn> = None;
+    let runtime: Option<codex_agent_sdk::exec::app_server::RuntimeTurn> = None;
     if let Some(turn) = &runtime {
         send(&turn.interrupt());
     }
@@ -825,7 +825,7 @@ async fn http_401_is_not_retryable() {
     let h = harness_with(CodexHomeOptions::default().retries(0, 0)).await;
     h.mock.repeat_forever(MockResponse::error(
         401,
-        codex_testkit::mock_server::openai_error(
+        codex_agent_testkit::mock_server::openai_error(
             "Incorrect API key provided.",
             "invalid_request_error",
             "invalid_api_key",
@@ -846,7 +846,7 @@ async fn http_401_is_not_retryable() {
     assert!(!error.is_retryable(), "{error:?}");
     let attempts = std::sync::atomic::AtomicUsize::new(0);
     let thread = h.start_thread();
-    let result = codex_sdk::retry(codex_sdk::RetryPolicy::default(), || {
+    let result = codex_agent_sdk::retry(codex_agent_sdk::RetryPolicy::default(), || {
         attempts.fetch_add(1, Ordering::SeqCst);
         run(&thread, "say hi")
     })

@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use codex_sdk::files::StoreOptions;
-use codex_sdk::{Attachment, Error, ItemDetails, Transport, TurnOptions};
-use codex_testkit::codex_home::CodexHomeOptions;
-use codex_testkit::sse::{self, Sse};
+use codex_agent_sdk::files::StoreOptions;
+use codex_agent_sdk::{Attachment, Error, ItemDetails, Transport, TurnOptions};
+use codex_agent_testkit::codex_home::CodexHomeOptions;
+use codex_agent_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 use tempfile::TempDir;
 

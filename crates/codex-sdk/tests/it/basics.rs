@@ -1,7 +1,7 @@
-//! Plain turns: the collected [`Turn`](codex_sdk::Turn), the thread id and what the model
+//! Plain turns: the collected [`Turn`](codex_agent_sdk::Turn), the thread id and what the model
 //! server sees.
 
-use codex_testkit::sse::{self, Sse};
+use codex_agent_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 use serde_json::json;
 

@@ -4,14 +4,14 @@
 
 use std::time::Duration;
 
-use codex_sdk::{
+use codex_agent_sdk::{
     CancelHandle, Error, ItemDetails, ThreadEvent, TimeoutKind, Transport, TurnOptions, TurnStatus,
     TurnStream,
 };
-use codex_testkit::codex_home::CodexHomeOptions;
-use codex_testkit::mock_server::{Gate, MockResponse};
-use codex_testkit::process_watch::{self, ProcessState};
-use codex_testkit::sse::{self, Sse};
+use codex_agent_testkit::codex_home::CodexHomeOptions;
+use codex_agent_testkit::mock_server::{Gate, MockResponse};
+use codex_agent_testkit::process_watch::{self, ProcessState};
+use codex_agent_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 use serde_json::json;
 use tokio::time::Instant;

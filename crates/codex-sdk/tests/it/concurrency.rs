@@ -1,6 +1,6 @@
 //! Independent threads run their turns at the same time, from spawned tasks.
 
-use codex_testkit::sse::Sse;
+use codex_agent_testkit::sse::Sse;
 use pretty_assertions::assert_eq;
 
 use crate::support::{Harness, run};

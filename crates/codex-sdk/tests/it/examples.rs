@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use codex_protocol::exec::{ThreadEvent, parse_event_strict};
-use codex_testkit::codex_home::CodexHome;
-use codex_testkit::mock_server::{Gate, MockResponse, MockServer};
-use codex_testkit::process_watch;
-use codex_testkit::real_codex::real_codex;
-use codex_testkit::sse::{self, Sse};
+use codex_agent_protocol::exec::{ThreadEvent, parse_event_strict};
+use codex_agent_testkit::codex_home::CodexHome;
+use codex_agent_testkit::mock_server::{Gate, MockResponse, MockServer};
+use codex_agent_testkit::process_watch;
+use codex_agent_testkit::real_codex::real_codex;
+use codex_agent_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -149,8 +149,8 @@ fn example_binary(name: &str) -> PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.is_file(),
-        "example binary {} is missing: run the tests with `cargo test -p codex-sdk` (which \
-         builds the examples) or build them first with `cargo build -p codex-sdk --examples`",
+        "example binary {} is missing: run the tests with `cargo test -p codex-agent-sdk` (which \
+         builds the examples) or build them first with `cargo build -p codex-agent-sdk --examples`",
         binary.display()
     );
     binary
@@ -256,7 +256,7 @@ async fn streaming_prints_each_event_in_the_wire_shape() {
     let items: Vec<&str> = events
         .iter()
         .filter_map(ThreadEvent::item)
-        .map(codex_sdk::ThreadItem::item_type)
+        .map(codex_agent_sdk::ThreadItem::item_type)
         .collect();
     assert_eq!(
         items,
@@ -320,7 +320,7 @@ async fn host_tools_serves_add_and_now_on_both_transports() {
             .iter()
             .filter(|event| matches!(event, ThreadEvent::ItemCompleted(_)))
             .filter_map(ThreadEvent::item)
-            .map(codex_sdk::ThreadItem::item_type)
+            .map(codex_agent_sdk::ThreadItem::item_type)
             .collect();
         assert_eq!(completed, [kind, kind, "agent_message"], "{}", run.stdout);
         let request = &setup.mock.requests()[1];
@@ -367,7 +367,7 @@ async fn streaming_prints_deltas_too_over_the_app_server() {
         .iter()
         .filter(|event| matches!(event, ThreadEvent::ItemCompleted(_)))
         .filter_map(ThreadEvent::item)
-        .map(codex_sdk::ThreadItem::item_type)
+        .map(codex_agent_sdk::ThreadItem::item_type)
         .collect();
     assert_eq!(completed, ["command_execution", "agent_message"]);
     let deltas: Vec<&str> = events
@@ -381,7 +381,7 @@ async fn streaming_prints_deltas_too_over_the_app_server() {
     // Command output deltas are not asserted here: codex 0.169 sends
     // `item/commandExecution/outputDelta` for this command only some of the time (seen on a
     // loaded machine, never on an idle one), so their presence is codex's timing, not ours.
-    // Their projection is covered by the transcript tests of codex-protocol
+    // Their projection is covered by the transcript tests of codex-agent-protocol
     // (`tests/it/projection.rs`).
     setup.assert_script_matched();
 }

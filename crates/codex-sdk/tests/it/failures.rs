@@ -1,9 +1,9 @@
 //! Failed turns: model failures and HTTP errors become typed errors, without the API key.
 
-use codex_sdk::Error;
-use codex_testkit::codex_home::{CodexHome, CodexHomeOptions};
-use codex_testkit::mock_server::{MockResponse, openai_error};
-use codex_testkit::sse::{self, Sse};
+use codex_agent_sdk::Error;
+use codex_agent_testkit::codex_home::{CodexHome, CodexHomeOptions};
+use codex_agent_testkit::mock_server::{MockResponse, openai_error};
+use codex_agent_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 
 use crate::support::{Harness, assert_no_secret, codex_env, run};

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use codex_sdk::{Codex, CodexOptions, Error, ThreadOptions, Turn, TurnOptions};
-use codex_testkit::fake_codex::{self, SCRIPT_ENV, Script};
+use codex_agent_sdk::{Codex, CodexOptions, Error, ThreadOptions, Turn, TurnOptions};
+use codex_agent_testkit::fake_codex::{self, SCRIPT_ENV, Script};
 use pretty_assertions::assert_eq;
 use serde_json::json;
 use tempfile::TempDir;
@@ -107,7 +107,7 @@ async fn a_non_zero_exit_is_process_exit_with_a_redacted_stderr_tail() {
 }
 
 /// One turn of the fake codex playing `script`, streamed: every item, errors included.
-async fn stream_fake(script: &Script) -> Vec<Result<codex_sdk::ThreadEvent, Error>> {
+async fn stream_fake(script: &Script) -> Vec<Result<codex_agent_sdk::ThreadEvent, Error>> {
     use futures::StreamExt as _;
     let (codex, _dir) = fake(script);
     let thread = codex.start_thread(ThreadOptions::new());
@@ -139,7 +139,7 @@ async fn a_failed_turn_ends_the_stream_once() {
     assert!(events.iter().all(Result::is_ok), "{events:?}");
     assert!(matches!(
         events.last(),
-        Some(Ok(codex_sdk::ThreadEvent::TurnFailed(_)))
+        Some(Ok(codex_agent_sdk::ThreadEvent::TurnFailed(_)))
     ));
     let (result, _) = run_fake(&script).await;
     assert!(
@@ -194,11 +194,12 @@ async fn options_a_transport_cannot_honour_are_unsupported() {
     let app_server = Codex::new(
         CodexOptions::new()
             .codex_path(fake_codex::locate("sdk-fake-codex"))
-            .transport(codex_sdk::Transport::AppServer),
+            .transport(codex_agent_sdk::Transport::AppServer),
     )
     .expect("the facade takes the fake");
-    let hooks = codex_sdk::hooks::Hooks::new()
-        .pre_tool_use("*", |_| async { codex_sdk::hooks::HookDecision::Allow });
+    let hooks = codex_agent_sdk::hooks::Hooks::new().pre_tool_use("*", |_| async {
+        codex_agent_sdk::hooks::HookDecision::Allow
+    });
     let error = app_server
         .start_thread(ThreadOptions::new().hooks(hooks))
         .run("touch x", TurnOptions::new())
@@ -208,7 +209,7 @@ async fn options_a_transport_cannot_honour_are_unsupported() {
         matches!(
             error,
             Error::Unsupported {
-                transport: codex_sdk::Transport::AppServer,
+                transport: codex_agent_sdk::Transport::AppServer,
                 ..
             }
         ),
@@ -238,39 +239,39 @@ async fn a_string_prompt_by_reference_and_a_short_thread_debug() {
 }
 
 /// F3: every type a public signature or an error variant mentions is nameable from
-/// `codex_sdk`, so a user never adds a second dependency to name one.
+/// `codex_agent_sdk`, so a user never adds a second dependency to name one.
 #[test]
 fn the_facade_names_its_own_types() {
     fn named<T>() -> &'static str {
         std::any::type_name::<T>()
     }
     let names = [
-        named::<codex_sdk::ItemEvent>(),
-        named::<codex_sdk::TurnFailed>(),
-        named::<codex_sdk::StreamError>(),
-        named::<codex_sdk::BinarySource>(),
-        named::<codex_sdk::Secret>(),
-        named::<codex_sdk::TimeoutKind>(),
-        named::<codex_sdk::SkippedLine>(),
-        named::<codex_sdk::JsonTurn<()>>(),
-        named::<codex_sdk::structured::SchemaIssue>(),
-        named::<codex_sdk::exec::Error>(),
-        named::<codex_sdk::exec::ErrorCategory>(),
-        named::<codex_sdk::protocol::ParseError>(),
-        named::<codex_sdk::protocol::exec::ItemStatus>(),
-        named::<codex_sdk::protocol::projection::TurnProjection>(),
-        named::<codex_sdk::protocol::app_server::CodexErrorInfo>(),
-        named::<codex_sdk::approval::ApprovalRequest>(),
-        named::<codex_sdk::tools::Tool>(),
-        named::<codex_sdk::registry::ToolRegistry>(),
-        named::<codex_sdk::registry::RegistrationError>(),
+        named::<codex_agent_sdk::ItemEvent>(),
+        named::<codex_agent_sdk::TurnFailed>(),
+        named::<codex_agent_sdk::StreamError>(),
+        named::<codex_agent_sdk::BinarySource>(),
+        named::<codex_agent_sdk::Secret>(),
+        named::<codex_agent_sdk::TimeoutKind>(),
+        named::<codex_agent_sdk::SkippedLine>(),
+        named::<codex_agent_sdk::JsonTurn<()>>(),
+        named::<codex_agent_sdk::structured::SchemaIssue>(),
+        named::<codex_agent_sdk::exec::Error>(),
+        named::<codex_agent_sdk::exec::ErrorCategory>(),
+        named::<codex_agent_sdk::protocol::ParseError>(),
+        named::<codex_agent_sdk::protocol::exec::ItemStatus>(),
+        named::<codex_agent_sdk::protocol::projection::TurnProjection>(),
+        named::<codex_agent_sdk::protocol::app_server::CodexErrorInfo>(),
+        named::<codex_agent_sdk::approval::ApprovalRequest>(),
+        named::<codex_agent_sdk::tools::Tool>(),
+        named::<codex_agent_sdk::registry::ToolRegistry>(),
+        named::<codex_agent_sdk::registry::RegistrationError>(),
     ];
     assert!(names.iter().all(|name| !name.is_empty()));
-    // The payload of `Error::Protocol` is codex-exec's error, and it can be matched on.
-    let error = Error::Protocol(codex_sdk::exec::Error::LineTooLong { line: 1, limit: 2 });
+    // The payload of `Error::Protocol` is codex-agent-exec's error, and it can be matched on.
+    let error = Error::Protocol(codex_agent_sdk::exec::Error::LineTooLong { line: 1, limit: 2 });
     assert!(matches!(
         error,
-        Error::Protocol(codex_sdk::exec::Error::LineTooLong { .. })
+        Error::Protocol(codex_agent_sdk::exec::Error::LineTooLong { .. })
     ));
 }
 
@@ -281,8 +282,8 @@ async fn missing_files_are_refused_up_front() {
     let script = Script::new().fixture(fake_codex::exec_fixture("b-reasoning.jsonl"));
     let (codex, _dir) = fake(&script);
     let input = vec![
-        codex_sdk::UserInput::Text("what is this?".to_owned()),
-        codex_sdk::UserInput::LocalImage("/does/not/exist.png".into()),
+        codex_agent_sdk::UserInput::Text("what is this?".to_owned()),
+        codex_agent_sdk::UserInput::LocalImage("/does/not/exist.png".into()),
     ];
     let error = codex
         .start_thread(ThreadOptions::new())

@@ -4,10 +4,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use codex_sdk::approval::CommandPrefixPolicy;
-use codex_sdk::hooks::{HookDecision, Hooks, PreToolUse};
-use codex_sdk::{ItemDetails, SandboxMode, ThreadOptions, Turn};
-use codex_testkit::sse::{self, Sse};
+use codex_agent_sdk::approval::CommandPrefixPolicy;
+use codex_agent_sdk::hooks::{HookDecision, Hooks, PreToolUse};
+use codex_agent_sdk::{ItemDetails, SandboxMode, ThreadOptions, Turn};
+use codex_agent_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 
 use crate::support::{Harness, run};

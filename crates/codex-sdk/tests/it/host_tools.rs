@@ -4,13 +4,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use codex_sdk::registry::ToolRegistry;
-use codex_sdk::tools::{Tool, ToolError};
-use codex_sdk::{
+use codex_agent_sdk::registry::ToolRegistry;
+use codex_agent_sdk::tools::{Tool, ToolError};
+use codex_agent_sdk::{
     ItemDetails, McpToolCallStatus, ThreadEvent, ThreadItem, Transport, Turn, TurnOptions,
 };
-use codex_testkit::codex_home::CodexHomeOptions;
-use codex_testkit::sse::{self, Sse, SseEvent};
+use codex_agent_testkit::codex_home::CodexHomeOptions;
+use codex_agent_testkit::sse::{self, Sse, SseEvent};
 use futures::StreamExt as _;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -156,7 +156,7 @@ async fn handler_errors_and_bad_arguments_reach_the_model_as_errors() {
         let errors: Vec<u64> = tools
             .metrics()
             .iter()
-            .map(codex_sdk::registry::ToolMetrics::errors)
+            .map(codex_agent_sdk::registry::ToolMetrics::errors)
             .collect();
         assert_eq!(errors, [1, 1]);
         h.assert_no_mock_problems();

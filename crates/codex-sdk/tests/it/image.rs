@@ -1,7 +1,7 @@
 //! Image input: a local PNG becomes an `input_image` of the user message.
 
-use codex_sdk::{Input, TurnOptions, UserInput};
-use codex_testkit::sse::Sse;
+use codex_agent_sdk::{Input, TurnOptions, UserInput};
+use codex_agent_testkit::sse::Sse;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 

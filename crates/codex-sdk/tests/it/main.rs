@@ -1,9 +1,9 @@
-//! The integration tests of codex-sdk, one module per area, in one binary so the build stays
+//! The integration tests of codex-agent-sdk, one module per area, in one binary so the build stays
 //! fast.
 //!
 //! Most tests drive the real codex (0.171.0, or the supported version
 //! `CODEX_SDK_TEST_CODEX_VERSION` names) through the facade against a scripted mock of the
-//! Responses API (`codex-testkit`), each with its own mock, `CODEX_HOME` and working directory;
+//! Responses API (`codex-agent-testkit`), each with its own mock, `CODEX_HOME` and working directory;
 //! they fail, never skip, when the real codex is unavailable. `hermetic` uses the fake codex
 //! (`examples/sdk-fake-codex.rs`) instead, the MCP test registers
 //! `examples/sdk-mcp-echo-server.rs`, and `examples` runs the user-facing example binaries;

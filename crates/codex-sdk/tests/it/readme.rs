@@ -1,10 +1,10 @@
 //! The README's "Without an API key" snippet, verbatim apart from the function around it: a
 //! new user's first program against the scripted mock model must keep working.
 
-use codex_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
-use codex_testkit::codex_home::CodexHome;
-use codex_testkit::mock_server::MockServer;
-use codex_testkit::sse::Sse;
+use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
+use codex_agent_testkit::codex_home::CodexHome;
+use codex_agent_testkit::mock_server::MockServer;
+use codex_agent_testkit::sse::Sse;
 
 async fn readme_snippet() -> Result<(), Box<dyn std::error::Error>> {
     let mock = MockServer::start().await?; // 127.0.0.1, random port

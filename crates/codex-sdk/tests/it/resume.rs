@@ -1,7 +1,7 @@
 //! Threads continue: a second turn on the same `Thread`, and a thread resumed by id, both send
 //! the earlier turns' history.
 
-use codex_testkit::sse::Sse;
+use codex_agent_testkit::sse::Sse;
 use pretty_assertions::assert_eq;
 
 use crate::support::{Harness, run};

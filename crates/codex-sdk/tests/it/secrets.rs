@@ -8,12 +8,12 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use codex_sdk::{
+use codex_agent_sdk::{
     CodexOptions, Error, ThreadEvent, ThreadOptions, Transport, TurnCollector, TurnOptions,
 };
-use codex_testkit::codex_home::{CodexHome, CodexHomeOptions};
-use codex_testkit::mock_server::{MockResponse, openai_error};
-use codex_testkit::sse::{self, Sse};
+use codex_agent_testkit::codex_home::{CodexHome, CodexHomeOptions};
+use codex_agent_testkit::mock_server::{MockResponse, openai_error};
+use codex_agent_testkit::sse::{self, Sse};
 
 use crate::support::{Harness, WAIT, next_event};
 
@@ -80,9 +80,10 @@ fn assert_clean_error(error: &Error) {
 }
 
 async fn harness(transport: Transport, log_dir: &std::path::Path) -> Harness {
-    let log =
-        codex_sdk::telemetry::EventLog::open(codex_sdk::telemetry::EventLogOptions::new(log_dir))
-            .expect("open the event log");
+    let log = codex_agent_sdk::telemetry::EventLog::open(
+        codex_agent_sdk::telemetry::EventLogOptions::new(log_dir),
+    )
+    .expect("open the event log");
     Harness::with(CodexHomeOptions::default(), |options, home| {
         let mut env: Vec<_> = crate::support::codex_env(home);
         env.push(("OPENAI_API_KEY".into(), ENV_KEY.into()));
@@ -97,7 +98,7 @@ async fn harness(transport: Transport, log_dir: &std::path::Path) -> Harness {
             )
             .transport(transport)
             // Everything the event log writes is checked too.
-            .telemetry(codex_sdk::Telemetry::new().event_log(log));
+            .telemetry(codex_agent_sdk::Telemetry::new().event_log(log));
         options
     })
     .await
@@ -229,7 +230,7 @@ fn assert_event_log_is_clean(dir: &std::path::Path) {
 /// S1, S8: the `Debug` of every public type that holds options or secrets.
 fn assert_public_debugs_are_clean(
     h: &Harness,
-    thread: &codex_sdk::Thread,
+    thread: &codex_agent_sdk::Thread,
     options: &ThreadOptions,
 ) {
     for (what, debug) in [

@@ -1,7 +1,7 @@
 //! Structured output: `run_json::<T>()` sends a strict schema and parses the answer into `T`.
 
-use codex_sdk::{Error, TurnOptions};
-use codex_testkit::sse::Sse;
+use codex_agent_sdk::{Error, TurnOptions};
+use codex_agent_testkit::sse::Sse;
 use pretty_assertions::assert_eq;
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -5,11 +5,11 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use codex_sdk::{
+use codex_agent_sdk::{
     Codex, CodexOptions, Error, Thread, ThreadEvent, ThreadOptions, Turn, TurnOptions, TurnStream,
 };
-use codex_testkit::codex_home::{CodexHome, CodexHomeOptions};
-use codex_testkit::mock_server::MockServer;
+use codex_agent_testkit::codex_home::{CodexHome, CodexHomeOptions};
+use codex_agent_testkit::mock_server::MockServer;
 use futures::StreamExt as _;
 use tempfile::TempDir;
 
@@ -17,10 +17,10 @@ use tempfile::TempDir;
 /// under a second, so hitting this means a hang.
 pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-/// The real codex of the selected supported version (`codex_testkit::real_codex`); the test
+/// The real codex of the selected supported version (`codex_agent_testkit::real_codex`); the test
 /// fails (never skips) when it is unavailable.
 pub(crate) fn real_codex() -> PathBuf {
-    codex_testkit::real_codex::real_codex().unwrap_or_else(|error| panic!("{error}"))
+    codex_agent_testkit::real_codex::real_codex().unwrap_or_else(|error| panic!("{error}"))
 }
 
 /// The whole environment codex gets: the home's variables, `PATH` and `HOME`.

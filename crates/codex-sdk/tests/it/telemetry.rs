@@ -1,14 +1,14 @@
 //! Telemetry through the facade, with the real codex on both transports: usage and cost per
 //! thread, budgets that stop turns, the `GenAI` span tree, and the event log.
 
-use codex_sdk::telemetry::{BudgetLimit, EventLog, EventLogOptions, PricingTable, semconv};
-use codex_sdk::{
+use codex_agent_sdk::telemetry::{BudgetLimit, EventLog, EventLogOptions, PricingTable, semconv};
+use codex_agent_sdk::{
     Budget, CodexOptions, Error, ItemDetails, Telemetry, ThreadEvent, Transport, TurnOptions,
 };
-use codex_testkit::codex_home::CodexHomeOptions;
-use codex_testkit::mock_server::{Gate, MockResponse};
-use codex_testkit::spans::SpanCapture;
-use codex_testkit::sse::{self, Sse};
+use codex_agent_testkit::codex_home::CodexHomeOptions;
+use codex_agent_testkit::mock_server::{Gate, MockResponse};
+use codex_agent_testkit::spans::SpanCapture;
+use codex_agent_testkit::sse::{self, Sse};
 use futures::StreamExt as _;
 use pretty_assertions::assert_eq;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -214,12 +214,14 @@ async fn a_real_turn_makes_the_span_tree_and_the_event_log() {
         let spans: Vec<_> = capture
             .spans()
             .into_iter()
-            .filter(|s| s.target == "codex_telemetry")
+            .filter(|s| s.target == "codex_agent_telemetry")
             .collect();
         let all = capture.spans();
         let index = |name: &str| {
             all.iter()
-                .position(|s| s.target == "codex_telemetry" && s.field("otel.name") == Some(name))
+                .position(|s| {
+                    s.target == "codex_agent_telemetry" && s.field("otel.name") == Some(name)
+                })
                 .unwrap_or_else(|| panic!("{transport}: no {name} span in {spans:#?}"))
         };
         let (thread_span, agent, tool) = (
@@ -257,7 +259,7 @@ async fn a_real_turn_makes_the_span_tree_and_the_event_log() {
             "{transport}: the secret leaks: {captured}"
         );
 
-        let records = codex_sdk::telemetry::replay(logs.path()).expect("the log replays");
+        let records = codex_agent_sdk::telemetry::replay(logs.path()).expect("the log replays");
         assert_eq!(records.len(), events.len(), "{transport}");
         let turn_id = records[0].turn_id.clone().expect("a turn id");
         for record in &records {
@@ -450,7 +452,7 @@ pub(crate) mod receiver {
 /// parent links and the `GenAI` attributes, and no secret in any attribute.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otlp_export_delivers_the_span_tree_of_a_real_turn() {
-    use codex_sdk::telemetry::otlp::{Otlp, OtlpOptions};
+    use codex_agent_sdk::telemetry::otlp::{Otlp, OtlpOptions};
     use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 
     let receiver = receiver::Receiver::start().await;
@@ -649,7 +651,7 @@ fn check_metrics(metrics: &[opentelemetry_proto::tonic::metrics::v1::Metric]) {
 /// trace.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codex_spans_join_the_sdk_trace_on_the_app_server() {
-    use codex_sdk::telemetry::otlp::{Otlp, OtlpOptions};
+    use codex_agent_sdk::telemetry::otlp::{Otlp, OtlpOptions};
 
     let receiver = receiver::Receiver::start().await;
     let otlp = Otlp::new(
@@ -675,7 +677,7 @@ async fn codex_spans_join_the_sdk_trace_on_the_app_server() {
         .run_streamed("say hi", TurnOptions::new())
         .await
         .expect("the turn starts");
-    let trace_id = codex_sdk::telemetry::otlp::trace_id(&tracing::Span::current());
+    let trace_id = codex_agent_sdk::telemetry::otlp::trace_id(&tracing::Span::current());
     assert_eq!(trace_id, None, "the test itself is in no span");
     while let Some(event) = tokio::time::timeout(WAIT, stream.next())
         .await

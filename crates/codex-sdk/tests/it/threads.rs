@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use codex_protocol::rollout::parse_rollout;
-use codex_sdk::{Error, ThreadListOptions, ThreadSummary, Transport, Turn};
-use codex_testkit::codex_home::CodexHomeOptions;
-use codex_testkit::sse::{self, Sse};
+use codex_agent_protocol::rollout::parse_rollout;
+use codex_agent_sdk::{Error, ThreadListOptions, ThreadSummary, Transport, Turn};
+use codex_agent_testkit::codex_home::CodexHomeOptions;
+use codex_agent_testkit::sse::{self, Sse};
 use futures::TryStreamExt as _;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
@@ -69,7 +69,7 @@ async fn scripted_thread(h: &Harness) -> (String, Vec<Turn>) {
 }
 
 /// Items as wire JSON without ids (exec numbers its items per process, `item_0`, …).
-fn without_ids(items: &[codex_sdk::ThreadItem]) -> Vec<Value> {
+fn without_ids(items: &[codex_agent_sdk::ThreadItem]) -> Vec<Value> {
     items
         .iter()
         .map(|item| {
@@ -124,8 +124,8 @@ async fn threads_read_gives_the_items_the_turns_streamed() {
         }
         assert_rollouts_parse(&h);
         // Another `Codex` on the same home (a new app-server, the thread not loaded there).
-        let other = codex_sdk::Codex::new(
-            codex_sdk::CodexOptions::new()
+        let other = codex_agent_sdk::Codex::new(
+            codex_agent_sdk::CodexOptions::new()
                 .codex_path(crate::support::real_codex())
                 .env(h.env())
                 .transport(transport),

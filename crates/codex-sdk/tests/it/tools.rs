@@ -1,15 +1,17 @@
 //! Tool items: commands, patches, plans and MCP calls, run for real by codex.
 
-use codex_sdk::{CommandExecutionItem, CommandExecutionStatus, ItemDetails, McpToolCallStatus};
-use codex_testkit::codex_home::CodexHomeOptions;
-use codex_testkit::sse::{self, Sse, StepStatus};
+use codex_agent_sdk::{
+    CommandExecutionItem, CommandExecutionStatus, ItemDetails, McpToolCallStatus,
+};
+use codex_agent_testkit::codex_home::CodexHomeOptions;
+use codex_agent_testkit::sse::{self, Sse, StepStatus};
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
 use crate::support::{Harness, items_json, run};
 
 /// The one `command_execution` item of a turn whose model ran one command.
-fn the_command(turn: &codex_sdk::Turn) -> &CommandExecutionItem {
+fn the_command(turn: &codex_agent_sdk::Turn) -> &CommandExecutionItem {
     let commands: Vec<&CommandExecutionItem> = turn
         .items
         .iter()
@@ -50,7 +52,7 @@ async fn a_command_that_succeeds() {
     assert_eq!(
         turn.items
             .iter()
-            .map(codex_sdk::ThreadItem::item_type)
+            .map(codex_agent_sdk::ThreadItem::item_type)
             .collect::<Vec<_>>(),
         ["command_execution", "agent_message"]
     );
@@ -159,7 +161,7 @@ async fn update_plan_is_a_todo_list() {
 
 #[tokio::test]
 async fn mcp_tool_calls_reach_the_stdio_server() {
-    let server = codex_testkit::mcp_server::locate("sdk-mcp-echo-server");
+    let server = codex_agent_testkit::mcp_server::locate("sdk-mcp-echo-server");
     let server = server.to_str().expect("UTF-8 path");
     let h = Harness::with(
         CodexHomeOptions::default().mcp_server("kit", server, Vec::<String>::new()),

@@ -1,9 +1,9 @@
 //! A fake `codex` for tests: replays a script of stdout lines and faults.
 //!
-//! See [`codex_testkit::fake_codex`] for the script format.
+//! See [`codex_agent_testkit::fake_codex`] for the script format.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    codex_testkit::fake_codex::main()
+    codex_agent_testkit::fake_codex::main()
 }

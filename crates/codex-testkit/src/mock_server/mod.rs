@@ -12,10 +12,10 @@
 //! included) are aborted.
 //!
 //! ```
-//! use codex_testkit::mock_server::{MockResponse, MockServer};
-//! use codex_testkit::sse::{self, Sse};
+//! use codex_agent_testkit::mock_server::{MockResponse, MockServer};
+//! use codex_agent_testkit::sse::{self, Sse};
 //!
-//! # async fn demo() -> Result<(), codex_testkit::Error> {
+//! # async fn demo() -> Result<(), codex_agent_testkit::Error> {
 //! let mock = MockServer::start().await?;
 //! mock.push(Sse::reply("resp-1", [sse::exec_command("call-1", "echo hi")]));
 //! mock.push(Sse::message("resp-2", "done"));
@@ -294,7 +294,7 @@ async fn handle(
                 Err(json_response(
                     500,
                     &openai_error(
-                        &format!("codex-testkit mock: {problem}"),
+                        &format!("codex-agent-testkit mock: {problem}"),
                         "server_error",
                         "mock_queue_empty",
                     ),
@@ -311,7 +311,7 @@ async fn handle(
             Err(json_response(
                 404,
                 &openai_error(
-                    &format!("codex-testkit mock: {problem}"),
+                    &format!("codex-agent-testkit mock: {problem}"),
                     "invalid_request_error",
                     "mock_no_route",
                 ),
@@ -402,7 +402,7 @@ fn sse_body(body: &Sse, mut holds: Vec<(usize, Gate)>, cut_off_after: Option<usi
                 // the body fails.
                 Step::Cut => {
                     tokio::task::yield_now().await;
-                    let cut = std::io::Error::other("codex-testkit mock: stream cut off");
+                    let cut = std::io::Error::other("codex-agent-testkit mock: stream cut off");
                     return Some((Err(cut), Vec::new().into_iter()));
                 }
             }

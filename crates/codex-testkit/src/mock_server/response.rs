@@ -17,8 +17,8 @@ use crate::sse::Sse;
 /// [`MockResponse::cut_off_after`] drops the connection midway.
 ///
 /// ```
-/// use codex_testkit::mock_server::{Gate, MockResponse};
-/// use codex_testkit::sse::{self, Sse};
+/// use codex_agent_testkit::mock_server::{Gate, MockResponse};
+/// use codex_agent_testkit::sse::{self, Sse};
 ///
 /// let gate = Gate::new();
 /// let response = MockResponse::sse(Sse::message("resp-1", "hello"))

@@ -1,4 +1,4 @@
-//! codex-testkit's integration tests: one binary, one module per area.
+//! codex-agent-testkit's integration tests: one binary, one module per area.
 
 mod http;
 mod mock_server;

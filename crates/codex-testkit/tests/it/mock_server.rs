@@ -2,9 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use codex_testkit::Error;
-use codex_testkit::mock_server::{Gate, MockResponse, MockServer};
-use codex_testkit::sse::{self, Sse};
+use codex_agent_testkit::Error;
+use codex_agent_testkit::mock_server::{Gate, MockResponse, MockServer};
+use codex_agent_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 

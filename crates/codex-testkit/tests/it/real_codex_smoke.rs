@@ -6,11 +6,11 @@ use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use codex_protocol::exec::{ItemDetails, ThreadEvent, parse_event_strict};
-use codex_testkit::codex_home::{CodexHome, CodexHomeOptions};
-use codex_testkit::mock_server::{MockResponse, MockServer};
-use codex_testkit::real_codex::real_codex;
-use codex_testkit::sse::{self, Sse, StepStatus};
+use codex_agent_protocol::exec::{ItemDetails, ThreadEvent, parse_event_strict};
+use codex_agent_testkit::codex_home::{CodexHome, CodexHomeOptions};
+use codex_agent_testkit::mock_server::{MockResponse, MockServer};
+use codex_agent_testkit::real_codex::real_codex;
+use codex_agent_testkit::sse::{self, Sse, StepStatus};
 use pretty_assertions::assert_eq;
 use tempfile::TempDir;
 use tokio::io::AsyncWriteExt as _;
@@ -61,7 +61,7 @@ impl Run {
 /// parse in strict mode.
 #[expect(
     clippy::disallowed_methods,
-    reason = "the smoke tier runs the real codex binary directly, outside codex-exec on purpose"
+    reason = "the smoke tier runs the real codex binary directly, outside codex-agent-exec on purpose"
 )]
 async fn run_codex(home: &CodexHome, cwd: &Path, prompt: &str) -> Run {
     let codex = real_codex().unwrap_or_else(|error| panic!("{error}"));

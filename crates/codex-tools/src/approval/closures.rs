@@ -117,7 +117,7 @@ impl ApprovalRequest {
 /// those.
 ///
 /// ```
-/// use codex_tools::approval::{self, ApprovalDecision, ApprovalRequest};
+/// use codex_agent_tools::approval::{self, ApprovalDecision, ApprovalRequest};
 ///
 /// // Commands that touch `/etc` are declined, everything else is accepted.
 /// let handler = approval::from_fn(|request: ApprovalRequest| async move {
@@ -209,7 +209,7 @@ where
 /// ```
 /// use std::collections::BTreeMap;
 ///
-/// use codex_tools::approval::{
+/// use codex_agent_tools::approval::{
 ///     ApprovalDecision, ApprovalHandlers, ToolRequestUserInputAnswer,
 ///     ToolRequestUserInputResponse,
 /// };

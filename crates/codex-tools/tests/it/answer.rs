@@ -8,17 +8,17 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use codex_protocol::Unknowns as _;
-use codex_protocol::app_server::{
+use codex_agent_protocol::Unknowns as _;
+use codex_agent_protocol::app_server::{
     ServerMessage, ServerRequest, ServerRequestResult, parse_server_message_strict,
 };
-use codex_tools::approval::{
+use codex_agent_tools::approval::{
     AlwaysAccept, AlwaysDecline, ApprovalDecision, ApprovalHandler, ApprovalHandlers,
     McpServerElicitationAction, McpServerElicitationRequestResponse, ToolRequestUserInputAnswer,
     ToolRequestUserInputResponse,
 };
-use codex_tools::registry::{ToolRegistry, ToolSession};
-use codex_tools::tools::{Tool, ToolError};
+use codex_agent_tools::registry::{ToolRegistry, ToolSession};
+use codex_agent_tools::tools::{Tool, ToolError};
 use expect_test::expect_file;
 use serde_json::{Value, json};
 
@@ -65,7 +65,7 @@ fn sample_requests() -> Vec<(String, ServerRequest)> {
             // Strict: the synthetic requests must be shapes the protocol models, unknown
             // methods aside.
             let parsed = if message["method"] == "attestation/generate" {
-                codex_protocol::app_server::parse_server_message(&message.to_string())
+                codex_agent_protocol::app_server::parse_server_message(&message.to_string())
             } else {
                 parse_server_message_strict(&message.to_string())
             };
@@ -136,7 +136,10 @@ fn closures() -> ApprovalHandlers {
 }
 
 /// One answer, checked against the typed result of `method`, as one line.
-fn render(method: &str, answer: Result<Value, codex_protocol::app_server::JsonRpcError>) -> String {
+fn render(
+    method: &str,
+    answer: Result<Value, codex_agent_protocol::app_server::JsonRpcError>,
+) -> String {
     match answer {
         Ok(result) => {
             let typed = ServerRequestResult::from_result(method, result.clone())
@@ -162,17 +165,17 @@ fn every_server_request_is_answered() {
     let mut out = String::new();
     for (where_, request) in &requests {
         let method = request.method();
-        let thread = codex_tools::thread_id(request);
+        let thread = codex_agent_tools::thread_id(request);
         writeln!(out, "{where_} {method} thread={thread:?}").expect("write to a String");
         for (name, handler, tools) in setups {
-            let answer = block_on(codex_tools::answer(request.clone(), handler, tools));
+            let answer = block_on(codex_agent_tools::answer(request.clone(), handler, tools));
             writeln!(out, "  {name}: {}", render(method, answer)).expect("write to a String");
         }
     }
     expect_file!["snapshots/answers.txt"].assert_eq(&out);
 
     let asked: Vec<&str> = requests.iter().map(|(_, r)| r.method()).collect();
-    for method in codex_tools::ANSWERED_METHODS {
+    for method in codex_agent_tools::ANSWERED_METHODS {
         assert!(asked.contains(method), "no sample request of {method}");
     }
 }
@@ -183,12 +186,12 @@ fn futures_and_handlers_are_send_and_sync() {
     fn send_sync<T: Send + Sync>(_: &T) {}
     let tools = tools();
     let request = sample_requests().remove(0).1;
-    send(&codex_tools::answer(request, &AlwaysDecline, &tools));
+    send(&codex_agent_tools::answer(request, &AlwaysDecline, &tools));
     send(&tools.call(None, "lookup_weather", json!({"city": "Paris"})));
     send_sync(&tools);
     send_sync(tools.registry());
     send_sync(&closures());
-    send_sync(&codex_tools::approval::from_fn(|_| async {
+    send_sync(&codex_agent_tools::approval::from_fn(|_| async {
         ApprovalDecision::Decline
     }));
 }

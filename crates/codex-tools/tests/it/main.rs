@@ -1,3 +1,3 @@
-//! Integration tests for `codex-tools`, one module per area.
+//! Integration tests for `codex-agent-tools`, one module per area.
 
 mod answer;

@@ -4,7 +4,7 @@
 //!
 //! Data-driven: the walk starts from our method enums and follows our own `schemars` schema
 //! side by side with codex's, so no field list is restated here. Each supported version
-//! (`codex_testkit::real_codex::SUPPORTED_CODEX_VERSIONS`) is checked on its own. For every
+//! (`codex_agent_testkit::real_codex::SUPPORTED_CODEX_VERSIONS`) is checked on its own. For every
 //! modeled type it checks that
 //!
 //! * the type has the schema's name (when both sides name it),
@@ -27,11 +27,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::{
     ClientNotification, ClientRequest, ClientRequestResult, JsonRpcError, RequestId,
     ServerNotification, ServerRequest, ServerRequestResult,
 };
-use codex_testkit::real_codex::SUPPORTED_CODEX_VERSIONS;
+use codex_agent_testkit::real_codex::SUPPORTED_CODEX_VERSIONS;
 use schemars::JsonSchema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value};

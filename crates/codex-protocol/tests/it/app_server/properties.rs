@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::{
     ClientNotification, ClientRequest, ServerNotification, ServerRequest, parse_client_message,
     parse_server_message,
 };

@@ -2,8 +2,8 @@
 //! item types, enum values and fields a newer codex may send, string and integer ids
 //! (including 0), malformed input, and the wire shapes of client-built values.
 
-use codex_protocol::app_server::ClientInfo;
-use codex_protocol::app_server::{
+use codex_agent_protocol::app_server::ClientInfo;
+use codex_agent_protocol::app_server::{
     ClientMessage, ClientRequest, ClientRequestResult, CodexErrorInfo,
     CommandExecutionApprovalDecision, CommandExecutionRequestApprovalResponse, DynamicFunctionTool,
     DynamicToolCallOutputContentItem, DynamicToolCallResponse, DynamicToolSpec, ErrorResponse,
@@ -14,7 +14,7 @@ use codex_protocol::app_server::{
 };
 use std::fmt::Write as _;
 
-use codex_protocol::{ParseError, Unknowns};
+use codex_agent_protocol::{ParseError, Unknowns};
 use expect_test::{Expect, expect, expect_file};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -291,7 +291,7 @@ fn client_messages_build_to_codex_wire_shapes() {
         .assert_eq(&turn.to_line());
 
     let initialized = ClientMessage::Notification(Notification::new(
-        codex_protocol::app_server::ClientNotification::Initialized,
+        codex_agent_protocol::app_server::ClientNotification::Initialized,
     ));
     expect![[r#"{"method":"initialized"}"#]].assert_eq(&initialized.to_line());
 

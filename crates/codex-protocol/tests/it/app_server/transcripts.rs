@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use codex_protocol::Unknowns;
-use codex_protocol::app_server::{
+use codex_agent_protocol::Unknowns;
+use codex_agent_protocol::app_server::{
     ClientMessage, ClientRequestResult, RequestId, ServerMessage, ServerNotification,
     ServerRequest, ServerRequestResult, ThreadItem, ThreadStatus, parse_client_message,
     parse_client_message_strict, parse_server_message, parse_server_message_strict,
