@@ -22,6 +22,7 @@ mod deps;
 mod golden_argv;
 mod parity;
 mod real_codex_tests;
+mod release;
 mod schema;
 mod tidy;
 mod verify;
@@ -67,6 +68,11 @@ const COMMANDS: &[Command] = &[
         "bench",
         "measure streaming, run(), per-turn overhead and app-server vs exec [--runs N] [--turns N]",
         bench::run,
+    ),
+    (
+        "release",
+        "bump the workspace version, check CHANGELOG, verify, publish --dry-run; never publishes [--dry-run] [--skip-verify] VERSION",
+        release::run,
     ),
     (
         "demo",

@@ -16,7 +16,7 @@ use codex_agent_testkit::real_codex::{
     CODEX_PATH_VAR, CODEX_VERSION_VAR, DEFAULT_CODEX_VERSION, SUPPORTED_CODEX_VERSIONS,
 };
 
-use crate::{cmd, real_codex_tests, schema, tidy};
+use crate::{cmd, real_codex_tests, release, schema, tidy};
 
 /// How a step that did not fail ended.
 enum Status {
@@ -38,6 +38,8 @@ const STEPS: &[(&str, StepFn)] = &[
     ("doc", doc),
     ("schema", schema_step),
     ("deny", deny),
+    ("features", features),
+    ("package", package),
 ];
 
 /// `cargo xtask verify`.
@@ -230,6 +232,53 @@ fn deny() -> Result<Status, String> {
 /// Whether we run under CI (`CI` set to anything but empty or `false`).
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false")
+}
+
+/// Every crate builds, and its library's own tests pass, with no default features, with each
+/// feature alone and with all features (`cargo hack --each-feature`). The integration tests
+/// run with all features in `test`. The declared `rust-version` is the pinned toolchain's, so
+/// every other step checks it too.
+fn features() -> Result<Status, String> {
+    if let Some(skipped) = ensure_tool("hack", "cargo-hack")? {
+        return Ok(skipped);
+    }
+    cmd::run(&mut cmd::cargo([
+        "hack",
+        "check",
+        "--workspace",
+        "--each-feature",
+        "--all-targets",
+    ]))?;
+    passed(&mut cmd::cargo([
+        "hack",
+        "test",
+        "--workspace",
+        "--exclude",
+        "xtask",
+        "--each-feature",
+        "--lib",
+    ]))
+}
+
+/// `cargo package` for every published crate, built from its own `.crate`; sizes printed.
+fn package() -> Result<Status, String> {
+    release::package_step().map(|()| Status::Passed)
+}
+
+/// Makes sure `cargo <subcommand>` exists: under CI it is installed when missing (`.ci/run`
+/// installs it first, so this is the fallback); elsewhere the step is skipped with the
+/// install line.
+fn ensure_tool(subcommand: &str, krate: &str) -> Result<Option<Status>, String> {
+    if cmd::succeeds_quietly(&mut cmd::cargo([subcommand, "--version"])) {
+        return Ok(None);
+    }
+    if in_ci() {
+        cmd::run(&mut cmd::cargo(["install", "--locked", krate]))?;
+        return Ok(None);
+    }
+    Ok(Some(Status::Skipped(format!(
+        "{krate} is not installed; `cargo install --locked {krate}` to run this step (CI does)"
+    ))))
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@
 //! is the same in both supported releases; the app-server protocol is the one of
 //! `codex_agent_protocol::app_server`, which parses what either sends. The tests that run the real
 //! CLI run against 0.169.0 and 0.171.0.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod app_server;
 mod cancel;

@@ -67,6 +67,7 @@
 //! Unix only (hard links, `flock`, permissions); the sweep of dead processes' leftovers needs
 //! Linux's `/proc`. It depends on `codex-agent-protocol` only among the workspace crates and never
 //! spawns processes.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod creator;
 mod error;

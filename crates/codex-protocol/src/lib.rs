@@ -33,6 +33,7 @@
 //!
 //! Errors are [`ParseError`]s: they name the line (when known) and the reason, and hold a
 //! bounded excerpt of at most [`MAX_EXCERPT_CHARS`] characters, never the whole line.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod app_server;
 mod error;

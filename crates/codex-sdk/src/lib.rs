@@ -164,6 +164,7 @@
 //! Supported codex versions: 0.169.0 through 0.171.0, except 0.170.0, whose npm package is
 //! broken (it names platform packages that were never published). The tests that run the real
 //! CLI run against both 0.169.0 and 0.171.0, over both transports.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod codex;
 mod error;

@@ -40,6 +40,7 @@
 //!
 //! Depends on `codex-agent-protocol` only, never spawns processes and installs no global
 //! subscriber: spans are emitted with `tracing`, and the application decides where they go.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod budget;
 mod error;

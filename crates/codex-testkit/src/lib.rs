@@ -35,6 +35,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod built_binary;
 pub mod codex_home;

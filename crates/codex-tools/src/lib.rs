@@ -100,6 +100,7 @@
 //!   the official `rmcp` crate with hyper. Costs rmcp and its dependencies (about 40 crates).
 //!
 //! Supported codex versions: 0.169.0 through 0.171.0.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod answer;
 pub mod approval;
