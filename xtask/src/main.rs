@@ -15,6 +15,7 @@
     reason = "xtask runs cargo and other tools directly; it is not part of the SDK"
 )]
 
+mod api;
 mod bench;
 mod cmd;
 mod demo;
@@ -68,6 +69,11 @@ const COMMANDS: &[Command] = &[
         "bench",
         "measure streaming, run(), per-turn overhead and app-server vs exec [--runs N] [--turns N]",
         bench::run,
+    ),
+    (
+        "api",
+        "write down each published crate's public API in api/<crate>.txt, check it [--bless]",
+        api::run,
     ),
     (
         "release",

@@ -16,7 +16,7 @@ use codex_agent_testkit::real_codex::{
     CODEX_PATH_VAR, CODEX_VERSION_VAR, DEFAULT_CODEX_VERSION, SUPPORTED_CODEX_VERSIONS,
 };
 
-use crate::{cmd, real_codex_tests, release, schema, tidy};
+use crate::{api, cmd, real_codex_tests, release, schema, tidy};
 
 /// How a step that did not fail ended.
 enum Status {
@@ -40,6 +40,7 @@ const STEPS: &[(&str, StepFn)] = &[
     ("deny", deny),
     ("features", features),
     ("package", package),
+    ("api", api_step),
 ];
 
 /// `cargo xtask verify`.
@@ -258,6 +259,13 @@ fn features() -> Result<Status, String> {
         "--each-feature",
         "--lib",
     ]))
+}
+
+/// Every published crate's public API equals its committed listing in `api/`; a change
+/// needs recording, and a released version a bump first.
+fn api_step() -> Result<Status, String> {
+    println!("$ cargo xtask api");
+    api::run(&[]).map(|()| Status::Passed)
 }
 
 /// `cargo package` for every published crate, built from its own `.crate`; sizes printed.
