@@ -9,7 +9,8 @@
 //!
 //! `release VERSION` bumps the one workspace version (`[workspace.package]` and every internal
 //! dependency in `[workspace.dependencies]`), checks that `CHANGELOG.md` has a `## [VERSION]`
-//! entry, runs `cargo xtask verify` and `cargo publish --dry-run` for every crate in dependency
+//! entry, records the public API listings under the new version (`cargo xtask api --bless`),
+//! runs `cargo xtask verify` and `cargo publish --dry-run` for every crate in dependency
 //! order, and prints what it would publish. It never publishes. With `--dry-run` all of it
 //! happens in a temporary copy of the workspace and the checkout is left untouched; without
 //! it the bump stays in the checkout for you to commit.
@@ -378,6 +379,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         "--workspace",
         "--offline",
     ])))?;
+
+    // The listings of the public API carry the version: record them under the new one (a
+    // bumped version may change its API).
+    cmd::run(&mut in_workspace(cmd::cargo(["xtask", "api", "--bless"])))?;
 
     if args.skip_verify {
         println!("release: verify skipped (--skip-verify)");
