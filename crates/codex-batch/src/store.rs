@@ -203,6 +203,17 @@ impl Store {
             reason: e.to_string(),
         };
         let options = sqlx::postgres::PgConnectOptions::from_str(url).map_err(unreachable)?;
+        // One direct connection first: a refused or unknown server fails at once instead of
+        // after the pool's acquire timeout.
+        {
+            use sqlx::Connection as _;
+            sqlx::PgConnection::connect_with(&options)
+                .await
+                .map_err(unreachable)?
+                .close()
+                .await
+                .map_err(unreachable)?;
+        }
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
