@@ -18,6 +18,7 @@
 mod bench;
 mod cmd;
 mod demo;
+mod demo_batch;
 mod deps;
 mod golden_argv;
 mod parity;
@@ -70,7 +71,7 @@ const COMMANDS: &[Command] = &[
     ),
     (
         "demo",
-        "run one codex turn through codex-agent-sdk against a local mock model (no API key)",
+        "run one codex turn through codex-agent-sdk against a local mock model (no API key); `demo batch`: a codex-batch run",
         demo::run,
     ),
 ];

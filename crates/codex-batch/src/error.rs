@@ -74,7 +74,9 @@ pub enum Error {
         reason: String,
     },
     /// The database was written by a newer codex-batch.
-    #[error("the database schema is version {found}, newer than the version {supported} this codex-batch supports; upgrade codex-batch")]
+    #[error(
+        "the database schema is version {found}, newer than the version {supported} this codex-batch supports; upgrade codex-batch"
+    )]
     SchemaTooNew {
         /// The newest migration applied in the database.
         found: i64,

@@ -8,7 +8,11 @@
 //! codex-batch status [--db URL] --run NAME
 //! codex-batch export [--db URL] --run NAME [--format ndjson|csv] [--out FILE]
 //! ```
-#![expect(clippy::print_stderr, clippy::print_stdout, reason = "a command-line tool prints")]
+#![expect(
+    clippy::print_stderr,
+    clippy::print_stdout,
+    reason = "a command-line tool prints"
+)]
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -26,7 +30,11 @@ use codex_agent_batch::task::{SplitSpec, TaskSet};
 use codex_agent_sdk::CodexOptions;
 
 #[derive(Parser)]
-#[command(name = "codex-batch", version, about = "Resumable batch runs of the Codex agent")]
+#[command(
+    name = "codex-batch",
+    version,
+    about = "Resumable batch runs of the Codex agent"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -147,7 +155,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_max_level(tracing::Level::WARN)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("codex-batch: cannot start the async runtime: {e}");
@@ -206,41 +217,50 @@ async fn dispatch(command: Command) -> Result<ExitCode, Error> {
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Export { place, format, out } => {
-            let store = open_store(&place).await?;
-            store.open_run(&place.run).await?;
-            let results = store.results(&place.run).await?;
-            store.close().await;
-            let mut buffer = Vec::new();
-            match format.as_str() {
-                "ndjson" => write_ndjson(&mut buffer, &results),
-                "csv" => write_csv(&mut buffer, &results),
-                other => {
-                    return Err(Error::InvalidOption {
-                        option: "--format",
-                        reason: format!("{other:?} is not one of ndjson, csv"),
-                    });
-                }
-            }
-            .map_err(|e| Error::io("(export buffer)", e))?;
-            match out {
-                Some(path) => write_atomically(&path, &buffer)?,
-                None => {
-                    use std::io::Write as _;
-                    std::io::stdout()
-                        .write_all(&buffer)
-                        .map_err(|e| Error::io("(stdout)", e))?;
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+        Command::Export { place, format, out } => export(&place, &format, out.as_deref()).await,
+    }
+}
+
+async fn export(place: &Place, format: &str, out: Option<&Path>) -> Result<ExitCode, Error> {
+    let store = open_store(place).await?;
+    store.open_run(&place.run).await?;
+    let results = store.results(&place.run).await?;
+    store.close().await;
+    let mut buffer = Vec::new();
+    match format {
+        "ndjson" => write_ndjson(&mut buffer, &results),
+        "csv" => write_csv(&mut buffer, &results),
+        other => {
+            return Err(Error::InvalidOption {
+                option: "--format",
+                reason: format!("{other:?} is not one of ndjson, csv"),
+            });
         }
     }
+    .map_err(|e| Error::io("(export buffer)", e))?;
+    if let Some(path) = out {
+        write_atomically(path, &buffer)?;
+    } else {
+        use std::io::Write as _;
+        std::io::stdout()
+            .write_all(&buffer)
+            .map_err(|e| Error::io("(stdout)", e))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn status_line(s: &RunStatus) -> String {
     format!(
         "{}/{} done ({} succeeded, {} failed, {} timed out), {} queued, {} leased, {} tokens, ${:.4}",
-        s.done, s.total, s.succeeded, s.failed, s.timed_out, s.queued, s.leased, s.tokens, s.cost_usd
+        s.done,
+        s.total,
+        s.succeeded,
+        s.failed,
+        s.timed_out,
+        s.queued,
+        s.leased,
+        s.tokens,
+        s.cost_usd
     )
 }
 
@@ -256,7 +276,9 @@ fn check_run_name(run: &str) -> Result<(), Error> {
     } else {
         Err(Error::InvalidOption {
             option: "--run",
-            reason: format!("{run:?} must be 1-128 characters of A-Z a-z 0-9 - _ . not starting with a dot"),
+            reason: format!(
+                "{run:?} must be 1-128 characters of A-Z a-z 0-9 - _ . not starting with a dot"
+            ),
         })
     }
 }
@@ -267,14 +289,12 @@ fn run_dir(place: &Place) -> Result<PathBuf, Error> {
 }
 
 async fn open_store(place: &Place) -> Result<Store, Error> {
-    match &place.db {
-        Some(db) => Store::open(db).await,
-        None => {
-            let dir = run_dir(place)?;
-            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            Store::open_sqlite(&dir.join("state.db")).await
-        }
+    if let Some(db) = &place.db {
+        return Store::open(db).await;
     }
+    let dir = run_dir(place)?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    Store::open_sqlite(&dir.join("state.db")).await
 }
 
 fn split_settings(split: &SplitArgs) -> Result<RunSettings, Error> {
@@ -300,7 +320,12 @@ async fn submit(store: &Store, tasks: &Path, run: &str, split: &SplitArgs) -> Re
     let set = TaskSet::load(tasks)?;
     let ids: Vec<&str> = set.tasks.iter().map(|t| t.id.as_str()).collect();
     let chosen: Vec<(usize, &codex_agent_batch::task::Task, Option<&str>)> = match &settings.split {
-        None => set.tasks.iter().enumerate().map(|(i, t)| (i, t, None)).collect(),
+        None => set
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i, t, None))
+            .collect(),
         Some((name, spec)) => {
             let assigned = spec.assign(&ids);
             set.tasks
@@ -319,7 +344,12 @@ async fn submit(store: &Store, tasks: &Path, run: &str, split: &SplitArgs) -> Re
     Ok(chosen.len())
 }
 
-async fn run(tasks: &Path, place: &Place, split: &SplitArgs, work: &WorkArgs) -> Result<ExitCode, Error> {
+async fn run(
+    tasks: &Path,
+    place: &Place,
+    split: &SplitArgs,
+    work: &WorkArgs,
+) -> Result<ExitCode, Error> {
     let dir = run_dir(place)?;
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     // One `run` process per run directory: the lock dies with its holder (even on kill -9),
@@ -329,7 +359,11 @@ async fn run(tasks: &Path, place: &Place, split: &SplitArgs, work: &WorkArgs) ->
     if lock.try_lock().is_err() {
         return Err(Error::InvalidOption {
             option: "--run",
-            reason: format!("run {:?} is already running in {}", place.run, dir.display()),
+            reason: format!(
+                "run {:?} is already running in {}",
+                place.run,
+                dir.display()
+            ),
         });
     }
     let store = Arc::new(open_store(place).await?);
@@ -337,7 +371,9 @@ async fn run(tasks: &Path, place: &Place, split: &SplitArgs, work: &WorkArgs) ->
     if place.db.is_none() {
         let requeued = store.requeue_leased(&place.run).await?;
         if requeued > 0 {
-            eprintln!("codex-batch: {requeued} task(s) of an interrupted process back in the queue");
+            eprintln!(
+                "codex-batch: {requeued} task(s) of an interrupted process back in the queue"
+            );
         }
     }
     let code = drive(&store, &place.run, work, dir.join("work"), false).await?;
@@ -423,7 +459,9 @@ async fn drive(
             Ok(ExitCode::from(130))
         }
         Outcome::BudgetReached => {
-            eprintln!("codex-batch: the budget is spent; raise --budget-usd and run again to resume");
+            eprintln!(
+                "codex-batch: the budget is spent; raise --budget-usd and run again to resume"
+            );
             Ok(ExitCode::from(3))
         }
         _ if status.failed + status.timed_out > 0 => Ok(ExitCode::from(4)),
@@ -452,10 +490,8 @@ async fn report_progress(progress: Arc<Progress>, before: RunStatus, every: Dura
     if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} {msg} eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         loop {
             bar.set_position(done_before + progress.done.load(Ordering::Relaxed));

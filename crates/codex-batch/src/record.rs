@@ -143,7 +143,11 @@ impl TaskResult {
             self.error.clone().unwrap_or_default(),
             self.final_response.clone(),
         ];
-        fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",")
+        fields
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 

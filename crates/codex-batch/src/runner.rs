@@ -90,7 +90,7 @@ impl RunnerOptions {
             retries: 2,
             timeout: None,
             budget_usd: None,
-            lease: Duration::from_secs(60),
+            lease: Duration::from_mins(1),
             poll: Duration::from_millis(500),
             wait_for_others: false,
             backoff: RetryPolicy::new(),
@@ -344,9 +344,9 @@ impl Inner {
     }
 
     fn over_budget(&self) -> bool {
-        self.options.budget_usd.is_some_and(|budget| {
-            self.spent_before + self.progress.cost_usd() >= budget
-        })
+        self.options
+            .budget_usd
+            .is_some_and(|budget| self.spent_before + self.progress.cost_usd() >= budget)
     }
 }
 
@@ -396,7 +396,9 @@ fn count(progress: &Progress, result: &TaskResult) {
     if result.status != TaskStatus::Succeeded {
         progress.failed.fetch_add(1, Ordering::Relaxed);
     }
-    progress.tokens.fetch_add(result.usage.total(), Ordering::Relaxed);
+    progress
+        .tokens
+        .fetch_add(result.usage.total(), Ordering::Relaxed);
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
@@ -538,10 +540,8 @@ async fn run_attempt(
             }
         }
         let last = i + 1 == turns.len();
-        if last {
-            if let Some(schema) = &task.output_schema {
-                options = options.output_schema(schema.clone());
-            }
+        if let Some(schema) = task.output_schema.as_ref().filter(|_| last) {
+            options = options.output_schema(schema.clone());
         }
         let turn = thread
             .run(prompt.as_str(), options)

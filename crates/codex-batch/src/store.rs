@@ -67,7 +67,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("url", &self.url).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -248,8 +250,9 @@ impl Store {
                 "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '_sqlx_migrations' AND table_schema = current_schema()"
             }
         };
-        let exists: i64 = on_pool!(self, pool => sqlx::query_scalar(exists_sql).fetch_one(pool).await)
-            .map_err(|e| Error::db("reading the schema version", &e))?;
+        let exists: i64 =
+            on_pool!(self, pool => sqlx::query_scalar(exists_sql).fetch_one(pool).await)
+                .map_err(|e| Error::db("reading the schema version", &e))?;
         if exists == 0 {
             return Ok(0);
         }
@@ -371,7 +374,12 @@ impl Store {
     /// # Errors
     ///
     /// [`Error::Database`], [`Error::CorruptRecord`].
-    pub async fn claim(&self, run: &str, worker: &str, lease: Duration) -> Result<Option<Claimed>, Error> {
+    pub async fn claim(
+        &self,
+        run: &str,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<Claimed>, Error> {
         let now = now_ms();
         let sql = match &self.backend {
             Backend::Sqlite(_) => CLAIM_SQLITE,
@@ -408,7 +416,11 @@ impl Store {
             task_id,
             reason: e.to_string(),
         })?;
-        Ok(Some(Claimed { task, split, claims }))
+        Ok(Some(Claimed {
+            task,
+            split,
+            claims,
+        }))
     }
 
     /// Extends every lease `worker` holds in `run` to `lease` from now.
@@ -492,12 +504,12 @@ impl Store {
     ///
     /// [`Error::Database`].
     pub async fn status(&self, run: &str) -> Result<RunStatus, Error> {
-        let states: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as("SELECT state, COUNT(*) FROM batch_tasks WHERE run = $1 GROUP BY state").bind(run).fetch_all(pool).await)
+        let by_state: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as("SELECT state, COUNT(*) FROM batch_tasks WHERE run = $1 GROUP BY state").bind(run).fetch_all(pool).await)
             .map_err(|e| Error::db("counting tasks", &e))?;
         let results: Vec<(String, i64, i64, Option<f64>)> = on_pool!(self, pool => sqlx::query_as("SELECT status, COUNT(*), CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT), SUM(cost_usd) FROM batch_results WHERE run = $1 GROUP BY status").bind(run).fetch_all(pool).await)
             .map_err(|e| Error::db("counting results", &e))?;
         let mut status = RunStatus::default();
-        for (state, n) in states {
+        for (state, n) in by_state {
             let n = u64_of(n);
             status.total += n;
             match state.as_str() {
@@ -562,7 +574,11 @@ impl Store {
     }
 }
 
-fn check_resume(existing: &RunInfo, manifest: &Manifest, settings: &RunSettings) -> Result<(), Error> {
+fn check_resume(
+    existing: &RunInfo,
+    manifest: &Manifest,
+    settings: &RunSettings,
+) -> Result<(), Error> {
     if existing.manifest.sha256 != manifest.sha256 {
         return Err(Error::TasksChanged {
             run: existing.name.clone(),
@@ -600,7 +616,10 @@ mod tests {
 
     #[test]
     fn urls_lose_their_password() {
-        assert_eq!(redact_url("postgres://u:pw@h:5/db"), "postgres://u:[REDACTED]@h:5/db");
+        assert_eq!(
+            redact_url("postgres://u:pw@h:5/db"),
+            "postgres://u:[REDACTED]@h:5/db"
+        );
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
     }
 }

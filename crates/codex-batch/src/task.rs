@@ -262,10 +262,15 @@ fn parse_line(line: u64, text: &str, base: &Path, problems: &mut Vec<LineProblem
     }
     check_id(line, object.get("id"), problems);
     check_prompt(line, object.get("prompt"), problems);
-    if let Some(schema) = object.get("output_schema") {
-        if !schema.is_object() {
-            problems.push(problem(line, "output_schema", "must be a JSON object (a JSON Schema)"));
-        }
+    if object
+        .get("output_schema")
+        .is_some_and(|schema| !schema.is_object())
+    {
+        problems.push(problem(
+            line,
+            "output_schema",
+            "must be a JSON object (a JSON Schema)",
+        ));
     }
     for field in ["images", "files"] {
         resolve_list(line, field, &mut object, base, problems);
@@ -274,7 +279,11 @@ fn parse_line(line: u64, text: &str, base: &Path, problems: &mut Vec<LineProblem
         resolve_dir(line, field, &mut object, base, problems);
     }
     if object.contains_key("cwd") && object.contains_key("workspace") {
-        problems.push(problem(line, "workspace", "give either cwd or workspace, not both"));
+        problems.push(problem(
+            line,
+            "workspace",
+            "give either cwd or workspace, not both",
+        ));
     }
     if let Some(thread) = object.get("thread") {
         check_thread(line, thread, problems);
@@ -312,7 +321,10 @@ fn check_prompt(line: u64, prompt: Option<&Value>, problems: &mut Vec<LineProble
         Some(Value::String(_)) => return,
         Some(Value::Array(list)) if list.is_empty() => "the list of turns must not be empty",
         Some(Value::Array(list)) => {
-            match list.iter().position(|p| p.as_str().is_none_or(|p| p.trim().is_empty())) {
+            match list
+                .iter()
+                .position(|p| p.as_str().is_none_or(|p| p.trim().is_empty()))
+            {
                 Some(i) => {
                     problems.push(problem(
                         line,
@@ -332,14 +344,14 @@ fn check_prompt(line: u64, prompt: Option<&Value>, problems: &mut Vec<LineProble
 fn check_thread(line: u64, thread: &Value, problems: &mut Vec<LineProblem>) {
     match serde_json::from_value::<TaskThread>(thread.clone()) {
         Ok(t) => {
-            if let Some(mode) = &t.sandbox_mode {
-                if !["read-only", "workspace-write", "danger-full-access"].contains(&mode.as_str()) {
-                    problems.push(problem(
-                        line,
-                        "thread.sandbox_mode",
-                        "must be read-only, workspace-write or danger-full-access",
-                    ));
-                }
+            if t.sandbox_mode.as_deref().is_some_and(|mode| {
+                !["read-only", "workspace-write", "danger-full-access"].contains(&mode)
+            }) {
+                problems.push(problem(
+                    line,
+                    "thread.sandbox_mode",
+                    "must be read-only, workspace-write or danger-full-access",
+                ));
             }
         }
         Err(e) => problems.push(problem(line, "thread", &e.to_string())),
@@ -371,7 +383,11 @@ fn resolve_list(
     };
     for (i, entry) in list.iter_mut().enumerate() {
         let Some(text) = entry.as_str() else {
-            problems.push(problem(line, &format!("{field}[{i}]"), "must be a path string"));
+            problems.push(problem(
+                line,
+                &format!("{field}[{i}]"),
+                "must be a path string",
+            ));
             continue;
         };
         let path = resolve_path(base, text);
@@ -460,7 +476,11 @@ impl SplitSpec {
         if (sum - 1.0).abs() > 1e-6 {
             return invalid(format!("the ratios sum to {sum}, not 1"));
         }
-        Ok(Self { seed, ratios, names })
+        Ok(Self {
+            seed,
+            ratios,
+            names,
+        })
     }
 
     /// The split name of every id, in input order. Each id lands in exactly one split; the
@@ -560,15 +580,24 @@ mod tests {
         );
         let got = problems(text);
         assert_eq!(got.len(), 8, "{got:#?}");
-        assert!(got[0].starts_with("line 2: (line): not valid JSON"), "{got:#?}");
+        assert!(
+            got[0].starts_with("line 2: (line): not valid JSON"),
+            "{got:#?}"
+        );
         assert_eq!(got[1], "line 3: id: duplicate id \"a\" (first on line 1)");
-        assert!(got[2].starts_with("line 4: colour: unknown field"), "{got:#?}");
+        assert!(
+            got[2].starts_with("line 4: colour: unknown field"),
+            "{got:#?}"
+        );
         assert_eq!(
             got[3],
             "line 5: prompt: missing (a string, or a list of strings for several turns)"
         );
         assert_eq!(got[4], "line 6: id: must be a string");
-        assert_eq!(got[5], "line 6: prompt: the list of turns must not be empty");
+        assert_eq!(
+            got[5],
+            "line 6: prompt: the list of turns must not be empty"
+        );
         assert_eq!(got[6], "line 7: images[0]: no such file: /nope.png");
         assert_eq!(
             got[7],
@@ -578,7 +607,10 @@ mod tests {
 
     #[test]
     fn an_empty_file_is_an_error() {
-        assert_eq!(problems("\n\n"), vec!["line 1: (file): the task file has no tasks"]);
+        assert_eq!(
+            problems("\n\n"),
+            vec!["line 1: (file): the task file has no tasks"]
+        );
     }
 
     #[test]

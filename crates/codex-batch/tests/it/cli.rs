@@ -105,30 +105,43 @@ async fn an_unreachable_database_is_a_clear_error() {
     assert_eq!(code, 1);
     assert!(!stderr.contains("hunter2"), "the password leaks: {stderr}");
     if cfg!(feature = "postgres") {
-        assert!(stderr.contains("cannot open the database postgres://batch:[REDACTED]@127.0.0.1"), "{stderr}");
+        assert!(
+            stderr.contains("cannot open the database postgres://batch:[REDACTED]@127.0.0.1"),
+            "{stderr}"
+        );
     } else {
-        assert!(stderr.contains("needs the `postgres` cargo feature"), "{stderr}");
+        assert!(
+            stderr.contains("needs the `postgres` cargo feature"),
+            "{stderr}"
+        );
     }
 }
 
+/// The status of run `k`, when its store exists and answers.
+async fn current_status(db: &Path) -> Option<RunStatus> {
+    if !db.exists() {
+        return None;
+    }
+    let store = Store::open_sqlite(db).await.ok()?;
+    let status = store.status("k").await.ok();
+    store.close().await;
+    status
+}
+
 /// Polls the run's status until `moment` holds, or the process ends.
-async fn wait_for(db: &Path, child: &mut tokio::process::Child, moment: impl Fn(&RunStatus) -> bool) -> RunStatus {
+async fn wait_for(
+    db: &Path,
+    child: &mut tokio::process::Child,
+    moment: impl Fn(&RunStatus) -> bool,
+) -> RunStatus {
     let deadline = Instant::now() + WAIT;
     loop {
         assert!(Instant::now() < deadline, "the moment never came");
         if let Ok(Some(status)) = child.try_wait() {
             panic!("codex-batch ended ({status}) before the moment to kill it");
         }
-        if db.exists() {
-            if let Ok(store) = Store::open_sqlite(db).await {
-                let status = store.status("k").await;
-                store.close().await;
-                if let Ok(status) = status {
-                    if moment(&status) {
-                        return status;
-                    }
-                }
-            }
+        if let Some(status) = current_status(db).await.filter(|s| moment(s)) {
+            return status;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -137,15 +150,22 @@ async fn wait_for(db: &Path, child: &mut tokio::process::Child, moment: impl Fn(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_three_moments_then_resume_runs_every_task_exactly_once() {
     let world = World::new().await;
-    world
-        .mock
-        .repeat_forever(MockResponse::from(Sse::message("resp", "ok")).delay(Duration::from_millis(200)));
+    world.mock.repeat_forever(
+        MockResponse::from(Sse::message("resp", "ok")).delay(Duration::from_millis(200)),
+    );
     let n: u64 = 30;
     let tasks = world.task_file("tasks.jsonl", &simple_tasks(30));
     let tasks_arg = tasks.to_string_lossy().into_owned();
     let codex = real_codex().to_string_lossy().into_owned();
     let args = [
-        "run", &tasks_arg, "--run", "k", "--concurrency", "4", "--codex", &codex,
+        "run",
+        &tasks_arg,
+        "--run",
+        "k",
+        "--concurrency",
+        "4",
+        "--codex",
+        &codex,
     ];
     let db = world.dir.path().join("codex-batch-runs/k/state.db");
     let moments: [&dyn Fn(&RunStatus) -> bool; 3] = [
@@ -184,7 +204,9 @@ async fn kill_9_at_three_moments_then_resume_runs_every_task_exactly_once() {
     let (code, stdout, _) = world.cli(&["status", "--run", "k"]).await;
     assert_eq!(code, 0);
     assert!(stdout.contains("30/30 done (30 succeeded"), "{stdout}");
-    let (code, csv, _) = world.cli(&["export", "--run", "k", "--format", "csv"]).await;
+    let (code, csv, _) = world
+        .cli(&["export", "--run", "k", "--format", "csv"])
+        .await;
     assert_eq!(code, 0);
     assert_eq!(csv.lines().count(), 31, "header and one row per task");
 }

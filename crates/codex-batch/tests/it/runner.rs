@@ -26,12 +26,9 @@ async fn many_tasks_succeed(transport: BatchTransport) {
     world.mock.repeat_forever(Sse::message("resp", "ok"));
     let n = task_count();
     let tasks = world.task_file("tasks.jsonl", &simple_tasks(n));
-    let started = std::time::Instant::now();
     let (outcome, results) = world
         .run_library(&tasks, transport, |o| o.concurrency(8))
         .await;
-    let elapsed = started.elapsed();
-    eprintln!("{transport:?}: {n} tasks at concurrency 8 in {elapsed:?}");
     assert_eq!(outcome, Outcome::Drained);
     assert_each_once(&results, n);
     for result in &results {
@@ -39,7 +36,10 @@ async fn many_tasks_succeed(transport: BatchTransport) {
         assert_eq!(result.final_response, "ok");
         assert_eq!(result.attempts, 1);
         assert_eq!(result.expected, Some(serde_json::json!("ok")));
-        assert!(result.items.by_type.contains_key("agent_message"), "{result:?}");
+        assert!(
+            result.items.by_type.contains_key("agent_message"),
+            "{result:?}"
+        );
         assert!(result.thread_id.is_some());
     }
     assert_eq!(world.mock.problems(), Vec::<String>::new());
@@ -82,14 +82,20 @@ async fn a_multi_turn_task_runs_its_prompts_in_order_in_a_copied_workspace() {
     assert_eq!(requests.len(), 2);
     let texts = requests[1].message_texts("user").join("\n");
     assert!(texts.contains("one") && texts.contains("two"), "{texts}");
-    assert!(requests[1].text_format().is_some(), "the last turn is structured");
+    assert!(
+        requests[1].text_format().is_some(),
+        "the last turn is structured"
+    );
     let copied = world
         .dir
         .path()
         .join("work")
         .join(codex_agent_batch::runner::task_dir_name("t0"))
         .join("src/lib.rs");
-    assert_eq!(std::fs::read_to_string(copied).expect("copied"), "fn main() {}");
+    assert_eq!(
+        std::fs::read_to_string(copied).expect("copied"),
+        "fn main() {}"
+    );
 }
 
 #[tokio::test]

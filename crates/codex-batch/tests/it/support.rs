@@ -17,7 +17,7 @@ use codex_agent_testkit::mock_server::MockServer;
 use tempfile::TempDir;
 
 /// Bound for anything that should finish promptly.
-pub(crate) const WAIT: Duration = Duration::from_secs(120);
+pub(crate) const WAIT: Duration = Duration::from_mins(2);
 
 /// The real codex of the selected supported version; fails (never skips) when unavailable.
 pub(crate) fn real_codex() -> PathBuf {
@@ -78,7 +78,12 @@ impl World {
                 .await
                 .expect("open the store"),
         );
-        let chosen: Vec<_> = set.tasks.iter().enumerate().map(|(i, t)| (i, t, None)).collect();
+        let chosen: Vec<_> = set
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i, t, None))
+            .collect();
         store
             .create_or_resume("r", &set.manifest, &RunSettings { split: None }, &chosen)
             .await
@@ -135,7 +140,9 @@ impl World {
 /// `n` one-prompt tasks with ids `t0…`.
 pub(crate) fn simple_tasks(n: usize) -> Vec<String> {
     (0..n)
-        .map(|i| format!(r#"{{"id":"t{i}","prompt":"task {i}","expected":"ok","metadata":{{"n":{i}}}}}"#))
+        .map(|i| {
+            format!(r#"{{"id":"t{i}","prompt":"task {i}","expected":"ok","metadata":{{"n":{i}}}}}"#)
+        })
         .collect()
 }
 
