@@ -17,7 +17,6 @@
 //! still working) leave one result, the first written.
 
 use std::path::Path;
-use std::str::FromStr as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -204,7 +203,7 @@ impl Store {
             url: shown.clone(),
             reason: e.to_string(),
         };
-        let options = sqlx::postgres::PgConnectOptions::from_str(url).map_err(unreachable)?;
+        let options: sqlx::postgres::PgConnectOptions = url.parse().map_err(unreachable)?;
         // One direct connection first: a refused or unknown server fails at once instead of
         // after the pool's acquire timeout.
         {
