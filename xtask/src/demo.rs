@@ -45,8 +45,10 @@ const OUTPUT_LINES: usize = 3;
 
 /// `cargo xtask demo`.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    if let Some(arg) = args.first() {
-        return Err(format!("`demo` takes no arguments, got `{arg}`"));
+    match args {
+        [] => {}
+        [one] if one == "batch" => return crate::demo_batch::run(),
+        [arg, ..] => return Err(format!("`demo` takes no argument or `batch`, got `{arg}`")),
     }
     println!("codex-agent-sdk demo: one turn of the real codex CLI against a scripted local model");
     println!("(no API key, no network)\n");

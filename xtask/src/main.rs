@@ -19,6 +19,7 @@ mod api;
 mod bench;
 mod cmd;
 mod demo;
+mod demo_batch;
 mod deps;
 mod golden_argv;
 mod parity;
@@ -82,7 +83,7 @@ const COMMANDS: &[Command] = &[
     ),
     (
         "demo",
-        "run one codex turn through codex-agent-sdk against a local mock model (no API key)",
+        "run one codex turn through codex-agent-sdk against a local mock model (no API key); `demo batch`: a codex-batch run",
         demo::run,
     ),
 ];

@@ -58,6 +58,12 @@ pub(crate) const TIER: &[Entry] = &[
         package: "codex-agent-testkit",
         filter: "binary_id(codex-agent-testkit::it) & test(/^real_codex_smoke::/)",
     },
+    // The batch runner's integration tests run real codex turns (`support.rs`).
+    Entry {
+        path: "crates/codex-batch/tests/it/",
+        package: "codex-agent-batch",
+        filter: "binary_id(codex-agent-batch::it)",
+    },
 ];
 
 /// Files that may call the locator without being tests: its own definition.
@@ -122,7 +128,12 @@ mod tests {
         assert_eq!(filter.matches(") | (").count(), TIER.len() - 1);
         assert_eq!(
             packages().into_iter().collect::<Vec<_>>(),
-            ["codex-agent-exec", "codex-agent-sdk", "codex-agent-testkit"]
+            [
+                "codex-agent-batch",
+                "codex-agent-exec",
+                "codex-agent-sdk",
+                "codex-agent-testkit"
+            ]
         );
     }
 
