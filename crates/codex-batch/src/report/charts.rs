@@ -4,8 +4,8 @@
 //! browser) and, without its `ttf` feature, measures text with a built-in estimate: drawing
 //! needs no font file. It escapes every string it writes, task-provided split names included.
 
-use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::stats::Summary;
 use super::{ReportError, Row};
@@ -72,7 +72,7 @@ pub(crate) fn duration_histogram(rows: &[Row]) -> Result<String, ReportError> {
     Ok(svg)
 }
 
-/// The pass rate of each split, in percent.
+/// The pass rate of each split, in percent, each bar labelled with its split and rate.
 pub(crate) fn pass_rate_per_split(summary: &Summary) -> Result<String, ReportError> {
     const CHART: &str = "pass rate";
     let splits: Vec<(&str, f64)> = summary
@@ -80,45 +80,48 @@ pub(crate) fn pass_rate_per_split(summary: &Summary) -> Result<String, ReportErr
         .iter()
         .map(|group| (group.label.as_str(), group.pass_rate.unwrap_or(0.0) * 100.0))
         .collect();
-    let n = u32::try_from(splits.len().max(1)).unwrap_or(u32::MAX);
+    let slots = as_f64(splits.len().max(1));
+    let label_style = TextStyle::from((FONT, 12)).pos(Pos::new(HPos::Center, VPos::Bottom));
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| chart_error(CHART, &e))?;
+        // Room above 100% for the labels.
         let mut chart = ChartBuilder::on(&root)
             .caption("Pass rate per split", (FONT, 18))
             .margin(12)
-            .x_label_area_size(40)
+            .x_label_area_size(20)
             .y_label_area_size(50)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..100.0)
+            .build_cartesian_2d(0.0..slots, 0.0..112.0)
             .map_err(|e| chart_error(CHART, &e))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(splits.len().max(1))
-            .x_label_formatter(&|value| match value {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => usize::try_from(*i)
-                    .ok()
-                    .and_then(|i| splits.get(i))
-                    .map(|(label, _)| (*label).to_owned())
-                    .unwrap_or_default(),
-                SegmentValue::Last => String::new(),
-            })
+            .x_labels(0)
             .y_desc("pass rate (%)")
+            .y_label_formatter(&|rate| {
+                if *rate <= 100.0 {
+                    format!("{rate:.0}")
+                } else {
+                    String::new()
+                }
+            })
             .label_style((FONT, 12))
             .draw()
             .map_err(|e| chart_error(CHART, &e))?;
         chart
-            .draw_series(splits.iter().zip(0_u32..).map(|((_, rate), i)| {
-                let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), 0.0),
-                        (SegmentValue::Exact(i + 1), *rate),
-                    ],
-                    BAR.filled(),
-                );
-                bar.set_margin(0, 0, 8, 8);
-                bar
+            .draw_series(splits.iter().enumerate().map(|(i, (_, rate))| {
+                let x = as_f64(i);
+                Rectangle::new([(x + 0.1, 0.0), (x + 0.9, *rate)], BAR.filled())
+            }))
+            .map_err(|e| chart_error(CHART, &e))?;
+        chart
+            .draw_series(splits.iter().enumerate().map(|(i, (label, rate))| {
+                Text::new(
+                    format!("{label}: {rate:.1}%"),
+                    (as_f64(i) + 0.5, rate + 1.0),
+                    label_style.clone(),
+                )
             }))
             .map_err(|e| chart_error(CHART, &e))?;
         root.present().map_err(|e| chart_error(CHART, &e))?;

@@ -242,7 +242,7 @@ fn html_is_self_contained_escaped_and_has_three_charts() {
     assert!(html.contains("<td>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</td>"));
     assert!(html.contains("<td>&lt;img src=x onerror=alert(1)&gt;</td>"));
     assert!(
-        html.contains("&lt;img src=x onerror=alert(1)&gt;\n</text>"),
+        html.contains("&lt;img src=x onerror=alert(1)&gt;: 0.0%\n</text>"),
         "the split's label in the pass rate chart"
     );
     assert!(html.contains("<th>&lt;b&gt;m&lt;/b&gt;</th>"));
