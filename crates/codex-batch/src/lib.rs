@@ -3,7 +3,8 @@
 //! A batch run takes a task set (JSONL, one task per line, see [`task`]), runs every task as
 //! one thread with bounded concurrency ([`runner`]), keeps its state in SQLite (one machine)
 //! or PostgreSQL (many machines, feature `postgres`) ([`store`]), and exports the results as
-//! NDJSON and CSV ([`export`]).
+//! NDJSON and CSV ([`export`]), with metrics against the expected answers ([`metrics`]) and
+//! reports in Markdown, HTML, JSON and CSV ([`report`]).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -37,7 +38,9 @@
 
 mod error;
 pub mod export;
+pub mod metrics;
 pub mod record;
+pub mod report;
 pub mod runner;
 pub mod store;
 pub mod task;

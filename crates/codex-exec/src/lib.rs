@@ -29,6 +29,12 @@
 //! On Windows (compiled, not yet tested) there are no process groups: only codex itself is
 //! killed, and there is no grace period.
 //!
+//! # Other programs
+//!
+//! [`run_to_completion`] runs any program under the same supervision (process group, time
+//! limit, cancel, kill on drop, parent-death signal) and collects its stdout whole: batch
+//! runs use it for user scorer commands, so that this crate stays the only one that spawns.
+//!
 //! # `codex app-server`
 //!
 //! [`app_server::AppServer`] is a JSON-RPC client for `codex app-server --listen stdio://`,
@@ -51,6 +57,7 @@ mod command;
 mod discovery;
 mod error;
 mod framing;
+mod output;
 #[cfg(target_os = "linux")]
 mod parent_death;
 mod redact_url;
@@ -73,6 +80,7 @@ pub use discovery::{
     BinarySource, CODEX_PATH_ENV, CodexBinary, DEFAULT_VERSION_TIMEOUT, Discovery, Target,
 };
 pub use error::{Error, ErrorCategory, stderr_headline};
+pub use output::{CompletedProcess, run_to_completion};
 pub use schema_file::SchemaFile;
 pub use sessions::SessionStore;
 pub use stream::ExecStream;
