@@ -267,6 +267,10 @@ pub(crate) struct Inner {
     /// and its threads are dropped.
     #[cfg(feature = "mcp")]
     pub(crate) tool_server: tokio::sync::OnceCell<codex_agent_tools::mcp::McpServer>,
+    /// The bearer token of [`tool_server`](Self::tool_server), drawn up front: the shared
+    /// app-server gets it in its environment when it starts, before any hook is served.
+    #[cfg(feature = "mcp")]
+    pub(crate) tool_token: Secret,
 }
 
 /// The transport seam: what differs between the transports is behind this enum and
@@ -291,6 +295,11 @@ impl Codex {
             discovery = discovery.codex_path(path.clone());
         }
         let binary = discovery.discover().map_err(Error::from_exec)?;
+        #[cfg(feature = "mcp")]
+        let tool_token =
+            codex_agent_tools::mcp::McpServer::fresh_token().map_err(|e| Error::ToolServer {
+                reason: e.to_string(),
+            })?;
         let backend = match options.transport {
             Transport::Exec => Backend::Exec,
             Transport::AppServer => {
@@ -307,11 +316,12 @@ impl Codex {
                 app_server = app_server.trace_source(TraceSource::new(|| {
                     codex_agent_telemetry::current_traceparent().map(TraceContext::new)
                 }));
-                Backend::AppServer(Runtime::new(
-                    binary.clone(),
-                    options.exec.clone(),
-                    app_server,
-                ))
+                let exec = options.exec.clone();
+                // The hooks' MCP server checks this token; the app-server reads it from the
+                // variable each thread's `bearer_token_env_var` names (never from argv).
+                #[cfg(feature = "mcp")]
+                let exec = exec.secret_env_var(crate::thread::TOOL_TOKEN_ENV, tool_token.clone());
+                Backend::AppServer(Runtime::new(binary.clone(), exec, app_server))
             }
         };
         Ok(Self {
@@ -322,6 +332,8 @@ impl Codex {
                 store: std::sync::Mutex::new(None),
                 #[cfg(feature = "mcp")]
                 tool_server: tokio::sync::OnceCell::new(),
+                #[cfg(feature = "mcp")]
+                tool_token,
             }),
         })
     }

@@ -99,7 +99,30 @@ impl McpServer {
     ///
     /// Cancel safe: dropped before it returns, nothing is left listening.
     pub async fn start() -> io::Result<Self> {
-        let token = Secret::new(random_hex(32)?);
+        Self::start_with_token(Self::fresh_token()?).await
+    }
+
+    /// A fresh random bearer token, for [`start_with_token`](Self::start_with_token) when the
+    /// token must be known before the server starts (to hand it to a long-lived codex
+    /// app-server through its environment).
+    ///
+    /// # Errors
+    ///
+    /// The IO error of reading the system's randomness.
+    pub fn fresh_token() -> io::Result<Secret> {
+        Ok(Secret::new(random_hex(32)?))
+    }
+
+    /// As [`start`](Self::start), with `token` as the bearer token every request must carry.
+    ///
+    /// # Errors
+    ///
+    /// The IO error of binding the port.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropped before it returns, nothing is left listening.
+    pub async fn start_with_token(token: Secret) -> io::Result<Self> {
         let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let routes: Routes = Arc::default();
@@ -148,10 +171,32 @@ impl McpServer {
     ///
     /// The IO error of reading the system's randomness.
     pub fn serve(&self, session: ToolSession, hooks: Hooks) -> io::Result<McpRoute> {
+        self.open_route(session, hooks, true)
+    }
+
+    /// Serves only `hooks`, as [`HOOK_SERVER`], under a fresh route until the returned
+    /// [`McpRoute`] is dropped (the app-server transport, whose tools are dynamic tools).
+    ///
+    /// # Errors
+    ///
+    /// The IO error of reading the system's randomness.
+    pub fn serve_hooks(&self, hooks: Hooks) -> io::Result<McpRoute> {
+        let session = crate::registry::ToolRegistry::new().session();
+        self.open_route(session, hooks, false)
+    }
+
+    fn open_route(
+        &self,
+        session: ToolSession,
+        hooks: Hooks,
+        with_tools: bool,
+    ) -> io::Result<McpRoute> {
         let id = random_hex(16)?;
         let mut servers: BTreeSet<String> = BTreeSet::new();
-        for tool in session.registry().list() {
-            servers.insert(tool.namespace_name().unwrap_or(DEFAULT_SERVER).to_owned());
+        if with_tools {
+            for tool in session.registry().list() {
+                servers.insert(tool.namespace_name().unwrap_or(DEFAULT_SERVER).to_owned());
+            }
         }
         if !hooks.is_empty() {
             servers.insert(HOOK_SERVER.to_owned());

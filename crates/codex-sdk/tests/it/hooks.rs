@@ -1,16 +1,19 @@
-//! `PreToolUse` hooks as Rust closures on the exec transport, against the real codex: a
-//! denied command never runs and the model gets the reason; an allowed one runs; an approval
-//! handler decides commands on exec through the same hook.
+//! `PreToolUse` hooks as Rust closures on both transports, against the real codex: a denied
+//! command never runs and the model gets the reason; an allowed one runs; an approval handler
+//! decides commands on exec through the same hook.
 
 use std::sync::{Arc, Mutex};
 
 use codex_agent_sdk::approval::CommandPrefixPolicy;
 use codex_agent_sdk::hooks::{HookDecision, Hooks, PreToolUse};
-use codex_agent_sdk::{ItemDetails, SandboxMode, ThreadOptions, Turn};
+use codex_agent_sdk::{ItemDetails, SandboxMode, ThreadOptions, Transport, Turn};
+use codex_agent_testkit::codex_home::CodexHomeOptions;
 use codex_agent_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 
 use crate::support::{Harness, run};
+
+const BOTH: [Transport; 2] = [Transport::Exec, Transport::AppServer];
 
 /// Runs one exec turn whose model runs `touch hooked.txt`, with `configure` applied to the
 /// thread options; returns the turn, whether the file exists, and the command's output as
@@ -18,7 +21,18 @@ use crate::support::{Harness, run};
 async fn touch_with(
     configure: impl FnOnce(ThreadOptions) -> ThreadOptions,
 ) -> (Turn, bool, String) {
-    let h = Harness::new().await;
+    touch_on(Transport::Exec, configure).await
+}
+
+/// As [`touch_with`], on `transport`.
+async fn touch_on(
+    transport: Transport,
+    configure: impl FnOnce(ThreadOptions) -> ThreadOptions,
+) -> (Turn, bool, String) {
+    let h = Harness::with(CodexHomeOptions::default(), move |o, _| {
+        o.transport(transport)
+    })
+    .await;
     h.mock.push(Sse::reply(
         "resp-1",
         [sse::exec_command("call-1", "touch hooked.txt")],
@@ -48,34 +62,39 @@ fn assert_no_error_items(turn: &Turn) {
 
 #[tokio::test]
 async fn a_pre_tool_use_deny_keeps_a_command_from_running_and_the_model_gets_the_reason() {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let hooks = {
-        let seen = Arc::clone(&seen);
-        Hooks::new().pre_tool_use("Bash", move |event: PreToolUse| {
-            seen.lock().expect("not poisoned").push(event.clone());
-            async { HookDecision::deny("hooked files are not allowed here") }
-        })
-    };
-    let (turn, exists, output) = touch_with(|o| o.hooks(hooks)).await;
-    assert!(!exists, "the denied command must not run");
-    assert!(
-        output.contains("hooked files are not allowed here"),
-        "the model gets the reason: {output}"
-    );
-    assert_eq!(
-        *seen.lock().expect("not poisoned"),
-        [PreToolUse::new("Bash", Some("touch hooked.txt".to_owned()))]
-    );
-    assert_no_error_items(&turn);
-    assert_eq!(turn.final_response, "done");
+    for transport in BOTH {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let hooks = {
+            let seen = Arc::clone(&seen);
+            Hooks::new().pre_tool_use("Bash", move |event: PreToolUse| {
+                seen.lock().expect("not poisoned").push(event.clone());
+                async { HookDecision::deny("hooked files are not allowed here") }
+            })
+        };
+        let (turn, exists, output) = touch_on(transport, |o| o.hooks(hooks)).await;
+        assert!(!exists, "{transport:?}: the denied command must not run");
+        assert!(
+            output.contains("hooked files are not allowed here"),
+            "{transport:?}: the model gets the reason: {output}"
+        );
+        assert_eq!(
+            *seen.lock().expect("not poisoned"),
+            [PreToolUse::new("Bash", Some("touch hooked.txt".to_owned()))],
+            "{transport:?}"
+        );
+        assert_no_error_items(&turn);
+        assert_eq!(turn.final_response, "done");
+    }
 }
 
 #[tokio::test]
 async fn a_pre_tool_use_allow_lets_the_command_run() {
-    let hooks = Hooks::new().pre_tool_use("*", |_| async { HookDecision::Allow });
-    let (turn, exists, _) = touch_with(|o| o.hooks(hooks)).await;
-    assert!(exists, "the allowed command runs: {:#?}", turn.items);
-    assert_no_error_items(&turn);
+    for transport in BOTH {
+        let hooks = Hooks::new().pre_tool_use("*", |_| async { HookDecision::Allow });
+        let (turn, exists, _) = touch_on(transport, |o| o.hooks(hooks)).await;
+        assert!(exists, "{transport:?}: the allowed command runs: {:#?}", turn.items);
+        assert_no_error_items(&turn);
+    }
 }
 
 #[tokio::test]
