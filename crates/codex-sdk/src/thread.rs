@@ -377,7 +377,7 @@ impl Thread {
         hooks: crate::hooks::Hooks,
     ) -> Result<(TurnTools, codex_agent_exec::CodexOptions), Error> {
         let server = self.tool_server().await?;
-        let hook_entry = hook_config_entry(&hooks);
+        let hook_entries = hook_config_entries(&hooks);
         let route = server
             .serve(self.options.tools.session(), hooks)
             .map_err(|e| Error::ToolServer {
@@ -398,7 +398,7 @@ impl Thread {
                 options = options.config_entry(key, value);
             }
         }
-        if let Some((key, value)) = hook_entry {
+        for (key, value) in hook_entries {
             options = options.config_entry(key, value);
         }
         Ok((TurnTools::Route(route), options))
@@ -428,9 +428,10 @@ impl Thread {
     #[cfg(feature = "mcp")]
     async fn app_server_hooks(&self) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Error> {
         let hooks = &self.options.hooks;
-        let Some((hook_key, hook_value)) = hook_config_entry(hooks) else {
+        let hook_entries = hook_config_entries(hooks);
+        if hook_entries.is_empty() {
             return Ok(None);
-        };
+        }
         let server = self.tool_server().await?;
         let mut slot = self.hook_route.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
@@ -446,7 +447,7 @@ impl Thread {
                 }
             }
         }
-        config.insert(hook_key, hook_value);
+        config.extend(hook_entries);
         config.insert("bypass_hook_trust".to_owned(), true.into());
         Ok(Some(config))
     }
@@ -663,28 +664,11 @@ fn mcp_server_entries(
     ]
 }
 
-/// The `hooks.PreToolUse` entry whose `mcp_tool` handler calls the SDK's hook server, or
-/// `None` without hooks. codex templates the input: the tool's name, and the command for the
-/// shell.
+/// The `hooks.<Event>` entries whose `mcp_tool` handlers call the SDK's hook server.
 #[cfg(feature = "mcp")]
-fn hook_config_entry(hooks: &crate::hooks::Hooks) -> Option<(String, serde_json::Value)> {
+fn hook_config_entries(hooks: &crate::hooks::Hooks) -> Vec<(String, serde_json::Value)> {
     use codex_agent_tools::mcp::{HOOK_SERVER, HOOK_TOOL};
-    let matcher = hooks.pre_tool_use_matcher()?;
-    let handler = serde_json::json!({
-        "type": "mcp_tool",
-        "server": HOOK_SERVER,
-        "tool": HOOK_TOOL,
-        "input": {
-            "event": "PreToolUse",
-            "tool_name": "${tool_name}",
-            "command": "${tool_input.command}",
-        },
-        "timeout": HOOK_TIMEOUT_SECS,
-    });
-    Some((
-        "hooks.PreToolUse".to_owned(),
-        serde_json::json!([{ "matcher": matcher, "hooks": [handler] }]),
-    ))
+    hooks.codex_config(HOOK_SERVER, HOOK_TOOL, HOOK_TIMEOUT_SECS)
 }
 
 /// A turn's hold on its tool calls: ending the turn cancels the calls still running.

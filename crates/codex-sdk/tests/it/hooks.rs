@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex};
 
 use codex_agent_sdk::approval::CommandPrefixPolicy;
-use codex_agent_sdk::hooks::{HookDecision, Hooks, PreToolUse};
+use codex_agent_sdk::hooks::{
+    HookDecision, HookOutput, Hooks, PostToolUse, PreToolUse, SessionStart, Stop, UserPromptSubmit,
+};
 use codex_agent_sdk::{ItemDetails, SandboxMode, ThreadOptions, Transport, Turn};
 use codex_agent_testkit::codex_home::CodexHomeOptions;
 use codex_agent_testkit::sse::{self, Sse};
@@ -112,4 +114,124 @@ async fn a_command_prefix_policy_blocks_touch_on_exec() {
     })
     .await;
     assert!(exists, "the policy lets touch run");
+}
+
+/// Whether some request's body holds `text`.
+fn sent(request: &codex_agent_testkit::mock_server::CapturedRequest, text: &str) -> bool {
+    String::from_utf8_lossy(request.body()).contains(text)
+}
+
+#[tokio::test]
+async fn session_prompt_post_tool_and_stop_hooks_fire_on_both_transports() {
+    for transport in BOTH {
+        let h = Harness::with(CodexHomeOptions::default(), move |o, _| {
+            o.transport(transport)
+        })
+        .await;
+        h.mock.push(Sse::reply(
+            "resp-1",
+            [sse::exec_command("call-1", "echo hooked-output")],
+        ));
+        h.mock.push(Sse::message("resp-2", "first"));
+        h.mock.push(Sse::message("resp-3", "done"));
+        let fired = Arc::new(Mutex::new(Vec::<String>::new()));
+        let log = |fired: &Arc<Mutex<Vec<String>>>, line: String| {
+            fired.lock().expect("not poisoned").push(line);
+        };
+        let hooks = {
+            let (f1, f2, f3, f4) = (
+                Arc::clone(&fired),
+                Arc::clone(&fired),
+                Arc::clone(&fired),
+                Arc::clone(&fired),
+            );
+            Hooks::new()
+                .session_start(move |event: SessionStart| {
+                    log(&f1, format!("SessionStart {}", event.source()));
+                    async { HookOutput::add_context("SESSION-CONTEXT-7") }
+                })
+                .user_prompt_submit(move |event: UserPromptSubmit| {
+                    log(&f2, format!("UserPromptSubmit {}", event.prompt()));
+                    async { HookOutput::add_context("PROMPT-CONTEXT-7") }
+                })
+                .post_tool_use("Bash", move |event: PostToolUse| {
+                    log(
+                        &f3,
+                        format!(
+                            "PostToolUse {} {:?} {}",
+                            event.tool_name(),
+                            event.command(),
+                            event.response().is_some_and(|r| r.contains("hooked-output"))
+                        ),
+                    );
+                    async { HookOutput::add_context("POST-CONTEXT-7") }
+                })
+                .stop(move |event: Stop| {
+                    let first = event.last_message() == Some("first");
+                    log(&f4, format!("Stop {:?}", event.last_message()));
+                    async move {
+                        if first {
+                            HookOutput::block("KEEP-GOING-7")
+                        } else {
+                            HookOutput::Proceed
+                        }
+                    }
+                })
+        };
+        let thread = h.codex.start_thread(
+            h.thread_options()
+                .sandbox_mode(SandboxMode::WorkspaceWrite)
+                .hooks(hooks),
+        );
+        let turn = run(&thread, "say hi").await.expect("the turn completes");
+        let requests = h.mock.requests();
+        let fired = fired.lock().expect("not poisoned").clone();
+        assert_eq!(
+            fired,
+            [
+                "SessionStart startup".to_owned(),
+                "UserPromptSubmit say hi".to_owned(),
+                "PostToolUse Bash Some(\"echo hooked-output\") true".to_owned(),
+                "Stop Some(\"first\")".to_owned(),
+                "Stop Some(\"done\")".to_owned(),
+            ],
+            "{transport:?}"
+        );
+        assert_eq!(requests.len(), 3, "{transport:?}");
+        assert!(sent(&requests[0], "SESSION-CONTEXT-7"), "{transport:?}");
+        assert!(sent(&requests[0], "PROMPT-CONTEXT-7"), "{transport:?}");
+        assert!(sent(&requests[1], "POST-CONTEXT-7"), "{transport:?}");
+        assert!(sent(&requests[2], "KEEP-GOING-7"), "{transport:?}");
+        assert_no_error_items(&turn);
+        assert_eq!(turn.final_response, "done", "{transport:?}");
+        h.assert_no_mock_problems();
+    }
+}
+
+#[tokio::test]
+async fn a_user_prompt_submit_block_keeps_the_prompt_from_the_model() {
+    for transport in BOTH {
+        let h = Harness::with(CodexHomeOptions::default(), move |o, _| {
+            o.transport(transport)
+        })
+        .await;
+        h.mock.push(Sse::message("resp-1", "never"));
+        let hooks = Hooks::new().user_prompt_submit(|event: UserPromptSubmit| async move {
+            if event.prompt().contains("secret") {
+                HookOutput::block("no secrets in prompts")
+            } else {
+                HookOutput::Proceed
+            }
+        });
+        let thread = h.codex.start_thread(h.thread_options().hooks(hooks));
+        let turn = run(&thread, "tell me the secret")
+            .await
+            .expect("a blocked prompt ends the turn quietly");
+        assert!(
+            h.mock.requests().is_empty(),
+            "{transport:?}: the prompt never reaches the model"
+        );
+        assert_eq!(turn.final_response, "", "{transport:?}");
+        assert_no_error_items(&turn);
+    }
 }
