@@ -25,8 +25,8 @@ use codex_agent_telemetry::Telemetry;
 /// | deltas (`item.agent_message.delta`, …) | no | yes |
 /// | [`TurnStream::interrupt`](crate::TurnStream::interrupt), [`steer`](crate::TurnStream::steer) | [`Error::Unsupported`] | yes |
 /// | cancel, time limits, dropping the stream | kill the process group | interrupt the turn (`turn/interrupt`) |
-/// | approvals ([`ThreadOptions::approval_handler`](crate::ThreadOptions::approval_handler)) | commands only, decided through a `PreToolUse` hook (codex exec never asks; feature `mcp`) | answered by the handler |
-/// | hooks ([`ThreadOptions::hooks`](crate::ThreadOptions::hooks)) | `PreToolUse`, through the in-process MCP server (feature `mcp`) | [`Error::Unsupported`] |
+/// | approvals ([`ThreadOptions::approval_handler`](crate::ThreadOptions::approval_handler)) | commands only (never file changes, permissions, user input or MCP elicitations), asked before they run through a `PreToolUse` hook (codex exec never asks; feature `mcp`) | whatever codex asks under the thread's approval policy |
+/// | hooks ([`ThreadOptions::hooks`](crate::ThreadOptions::hooks)) | `PreToolUse`, `PostToolUse`, `UserPromptSubmit`, `SessionStart`, `Stop`, through the in-process MCP server (feature `mcp`) | the same, declared in the thread's `thread/start` config (feature `mcp`) |
 /// | host tools ([`ThreadOptions::tools`](crate::ThreadOptions::tools)) | in-process MCP server, `mcp_tool_call` items (feature `mcp`) | `dynamicTools`, `dynamic_tool_call` items |
 /// | base instructions | [`Error::Unsupported`] | yes |
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -244,8 +244,9 @@ impl Thread {
     /// [`Error::Attachment`] when an attachment cannot be staged (nothing is started then),
     /// [`Error::InvalidOptions`] for options codex would refuse, [`Error::Spawn`] when codex
     /// cannot start, [`Error::Unsupported`] for options the transport does not have (dynamic
-    /// tools or base instructions on exec, hooks on the app-server, tools, hooks or an
-    /// approval handler on exec without the `mcp` feature); on the app-server transport
+    /// tools or base instructions on exec, an approval handler given answers beyond commands
+    /// on exec, tools, hooks or an approval handler without the `mcp` feature); on the
+    /// app-server transport
     /// also the errors of its requests ([`Error::Rpc`], [`Error::Timeout`],
     /// [`Error::ProcessExit`]).
     pub async fn run_streamed(
@@ -303,6 +304,12 @@ impl Thread {
                     StreamBackend::AppServer(Box::new(turn))
                 }
                 Backend::Exec => {
+                    if let Some(operation) = self.options.exec_unsupported_approvals() {
+                        return Err(Error::Unsupported {
+                            operation,
+                            transport: Transport::Exec,
+                        });
+                    }
                     let mut codex_options = inner.options.exec.clone();
                     // The approval handler, if any, decides commands through a PreToolUse hook.
                     let hooks = self.options.exec_hooks();
