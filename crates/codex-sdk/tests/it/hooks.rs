@@ -3,17 +3,18 @@
 //! decides commands on exec through the same hook.
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use codex_agent_sdk::approval::CommandPrefixPolicy;
 use codex_agent_sdk::hooks::{
     HookDecision, HookOutput, Hooks, PostToolUse, PreToolUse, SessionStart, Stop, UserPromptSubmit,
 };
-use codex_agent_sdk::{ItemDetails, SandboxMode, ThreadOptions, Transport, Turn};
+use codex_agent_sdk::{ItemDetails, SandboxMode, ThreadEvent, ThreadOptions, Transport, Turn};
 use codex_agent_testkit::codex_home::CodexHomeOptions;
 use codex_agent_testkit::sse::{self, Sse};
 use pretty_assertions::assert_eq;
 
-use crate::support::{Harness, run};
+use crate::support::{Harness, WAIT, run};
 
 const BOTH: [Transport; 2] = [Transport::Exec, Transport::AppServer];
 
@@ -233,5 +234,100 @@ async fn a_user_prompt_submit_block_keeps_the_prompt_from_the_model() {
         );
         assert_eq!(turn.final_response, "", "{transport:?}");
         assert_no_error_items(&turn);
+    }
+}
+
+#[tokio::test]
+async fn the_hook_server_leaves_no_task_behind_on_the_app_server() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let baseline = metrics.num_alive_tasks();
+    let fired = Arc::new(Mutex::new(0_u32));
+    let hooks = {
+        let fired = Arc::clone(&fired);
+        Hooks::new().pre_tool_use("Bash", move |_| {
+            *fired.lock().expect("not poisoned") += 1;
+            async { HookDecision::Allow }
+        })
+    };
+    let (turn, exists, _) = touch_on(Transport::AppServer, |o| o.hooks(hooks)).await;
+    assert!(exists, "{:#?}", turn.items);
+    assert_eq!(*fired.lock().expect("not poisoned"), 1, "the hook fired");
+    // `touch_on` dropped its `Codex`, its thread and the mock: the MCP server's accept loop
+    // and connections (which hold its port) must end with them.
+    let deadline = Instant::now() + WAIT;
+    while metrics.num_alive_tasks() > baseline {
+        assert!(
+            Instant::now() < deadline,
+            "left behind: {} tasks (baseline {baseline})",
+            metrics.num_alive_tasks()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Median time between one command's completion and the next one's start, over 8 commands
+/// in 8 model responses (each command costs codex most of a second: 20 would make the test
+/// slow): a model round trip to the mock, plus the `PreToolUse` hook's round trip
+/// codex → SDK → codex when `hooked`.
+async fn median_command_gap(transport: Transport, hooked: bool) -> Duration {
+    const COMMANDS: usize = 8;
+    let h = Harness::with(CodexHomeOptions::default(), move |o, _| {
+        o.transport(transport)
+    })
+    .await;
+    for i in 0..=COMMANDS {
+        h.mock.push(Sse::reply(
+            &format!("resp-{i}"),
+            [sse::exec_command(&format!("call-{i}"), "true")],
+        ));
+    }
+    h.mock.push(Sse::message("resp-last", "done"));
+    let mut options = h.thread_options().sandbox_mode(SandboxMode::WorkspaceWrite);
+    if hooked {
+        options = options.hooks(Hooks::new().pre_tool_use("Bash", |_| async { HookDecision::Allow }));
+    }
+    let thread = h.codex.start_thread(options);
+    let mut stream = thread
+        .run_streamed("run true 9 times", codex_agent_sdk::TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let is_command = |item: &codex_agent_sdk::ThreadItem| {
+        matches!(item.details, ItemDetails::CommandExecution(_))
+    };
+    let mut completed_at = None;
+    let mut gaps = Vec::new();
+    while let Some(event) = crate::support::next_event(&mut stream).await {
+        match event.expect("no error") {
+            ThreadEvent::ItemStarted(e) if is_command(&e.item) => {
+                if let Some(at) = completed_at.take() {
+                    gaps.push(Instant::now().duration_since(at));
+                }
+            }
+            ThreadEvent::ItemCompleted(e) if is_command(&e.item) => {
+                completed_at = Some(Instant::now());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(gaps.len(), COMMANDS, "{transport}");
+    h.assert_no_mock_problems();
+    gaps.sort();
+    gaps[COMMANDS / 2]
+}
+
+/// Reports the round trip of a `PreToolUse` hook on each transport: the median gap between
+/// commands with the hook minus the same without it. A measurement, not a speed check (those
+/// live in `cargo xtask bench`).
+#[tokio::test]
+#[expect(clippy::print_stdout, reason = "the measurement is the test's report")]
+async fn round_trip_of_a_pre_tool_use_hook() {
+    for transport in BOTH {
+        let bare = median_command_gap(transport, false).await;
+        let hooked = median_command_gap(transport, true).await;
+        println!(
+            "PreToolUse hook on {transport}: median gap between commands {hooked:?} with the \
+             hook, {bare:?} without; hook round trip ≈ {:?}",
+            hooked.saturating_sub(bare)
+        );
     }
 }

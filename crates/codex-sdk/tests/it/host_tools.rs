@@ -442,7 +442,7 @@ async fn median_call_latency(transport: Transport) -> Duration {
 async fn per_call_latency_of_a_host_tool() {
     for transport in BOTH {
         let median = median_call_latency(transport).await;
+        // A measurement, not a speed check (those live in `cargo xtask bench`).
         println!("host tool round trip on {transport}: median of 20 calls {median:?}");
-        assert!(median < Duration::from_secs(2), "{transport}: {median:?}");
     }
 }
