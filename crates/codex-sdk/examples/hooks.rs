@@ -22,8 +22,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use codex_agent_sdk::hooks::{
-    HookDecision, HookOutput, Hooks, PostToolUse, PreToolUse, SessionStart, Stop,
-    UserPromptSubmit,
+    HookDecision, HookOutput, Hooks, PostToolUse, PreToolUse, SessionStart, Stop, UserPromptSubmit,
 };
 use codex_agent_sdk::{Codex, CodexOptions, SandboxMode, ThreadOptions, Transport, TurnOptions};
 
@@ -84,7 +83,9 @@ fn hooks(deny: Vec<String>) -> Hooks {
             let deny = Arc::clone(&deny);
             async move {
                 let command = event.command().unwrap_or_default();
-                let denied = deny.iter().find(|prefix| command.starts_with(prefix.as_str()));
+                let denied = deny
+                    .iter()
+                    .find(|prefix| command.starts_with(prefix.as_str()));
                 let decision = match denied {
                     Some(prefix) => HookDecision::deny(format!(
                         "commands starting with {prefix:?} are not allowed here"
@@ -94,7 +95,11 @@ fn hooks(deny: Vec<String>) -> Hooks {
                 println!(
                     "PreToolUse {} {command:?} -> {}",
                     event.tool_name(),
-                    if denied.is_some() { "denied" } else { "allowed" }
+                    if denied.is_some() {
+                        "denied"
+                    } else {
+                        "allowed"
+                    }
                 );
                 decision
             }

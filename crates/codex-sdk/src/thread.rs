@@ -433,18 +433,27 @@ impl Thread {
     /// thread's `bypass_hook_trust` override trusts these (and only this thread's) for
     /// the thread, with nothing written to `CODEX_HOME`.
     #[cfg(feature = "mcp")]
-    async fn app_server_hooks(&self) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Error> {
+    async fn app_server_hooks(
+        &self,
+    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Error> {
         let hooks = &self.options.hooks;
         let hook_entries = hook_config_entries(hooks);
         if hook_entries.is_empty() {
             return Ok(None);
         }
         let server = self.tool_server().await?;
-        let mut slot = self.hook_route.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut slot = self
+            .hook_route
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
-            *slot = Some(server.serve_hooks(hooks.clone()).map_err(|e| Error::ToolServer {
-                reason: e.to_string(),
-            })?);
+            *slot = Some(
+                server
+                    .serve_hooks(hooks.clone())
+                    .map_err(|e| Error::ToolServer {
+                        reason: e.to_string(),
+                    })?,
+            );
         }
         let mut config = serde_json::Map::new();
         for route in slot.iter() {
@@ -465,7 +474,9 @@ impl Thread {
         clippy::unused_async,
         reason = "the same signature as with the feature"
     )]
-    async fn app_server_hooks(&self) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Error> {
+    async fn app_server_hooks(
+        &self,
+    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Error> {
         if self.options.hooks.is_empty() {
             return Ok(None);
         }

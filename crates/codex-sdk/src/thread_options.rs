@@ -250,8 +250,8 @@ impl ThreadOptions {
     /// On exec, what the approval handler was given to answer that exec cannot ask.
     pub(crate) fn exec_unsupported_approvals(&self) -> Option<&'static str> {
         self.approval_handler
-            .as_ref()
-            .and_then(|handler| handler.beyond_commands())
+            .as_deref()
+            .and_then(ApprovalHandler::beyond_commands)
     }
 
     /// The hooks of an exec turn: the thread's, then its approval handler's.

@@ -527,15 +527,31 @@ impl Hooks {
             "command": "${tool_input.command}",
         });
         let events = [
-            (PRE_TOOL_USE, union_regex(&self.pre_tool_use), tool_input.clone()),
+            (
+                PRE_TOOL_USE,
+                union_regex(&self.pre_tool_use),
+                tool_input.clone(),
+            ),
             (POST_TOOL_USE, union_regex(&self.post_tool_use), {
                 let mut input = tool_input;
                 input["tool_response"] = json!("${tool_response}");
                 input
             }),
-            (USER_PROMPT_SUBMIT, any(&self.user_prompt_submit), json!({"prompt": "${prompt}"})),
-            (SESSION_START, any(&self.session_start), json!({"source": "${source}"})),
-            (STOP, any(&self.stop), json!({"last_message": "${last_assistant_message}"})),
+            (
+                USER_PROMPT_SUBMIT,
+                any(&self.user_prompt_submit),
+                json!({"prompt": "${prompt}"}),
+            ),
+            (
+                SESSION_START,
+                any(&self.session_start),
+                json!({"source": "${source}"}),
+            ),
+            (
+                STOP,
+                any(&self.stop),
+                json!({"last_message": "${last_assistant_message}"}),
+            ),
         ];
         events
             .into_iter()
@@ -706,6 +722,93 @@ mod tests {
             HookDecision::deny("why").to_hook_output(),
             serde_json::json!({"hookSpecificOutput": {"hookEventName": "PreToolUse",
                 "permissionDecision": "deny", "permissionDecisionReason": "why"}})
+        );
+    }
+
+    #[test]
+    fn the_codex_config_declares_one_handler_per_event_with_hooks() {
+        let hooks = Hooks::new()
+            .pre_tool_use("Bash", |_| async { HookDecision::Allow })
+            .stop(|_| async { HookOutput::Proceed });
+        let config = hooks.codex_config("srv", "run", 7);
+        let handler = |input: serde_json::Value| {
+            serde_json::json!({"type": "mcp_tool", "server": "srv", "tool": "run",
+                "input": input, "timeout": 7})
+        };
+        assert_eq!(
+            config,
+            [
+                (
+                    "hooks.PreToolUse".to_owned(),
+                    serde_json::json!([{"matcher": "^(Bash)$", "hooks": [handler(serde_json::json!(
+                        {"event": "PreToolUse", "tool_name": "${tool_name}",
+                         "command": "${tool_input.command}"}))]}])
+                ),
+                (
+                    "hooks.Stop".to_owned(),
+                    serde_json::json!([{"hooks": [handler(serde_json::json!(
+                        {"event": "Stop", "last_message": "${last_assistant_message}"}))]}])
+                ),
+            ]
+        );
+        assert!(Hooks::new().codex_config("srv", "run", 7).is_empty());
+    }
+
+    #[tokio::test]
+    async fn answers_follow_codex_hook_protocol() {
+        let hooks = Hooks::new()
+            .post_tool_use("Bash", |e: PostToolUse| async move {
+                HookOutput::add_context(format!("saw {}", e.response().unwrap_or("nothing")))
+            })
+            .post_tool_use("*", |_| async { HookOutput::add_context("and more") })
+            .user_prompt_submit(|e: UserPromptSubmit| async move {
+                if e.prompt().contains("secret") {
+                    HookOutput::block("no secrets")
+                } else {
+                    HookOutput::Proceed
+                }
+            })
+            .session_start(|e: SessionStart| async move {
+                HookOutput::add_context(format!("started by {}", e.source()))
+            });
+        let answer = |arguments: serde_json::Value| {
+            let hooks = hooks.clone();
+            async move { hooks.answer(&arguments).await }
+        };
+        assert_eq!(
+            answer(
+                serde_json::json!({"event": "PostToolUse", "tool_name": "Bash",
+                "command": "ls", "tool_response": "${tool_response}"})
+            )
+            .await,
+            serde_json::json!({"hookSpecificOutput": {"hookEventName": "PostToolUse",
+                "additionalContext": "saw nothing\nand more"}})
+        );
+        assert_eq!(
+            answer(serde_json::json!({"event": "UserPromptSubmit", "prompt": "a secret"})).await,
+            serde_json::json!({"decision": "block", "reason": "no secrets"})
+        );
+        assert_eq!(
+            answer(serde_json::json!({"event": "UserPromptSubmit", "prompt": "hi"})).await,
+            serde_json::json!({})
+        );
+        assert_eq!(
+            answer(serde_json::json!({"event": "SessionStart", "source": "resume"})).await,
+            serde_json::json!({"hookSpecificOutput": {"hookEventName": "SessionStart",
+                "additionalContext": "started by resume"}})
+        );
+        assert_eq!(
+            answer(serde_json::json!({"event": "Stop"})).await,
+            serde_json::json!({}),
+            "no Stop hook: nothing to say"
+        );
+        assert_eq!(
+            answer(serde_json::json!({"event": "SomethingNewer"})).await,
+            serde_json::json!({})
+        );
+        assert_eq!(
+            answer(serde_json::json!({"event": "PreToolUse", "tool_name": "Bash"})).await,
+            serde_json::json!({})
         );
     }
 }

@@ -254,7 +254,10 @@ impl fmt::Debug for TurnRequest<'_> {
             .field("dynamic_tools", &self.dynamic_tools.len())
             .field(
                 "thread_config",
-                &self.thread_config.as_ref().map(|c| c.keys().collect::<Vec<_>>()),
+                &self
+                    .thread_config
+                    .as_ref()
+                    .map(|c| c.keys().collect::<Vec<_>>()),
             )
             .field("handler", &self.handler.is_some())
             .finish_non_exhaustive()
@@ -421,7 +424,9 @@ fn merge_config(
     extra: Option<serde_json::Map<String, serde_json::Value>>,
 ) {
     if let Some(extra) = extra.filter(|extra| !extra.is_empty()) {
-        config.get_or_insert_with(serde_json::Map::new).extend(extra);
+        config
+            .get_or_insert_with(serde_json::Map::new)
+            .extend(extra);
     }
 }
 

@@ -95,7 +95,11 @@ async fn a_pre_tool_use_allow_lets_the_command_run() {
     for transport in BOTH {
         let hooks = Hooks::new().pre_tool_use("*", |_| async { HookDecision::Allow });
         let (turn, exists, _) = touch_on(transport, |o| o.hooks(hooks)).await;
-        assert!(exists, "{transport:?}: the allowed command runs: {:#?}", turn.items);
+        assert!(
+            exists,
+            "{transport:?}: the allowed command runs: {:#?}",
+            turn.items
+        );
         assert_no_error_items(&turn);
     }
 }
@@ -162,7 +166,9 @@ async fn session_prompt_post_tool_and_stop_hooks_fire_on_both_transports() {
                             "PostToolUse {} {:?} {}",
                             event.tool_name(),
                             event.command(),
-                            event.response().is_some_and(|r| r.contains("hooked-output"))
+                            event
+                                .response()
+                                .is_some_and(|r| r.contains("hooked-output"))
                         ),
                     );
                     async { HookOutput::add_context("POST-CONTEXT-7") }
@@ -284,7 +290,8 @@ async fn median_command_gap(transport: Transport, hooked: bool) -> Duration {
     h.mock.push(Sse::message("resp-last", "done"));
     let mut options = h.thread_options().sandbox_mode(SandboxMode::WorkspaceWrite);
     if hooked {
-        options = options.hooks(Hooks::new().pre_tool_use("Bash", |_| async { HookDecision::Allow }));
+        options =
+            options.hooks(Hooks::new().pre_tool_use("Bash", |_| async { HookDecision::Allow }));
     }
     let thread = h.codex.start_thread(options);
     let mut stream = thread
