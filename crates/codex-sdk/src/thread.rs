@@ -128,6 +128,9 @@ pub struct Thread {
     /// once for the thread's life, and `thread/resume` again after an app-server restart).
     #[cfg(feature = "mcp")]
     hook_route: Arc<Mutex<Option<codex_agent_tools::mcp::McpRoute>>>,
+    /// App-server: the dynamic tools `thread/start` declared, when this value started the
+    /// thread (see [`Thread::dynamic_tools`]).
+    declared_tools: Arc<Mutex<Option<serde_json::Value>>>,
     /// The thread's span, usage and budget; `Err` with the model when a USD budget cannot be
     /// priced (reported by the first turn).
     telemetry: Result<ThreadTracker, Option<String>>,
@@ -164,6 +167,7 @@ impl Thread {
             tool_session,
             #[cfg(feature = "mcp")]
             hook_route: Arc::default(),
+            declared_tools: Arc::default(),
             telemetry,
         }
     }
@@ -245,8 +249,8 @@ impl Thread {
     /// [`Error::InvalidOptions`] for options codex would refuse, [`Error::Spawn`] when codex
     /// cannot start, [`Error::Unsupported`] for options the transport does not have (dynamic
     /// tools or base instructions on exec, an approval handler given answers beyond commands
-    /// on exec, tools, hooks or an approval handler without the `mcp` feature); on the
-    /// app-server transport
+    /// on exec, tools, hooks or an approval handler without the `mcp` feature, a thread's
+    /// tools changed after its first turn on the app-server); on the app-server transport
     /// also the errors of its requests ([`Error::Rpc`], [`Error::Timeout`],
     /// [`Error::ProcessExit`]).
     pub async fn run_streamed(
@@ -278,6 +282,7 @@ impl Thread {
             Ok(match &inner.backend {
                 Backend::AppServer(runtime) => {
                     let hook_config = self.app_server_hooks().await?;
+                    let (specs, first_declaration) = self.dynamic_tools()?;
                     // A fresh session per turn: the turn's end cancels its calls still running.
                     let session = self.options.tools.session();
                     *self
@@ -288,7 +293,7 @@ impl Thread {
                     let request = TurnRequest::new(&self.id, &mut guard, &input)
                         .thread_options(&self.options.exec)
                         .turn_options(&options.exec)
-                        .dynamic_tools(self.options.tool_specs())
+                        .dynamic_tools(specs)
                         .handler(self.options.request_handler(Arc::clone(&self.tool_session)))
                         .limits(&limits);
                     let request = match hook_config {
@@ -301,6 +306,12 @@ impl Thread {
                         .instrument(telemetry.span().clone())
                         .await
                         .map_err(Error::from_exec)?;
+                    if let Some(declared) = first_declaration {
+                        *self
+                            .declared_tools
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner) = Some(declared);
+                    }
                     StreamBackend::AppServer(Box::new(turn))
                 }
                 Backend::Exec => {
@@ -501,6 +512,41 @@ impl Thread {
             operation: "serving host tools, hooks or an approval handler without the `mcp` cargo feature",
             transport: Transport::Exec,
         })
+    }
+
+    /// App-server: the thread's dynamic tools, and their declaration to remember when this
+    /// turn starts the thread. codex learns a thread's dynamic tools once, with
+    /// `thread/start`: a registry whose tools changed since is refused rather than silently
+    /// not seen by the model.
+    #[expect(
+        clippy::type_complexity,
+        reason = "a private pair: the specs and what to remember"
+    )]
+    fn dynamic_tools(
+        &self,
+    ) -> Result<
+        (
+            Vec<codex_agent_protocol::app_server::DynamicToolSpec>,
+            Option<serde_json::Value>,
+        ),
+        Error,
+    > {
+        let specs = self.options.tool_specs();
+        let declaration = serde_json::to_value(&specs).unwrap_or_default();
+        let declared = self
+            .declared_tools
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match declared {
+            Some(declared) if declared != declaration => Err(Error::Unsupported {
+                operation: "changing a thread's tools after its first turn",
+                transport: Transport::AppServer,
+            }),
+            Some(_) => Ok((specs, None)),
+            None if self.id().is_none() => Ok((specs, Some(declaration))),
+            None => Ok((specs, None)),
+        }
     }
 
     /// Stages the turn's attachments into a new set of the store, on a blocking thread.

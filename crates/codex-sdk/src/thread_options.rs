@@ -212,8 +212,9 @@ impl ThreadOptions {
     /// The tools the model can call (see [`tools`](crate::tools) and
     /// [`registry`](crate::registry)). The registry is shared, not copied: tools registered or
     /// deregistered later are seen by the next exec turn; on the app-server, codex learns a
-    /// thread's tools once, with `thread/start` (calls of tools deregistered since fail
-    /// with an unknown-tool error).
+    /// thread's tools once, with `thread/start`, so a later turn of a thread whose tools
+    /// changed since fails with [`Error::Unsupported`](crate::Error::Unsupported) (start a new
+    /// thread, or change the registry between threads).
     ///
     /// On the app-server they become `dynamicTools`; on exec they are served by an
     /// in-process MCP server (cargo feature `mcp`, on by default; without it, a turn with
