@@ -295,23 +295,15 @@ impl Thread {
                         .turn_options(&options.exec)
                         .dynamic_tools(specs)
                         .handler(self.options.request_handler(Arc::clone(&self.tool_session)))
-                        .limits(&limits);
-                    let request = match hook_config {
-                        Some(config) => request.thread_config(config),
-                        None => request,
-                    };
+                        .limits(&limits)
+                        .thread_config(hook_config.unwrap_or_default());
                     // The requests are sent in the turn's span: their trace context is its.
                     let turn = runtime
                         .start_turn(request)
                         .instrument(telemetry.span().clone())
                         .await
                         .map_err(Error::from_exec)?;
-                    if let Some(declared) = first_declaration {
-                        *self
-                            .declared_tools
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner) = Some(declared);
-                    }
+                    self.remember_tools(first_declaration);
                     StreamBackend::AppServer(Box::new(turn))
                 }
                 Backend::Exec => {
@@ -518,10 +510,6 @@ impl Thread {
     /// turn starts the thread. codex learns a thread's dynamic tools once, with
     /// `thread/start`: a registry whose tools changed since is refused rather than silently
     /// not seen by the model.
-    #[expect(
-        clippy::type_complexity,
-        reason = "a private pair: the specs and what to remember"
-    )]
     fn dynamic_tools(
         &self,
     ) -> Result<
@@ -543,9 +531,19 @@ impl Thread {
                 operation: "changing a thread's tools after its first turn",
                 transport: Transport::AppServer,
             }),
-            Some(_) => Ok((specs, None)),
             None if self.id().is_none() => Ok((specs, Some(declaration))),
-            None => Ok((specs, None)),
+            _ => Ok((specs, None)),
+        }
+    }
+
+    /// Remembers the dynamic tools `thread/start` declared (see
+    /// [`dynamic_tools`](Self::dynamic_tools)).
+    fn remember_tools(&self, declaration: Option<serde_json::Value>) {
+        if let Some(declaration) = declaration {
+            *self
+                .declared_tools
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(declaration);
         }
     }
 

@@ -470,38 +470,35 @@ async fn tools_registered_after_the_first_turn() {
                 |_| async { Ok::<_, ToolError>("late answer") },
             ))
             .expect("valid");
-        match transport {
-            Transport::AppServer => {
-                let error = run(&thread, "use later").await.expect_err("refused");
-                assert!(
-                    matches!(
-                        error,
-                        codex_agent_sdk::Error::Unsupported {
-                            transport: Transport::AppServer,
-                            ..
-                        }
-                    ),
-                    "{error:?}"
-                );
-                assert_eq!(
-                    error.to_string(),
-                    "changing a thread's tools after its first turn is not supported by the \
+        if transport == Transport::AppServer {
+            let error = run(&thread, "use later").await.expect_err("refused");
+            assert!(
+                matches!(
+                    error,
+                    codex_agent_sdk::Error::Unsupported {
+                        transport: Transport::AppServer,
+                        ..
+                    }
+                ),
+                "{error:?}"
+            );
+            assert_eq!(
+                error.to_string(),
+                "changing a thread's tools after its first turn is not supported by the \
                      app-server transport"
-                );
-            }
-            _ => {
-                h.mock.push(Sse::reply(
-                    "resp-2",
-                    [call(transport, "call-1", "later", &json!({}))],
-                ));
-                h.mock.push(Sse::message("resp-3", "done"));
-                let turn = run(&thread, "use later").await.expect("the turn completes");
-                assert_eq!(tool_calls(&turn), [("later".to_owned(), true)]);
-                let output = h.mock.requests()[2]
-                    .function_call_output("call-1")
-                    .expect("the output goes back to the model");
-                assert!(output.contains("late answer"), "{output}");
-            }
+            );
+        } else {
+            h.mock.push(Sse::reply(
+                "resp-2",
+                [call(transport, "call-1", "later", &json!({}))],
+            ));
+            h.mock.push(Sse::message("resp-3", "done"));
+            let turn = run(&thread, "use later").await.expect("the turn completes");
+            assert_eq!(tool_calls(&turn), [("later".to_owned(), true)]);
+            let output = h.mock.requests()[2]
+                .function_call_output("call-1")
+                .expect("the output goes back to the model");
+            assert!(output.contains("late answer"), "{output}");
         }
         h.assert_no_mock_problems();
     }
