@@ -271,12 +271,12 @@ async fn the_hook_server_leaves_no_task_behind_on_the_app_server() {
     }
 }
 
-/// Median time between one command's completion and the next one's start, over 8 commands
-/// in 8 model responses (each command costs codex most of a second: 20 would make the test
-/// slow): a model round trip to the mock, plus the `PreToolUse` hook's round trip
+/// Median time between one command's completion and the next one's start, over 4 commands
+/// in 4 model responses (under load each command costs codex a second or more: 20 would make
+/// the test slow): a model round trip to the mock, plus the `PreToolUse` hook's round trip
 /// codex → SDK → codex when `hooked`.
 async fn median_command_gap(transport: Transport, hooked: bool) -> Duration {
-    const COMMANDS: usize = 8;
+    const COMMANDS: usize = 4;
     let h = Harness::with(CodexHomeOptions::default(), move |o, _| {
         o.transport(transport)
     })
@@ -295,7 +295,7 @@ async fn median_command_gap(transport: Transport, hooked: bool) -> Duration {
     }
     let thread = h.codex.start_thread(options);
     let mut stream = thread
-        .run_streamed("run true 9 times", codex_agent_sdk::TurnOptions::new())
+        .run_streamed("run true 5 times", codex_agent_sdk::TurnOptions::new())
         .await
         .expect("the turn starts");
     let is_command = |item: &codex_agent_sdk::ThreadItem| {
