@@ -4,15 +4,18 @@
 //! declined. Prints the final response.
 //!
 //! ```sh
-//! cargo run -p codex-agent-sdk --example approvals -- "Create hello.txt containing hi"
+//! cargo run -p codex-agent-sdk --example approvals -- "Run touch hello.txt"
+//! cargo run -p codex-agent-sdk --example approvals -- --transport app-server "Create hello.txt containing hi"
 //! ```
 //!
-//! Approvals are richest on the app-server transport (`codex exec` never asks; there a handler
-//! decides commands only, through a `PreToolUse` hook), so this example always
-//! uses it, with the `untrusted` approval policy (codex asks before anything it does not know
-//! to be safe) and the `workspace-write` sandbox. codex is found through `CODEX_PATH`, then
-//! `PATH`, then an npm install, and inherits this process's environment, so your
-//! `CODEX_HOME/config.toml` and login apply. The turn runs in the current directory.
+//! The same handler works on both transports (`--transport exec|app-server`, exec by
+//! default), but the two can ask different things. On the app-server, codex asks with the
+//! `untrusted` approval policy before anything it does not know to be safe: commands, file
+//! edits, permissions. `codex exec` never asks; there the SDK asks the handler about every
+//! command, before it runs, through a `PreToolUse` hook (file edits are not asked about).
+//! The sandbox is `workspace-write`. codex is found through `CODEX_PATH`, then `PATH`, then
+//! an npm install, and inherits this process's environment, so your `CODEX_HOME/config.toml`
+//! and login apply. The turn runs in the current directory.
 #![expect(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -28,32 +31,43 @@ use codex_agent_sdk::{
     ApprovalPolicy, Codex, CodexOptions, Error, SandboxMode, ThreadOptions, Transport, TurnOptions,
 };
 
+mod cli;
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let (Some(prompt), None) = (args.next(), args.next()) else {
-        eprintln!("usage: approvals <prompt>");
-        return ExitCode::from(2);
+    let Some((transport, args)) = cli::args() else {
+        return usage();
     };
-    match run(&prompt).await {
+    let [prompt] = args.as_slice() else {
+        return usage();
+    };
+    match run(transport, prompt).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error),
     }
 }
 
-async fn run(prompt: &str) -> Result<(), Error> {
-    let codex = Codex::new(CodexOptions::new().transport(Transport::AppServer))?;
-    let thread = codex.start_thread(
-        ThreadOptions::new()
-            .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
-            .approval_policy(ApprovalPolicy::Untrusted)
-            .sandbox_mode(SandboxMode::WorkspaceWrite)
-            // One closure answers every kind of request; `ApprovalHandlers` takes one per kind,
-            // and the `ApprovalHandler` trait is there for handlers with state.
-            .approval_handler(approval::from_fn(|request: ApprovalRequest| {
-                ask(question(&request))
-            })),
-    );
+fn usage() -> ExitCode {
+    eprintln!("usage: approvals {} <prompt>", cli::TRANSPORT_USAGE);
+    ExitCode::from(2)
+}
+
+async fn run(transport: Transport, prompt: &str) -> Result<(), Error> {
+    let codex = Codex::new(CodexOptions::new().transport(transport))?;
+    let mut options = ThreadOptions::new()
+        .working_directory(std::env::current_dir().unwrap_or_else(|_| ".".into()))
+        .skip_git_repo_check(true)
+        .sandbox_mode(SandboxMode::WorkspaceWrite)
+        // One closure answers every kind of request; `ApprovalHandlers` takes one per kind,
+        // and the `ApprovalHandler` trait is there for handlers with state.
+        .approval_handler(approval::from_fn(|request: ApprovalRequest| {
+            ask(question(&request))
+        }));
+    if transport == Transport::AppServer {
+        // codex asks the handler before anything it does not know to be safe.
+        options = options.approval_policy(ApprovalPolicy::Untrusted);
+    }
+    let thread = codex.start_thread(options);
     let turn = thread.run(prompt, TurnOptions::new()).await?;
     println!("{}", turn.final_response);
     Ok(())

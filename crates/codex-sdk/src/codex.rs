@@ -25,8 +25,8 @@ use codex_agent_telemetry::Telemetry;
 /// | deltas (`item.agent_message.delta`, …) | no | yes |
 /// | [`TurnStream::interrupt`](crate::TurnStream::interrupt), [`steer`](crate::TurnStream::steer) | [`Error::Unsupported`] | yes |
 /// | cancel, time limits, dropping the stream | kill the process group | interrupt the turn (`turn/interrupt`) |
-/// | approvals ([`ThreadOptions::approval_handler`](crate::ThreadOptions::approval_handler)) | commands only, decided through a `PreToolUse` hook (codex exec never asks; feature `mcp`) | answered by the handler |
-/// | hooks ([`ThreadOptions::hooks`](crate::ThreadOptions::hooks)) | `PreToolUse`, through the in-process MCP server (feature `mcp`) | [`Error::Unsupported`] |
+/// | approvals ([`ThreadOptions::approval_handler`](crate::ThreadOptions::approval_handler)) | commands only (never file changes, permissions, user input or MCP elicitations), asked before they run through a `PreToolUse` hook (codex exec never asks; feature `mcp`) | whatever codex asks under the thread's approval policy |
+/// | hooks ([`ThreadOptions::hooks`](crate::ThreadOptions::hooks)) | `PreToolUse`, `PostToolUse`, `UserPromptSubmit`, `SessionStart`, `Stop`, through the in-process MCP server (feature `mcp`) | the same, declared in the thread's `thread/start` config (feature `mcp`) |
 /// | host tools ([`ThreadOptions::tools`](crate::ThreadOptions::tools)) | in-process MCP server, `mcp_tool_call` items (feature `mcp`) | `dynamicTools`, `dynamic_tool_call` items |
 /// | base instructions | [`Error::Unsupported`] | yes |
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -267,6 +267,10 @@ pub(crate) struct Inner {
     /// and its threads are dropped.
     #[cfg(feature = "mcp")]
     pub(crate) tool_server: tokio::sync::OnceCell<codex_agent_tools::mcp::McpServer>,
+    /// The bearer token of [`tool_server`](Self::tool_server), drawn up front: the shared
+    /// app-server gets it in its environment when it starts, before any hook is served.
+    #[cfg(feature = "mcp")]
+    pub(crate) tool_token: Secret,
 }
 
 /// The transport seam: what differs between the transports is behind this enum and
@@ -291,6 +295,11 @@ impl Codex {
             discovery = discovery.codex_path(path.clone());
         }
         let binary = discovery.discover().map_err(Error::from_exec)?;
+        #[cfg(feature = "mcp")]
+        let tool_token =
+            codex_agent_tools::mcp::McpServer::fresh_token().map_err(|e| Error::ToolServer {
+                reason: e.to_string(),
+            })?;
         let backend = match options.transport {
             Transport::Exec => Backend::Exec,
             Transport::AppServer => {
@@ -307,11 +316,12 @@ impl Codex {
                 app_server = app_server.trace_source(TraceSource::new(|| {
                     codex_agent_telemetry::current_traceparent().map(TraceContext::new)
                 }));
-                Backend::AppServer(Runtime::new(
-                    binary.clone(),
-                    options.exec.clone(),
-                    app_server,
-                ))
+                let exec = options.exec.clone();
+                // The hooks' MCP server checks this token; the app-server reads it from the
+                // variable each thread's `bearer_token_env_var` names (never from argv).
+                #[cfg(feature = "mcp")]
+                let exec = exec.secret_env_var(crate::thread::TOOL_TOKEN_ENV, tool_token.clone());
+                Backend::AppServer(Runtime::new(binary.clone(), exec, app_server))
             }
         };
         Ok(Self {
@@ -322,6 +332,8 @@ impl Codex {
                 store: std::sync::Mutex::new(None),
                 #[cfg(feature = "mcp")]
                 tool_server: tokio::sync::OnceCell::new(),
+                #[cfg(feature = "mcp")]
+                tool_token,
             }),
         })
     }

@@ -123,6 +123,14 @@ pub struct Thread {
     turn_lock: Arc<tokio::sync::Mutex<ThreadSlot>>,
     /// The tool session of the running turn, read by the app-server request handler.
     tool_session: Arc<Mutex<ToolSession>>,
+    /// App-server: the route serving the thread's hooks, opened by its first turn and
+    /// closed when the last clone of the thread is dropped (`thread/start` names its URL
+    /// once for the thread's life, and `thread/resume` again after an app-server restart).
+    #[cfg(feature = "mcp")]
+    hook_route: Arc<Mutex<Option<codex_agent_tools::mcp::McpRoute>>>,
+    /// App-server: the dynamic tools `thread/start` declared, when this value started the
+    /// thread (see [`Thread::dynamic_tools`]).
+    declared_tools: Arc<Mutex<Option<serde_json::Value>>>,
     /// The thread's span, usage and budget; `Err` with the model when a USD budget cannot be
     /// priced (reported by the first turn).
     telemetry: Result<ThreadTracker, Option<String>>,
@@ -157,6 +165,9 @@ impl Thread {
             id: Arc::new(Mutex::new(id)),
             turn_lock: Arc::new(tokio::sync::Mutex::new(ThreadSlot::default())),
             tool_session,
+            #[cfg(feature = "mcp")]
+            hook_route: Arc::default(),
+            declared_tools: Arc::default(),
             telemetry,
         }
     }
@@ -237,8 +248,9 @@ impl Thread {
     /// [`Error::Attachment`] when an attachment cannot be staged (nothing is started then),
     /// [`Error::InvalidOptions`] for options codex would refuse, [`Error::Spawn`] when codex
     /// cannot start, [`Error::Unsupported`] for options the transport does not have (dynamic
-    /// tools or base instructions on exec, hooks on the app-server, tools, hooks or an
-    /// approval handler on exec without the `mcp` feature); on the app-server transport
+    /// tools or base instructions on exec, an approval handler given answers beyond commands
+    /// on exec, tools, hooks or an approval handler without the `mcp` feature, a thread's
+    /// tools changed after its first turn on the app-server); on the app-server transport
     /// also the errors of its requests ([`Error::Rpc`], [`Error::Timeout`],
     /// [`Error::ProcessExit`]).
     pub async fn run_streamed(
@@ -269,12 +281,8 @@ impl Thread {
         let started = async {
             Ok(match &inner.backend {
                 Backend::AppServer(runtime) => {
-                    if !self.options.hooks.is_empty() {
-                        return Err(Error::Unsupported {
-                            operation: "running hooks",
-                            transport: Transport::AppServer,
-                        });
-                    }
+                    let hook_config = self.app_server_hooks().await?;
+                    let (specs, first_declaration) = self.dynamic_tools()?;
                     // A fresh session per turn: the turn's end cancels its calls still running.
                     let session = self.options.tools.session();
                     *self
@@ -285,18 +293,26 @@ impl Thread {
                     let request = TurnRequest::new(&self.id, &mut guard, &input)
                         .thread_options(&self.options.exec)
                         .turn_options(&options.exec)
-                        .dynamic_tools(self.options.tool_specs())
+                        .dynamic_tools(specs)
                         .handler(self.options.request_handler(Arc::clone(&self.tool_session)))
-                        .limits(&limits);
+                        .limits(&limits)
+                        .thread_config(hook_config.unwrap_or_default());
                     // The requests are sent in the turn's span: their trace context is its.
                     let turn = runtime
                         .start_turn(request)
                         .instrument(telemetry.span().clone())
                         .await
                         .map_err(Error::from_exec)?;
+                    self.remember_tools(first_declaration);
                     StreamBackend::AppServer(Box::new(turn))
                 }
                 Backend::Exec => {
+                    if let Some(operation) = self.options.exec_unsupported_approvals() {
+                        return Err(Error::Unsupported {
+                            operation,
+                            transport: Transport::Exec,
+                        });
+                    }
                     let mut codex_options = inner.options.exec.clone();
                     // The approval handler, if any, decides commands through a PreToolUse hook.
                     let hooks = self.options.exec_hooks();
@@ -370,16 +386,8 @@ impl Thread {
         options: codex_agent_exec::CodexOptions,
         hooks: crate::hooks::Hooks,
     ) -> Result<(TurnTools, codex_agent_exec::CodexOptions), Error> {
-        let server = self
-            .codex
-            .inner
-            .tool_server
-            .get_or_try_init(codex_agent_tools::mcp::McpServer::start)
-            .await
-            .map_err(|e| Error::ToolServer {
-                reason: e.to_string(),
-            })?;
-        let matcher = hooks.pre_tool_use_matcher();
+        let server = self.tool_server().await?;
+        let hook_entries = hook_config_entries(&hooks);
         let route = server
             .serve(self.options.tools.session(), hooks)
             .map_err(|e| Error::ToolServer {
@@ -396,37 +404,89 @@ impl Thread {
         let tool_timeout = longest.as_secs() + 10;
         let mut options = options.secret_env_var(TOOL_TOKEN_ENV, server.bearer_token().clone());
         for (name, url) in route.servers() {
-            let key = |field: &str| format!("mcp_servers.{name}.{field}");
-            options = options
-                .config_entry(key("url"), url.as_str())
-                .config_entry(key("bearer_token_env_var"), TOOL_TOKEN_ENV)
-                .config_entry(key("required"), true)
-                .config_entry(key("tool_timeout_sec"), tool_timeout)
-                // The tools are this program's own functions: codex must not hold them for
-                // an approval it cannot ask for on exec, and may run several at once.
-                .config_entry(key("default_tools_approval_mode"), "approve")
-                .config_entry(key("supports_parallel_tool_calls"), true);
+            for (key, value) in mcp_server_entries(name, url, tool_timeout) {
+                options = options.config_entry(key, value);
+            }
         }
-        if let Some(matcher) = matcher {
-            use codex_agent_tools::mcp::{HOOK_SERVER, HOOK_TOOL};
-            // codex templates the input: the tool's name, and the command for the shell.
-            let handler = serde_json::json!({
-                "type": "mcp_tool",
-                "server": HOOK_SERVER,
-                "tool": HOOK_TOOL,
-                "input": {
-                    "event": "PreToolUse",
-                    "tool_name": "${tool_name}",
-                    "command": "${tool_input.command}",
-                },
-                "timeout": HOOK_TIMEOUT_SECS,
-            });
-            options = options.config_entry(
-                "hooks.PreToolUse",
-                serde_json::json!([{ "matcher": matcher, "hooks": [handler] }]),
-            );
+        for (key, value) in hook_entries {
+            options = options.config_entry(key, value);
         }
         Ok((TurnTools::Route(route), options))
+    }
+
+    /// The [`Codex`]'s MCP server, started on first use.
+    #[cfg(feature = "mcp")]
+    async fn tool_server(&self) -> Result<&codex_agent_tools::mcp::McpServer, Error> {
+        let inner = &self.codex.inner;
+        inner
+            .tool_server
+            .get_or_try_init(|| {
+                codex_agent_tools::mcp::McpServer::start_with_token(inner.tool_token.clone())
+            })
+            .await
+            .map_err(|e| Error::ToolServer {
+                reason: e.to_string(),
+            })
+    }
+
+    /// App-server: the `thread/start` (and `thread/resume`) `config` that declares the
+    /// thread's hooks, or `None` without hooks. The hooks are served by a route of the
+    /// [`Codex`]'s MCP server opened for the thread; the app-server got the route's bearer
+    /// token in its environment when it started. codex runs hooks only once trusted; the
+    /// thread's `bypass_hook_trust` override trusts these (and only this thread's) for
+    /// the thread, with nothing written to `CODEX_HOME`.
+    #[cfg(feature = "mcp")]
+    async fn app_server_hooks(
+        &self,
+    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Error> {
+        let hooks = &self.options.hooks;
+        let hook_entries = hook_config_entries(hooks);
+        if hook_entries.is_empty() {
+            return Ok(None);
+        }
+        let server = self.tool_server().await?;
+        let mut slot = self
+            .hook_route
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(
+                server
+                    .serve_hooks(hooks.clone())
+                    .map_err(|e| Error::ToolServer {
+                        reason: e.to_string(),
+                    })?,
+            );
+        }
+        let mut config = serde_json::Map::new();
+        for route in slot.iter() {
+            for (name, url) in route.servers() {
+                for (key, value) in mcp_server_entries(name, url, HOOK_TIMEOUT_SECS + 10) {
+                    config.insert(key, value);
+                }
+            }
+        }
+        config.extend(hook_entries);
+        config.insert("bypass_hook_trust".to_owned(), true.into());
+        Ok(Some(config))
+    }
+
+    /// Without the `mcp` feature, a thread with hooks cannot run on the app-server.
+    #[cfg(not(feature = "mcp"))]
+    #[expect(
+        clippy::unused_async,
+        reason = "the same signature as with the feature"
+    )]
+    async fn app_server_hooks(
+        &self,
+    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Error> {
+        if self.options.hooks.is_empty() {
+            return Ok(None);
+        }
+        Err(Error::Unsupported {
+            operation: "running hooks without the `mcp` cargo feature",
+            transport: Transport::AppServer,
+        })
     }
 
     /// Without the `mcp` feature, exec turns cannot serve tools.
@@ -444,6 +504,47 @@ impl Thread {
             operation: "serving host tools, hooks or an approval handler without the `mcp` cargo feature",
             transport: Transport::Exec,
         })
+    }
+
+    /// App-server: the thread's dynamic tools, and their declaration to remember when this
+    /// turn starts the thread. codex learns a thread's dynamic tools once, with
+    /// `thread/start`: a registry whose tools changed since is refused rather than silently
+    /// not seen by the model.
+    fn dynamic_tools(
+        &self,
+    ) -> Result<
+        (
+            Vec<codex_agent_protocol::app_server::DynamicToolSpec>,
+            Option<serde_json::Value>,
+        ),
+        Error,
+    > {
+        let specs = self.options.tool_specs();
+        let declaration = serde_json::to_value(&specs).unwrap_or_default();
+        let declared = self
+            .declared_tools
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match declared {
+            Some(declared) if declared != declaration => Err(Error::Unsupported {
+                operation: "changing a thread's tools after its first turn",
+                transport: Transport::AppServer,
+            }),
+            None if self.id().is_none() => Ok((specs, Some(declaration))),
+            _ => Ok((specs, None)),
+        }
+    }
+
+    /// Remembers the dynamic tools `thread/start` declared (see
+    /// [`dynamic_tools`](Self::dynamic_tools)).
+    fn remember_tools(&self, declaration: Option<serde_json::Value>) {
+        if let Some(declaration) = declaration {
+            *self
+                .declared_tools
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(declaration);
+        }
     }
 
     /// Stages the turn's attachments into a new set of the store, on a blocking thread.
@@ -598,9 +699,39 @@ pub struct TurnStream {
 #[cfg(feature = "mcp")]
 const HOOK_TIMEOUT_SECS: u64 = 600;
 
-/// The environment variable that hands the MCP server's bearer token to `codex exec`.
+/// The environment variable that hands the MCP server's bearer token to codex.
 #[cfg(feature = "mcp")]
-const TOOL_TOKEN_ENV: &str = "CODEX_SDK_HOST_TOOLS_TOKEN";
+pub(crate) const TOOL_TOKEN_ENV: &str = "CODEX_SDK_HOST_TOOLS_TOKEN";
+
+/// The `config` entries that declare one MCP server of the SDK to codex: its `url`, the
+/// bearer token through the secret environment variable, `required = true` (codex fails
+/// loudly instead of dropping a slow server), a `tool_timeout_sec` above the tools' own
+/// timeouts so that ours fire first, approval mode `approve`, parallel calls allowed.
+#[cfg(feature = "mcp")]
+fn mcp_server_entries(
+    name: &str,
+    url: &str,
+    tool_timeout_secs: u64,
+) -> [(String, serde_json::Value); 6] {
+    let key = |field: &str| format!("mcp_servers.{name}.{field}");
+    [
+        (key("url"), url.into()),
+        (key("bearer_token_env_var"), TOOL_TOKEN_ENV.into()),
+        (key("required"), true.into()),
+        (key("tool_timeout_sec"), tool_timeout_secs.into()),
+        // The tools are this program's own functions: codex must not hold them for an
+        // approval it cannot ask for on exec, and may run several at once.
+        (key("default_tools_approval_mode"), "approve".into()),
+        (key("supports_parallel_tool_calls"), true.into()),
+    ]
+}
+
+/// The `hooks.<Event>` entries whose `mcp_tool` handlers call the SDK's hook server.
+#[cfg(feature = "mcp")]
+fn hook_config_entries(hooks: &crate::hooks::Hooks) -> Vec<(String, serde_json::Value)> {
+    use codex_agent_tools::mcp::{HOOK_SERVER, HOOK_TOOL};
+    hooks.codex_config(HOOK_SERVER, HOOK_TOOL, HOOK_TIMEOUT_SECS)
+}
 
 /// A turn's hold on its tool calls: ending the turn cancels the calls still running.
 enum TurnTools {

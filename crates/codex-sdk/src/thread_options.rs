@@ -197,7 +197,10 @@ impl ThreadOptions {
     /// [`command`](crate::approval::CommandExecutionRequestApprovalParams::command) set (the
     /// ids are empty); accepting runs the command, declining or cancelling blocks it and tells
     /// the model (the turn goes on). Exec cannot ask about file changes (`apply_patch`),
-    /// permissions, questions or elicitations: those are not asked there.
+    /// permissions, questions or elicitations: a handler explicitly given answers for those
+    /// ([`ApprovalHandlers`](crate::approval::ApprovalHandlers) with `on_file_change`,
+    /// `on_permissions`, `on_user_input` or `on_elicitation`) fails an exec turn with
+    /// [`Error::Unsupported`](crate::Error::Unsupported) instead of never being asked.
     ///
     /// By default, no handler: on the app-server, every request is refused, as
     /// [`AlwaysDecline`] would; on exec, commands run as codex's sandbox allows.
@@ -209,8 +212,9 @@ impl ThreadOptions {
     /// The tools the model can call (see [`tools`](crate::tools) and
     /// [`registry`](crate::registry)). The registry is shared, not copied: tools registered or
     /// deregistered later are seen by the next exec turn; on the app-server, codex learns a
-    /// thread's tools once, with `thread/start` (calls of tools deregistered since fail
-    /// with an unknown-tool error).
+    /// thread's tools once, with `thread/start`, so a later turn of a thread whose tools
+    /// changed since fails with [`Error::Unsupported`](crate::Error::Unsupported) (start a new
+    /// thread, or change the registry between threads).
     ///
     /// On the app-server they become `dynamicTools`; on exec they are served by an
     /// in-process MCP server (cargo feature `mcp`, on by default; without it, a turn with
@@ -222,22 +226,33 @@ impl ThreadOptions {
         self
     }
 
-    /// Hooks, as Rust closures, that codex runs before each tool call (see
-    /// [`hooks`](crate::hooks)): a `PreToolUse` hook allows the call or denies it with a
-    /// reason the model sees.
+    /// Hooks, as Rust closures, that codex runs on its hook events (see
+    /// [`hooks`](crate::hooks)): `PreToolUse` allows a tool call or denies it with a reason
+    /// the model sees; `PostToolUse`, `UserPromptSubmit`, `SessionStart` and `Stop` add
+    /// context or block.
     ///
-    /// Exec transport only, for now (cargo feature `mcp`): codex calls them through an
-    /// `mcp_tool` hook handler pointed at the SDK's in-process MCP server, declared for the
-    /// run with `--config hooks.PreToolUse=…`. codex runs only trusted hooks; as these are the
-    /// SDK's own, declared for this run only, the SDK passes
-    /// `--dangerously-bypass-hook-trust` and removes from the stream the two `error` items
-    /// codex reports about it. On the app-server transport, a thread with hooks fails with
-    /// [`Error::Unsupported`](crate::Error::Unsupported).
+    /// Both transports (cargo feature `mcp`; without it, a turn with hooks fails with
+    /// [`Error::Unsupported`](crate::Error::Unsupported)): codex calls them through `mcp_tool`
+    /// hook handlers pointed at the SDK's in-process MCP server, declared with
+    /// `--config hooks.<Event>=…` on exec and in the `thread/start` (and `thread/resume`)
+    /// `config` on the app-server. codex runs only trusted hooks; as these are the SDK's own,
+    /// declared for this thread only, the SDK bypasses codex's hook trust for them
+    /// (`--dangerously-bypass-hook-trust` on exec, whose two warning `error` items it removes
+    /// from the stream; the thread's `bypass_hook_trust` override on the app-server). Nothing
+    /// is written to `CODEX_HOME`. The bypass covers the run or thread as a whole: hooks the
+    /// user's own codex config enables run then too, trusted or not.
     ///
     /// By default, no hooks.
     pub fn hooks(mut self, hooks: Hooks) -> Self {
         self.hooks = hooks;
         self
+    }
+
+    /// On exec, what the approval handler was given to answer that exec cannot ask.
+    pub(crate) fn exec_unsupported_approvals(&self) -> Option<&'static str> {
+        self.approval_handler
+            .as_deref()
+            .and_then(ApprovalHandler::beyond_commands)
     }
 
     /// The hooks of an exec turn: the thread's, then its approval handler's.

@@ -254,6 +254,18 @@ pub trait ApprovalHandler: Send + Sync {
             McpServerElicitationRequestResponse::new(McpServerElicitationAction::Decline),
         ))
     }
+
+    /// What this handler was explicitly given to answer besides commands, as the operation a
+    /// transport that asks only about commands (`codex exec`, through a `PreToolUse` hook)
+    /// must refuse rather than never ask: such as `"asking an approval handler about file
+    /// changes"`. [`ApprovalHandlers`] with an `on_file_change`, `on_permissions`,
+    /// `on_user_input` or `on_elicitation` closure says so.
+    ///
+    /// By default, `None`: the handler's answers to other requests are defaults that hold
+    /// on any transport.
+    fn beyond_commands(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A shared handler answers as the handler it points to, so one handler can serve several
@@ -292,6 +304,10 @@ impl<T: ApprovalHandler + ?Sized> ApprovalHandler for Arc<T> {
         request: &'a McpServerElicitationRequestParams,
     ) -> ApprovalFuture<'a, McpServerElicitationRequestResponse> {
         (**self).elicitation(request)
+    }
+
+    fn beyond_commands(&self) -> Option<&'static str> {
+        (**self).beyond_commands()
     }
 }
 

@@ -15,9 +15,10 @@
 //! of its own name (the model sees `mcp__<name>`).
 //!
 //! A route with [`Hooks`] also serves the MCP server [`HOOK_SERVER`], whose one tool
-//! [`HOOK_TOOL`] is the target of codex's `mcp_tool` hook handler: codex calls it with the
-//! templated input `{"event": "PreToolUse", "tool_name": …, "command": …}` before a tool runs,
-//! and gets the hooks' decision back (see [`hooks`](crate::hooks)).
+//! [`HOOK_TOOL`] is the target of codex's `mcp_tool` hook handlers: codex calls it with the
+//! templated input of [`Hooks::codex_config`] (such as
+//! `{"event": "PreToolUse", "tool_name": …, "command": …}` before a tool runs), and gets the
+//! hooks' answer back ([`Hooks::answer`]; see [`hooks`](crate::hooks)).
 //!
 //! Dropping the [`McpServer`] closes the port and ends every task it started.
 
@@ -46,7 +47,7 @@ use rmcp::{RoleServer, ServerHandler};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::hooks::{Hooks, PreToolUse};
+use crate::hooks::Hooks;
 use crate::registry::ToolSession;
 use crate::tools::{ToolError, ToolOutput};
 
@@ -57,7 +58,7 @@ pub const DEFAULT_SERVER: &str = "host";
 pub const HOOK_SERVER: &str = "codex_sdk_hooks";
 
 /// The tool of [`HOOK_SERVER`] that codex's `mcp_tool` hook handlers call.
-pub const HOOK_TOOL: &str = "pre_tool_use";
+pub const HOOK_TOOL: &str = "run_hook";
 
 type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
@@ -99,7 +100,30 @@ impl McpServer {
     ///
     /// Cancel safe: dropped before it returns, nothing is left listening.
     pub async fn start() -> io::Result<Self> {
-        let token = Secret::new(random_hex(32)?);
+        Self::start_with_token(Self::fresh_token()?).await
+    }
+
+    /// A fresh random bearer token, for [`start_with_token`](Self::start_with_token) when the
+    /// token must be known before the server starts (to hand it to a long-lived codex
+    /// app-server through its environment).
+    ///
+    /// # Errors
+    ///
+    /// The IO error of reading the system's randomness.
+    pub fn fresh_token() -> io::Result<Secret> {
+        Ok(Secret::new(random_hex(32)?))
+    }
+
+    /// As [`start`](Self::start), with `token` as the bearer token every request must carry.
+    ///
+    /// # Errors
+    ///
+    /// The IO error of binding the port.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropped before it returns, nothing is left listening.
+    pub async fn start_with_token(token: Secret) -> io::Result<Self> {
         let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let routes: Routes = Arc::default();
@@ -148,10 +172,32 @@ impl McpServer {
     ///
     /// The IO error of reading the system's randomness.
     pub fn serve(&self, session: ToolSession, hooks: Hooks) -> io::Result<McpRoute> {
+        self.open_route(session, hooks, true)
+    }
+
+    /// Serves only `hooks`, as [`HOOK_SERVER`], under a fresh route until the returned
+    /// [`McpRoute`] is dropped (the app-server transport, whose tools are dynamic tools).
+    ///
+    /// # Errors
+    ///
+    /// The IO error of reading the system's randomness.
+    pub fn serve_hooks(&self, hooks: Hooks) -> io::Result<McpRoute> {
+        let session = crate::registry::ToolRegistry::new().session();
+        self.open_route(session, hooks, false)
+    }
+
+    fn open_route(
+        &self,
+        session: ToolSession,
+        hooks: Hooks,
+        with_tools: bool,
+    ) -> io::Result<McpRoute> {
         let id = random_hex(16)?;
         let mut servers: BTreeSet<String> = BTreeSet::new();
-        for tool in session.registry().list() {
-            servers.insert(tool.namespace_name().unwrap_or(DEFAULT_SERVER).to_owned());
+        if with_tools {
+            for tool in session.registry().list() {
+                servers.insert(tool.namespace_name().unwrap_or(DEFAULT_SERVER).to_owned());
+            }
         }
         if !hooks.is_empty() {
             servers.insert(HOOK_SERVER.to_owned());
@@ -354,7 +400,7 @@ impl ServerHandler for HostTools {
         if route.hooks.is_some() {
             let hook = rmcp::model::Tool::new(
                 HOOK_TOOL,
-                "Runs the host program's PreToolUse hooks (called by codex's hook runner).",
+                "Runs the host program's hooks (called by codex's hook runner).",
                 serde_json::Map::from_iter([("type".to_owned(), serde_json::json!("object"))]),
             );
             return Ok(ListToolsResult::with_all_items(vec![hook]));
@@ -422,22 +468,10 @@ async fn hook_result(hooks: &Hooks, request: &CallToolRequestParams) -> CallTool
             request.name
         ))]);
     }
-    let argument = |key: &str| {
-        request
-            .arguments
-            .as_ref()
-            .and_then(|arguments| arguments.get(key))
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned)
-    };
-    let event = PreToolUse::new(
-        argument("tool_name").unwrap_or_default(),
-        argument("command"),
-    );
+    let arguments = serde_json::Value::Object(request.arguments.clone().unwrap_or_default());
     let started = std::time::Instant::now();
-    let decision = hooks.run_pre_tool_use(&event).await;
-    tracing::debug!(tool = event.tool_name(), ?decision, elapsed = ?started.elapsed(), "PreToolUse hook");
-    let output = decision.to_hook_output();
+    let output = hooks.answer(&arguments).await;
+    tracing::debug!(event = ?arguments.get("event"), %output, elapsed = ?started.elapsed(), "hook");
     let mut result = CallToolResult::success(vec![ContentBlock::text(output.to_string())]);
     result.structured_content = Some(output);
     result

@@ -239,6 +239,7 @@ pub struct TurnRequest<'a> {
     thread: Option<&'a ThreadOptions>,
     turn: Option<&'a TurnOptions>,
     dynamic_tools: Vec<DynamicToolSpec>,
+    thread_config: Option<serde_json::Map<String, serde_json::Value>>,
     handler: Option<RequestHandler>,
     limits: Option<&'a ExecOptions>,
 }
@@ -251,6 +252,13 @@ impl fmt::Debug for TurnRequest<'_> {
             .field("thread", &self.thread)
             .field("turn", &self.turn)
             .field("dynamic_tools", &self.dynamic_tools.len())
+            .field(
+                "thread_config",
+                &self
+                    .thread_config
+                    .as_ref()
+                    .map(|c| c.keys().collect::<Vec<_>>()),
+            )
             .field("handler", &self.handler.is_some())
             .finish_non_exhaustive()
     }
@@ -272,6 +280,7 @@ impl<'a> TurnRequest<'a> {
             thread: None,
             turn: None,
             dynamic_tools: Vec::new(),
+            thread_config: None,
             handler: None,
             limits: None,
         }
@@ -299,6 +308,17 @@ impl<'a> TurnRequest<'a> {
     /// By default, none.
     pub fn dynamic_tools(mut self, tools: Vec<DynamicToolSpec>) -> Self {
         self.dynamic_tools = tools;
+        self
+    }
+
+    /// Extra `config` overrides for the thread (`thread/start.config` and
+    /// `thread/resume.config`), added to those the thread's options lower to (a key here
+    /// replaces the same key there). Used for what only the SDK declares, such as the MCP
+    /// server of its hooks.
+    ///
+    /// By default, none.
+    pub fn thread_config(mut self, config: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.thread_config = Some(config);
         self
     }
 
@@ -333,6 +353,7 @@ async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<Ru
         thread,
         turn,
         dynamic_tools,
+        thread_config,
         handler,
         limits,
     } = request;
@@ -352,6 +373,7 @@ async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<Ru
     let id = match known_id {
         None => {
             let mut params = thread.thread_start_params();
+            merge_config(&mut params.config, thread_config);
             if !dynamic_tools.is_empty() {
                 params.dynamic_tools = Some(dynamic_tools);
             }
@@ -369,8 +391,10 @@ async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<Ru
         Some(id) if slot.loaded_on != Some(live.generation) => {
             // Registered first: a resumed thread may ask for approvals at once.
             shared.register(&id, &handler);
+            let mut params = thread.thread_resume_params(&id);
+            merge_config(&mut params.config, thread_config);
             live.server
-                .thread_resume(thread.thread_resume_params(&id))
+                .thread_resume(params)
                 .await
                 .map_err(|e| closed(shared, &live, e))?;
             slot.loaded_on = Some(live.generation);
@@ -392,6 +416,18 @@ async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<Ru
         limits.turn_timeout,
         limits.idle_timeout,
     ))
+}
+
+/// Adds `extra` to a request's `config` overrides.
+fn merge_config(
+    config: &mut Option<serde_json::Map<String, serde_json::Value>>,
+    extra: Option<serde_json::Map<String, serde_json::Value>>,
+) {
+    if let Some(extra) = extra.filter(|extra| !extra.is_empty()) {
+        config
+            .get_or_insert_with(serde_json::Map::new)
+            .extend(extra);
+    }
 }
 
 /// The handler of a thread that declared none: the connection's default answers.

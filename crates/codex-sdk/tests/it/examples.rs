@@ -388,37 +388,108 @@ async fn streaming_prints_deltas_too_over_the_app_server() {
 
 #[tokio::test]
 async fn approvals_prints_the_request_and_declines_without_a_terminal() {
-    let setup = Setup::new().await;
-    setup.mock.push(Sse::reply(
-        "resp-1",
-        [sse::exec_command("call-1", "touch made.txt")],
-    ));
-    setup
-        .mock
-        .push(Sse::message("resp-2", "I did not create it."));
+    for app_server in [false, true] {
+        let setup = Setup::new().await;
+        setup.mock.push(Sse::reply(
+            "resp-1",
+            [sse::exec_command("call-1", "touch made.txt")],
+        ));
+        setup
+            .mock
+            .push(Sse::message("resp-2", "I did not create it."));
+        let prompt = ["create made.txt"];
+        let args = if app_server {
+            with(APP_SERVER, &prompt)
+        } else {
+            prompt.to_vec()
+        };
 
-    let run = setup
-        .run_with_stdin("approvals", &["create made.txt"], "n\n")
-        .await;
-    run.assert_success();
-    let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(
-        lines,
-        [
-            "codex wants to run: /bin/bash -lc 'touch made.txt'",
-            &format!("  in: {}", canonical(setup.workdir.path())),
-            "approve? [y/s/N] (stdin is not a terminal) -> declined",
-            "I did not create it.",
-        ],
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout,
-        run.stderr
-    );
-    assert!(
-        !setup.workdir.path().join("made.txt").exists(),
-        "the declined command did not run"
-    );
-    setup.assert_script_matched();
+        let run = setup.run_with_stdin("approvals", &args, "n\n").await;
+        run.assert_success();
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        // The app-server asks with codex's own request (the shell wrapper, the directory);
+        // on exec the SDK asks through a `PreToolUse` hook, which has the command only.
+        let cwd = format!("  in: {}", canonical(setup.workdir.path()));
+        let expected: Vec<&str> = if app_server {
+            vec![
+                "codex wants to run: /bin/bash -lc 'touch made.txt'",
+                &cwd,
+                "approve? [y/s/N] (stdin is not a terminal) -> declined",
+                "I did not create it.",
+            ]
+        } else {
+            vec![
+                "codex wants to run: touch made.txt",
+                "approve? [y/s/N] (stdin is not a terminal) -> declined",
+                "I did not create it.",
+            ]
+        };
+        assert_eq!(
+            lines, expected,
+            "stdout:\n{}\nstderr:\n{}",
+            run.stdout, run.stderr
+        );
+        assert!(
+            !setup.workdir.path().join("made.txt").exists(),
+            "the declined command did not run"
+        );
+        setup.assert_script_matched();
+    }
+}
+
+/// `hooks` on both transports: one line per hook that fires, and a `--deny` prefix keeps a
+/// command from running.
+#[tokio::test]
+async fn hooks_prints_each_hook_and_denies_a_prefix_on_both_transports() {
+    for app_server in [false, true] {
+        let setup = Setup::new().await;
+        setup.mock.push(Sse::reply(
+            "resp-1",
+            [sse::exec_command("call-1", "touch denied.txt")],
+        ));
+        setup.mock.push(Sse::reply(
+            "resp-2",
+            [sse::exec_command("call-2", "echo fine")],
+        ));
+        setup.mock.push(Sse::message("resp-3", "done"));
+        let own = ["--deny", "touch", "make files"];
+        let args = if app_server {
+            with(APP_SERVER, &own)
+        } else {
+            own.to_vec()
+        };
+
+        let run = setup.run("hooks", &args).await;
+
+        run.assert_success();
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "SessionStart source=startup",
+                "UserPromptSubmit prompt=\"make files\"",
+                "PreToolUse Bash \"touch denied.txt\" -> denied",
+                "PreToolUse Bash \"echo fine\" -> allowed",
+                "PostToolUse Bash \"echo fine\"",
+                "Stop",
+                "done",
+            ],
+            "app_server: {app_server}; stderr:\n{}",
+            run.stderr
+        );
+        assert!(
+            !setup.workdir.path().join("denied.txt").exists(),
+            "the denied command did not run"
+        );
+        let reason = setup.mock.requests()[1]
+            .function_call_output("call-1")
+            .expect("the denial goes back to the model");
+        assert!(
+            reason.contains("commands starting with \"touch\" are not allowed here"),
+            "{reason}"
+        );
+        setup.assert_script_matched();
+    }
 }
 
 #[tokio::test]

@@ -178,8 +178,8 @@ async fn run_carries_on_past_an_invalid_line_and_reports_it_redacted() {
 }
 
 /// S5: an option a transport cannot honour is refused, never dropped: base instructions on
-/// exec, hooks on the app-server (an approval handler on exec is honoured through a
-/// `PreToolUse` hook: see `hooks.rs`).
+/// exec, and an approval handler given answers exec cannot ask for (file changes) on exec (a
+/// handler's command answers are honoured there through a `PreToolUse` hook: see `hooks.rs`).
 #[tokio::test]
 async fn options_a_transport_cannot_honour_are_unsupported() {
     let codex = Codex::new(CodexOptions::new().codex_path(fake_codex::locate("sdk-fake-codex")))
@@ -191,25 +191,19 @@ async fn options_a_transport_cannot_honour_are_unsupported() {
         .expect_err("refused");
     assert!(matches!(error, Error::Unsupported { .. }), "{error:?}");
 
-    let app_server = Codex::new(
-        CodexOptions::new()
-            .codex_path(fake_codex::locate("sdk-fake-codex"))
-            .transport(codex_agent_sdk::Transport::AppServer),
-    )
-    .expect("the facade takes the fake");
-    let hooks = codex_agent_sdk::hooks::Hooks::new().pre_tool_use("*", |_| async {
-        codex_agent_sdk::hooks::HookDecision::Allow
-    });
-    let error = app_server
-        .start_thread(ThreadOptions::new().hooks(hooks))
-        .run("touch x", TurnOptions::new())
+    let handlers = codex_agent_sdk::approval::ApprovalHandlers::new()
+        .on_command(|_| async { codex_agent_sdk::approval::ApprovalDecision::Accept })
+        .on_file_change(|_| async { codex_agent_sdk::approval::ApprovalDecision::Accept });
+    let error = codex
+        .start_thread(ThreadOptions::new().approval_handler(handlers))
+        .run("edit x", TurnOptions::new())
         .await
         .expect_err("refused before starting");
     assert!(
         matches!(
             error,
             Error::Unsupported {
-                transport: codex_agent_sdk::Transport::AppServer,
+                transport: codex_agent_sdk::Transport::Exec,
                 ..
             }
         ),
@@ -217,7 +211,7 @@ async fn options_a_transport_cannot_honour_are_unsupported() {
     );
     assert_eq!(
         error.to_string(),
-        "running hooks is not supported by the app-server transport"
+        "asking an approval handler about file changes is not supported by the exec transport"
     );
 }
 

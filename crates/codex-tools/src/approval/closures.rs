@@ -334,6 +334,20 @@ impl ApprovalHandlers {
 }
 
 impl ApprovalHandler for ApprovalHandlers {
+    fn beyond_commands(&self) -> Option<&'static str> {
+        if self.file_change.is_some() {
+            Some("asking an approval handler about file changes")
+        } else if self.permissions.is_some() {
+            Some("asking an approval handler about permissions")
+        } else if self.user_input.is_some() {
+            Some("asking an approval handler for user input")
+        } else if self.elicitation.is_some() {
+            Some("asking an approval handler about MCP elicitations")
+        } else {
+            None
+        }
+    }
+
     fn command_execution<'a>(
         &'a self,
         request: &'a CommandExecutionRequestApprovalParams,
