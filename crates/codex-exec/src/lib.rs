@@ -52,6 +52,7 @@ mod error;
 mod framing;
 #[cfg(target_os = "linux")]
 mod parent_death;
+mod piped;
 mod redact_url;
 mod schema_file;
 mod sessions;
@@ -72,6 +73,7 @@ pub use discovery::{
     BinarySource, CODEX_PATH_ENV, CodexBinary, DEFAULT_VERSION_TIMEOUT, Discovery, Target,
 };
 pub use error::{Error, ErrorCategory, stderr_headline};
+pub use piped::{ChildExit, PipedChild};
 pub use schema_file::SchemaFile;
 pub use sessions::SessionStore;
 pub use stream::ExecStream;

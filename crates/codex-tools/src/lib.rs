@@ -104,8 +104,13 @@
 mod answer;
 pub mod approval;
 pub mod hooks;
+#[cfg(feature = "builtin")]
+pub mod builtin;
 #[cfg(feature = "mcp")]
 pub mod mcp;
+#[cfg(feature = "mcp")]
+pub mod mcp_client;
+pub mod process;
 pub mod registry;
 pub mod tools;
 
