@@ -165,8 +165,14 @@
 //! broken (it names platform packages that were never published). The tests that run the real
 //! CLI run against both 0.169.0 and 0.171.0, over both transports.
 
+#[cfg(feature = "builtin")]
+pub mod builtin;
 mod codex;
 mod error;
+#[cfg(any(feature = "mcp", feature = "builtin"))]
+mod launcher;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod retry;
 mod thread;
 mod thread_options;

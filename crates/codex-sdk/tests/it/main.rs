@@ -19,6 +19,7 @@ mod examples;
 mod failures;
 mod hermetic;
 mod hooks;
+mod mcp_client;
 mod host_tools;
 mod image;
 mod readme;

@@ -422,6 +422,7 @@ enum Link {
     Up {
         peer: Peer<RoleClient>,
         info: Arc<McpServerInfo>,
+        pid: Option<u32>,
     },
     Restarting,
     Gone(String),
@@ -464,6 +465,16 @@ struct Connection {
     info: Arc<McpServerInfo>,
 }
 
+impl Connection {
+    fn link(&self) -> Link {
+        Link::Up {
+            peer: self.service.peer().clone(),
+            info: self.info.clone(),
+            pid: self.process.as_ref().map(|process| process.pid()),
+        }
+    }
+}
+
 impl McpClient {
     /// Starts (stdio) or reaches (HTTP) the server, runs the handshake and lists its tools,
     /// then supervises it.
@@ -486,10 +497,7 @@ impl McpClient {
         };
         let connection = connect_once(&transport, &options, handler.clone()).await?;
         let tools = list_tools(&options.name, connection.service.peer(), options.request_timeout).await?;
-        let (link_tx, link) = watch::channel(Link::Up {
-            peer: connection.service.peer().clone(),
-            info: connection.info.clone(),
-        });
+        let (link_tx, link) = watch::channel(connection.link());
         let (tools_tx, tools) = watch::channel(Arc::new(tools));
         let shutdown = CancellationToken::new();
         let restarts = Arc::new(std::sync::atomic::AtomicU32::new(0));
@@ -542,6 +550,16 @@ impl McpClient {
         self.inner
             .restarts
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The pid of the stdio server's current process (`None` for HTTP, or while the server
+    /// restarts or after it is gone).
+    #[must_use]
+    pub fn server_pid(&self) -> Option<u32> {
+        match &*self.inner.link.borrow() {
+            Link::Up { pid, .. } => *pid,
+            _ => None,
+        }
     }
 
     /// The server's tools, as last listed (at connect, after a restart, after
@@ -758,7 +776,13 @@ impl McpClient {
     /// The live peer, waiting (up to the handshake timeout) while the server restarts.
     async fn peer(&self) -> Result<(Peer<RoleClient>, Arc<McpServerInfo>), Error> {
         let mut link = self.inner.link.clone();
-        let wait = link.wait_for(|link| !matches!(link, Link::Restarting));
+        // A connection whose transport closed is dead even before the supervisor says so:
+        // wait for the restart rather than fail at once.
+        let wait = link.wait_for(|link| match link {
+            Link::Up { peer, .. } => !peer.is_transport_closed(),
+            Link::Restarting => false,
+            Link::Gone(_) => true,
+        });
         let gone = |message: String| Error::Gone {
             server: self.name().to_owned(),
             message,
@@ -766,7 +790,7 @@ impl McpClient {
         let limit = self.inner.options.handshake_timeout + self.inner.options.restart_backoff;
         match tokio::time::timeout(limit * 2, wait).await {
             Ok(Ok(link)) => match &*link {
-                Link::Up { peer, info } => Ok((peer.clone(), info.clone())),
+                Link::Up { peer, info, .. } => Ok((peer.clone(), info.clone())),
                 Link::Gone(message) => Err(gone(message.clone())),
                 Link::Restarting => Err(gone("restarting".to_owned())),
             },
@@ -1196,10 +1220,7 @@ impl Supervisor {
                 Ok((connection, tools)) => {
                     tracing::info!(server, "MCP server restarted");
                     self.tools.send_replace(Arc::new(tools));
-                    self.link.send_replace(Link::Up {
-                        peer: connection.service.peer().clone(),
-                        info: connection.info.clone(),
-                    });
+                    self.link.send_replace(connection.link());
                     return Some(connection);
                 }
                 Err(error) => tracing::warn!(server, %error, "restarting the MCP server failed"),
