@@ -13,6 +13,7 @@
 mod app_server;
 mod attach;
 mod basics;
+mod builtin;
 mod cancel;
 mod concurrency;
 mod examples;

@@ -274,7 +274,7 @@ async fn a_codex_turn_calls_an_imported_tool_and_a_denied_tool_stays_hidden() {
             .map(|item| item.to_string())
             .collect();
         let found = found.join("\n");
-        assert!(found.contains("get-sum") || found.contains("echo"), "{name}: {found}");
+        assert!(found.contains("get-sum") && found.contains("echo"), "{name}: {found}");
         assert!(!found.contains("get-env"), "{name}: the denied tool reached the model: {found}");
         let output = requests[2].function_call_output("call-1").expect("the echo output");
         assert!(output.contains("Echo: ping"), "{name}: {output}");

@@ -388,3 +388,127 @@ fn list(root: &Path, request: &ListRequest, max: usize) -> Result<String, ToolEr
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        fs::create_dir_all(root.join("src")).expect("mkdir");
+        fs::write(root.join("src/a.rs"), "fn main() {}\nlet needle = 1;\n").expect("write");
+        fs::write(root.join("src/b.txt"), "no match\nNEEDLE upper\n").expect("write");
+        fs::write(root.join("ignored.log"), "needle in an ignored file\n").expect("write");
+        fs::write(root.join(".gitignore"), "*.log\n").expect("write");
+        fs::write(root.join("blob.bin"), b"needle\0\x01\x02binary").expect("write");
+        dir
+    }
+
+    fn found(output: &GrepOutput) -> Vec<(&str, u64)> {
+        output
+            .matches
+            .iter()
+            .map(|found| (found.path.as_str(), found.line))
+            .collect()
+    }
+
+    #[test]
+    fn gitignored_and_binary_files_are_skipped() {
+        let dir = tree();
+        let grep = Grep::new(dir.path(), GrepOptions::new());
+        let output = grep.search(&GrepRequest::new("needle")).expect("search");
+        assert_eq!(found(&output), [("src/a.rs", 2)]);
+        assert!(!output.truncated);
+        assert_eq!(output.render(), "src/a.rs:2:let needle = 1;\n");
+    }
+
+    #[test]
+    fn case_globs_and_paths_narrow_the_search() {
+        let dir = tree();
+        let grep = Grep::new(dir.path(), GrepOptions::new());
+        let mut request = GrepRequest::new("needle");
+        request.ignore_case = Some(true);
+        assert_eq!(
+            found(&grep.search(&request).expect("search")),
+            [("src/a.rs", 2), ("src/b.txt", 2)]
+        );
+        request.glob = Some("*.txt".to_owned());
+        assert_eq!(
+            found(&grep.search(&request).expect("search")),
+            [("src/b.txt", 2)]
+        );
+        request.glob = None;
+        request.path = Some("src".to_owned());
+        assert_eq!(grep.search(&request).expect("search").matches.len(), 2);
+    }
+
+    #[test]
+    fn the_caps_stop_the_search_and_say_so() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for i in 0..20 {
+            fs::write(dir.path().join(format!("{i}.txt")), "hit\nhit\nhit\n").expect("write");
+        }
+        let output = Grep::new(dir.path(), GrepOptions::new().max_matches(5))
+            .search(&GrepRequest::new("hit"))
+            .expect("search");
+        assert_eq!(output.matches.len(), 5);
+        assert!(output.truncated);
+        assert!(output.render().ends_with("the output reached its limit]\n"));
+        let output = Grep::new(dir.path(), GrepOptions::new().max_bytes(100))
+            .search(&GrepRequest::new("hit"))
+            .expect("search");
+        assert!(output.truncated && output.render().len() < 200);
+    }
+
+    #[test]
+    fn a_bad_pattern_is_a_tool_error_naming_it() {
+        let dir = tree();
+        let error = Grep::new(dir.path(), GrepOptions::new())
+            .search(&GrepRequest::new("a(b"))
+            .expect_err("does not compile");
+        assert!(
+            error.message().starts_with("the pattern `a(b` does not compile"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn paths_outside_the_root_are_refused() {
+        let dir = tree();
+        let grep = Grep::new(dir.path().join("src"), GrepOptions::new());
+        for path in ["..", "/etc", "../ignored.log"] {
+            let mut request = GrepRequest::new("needle");
+            request.path = Some(path.to_owned());
+            let error = grep.search(&request).expect_err(path);
+            assert!(error.message().contains(path), "{error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn list_files_respects_gitignore_and_its_cap() {
+        let dir = tree();
+        let registry = crate::registry::ToolRegistry::new()
+            .with(list_files(dir.path(), ListFilesOptions::new()))
+            .and_then(|registry| {
+                registry.with(list_files(dir.path(), ListFilesOptions::new().max_entries(1)).namespace("capped"))
+            })
+            .expect("register");
+        let session = registry.session();
+        let listed = session
+            .call(None, "list_files", serde_json::json!({"path": null, "glob": null}))
+            .await
+            .expect("list");
+        assert_eq!(listed.items(), crate::tools::ToolOutput::text("blob.bin\nsrc/a.rs\nsrc/b.txt").items());
+        let capped = session
+            .call(Some("capped"), "list_files", serde_json::json!({"path": null, "glob": null}))
+            .await
+            .expect("list");
+        let capped = serde_json::to_string(capped.items()).expect("json");
+        assert!(capped.contains("more files not shown"), "{capped}");
+    }
+}
