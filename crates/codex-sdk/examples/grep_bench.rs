@@ -53,7 +53,9 @@ fn run(files: usize, runs: usize) -> Result<(), Box<dyn std::error::Error>> {
     let expected = generate(dir.path(), files)?;
     let grep = Grep::new(
         dir.path(),
-        GrepOptions::new().max_matches(usize::MAX).max_bytes(usize::MAX),
+        GrepOptions::new()
+            .max_matches(usize::MAX)
+            .max_bytes(usize::MAX),
     );
     let request = GrepRequest::new(NEEDLE);
     let ours = || -> Result<usize, Box<dyn std::error::Error>> {
@@ -72,7 +74,9 @@ fn run(files: usize, runs: usize) -> Result<(), Box<dyn std::error::Error>> {
         rg_times.push(time(&theirs)?);
     }
     let (grep_median, rg_median) = (median(&mut grep_times), median(&mut rg_times));
-    println!("| files | matches | grep (median of {runs}) | rg (median of {runs}) | ratio | goal |");
+    println!(
+        "| files | matches | grep (median of {runs}) | rg (median of {runs}) | ratio | goal |"
+    );
     println!("|---|---|---|---|---|---|");
     println!(
         "| {files} | {expected} | {grep_median:.1?} | {rg_median:.1?} | {:.2}× | ≤ 1.5× |",
@@ -96,7 +100,9 @@ fn generate(root: &Path, files: usize) -> std::io::Result<usize> {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            text.push_str(&format!("let value_{line} = compute({seed:x}, \"some text here\");\n"));
+            text.push_str(&format!(
+                "let value_{line} = compute({seed:x}, \"some text here\");\n"
+            ));
         }
         if i % 100 == 7 {
             text.push_str(&format!("// {NEEDLE} found here\n"));
@@ -119,7 +125,11 @@ fn rg(root: &Path) -> Result<usize, Box<dyn std::error::Error>> {
         .stderr(Stdio::inherit())
         .output()
         .map_err(|error| format!("could not run rg ({error}); install ripgrep"))?;
-    Ok(output.stdout.split(|&b| b == b'\n').filter(|line| !line.is_empty()).count())
+    Ok(output
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .count())
 }
 
 fn time(

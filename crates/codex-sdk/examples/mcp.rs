@@ -85,7 +85,9 @@ async fn run(transport: Transport, args: Args) -> Result<(), Box<dyn std::error:
             .skip_git_repo_check(true)
             .tools(tools.clone()),
     );
-    let mut events = thread.run_streamed(&args.prompt, TurnOptions::new()).await?;
+    let mut events = thread
+        .run_streamed(&args.prompt, TurnOptions::new())
+        .await?;
     while let Some(event) = events.next().await {
         println!("{}", event?.to_json_line());
     }

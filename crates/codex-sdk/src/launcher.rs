@@ -47,7 +47,9 @@ impl LaunchedProcess for ExecProcess {
     }
 
     fn take_stdin(&mut self) -> Option<ChildWriter> {
-        self.0.take_stdin().map(|stdin| Box::pin(stdin) as ChildWriter)
+        self.0
+            .take_stdin()
+            .map(|stdin| Box::pin(stdin) as ChildWriter)
     }
 
     fn take_stdout(&mut self) -> Option<ChildReader> {
@@ -75,4 +77,3 @@ impl LaunchedProcess for ExecProcess {
         })
     }
 }
-

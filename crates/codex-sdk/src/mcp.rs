@@ -51,7 +51,12 @@ pub fn stdio_command_line(command_line: &str) -> Option<McpTransport> {
 /// `args`, `required = true`): codex starts it, owns it and calls its tools; this SDK does
 /// not see those calls. With `required`, a server that fails to start fails the turn instead
 /// of being dropped silently.
-pub fn declare_to_codex<I, S>(options: CodexOptions, name: &str, program: &str, args: I) -> CodexOptions
+pub fn declare_to_codex<I, S>(
+    options: CodexOptions,
+    name: &str,
+    program: &str,
+    args: I,
+) -> CodexOptions
 where
     I: IntoIterator<Item = S>,
     S: Into<String>,

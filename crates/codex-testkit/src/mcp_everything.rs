@@ -96,7 +96,9 @@ fn npm_install(prefix: &Path) -> Result<(), Error> {
         .arg(&package)
         .stdin(Stdio::null())
         .output()
-        .map_err(|error| unavailable(format!("could not run `{npm}` ({error}); install Node.js")))?;
+        .map_err(|error| {
+            unavailable(format!("could not run `{npm}` ({error}); install Node.js"))
+        })?;
     if output.status.success() {
         return Ok(());
     }

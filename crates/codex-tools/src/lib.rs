@@ -112,9 +112,9 @@
 
 mod answer;
 pub mod approval;
-pub mod hooks;
 #[cfg(feature = "builtin")]
 pub mod builtin;
+pub mod hooks;
 #[cfg(feature = "mcp")]
 pub mod mcp;
 #[cfg(feature = "mcp")]

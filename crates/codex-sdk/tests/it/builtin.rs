@@ -43,14 +43,29 @@ async fn an_allowed_command_runs_with_its_output_progress_and_exit_code() {
         .on_progress(move |line| seen.lock().expect("lock").push(line.to_owned()));
 
     // stderr is merged into the output, in order.
-    let output = call(options.clone(), "echo one && ls missing-file", None).await.expect("runs");
+    let output = call(options.clone(), "echo one && ls missing-file", None)
+        .await
+        .expect("runs");
     assert!(output.starts_with("one\nls: "), "{output}");
-    assert!(output.contains("missing-file") && output.ends_with("\n[exit code: 2]"), "{output}");
+    assert!(
+        output.contains("missing-file") && output.ends_with("\n[exit code: 2]"),
+        "{output}"
+    );
     let lines = lines.lock().expect("lock").clone();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(lines[0], "one");
     let output = call(options, "pwd", Some("sub")).await.expect("runs");
-    assert!(output.starts_with(&format!("{}\n", dir.path().canonicalize().expect("canonical").join("sub").display())), "{output}");
+    assert!(
+        output.starts_with(&format!(
+            "{}\n",
+            dir.path()
+                .canonicalize()
+                .expect("canonical")
+                .join("sub")
+                .display()
+        )),
+        "{output}"
+    );
 }
 
 #[tokio::test]
@@ -60,12 +75,20 @@ async fn denied_and_unlisted_commands_are_refused_before_anything_runs() {
     std::fs::write(&marker, "keep").expect("write");
     let options = ShellOptions::new(dir.path()).allow([""]).deny(["rm"]);
     for command in ["rm marker", "echo hi && rm marker", "/bin/rm marker"] {
-        let error = call(options.clone(), command, None).await.expect_err(command);
+        let error = call(options.clone(), command, None)
+            .await
+            .expect_err(command);
         assert!(error.contains("is not allowed"), "{command}: {error}");
     }
     let only_echo = ShellOptions::new(dir.path()).allow(["echo"]);
-    for command in ["touch created", "echo $(touch created)", "echo hi; touch created"] {
-        let error = call(only_echo.clone(), command, None).await.expect_err(command);
+    for command in [
+        "touch created",
+        "echo $(touch created)",
+        "echo hi; touch created",
+    ] {
+        let error = call(only_echo.clone(), command, None)
+            .await
+            .expect_err(command);
         assert!(error.contains("is not allowed"), "{command}: {error}");
     }
     assert!(marker.exists() && !dir.path().join("created").exists());
@@ -76,7 +99,9 @@ async fn the_working_directory_cannot_leave_the_root() {
     let dir = tempfile::tempdir().expect("temp dir");
     let options = ShellOptions::new(dir.path()).allow(["pwd"]);
     for cwd in ["..", "/tmp", "a/../../.."] {
-        let error = call(options.clone(), "pwd", Some(cwd)).await.expect_err(cwd);
+        let error = call(options.clone(), "pwd", Some(cwd))
+            .await
+            .expect_err(cwd);
         assert!(error.contains(cwd), "{cwd}: {error}");
     }
 }
@@ -84,7 +109,9 @@ async fn the_working_directory_cannot_leave_the_root() {
 #[tokio::test]
 async fn the_output_is_capped_with_a_marker() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = ShellOptions::new(dir.path()).allow(["seq"]).max_output_bytes(100);
+    let options = ShellOptions::new(dir.path())
+        .allow(["seq"])
+        .max_output_bytes(100);
     let output = call(options, "seq 1 100000", None).await.expect("runs");
     assert!(output.contains(OUTPUT_TRUNCATED), "{output}");
     assert!(output.ends_with("[exit code: 0]"), "{output}");
@@ -103,11 +130,22 @@ async fn a_timeout_kills_the_whole_process_group() {
         .allow(["sh", "spawn.sh"])
         .timeout(Duration::from_millis(1500));
 
-    let error = call(options, "sh spawn.sh", None).await.expect_err("times out");
+    let error = call(options, "sh spawn.sh", None)
+        .await
+        .expect_err("times out");
 
-    assert!(error.contains("timed out") && error.contains("started"), "{error}");
-    let pid = read_pid(&dir.path().join("grandchild.pid"), WAIT).await.expect("pid");
-    assert_eq!(wait_gone(pid, WAIT).await, ProcessState::Gone, "the background sleep is killed");
+    assert!(
+        error.contains("timed out") && error.contains("started"),
+        "{error}"
+    );
+    let pid = read_pid(&dir.path().join("grandchild.pid"), WAIT)
+        .await
+        .expect("pid");
+    assert_eq!(
+        wait_gone(pid, WAIT).await,
+        ProcessState::Gone,
+        "the background sleep is killed"
+    );
 }
 
 #[tokio::test]
@@ -119,10 +157,16 @@ async fn a_cancelled_call_kills_the_whole_process_group() {
     )
     .expect("write");
     let registry = ToolRegistry::new()
-        .with(shell(ShellOptions::new(dir.path()).allow(["sh", "spawn.sh"])))
+        .with(shell(
+            ShellOptions::new(dir.path()).allow(["sh", "spawn.sh"]),
+        ))
         .expect("register");
     let session = registry.session();
-    let call = session.call(None, "shell", json!({"command": "sh spawn.sh", "cwd": null}));
+    let call = session.call(
+        None,
+        "shell",
+        json!({"command": "sh spawn.sh", "cwd": null}),
+    );
     let pid_file = dir.path().join("grandchild.pid");
     let (pid, result) = tokio::join!(
         async {
@@ -134,5 +178,9 @@ async fn a_cancelled_call_kills_the_whole_process_group() {
     );
     assert!(result.is_err());
     let pid = pid.expect("pid");
-    assert_eq!(wait_gone(pid, WAIT).await, ProcessState::Gone, "the background sleep is killed");
+    assert_eq!(
+        wait_gone(pid, WAIT).await,
+        ProcessState::Gone,
+        "the background sleep is killed"
+    );
 }

@@ -980,7 +980,11 @@ async fn mcp_imports_a_stdio_servers_tools_and_runs_a_turn() {
 
     run.assert_success();
     assert!(run.stderr.contains("imported: echo\n"), "{}", run.stderr);
-    assert!(run.stderr.contains("echo: 1 calls, 0 errors"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("echo: 1 calls, 0 errors"),
+        "{}",
+        run.stderr
+    );
     let output = setup.mock.requests()[1]
         .function_call_output("call-1")
         .expect("echo's output");

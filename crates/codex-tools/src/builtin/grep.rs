@@ -233,7 +233,10 @@ fn search_file(
     state: &Collected,
 ) -> WalkState {
     let mut sink = FileSink::default();
-    if searcher.search_path(matcher, path, &mut sink).is_err() || sink.binary || sink.lines.is_empty() {
+    if searcher.search_path(matcher, path, &mut sink).is_err()
+        || sink.binary
+        || sink.lines.is_empty()
+    {
         return WalkState::Continue;
     }
     let relative = path
@@ -384,7 +387,9 @@ fn list(root: &Path, request: &ListRequest, max: usize) -> Result<String, ToolEr
     paths.sort();
     let mut out = paths.join("\n");
     if truncated {
-        out.push_str(&format!("\n[… more files not shown: the list reached its limit of {max}]"));
+        out.push_str(&format!(
+            "\n[… more files not shown: the list reached its limit of {max}]"
+        ));
     }
     Ok(out)
 }
@@ -472,7 +477,9 @@ mod tests {
             .search(&GrepRequest::new("a(b"))
             .expect_err("does not compile");
         assert!(
-            error.message().starts_with("the pattern `a(b` does not compile"),
+            error
+                .message()
+                .starts_with("the pattern `a(b` does not compile"),
             "{error}"
         );
     }
@@ -495,17 +502,31 @@ mod tests {
         let registry = crate::registry::ToolRegistry::new()
             .with(list_files(dir.path(), ListFilesOptions::new()))
             .and_then(|registry| {
-                registry.with(list_files(dir.path(), ListFilesOptions::new().max_entries(1)).namespace("capped"))
+                registry.with(
+                    list_files(dir.path(), ListFilesOptions::new().max_entries(1))
+                        .namespace("capped"),
+                )
             })
             .expect("register");
         let session = registry.session();
         let listed = session
-            .call(None, "list_files", serde_json::json!({"path": null, "glob": null}))
+            .call(
+                None,
+                "list_files",
+                serde_json::json!({"path": null, "glob": null}),
+            )
             .await
             .expect("list");
-        assert_eq!(listed.items(), crate::tools::ToolOutput::text("blob.bin\nsrc/a.rs\nsrc/b.txt").items());
+        assert_eq!(
+            listed.items(),
+            crate::tools::ToolOutput::text("blob.bin\nsrc/a.rs\nsrc/b.txt").items()
+        );
         let capped = session
-            .call(Some("capped"), "list_files", serde_json::json!({"path": null, "glob": null}))
+            .call(
+                Some("capped"),
+                "list_files",
+                serde_json::json!({"path": null, "glob": null}),
+            )
             .await
             .expect("list");
         let capped = serde_json::to_string(capped.items()).expect("json");

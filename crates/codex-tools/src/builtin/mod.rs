@@ -27,10 +27,14 @@ use crate::tools::ToolError;
 /// `relative` under `root`, refused when it is absolute or climbs out with `..`, or when it
 /// resolves (symlinks followed) outside `root`.
 pub(crate) fn resolve_within(root: &Path, relative: Option<&str>) -> Result<PathBuf, ToolError> {
-    let root = root
-        .canonicalize()
-        .map_err(|error| ToolError::new(format!("the tool's root {} is not usable: {error}", root.display())))?;
-    let Some(relative) = relative.filter(|relative| !relative.is_empty() && *relative != ".") else {
+    let root = root.canonicalize().map_err(|error| {
+        ToolError::new(format!(
+            "the tool's root {} is not usable: {error}",
+            root.display()
+        ))
+    })?;
+    let Some(relative) = relative.filter(|relative| !relative.is_empty() && *relative != ".")
+    else {
         return Ok(root);
     };
     let path = Path::new(relative);

@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use super::resolve_within;
 use crate::approval::{ApprovalDecision, CommandPrefixPolicy};
-use crate::process::{LaunchSpec, floor_char_boundary, ProcessExit, ProcessLauncher};
+use crate::process::{LaunchSpec, ProcessExit, ProcessLauncher, floor_char_boundary};
 use crate::tools::{Tool, ToolError};
 
 // A callback that sees each output line of a running command.

@@ -130,7 +130,10 @@ pub fn import(
         registered.push(tool.name.as_str());
     }
     let names = Arc::new(Mutex::new(
-        tools.iter().map(|tool| tool.name.clone()).collect::<BTreeSet<_>>(),
+        tools
+            .iter()
+            .map(|tool| tool.name.clone())
+            .collect::<BTreeSet<_>>(),
     ));
     let sync = tokio::spawn(follow(
         client.clone(),

@@ -488,7 +488,10 @@ impl McpClient {
     /// # Cancel safety
     ///
     /// Dropping the future stops a server it started.
-    pub async fn connect(transport: McpTransport, options: McpClientOptions) -> Result<Self, Error> {
+    pub async fn connect(
+        transport: McpTransport,
+        options: McpClientOptions,
+    ) -> Result<Self, Error> {
         let progress: ProgressRoutes = Arc::default();
         let tools_changed = Arc::new(Notify::new());
         let handler = Handler {
@@ -496,7 +499,12 @@ impl McpClient {
             tools_changed: tools_changed.clone(),
         };
         let connection = connect_once(&transport, &options, handler.clone()).await?;
-        let tools = list_tools(&options.name, connection.service.peer(), options.request_timeout).await?;
+        let tools = list_tools(
+            &options.name,
+            connection.service.peer(),
+            options.request_timeout,
+        )
+        .await?;
         let (link_tx, link) = watch::channel(connection.link());
         let (tools_tx, tools) = watch::channel(Arc::new(tools));
         let shutdown = CancellationToken::new();
@@ -619,7 +627,11 @@ impl McpClient {
             .await
             .map_err(|error| service_error(&server, METHOD, timeout, error))?;
         let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
-        let route = Route::new(&self.inner.progress, handle.progress_token.clone(), progress_tx);
+        let route = Route::new(
+            &self.inner.progress,
+            handle.progress_token.clone(),
+            progress_tx,
+        );
         let mut guard = CancelOnDrop {
             peer: peer.clone(),
             id: Some(handle.id.clone()),
@@ -696,7 +708,8 @@ impl McpClient {
     pub async fn read_resource(&self, uri: &str) -> Result<Vec<Value>, Error> {
         let (peer, info) = self.peer().await?;
         self.require(info.resources, "resources")?;
-        let params = serde_json::from_value(json!({"uri": uri})).map_err(|_| self.protocol("resources/read"))?;
+        let params = serde_json::from_value(json!({"uri": uri}))
+            .map_err(|_| self.protocol("resources/read"))?;
         let result = self
             .timed("resources/read", peer.read_resource(params))
             .await?;
@@ -824,7 +837,9 @@ impl McpClient {
     ) -> Result<T, Error> {
         let timeout = self.inner.options.request_timeout;
         match tokio::time::timeout(timeout, request).await {
-            Ok(result) => result.map_err(|error| service_error(self.name(), method, timeout, error)),
+            Ok(result) => {
+                result.map_err(|error| service_error(self.name(), method, timeout, error))
+            }
             Err(_) => Err(Error::Timeout {
                 server: self.name().to_owned(),
                 method: method.to_owned(),
@@ -880,10 +895,12 @@ impl Drop for CancelOnDrop {
         };
         let peer = self.peer.clone();
         runtime.spawn(async move {
-            let notification = rmcp::model::CancelledNotification::new(rmcp::model::CancelledNotificationParam::new(
-                Some(id),
-                Some("cancelled by the client".to_owned()),
-            ));
+            let notification = rmcp::model::CancelledNotification::new(
+                rmcp::model::CancelledNotificationParam::new(
+                    Some(id),
+                    Some("cancelled by the client".to_owned()),
+                ),
+            );
             let _ = peer.send_notification(notification.into()).await;
         });
     }
@@ -935,9 +952,13 @@ fn call_result(value: &Value, max_bytes: usize) -> McpCallResult {
             .map_or_else(|| block.to_string().len(), str::len);
         if size > budget {
             truncated = true;
-            let text = block.get("text").and_then(Value::as_str).unwrap_or_default();
+            let text = block
+                .get("text")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let cut = floor_char_boundary(text, budget);
-            block = json!({"type": "text", "text": format!("{}\n{TRUNCATION_MARKER}", &text[..cut])});
+            block =
+                json!({"type": "text", "text": format!("{}\n{TRUNCATION_MARKER}", &text[..cut])});
         } else {
             budget -= size;
         }
@@ -968,15 +989,18 @@ async fn connect_once(
     };
     match transport {
         McpTransport::Stdio { spec, launcher } => {
-            let mut process = launcher.launch(spec.clone()).map_err(|error| Error::Launch {
-                server: server.clone(),
-                message: error.to_string(),
-            })?;
+            let mut process = launcher
+                .launch(spec.clone())
+                .map_err(|error| Error::Launch {
+                    server: server.clone(),
+                    message: error.to_string(),
+                })?;
             let (Some(stdin), Some(stdout)) = (process.take_stdin(), process.take_stdout()) else {
                 return Err(handshake("the launcher did not pipe stdio".to_owned()));
             };
             let started =
-                tokio::time::timeout(options.handshake_timeout, handler.serve((stdout, stdin))).await;
+                tokio::time::timeout(options.handshake_timeout, handler.serve((stdout, stdin)))
+                    .await;
             match started {
                 Ok(Ok(service)) => {
                     let info = server_info(&service);
@@ -1071,7 +1095,9 @@ async fn list_tools(
     timeout: Duration,
 ) -> Result<Vec<McpTool>, Error> {
     let listed = match tokio::time::timeout(timeout, peer.list_all_tools()).await {
-        Ok(listed) => listed.map_err(|error| service_error(server, "tools/list", timeout, error))?,
+        Ok(listed) => {
+            listed.map_err(|error| service_error(server, "tools/list", timeout, error))?
+        }
         Err(_) => {
             return Err(Error::Timeout {
                 server: server.to_owned(),
@@ -1084,7 +1110,11 @@ async fn list_tools(
         .iter()
         .filter_map(|tool| {
             let value = serde_json::to_value(tool).ok()?;
-            let hint = |name: &str| value.pointer(&format!("/annotations/{name}")).and_then(Value::as_bool);
+            let hint = |name: &str| {
+                value
+                    .pointer(&format!("/annotations/{name}"))
+                    .and_then(Value::as_bool)
+            };
             Some(McpTool {
                 name: value.get("name")?.as_str()?.to_owned(),
                 description: value
@@ -1092,7 +1122,10 @@ async fn list_tools(
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned(),
-                input_schema: value.get("inputSchema").cloned().unwrap_or(json!({"type": "object"})),
+                input_schema: value
+                    .get("inputSchema")
+                    .cloned()
+                    .unwrap_or(json!({"type": "object"})),
                 read_only: hint("readOnlyHint"),
                 destructive: hint("destructiveHint"),
                 idempotent: hint("idempotentHint"),
@@ -1124,14 +1157,17 @@ impl Supervisor {
         loop {
             let ended = self.watch(&mut connection).await;
             // Dropping the connection closes the service and stops the process group.
-            let Connection { service, process, .. } = connection;
+            let Connection {
+                service, process, ..
+            } = connection;
             drop(service);
             if let Some(mut process) = process {
                 process_stop(&mut process).await;
             }
             let message = match ended {
                 Ended::Shutdown => {
-                    self.link.send_replace(Link::Gone("the client was shut down".to_owned()));
+                    self.link
+                        .send_replace(Link::Gone("the client was shut down".to_owned()));
                     return;
                 }
                 Ended::Died(message) => message,
@@ -1202,11 +1238,18 @@ impl Supervisor {
                 }
                 () = tokio::time::sleep(backoff) => {}
             }
-            self.restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.restarts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             backoff = backoff.saturating_mul(2);
             let attempt = async {
-                let connection = connect_once(&self.transport, &self.options, self.handler.clone()).await?;
-                let tools = list_tools(server, connection.service.peer(), self.options.request_timeout).await?;
+                let connection =
+                    connect_once(&self.transport, &self.options, self.handler.clone()).await?;
+                let tools = list_tools(
+                    server,
+                    connection.service.peer(),
+                    self.options.request_timeout,
+                )
+                .await?;
                 Ok::<_, Error>((connection, tools))
             };
             let attempt = tokio::select! {
@@ -1234,7 +1277,10 @@ async fn process_stop(process: &mut Box<dyn LaunchedProcess>) {
     // The service is gone, so stdin is closed: a well-behaved server exits now. Otherwise its
     // group is terminated; either way it is reaped before this returns (bounded: a stop
     // takes at most the launcher's grace period).
-    if tokio::time::timeout(Duration::from_millis(100), process.wait()).await.is_err() {
+    if tokio::time::timeout(Duration::from_millis(100), process.wait())
+        .await
+        .is_err()
+    {
         process.kill();
         let _ = tokio::time::timeout(Duration::from_secs(10), process.wait()).await;
     }
