@@ -3,7 +3,7 @@
 //! `grep` within 1.5× of `rg`).
 //!
 //! ```sh
-//! cargo run --release -p codex-agent-sdk --features builtin --example grep_bench -- [--files N] [--runs N]
+//! cargo run --release -p codex-agent-tools --features builtin --example grep_bench -- [--files N] [--runs N]
 //! ```
 //!
 //! The tree (about 60 files per directory, 24 lines each, one file in 100 holding the needle)
@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use codex_agent_sdk::builtin::{Grep, GrepOptions, GrepRequest};
+use codex_agent_tools::builtin::{Grep, GrepOptions, GrepRequest};
 
 const NEEDLE: &str = "needle_0xC0DE";
 
