@@ -13,7 +13,6 @@ use std::sync::Arc;
 use tokio::process::{ChildStdin, ChildStdout};
 use tokio::sync::oneshot;
 
-use crate::cancel::CancelHandle;
 use crate::error::Error;
 use crate::stderr_tail::{self, SharedTail};
 use crate::supervisor::{self, ExecOptions, Outcome, ProcessSpec, Reason, Shared};
@@ -67,7 +66,7 @@ impl PipedChild {
     ///
     /// [`Error::Spawn`] when the program cannot be started (or there is no Tokio runtime).
     pub fn spawn(spec: ProcessSpec, options: &ExecOptions) -> Result<Self, Error> {
-        let cancel = options.cancel.clone().unwrap_or_else(CancelHandle::new);
+        let cancel = options.cancel.clone().unwrap_or_default();
         let spawned = supervisor::spawn(spec.stdin_open(), options, &cancel)?;
         // Only stderr is drained by the supervisor; the tail task ends with the pipe.
         drop(spawned.stderr_task);

@@ -15,6 +15,7 @@ use crate::tools::Tool;
 
 /// The `shell` tool, its commands started by codex-agent-exec (see
 /// [`codex_agent_tools::builtin::shell`] for what it checks and how it runs them).
+#[must_use]
 pub fn shell(options: ShellOptions) -> Tool {
     codex_agent_tools::builtin::shell(Arc::new(crate::launcher::ExecLauncher), options)
 }

@@ -16,6 +16,7 @@
     reason = "an example prints its results"
 )]
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -100,12 +101,13 @@ fn generate(root: &Path, files: usize) -> std::io::Result<usize> {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            text.push_str(&format!(
-                "let value_{line} = compute({seed:x}, \"some text here\");\n"
-            ));
+            let _ = writeln!(
+                text,
+                "let value_{line} = compute({seed:x}, \"some text here\");"
+            );
         }
         if i % 100 == 7 {
-            text.push_str(&format!("// {NEEDLE} found here\n"));
+            let _ = writeln!(text, "// {NEEDLE} found here");
             needles += 1;
         }
         std::fs::write(dir.join(format!("f{i}.rs")), text)?;

@@ -377,7 +377,7 @@ async fn a_codex_turn_calls_an_imported_tool_and_a_denied_tool_stays_hidden() {
         let found: Vec<String> = requests[1]
             .input_items_of_type("tool_search_output")
             .iter()
-            .map(|item| item.to_string())
+            .map(ToString::to_string)
             .collect();
         let found = found.join("\n");
         // codex offers `get-sum` as `get_sum`; the denied `get-env` would be `get_env`.
@@ -394,7 +394,11 @@ async fn a_codex_turn_calls_an_imported_tool_and_a_denied_tool_stays_hidden() {
             .expect("the echo output");
         assert!(output.contains("Echo: ping"), "{name}: {output}");
         assert_eq!(
-            tools.metrics().iter().map(|m| m.calls()).sum::<u64>(),
+            tools
+                .metrics()
+                .iter()
+                .map(codex_agent_sdk::registry::ToolMetrics::calls)
+                .sum::<u64>(),
             1,
             "{name}"
         );

@@ -1,5 +1,6 @@
 //! `grep` and `list_files`, on ripgrep's crates.
 
+use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -111,7 +112,7 @@ impl GrepOutput {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for found in &self.matches {
-            out.push_str(&format!("{}:{}:{}\n", found.path, found.line, found.text));
+            let _ = writeln!(out, "{}:{}:{}", found.path, found.line, found.text);
         }
         if self.matches.is_empty() {
             out.push_str("no matches\n");
@@ -187,13 +188,13 @@ impl Grep {
                 search_file(&mut searcher, &matcher, entry.path(), root, state)
             })
         });
-        let (mut matches, _) = state
+        let (mut found, _) = state
             .found
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        matches.sort();
+        found.sort();
         Ok(GrepOutput {
-            matches,
+            matches: found,
             truncated: state.full.into_inner(),
         })
     }
@@ -344,14 +345,14 @@ struct ListRequest {
 
 /// The `list_files` tool: the files under `root` (relative paths, sorted), `.gitignore`
 /// respected, hidden files skipped, at most `max_entries`.
-pub fn list_files(root: impl Into<PathBuf>, options: ListFilesOptions) -> Tool {
+pub fn list_files(root: impl Into<PathBuf>, options: &ListFilesOptions) -> Tool {
     let root: Arc<Path> = Arc::from(root.into());
+    let max = options.max_entries;
     Tool::typed(
         "list_files",
         "List the files of the workspace (relative paths), respecting .gitignore.",
         move |request: ListRequest| {
             let root = root.clone();
-            let max = options.max_entries;
             async move {
                 tokio::task::spawn_blocking(move || list(&root, &request, max))
                     .await
@@ -387,9 +388,10 @@ fn list(root: &Path, request: &ListRequest, max: usize) -> Result<String, ToolEr
     paths.sort();
     let mut out = paths.join("\n");
     if truncated {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n[… more files not shown: the list reached its limit of {max}]"
-        ));
+        );
     }
     Ok(out)
 }
@@ -500,10 +502,10 @@ mod tests {
     async fn list_files_respects_gitignore_and_its_cap() {
         let dir = tree();
         let registry = crate::registry::ToolRegistry::new()
-            .with(list_files(dir.path(), ListFilesOptions::new()))
+            .with(list_files(dir.path(), &ListFilesOptions::new()))
             .and_then(|registry| {
                 registry.with(
-                    list_files(dir.path(), ListFilesOptions::new().max_entries(1))
+                    list_files(dir.path(), &ListFilesOptions::new().max_entries(1))
                         .namespace("capped"),
                 )
             })

@@ -181,7 +181,9 @@ async fn run(
     }
     let exit = process.wait().await;
     if truncated {
-        output.push_str(&format!("\n{OUTPUT_TRUNCATED}\n"));
+        output.push('\n');
+        output.push_str(OUTPUT_TRUNCATED);
+        output.push('\n');
     }
     match exit {
         ProcessExit::Exited(Some(code)) => Ok(format!("{output}\n[exit code: {code}]")),
