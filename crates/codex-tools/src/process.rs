@@ -152,6 +152,7 @@ pub trait ProcessLauncher: Send + Sync + fmt::Debug + 'static {
 }
 
 /// The largest char boundary of `text` at or before `index`.
+#[cfg(any(feature = "mcp", feature = "builtin"))]
 pub(crate) fn floor_char_boundary(text: &str, index: usize) -> usize {
     if index >= text.len() {
         return text.len();
