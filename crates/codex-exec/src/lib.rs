@@ -60,6 +60,7 @@ mod framing;
 mod output;
 #[cfg(target_os = "linux")]
 mod parent_death;
+mod piped;
 mod redact_url;
 mod schema_file;
 mod sessions;
@@ -81,6 +82,8 @@ pub use discovery::{
 };
 pub use error::{Error, ErrorCategory, stderr_headline};
 pub use output::{CompletedProcess, run_to_completion};
+
+pub use piped::{ChildExit, PipedChild};
 pub use schema_file::SchemaFile;
 pub use sessions::SessionStore;
 pub use stream::ExecStream;

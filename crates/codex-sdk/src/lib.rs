@@ -141,7 +141,10 @@
 //!
 //! - `mcp` (default): host tools on the exec transport, through codex-agent-tools' in-process MCP
 //!   server (rmcp and hyper). Without it, an exec thread with tools fails with
-//!   [`Error::Unsupported`].
+//!   [`Error::Unsupported`]. Also the client of external MCP servers (`mcp` module: connect
+//!   over stdio or streamable HTTP, import their tools into a registry).
+//! - `builtin` (off): the opt-in tools `builtin::grep`, `builtin::list_files` (ripgrep's
+//!   crates) and `builtin::shell`.
 //! - `otlp` (off): OTLP/HTTP export of the SDK's spans and metrics (`telemetry::otlp`; adds
 //!   `opentelemetry-otlp` and `tracing-opentelemetry`).
 //!
@@ -166,8 +169,14 @@
 //! CLI run against both 0.169.0 and 0.171.0, over both transports.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "builtin")]
+pub mod builtin;
 mod codex;
 mod error;
+#[cfg(any(feature = "mcp", feature = "builtin"))]
+mod launcher;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod retry;
 mod thread;
 mod thread_options;

@@ -41,6 +41,14 @@ pub enum Error {
         reason: String,
     },
 
+    /// The reference MCP server (`@modelcontextprotocol/server-everything`) could not be
+    /// installed.
+    #[error("the reference MCP server is not available: {reason}")]
+    McpServerUnavailable {
+        /// Why, with what to do about it.
+        reason: String,
+    },
+
     /// A transcript line is not a transcript entry.
     #[error("line {line} of the transcript is not an entry: {reason}")]
     Transcript {

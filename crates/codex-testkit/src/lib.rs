@@ -41,6 +41,7 @@ mod built_binary;
 pub mod codex_home;
 mod error;
 pub mod fake_codex;
+pub mod mcp_everything;
 pub mod mcp_server;
 pub mod mock_server;
 pub mod process_watch;

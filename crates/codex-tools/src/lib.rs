@@ -86,6 +86,12 @@
 //!   runs calls with a timeout, bounded parallelism, panic isolation and cancellation.
 //! - [`mcp`] (feature `mcp`): [`McpServer`](mcp::McpServer), the registry over streamable
 //!   HTTP on `127.0.0.1` with a bearer token, for `codex exec`.
+//! - `mcp_client` (feature `mcp`): `McpClient`, a supervised client of an external MCP server
+//!   (stdio through a [`process::ProcessLauncher`], or streamable HTTP), and `import`, which
+//!   makes its tools host tools of a registry.
+//! - `builtin` (feature `builtin`): opt-in `grep`, `list_files` and `shell` tools.
+//! - [`process`]: the seam through which the MCP client and `shell` get child processes
+//!   without this crate spawning any (codex-agent-sdk fills it with codex-agent-exec).
 //! - [`answer`]: one server request answered with a handler and a tool session;
 //!   [`thread_id`] to find the thread a request belongs to; [`ANSWERED_METHODS`].
 //!
@@ -97,16 +103,24 @@
 //! # Feature flags
 //!
 //! - `mcp` (off here; on in codex-agent-sdk's default features): the in-process MCP server, built on
-//!   the official `rmcp` crate with hyper. Costs rmcp and its dependencies (about 40 crates).
+//!   the official `rmcp` crate with hyper, and the MCP client (rmcp's client, reqwest for
+//!   streamable HTTP). Costs rmcp and its dependencies (about 60 crates).
+//! - `builtin` (off): the built-in tools; costs ripgrep's `grep-searcher`, `grep-regex` and
+//!   `ignore` (about 15 crates).
 //!
 //! Supported codex versions: 0.169.0 through 0.171.0.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod answer;
 pub mod approval;
+#[cfg(feature = "builtin")]
+pub mod builtin;
 pub mod hooks;
 #[cfg(feature = "mcp")]
 pub mod mcp;
+#[cfg(feature = "mcp")]
+pub mod mcp_client;
+pub mod process;
 pub mod registry;
 pub mod tools;
 

@@ -1012,3 +1012,53 @@ fn hex(bytes: &[u8]) -> String {
         out
     })
 }
+
+/// `mcp` imports server-everything's allowed tools: the model calls `echo` through the SDK's
+/// MCP server (namespace `external`), and the denied `get-sum` is not imported.
+#[tokio::test]
+async fn mcp_imports_a_stdio_servers_tools_and_runs_a_turn() {
+    let everything = codex_agent_testkit::mcp_everything::server_everything()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let setup = Setup::new().await;
+    setup.mock.push(Sse::reply(
+        "resp-1",
+        [sse::mcp_tool_call(
+            "call-1",
+            "external",
+            "echo",
+            &serde_json::json!({"message": "ping"}),
+        )],
+    ));
+    setup.mock.push(Sse::message("resp-2", "It echoed."));
+    let command_line = format!("node {} stdio", everything.display());
+
+    let run = setup
+        .run(
+            "mcp",
+            &[
+                "--stdio",
+                &command_line,
+                "--allow",
+                "echo",
+                "--allow",
+                "get-sum",
+                "--deny",
+                "get-sum",
+                "echo ping",
+            ],
+        )
+        .await;
+
+    run.assert_success();
+    assert!(run.stderr.contains("imported: echo\n"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("echo: 1 calls, 0 errors"),
+        "{}",
+        run.stderr
+    );
+    let output = setup.mock.requests()[1]
+        .function_call_output("call-1")
+        .expect("echo's output");
+    assert!(output.contains("Echo: ping"), "{output}");
+    setup.assert_script_matched();
+}

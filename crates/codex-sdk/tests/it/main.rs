@@ -13,6 +13,7 @@
 mod app_server;
 mod attach;
 mod basics;
+mod builtin;
 mod cancel;
 mod concurrency;
 mod examples;
@@ -21,6 +22,7 @@ mod hermetic;
 mod hooks;
 mod host_tools;
 mod image;
+mod mcp_client;
 mod readme;
 mod resume;
 mod secrets;
