@@ -40,7 +40,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use codex_agent_protocol::exec::{ItemDetails, ThreadEvent, ThreadItem, Usage};
+use codex_agent_protocol::exec::{ItemDetails, TextItemStatus, ThreadEvent, ThreadItem, Usage};
 use codex_agent_protocol::secret::Redactor;
 use serde_json::Value;
 use tracing::Span;
@@ -582,10 +582,10 @@ fn wire_status(item: &ThreadItem) -> Option<&str> {
         ItemDetails::CollabToolCall(c) => return Some(c.status.as_str()),
         ItemDetails::DynamicToolCall(d) => return Some(d.status.as_str()),
         ItemDetails::AgentMessage(m) if m.status.is_some() => {
-            return m.status.as_ref().map(|s| s.as_str());
+            return m.status.as_ref().map(TextItemStatus::as_str);
         }
         ItemDetails::Reasoning(r) if r.status.is_some() => {
-            return r.status.as_ref().map(|s| s.as_str());
+            return r.status.as_ref().map(TextItemStatus::as_str);
         }
         ItemDetails::AgentMessage(m) => &m.extra,
         ItemDetails::Reasoning(r) => &r.extra,
