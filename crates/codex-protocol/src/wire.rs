@@ -111,6 +111,78 @@ macro_rules! wire_enum {
 
 pub(crate) use wire_enum;
 
+/// Implements `Deserialize` for a struct of named fields plus `extra: Map<String, Value>`,
+/// with the meaning of serde's derive and `#[serde(flatten)] extra` (known keys to their
+/// fields, `duplicate field` and `missing field` errors worded as serde words them, every
+/// other key into `extra`), without serde's flatten machinery, which buffers each key as
+/// `Content` and replays the leftovers through a second deserializer: on the hot item types
+/// that was a tenth of the parse.
+///
+/// Each field is `name: "wire name" required` (absent is an error) or `name: "wire name"
+/// default` (absent is `Default::default()`, as `#[serde(default)]` and serde's `Option`
+/// fields have it). Keep the struct's `#[serde]` attributes: `Serialize` and the JSON schema
+/// still read them.
+macro_rules! deserialize_with_extra {
+    (@missing $err:ty, $field:ident, $wire:literal, required) => {
+        match $field {
+            Some(value) => value,
+            None => return Err(<$err as serde::de::Error>::missing_field($wire)),
+        }
+    };
+    (@missing $err:ty, $field:ident, $wire:literal, default) => {
+        $field.unwrap_or_default()
+    };
+    ($ty:ident { $($field:ident : $wire:literal $presence:ident),* $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct FieldsVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for FieldsVisitor {
+                    type Value = $ty;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($ty)))
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<$ty, A::Error> {
+                        $(let mut $field = None;)*
+                        let mut extra = serde_json::Map::new();
+                        while let Some(key) = map.next_key::<$crate::wire::Key<'de>>()? {
+                            match key.as_str() {
+                                $($wire => {
+                                    if $field.is_some() {
+                                        return Err(
+                                            <A::Error as serde::de::Error>::duplicate_field($wire),
+                                        );
+                                    }
+                                    $field = Some(map.next_value()?);
+                                })*
+                                _ => {
+                                    let value = map.next_value::<serde_json::Value>()?;
+                                    extra.insert(key.into_string(), value);
+                                }
+                            }
+                        }
+                        Ok($ty {
+                            $($field: $crate::wire::deserialize_with_extra!(
+                                @missing A::Error, $field, $wire, $presence
+                            ),)*
+                            extra,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(FieldsVisitor)
+            }
+        }
+    };
+}
+
+pub(crate) use deserialize_with_extra;
+
 /// A map key or short string read without copying when the input allows it.
 #[derive(Debug)]
 pub(crate) struct Key<'de>(Cow<'de, str>);
@@ -118,6 +190,10 @@ pub(crate) struct Key<'de>(Cow<'de, str>);
 impl Key<'_> {
     pub(crate) fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.0.into_owned()
     }
 }
 

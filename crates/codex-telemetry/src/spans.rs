@@ -40,7 +40,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use codex_agent_protocol::exec::{ItemDetails, ThreadEvent, ThreadItem, Usage};
+use codex_agent_protocol::exec::{ItemDetails, TextItemStatus, ThreadEvent, ThreadItem, Usage};
 use codex_agent_protocol::secret::Redactor;
 use serde_json::Value;
 use tracing::Span;
@@ -440,7 +440,7 @@ impl TurnTracker {
     }
 
     fn open_tool(&mut self, item: &ThreadItem) {
-        let Some((name, tool_type, arguments)) = tool(item) else {
+        let Some((name, tool_type)) = tool(item) else {
             return;
         };
         let span = tracing::info_span!(
@@ -459,7 +459,7 @@ impl TurnTracker {
             "error.type" = Empty,
         );
         if self.thread.telemetry.capture_content {
-            let mut arguments = arguments;
+            let mut arguments = tool_arguments(item);
             redact_strings(&self.thread.telemetry.redactor, &mut arguments);
             let text = match arguments {
                 Value::String(text) => text,
@@ -485,8 +485,9 @@ impl TurnTracker {
             return;
         };
         let span = &tool.span;
-        let item_json = serde_json::to_value(item).unwrap_or(Value::Null);
-        let status = item_json.get("status").and_then(Value::as_str);
+        // The wire status, read from the typed item: serializing the whole item (a command's
+        // output included) for one field was most of this tracker's cost on long turns.
+        let status = wire_status(item);
         let failed = status.filter(|status| *status != "completed");
         if let Some(status) = status {
             span.record(semconv::CODEX_ITEM_STATUS, status);
@@ -549,24 +550,52 @@ fn kind(item: &ThreadItem) -> &'static str {
     }
 }
 
-/// A tool item's name, `gen_ai.tool.type` and arguments; `None` for other items.
-fn tool(item: &ThreadItem) -> Option<(String, &'static str, Value)> {
+/// A tool item's name and `gen_ai.tool.type`; `None` for other items.
+fn tool(item: &ThreadItem) -> Option<(String, &'static str)> {
     Some(match &item.details {
-        ItemDetails::CommandExecution(c) => (
-            "shell".to_owned(),
-            "function",
-            Value::String(c.command.clone()),
-        ),
-        ItemDetails::FileChange(_) => ("apply_patch".to_owned(), "function", Value::Null),
-        ItemDetails::McpToolCall(c) => (c.tool.clone(), "extension", c.arguments.clone()),
-        ItemDetails::DynamicToolCall(c) => (c.tool.clone(), "function", c.arguments.clone()),
-        ItemDetails::WebSearch(w) => (
-            "web_search".to_owned(),
-            "datastore",
-            Value::String(w.query.clone()),
-        ),
+        ItemDetails::CommandExecution(_) => ("shell".to_owned(), "function"),
+        ItemDetails::FileChange(_) => ("apply_patch".to_owned(), "function"),
+        ItemDetails::McpToolCall(c) => (c.tool.clone(), "extension"),
+        ItemDetails::DynamicToolCall(c) => (c.tool.clone(), "function"),
+        ItemDetails::WebSearch(_) => ("web_search".to_owned(), "datastore"),
         _ => return None,
     })
+}
+
+/// A tool item's arguments, copied only when content is captured.
+fn tool_arguments(item: &ThreadItem) -> Value {
+    match &item.details {
+        ItemDetails::CommandExecution(c) => Value::String(c.command.clone()),
+        ItemDetails::McpToolCall(c) => c.arguments.clone(),
+        ItemDetails::DynamicToolCall(c) => c.arguments.clone(),
+        ItemDetails::WebSearch(w) => Value::String(w.query.clone()),
+        _ => Value::Null,
+    }
+}
+
+/// The item's wire `status`, as its JSON carries it (an unmodeled `status` field included).
+fn wire_status(item: &ThreadItem) -> Option<&str> {
+    let extra = match &item.details {
+        ItemDetails::CommandExecution(c) => return Some(c.status.as_str()),
+        ItemDetails::FileChange(f) => return Some(f.status.as_str()),
+        ItemDetails::McpToolCall(m) => return Some(m.status.as_str()),
+        ItemDetails::CollabToolCall(c) => return Some(c.status.as_str()),
+        ItemDetails::DynamicToolCall(d) => return Some(d.status.as_str()),
+        ItemDetails::AgentMessage(m) if m.status.is_some() => {
+            return m.status.as_ref().map(TextItemStatus::as_str);
+        }
+        ItemDetails::Reasoning(r) if r.status.is_some() => {
+            return r.status.as_ref().map(TextItemStatus::as_str);
+        }
+        ItemDetails::AgentMessage(m) => &m.extra,
+        ItemDetails::Reasoning(r) => &r.extra,
+        ItemDetails::WebSearch(w) => &w.extra,
+        ItemDetails::TodoList(t) => &t.extra,
+        ItemDetails::Error(e) => &e.extra,
+        ItemDetails::Unknown(u) => &u.fields,
+        _ => return None,
+    };
+    extra.get("status").and_then(Value::as_str)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! one `thread/start`, then `--turns` `turn/start`s each drained to `turn/completed`; its total
 //! includes the spawn and the handshake, which are also reported apart. Sessions alternate
 //! (exec, app-server, exec, ...) after one warm-up session of each, so drift on the machine hits
-//! both sides alike. Goal: the app-server total at most 0.4× the exec total.
+//! both sides alike. Goal: the app-server total at most 0.35× the exec total.
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -8,7 +8,10 @@
 //! - `floor`: no SDK: spawns the fake the same way, reads its stdout line by line and parses
 //!   each line with `serde_json::from_str::<IgnoredAny>`, the least any JSON reader pays;
 //! - `parse`: no process at all: the same reading and parsing, straight from the stream file
-//!   (its argument is the file, not the script), to show what the fake and the pipe cost.
+//!   (its argument is the file, not the script), to show what the fake and the pipe cost;
+//! - `parse-typed`: the same reading straight from the file, each line parsed into a typed
+//!   event with `codex_agent_protocol::exec::parse_event`: what the typed parse costs over
+//!   the `parse` floor.
 //!
 //! The fake codex is this executable with `FAKE_CODEX_SCRIPT=<script>` in its environment (see
 //! `main`), passed through the SDK's `env` option exactly as the node driver passes it.
@@ -31,17 +34,20 @@ use serde_json::json;
 /// `xtask __bench-child <stream|collect|floor> <script>`.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let [role, script] = args else {
-        return Err("usage: xtask __bench-child <stream|collect|floor|parse> <script>".to_owned());
+        return Err(
+            "usage: xtask __bench-child <stream|collect|floor|parse|parse-typed> <script>"
+                .to_owned(),
+        );
     };
     let fake = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
     let script = Path::new(script);
     let started = Instant::now();
     let (events, items) = match role.as_str() {
         "floor" => (floor(&fake, script)?, 0),
-        "parse" => {
+        "parse" | "parse-typed" => {
             let file = std::fs::File::open(script)
                 .map_err(|e| format!("cannot open {}: {e}", script.display()))?;
-            (parse_lines(file)?, 0)
+            (parse_lines(file, role == "parse-typed")?, 0)
         }
         "stream" | "collect" => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -105,7 +111,7 @@ fn floor(fake: &Path, script: &Path) -> Result<usize, String> {
         .spawn()
         .map_err(|e| format!("cannot start the fake codex: {e}"))?;
     let stdout = child.stdout.take().ok_or("the fake has no stdout")?;
-    let events = parse_lines(stdout)?;
+    let events = parse_lines(stdout, false)?;
     let status = child.wait().map_err(|e| e.to_string())?;
     if !status.success() {
         return Err(format!("the fake codex failed ({status})"));
@@ -113,8 +119,9 @@ fn floor(fake: &Path, script: &Path) -> Result<usize, String> {
     Ok(events)
 }
 
-/// Reads `input` line by line, parsing each line into `IgnoredAny`; returns the line count.
-fn parse_lines(input: impl std::io::Read) -> Result<usize, String> {
+/// Reads `input` line by line, parsing each line into `IgnoredAny` (or, when `typed`, into a
+/// typed event, dropped at once as a streaming consumer would); returns the line count.
+fn parse_lines(input: impl std::io::Read, typed: bool) -> Result<usize, String> {
     let mut reader = std::io::BufReader::new(input);
     let mut line = String::new();
     let mut events = 0;
@@ -126,8 +133,14 @@ fn parse_lines(input: impl std::io::Read) -> Result<usize, String> {
         if n == 0 {
             return Ok(events);
         }
-        serde_json::from_str::<serde::de::IgnoredAny>(line.trim_end())
-            .map_err(|e| format!("line {} is not JSON: {e}", events + 1))?;
+        let text = line.trim_end();
+        if typed {
+            codex_agent_protocol::exec::parse_event(text)
+                .map_err(|e| format!("line {} is not an event: {e}", events + 1))?;
+        } else {
+            serde_json::from_str::<serde::de::IgnoredAny>(text)
+                .map_err(|e| format!("line {} is not JSON: {e}", events + 1))?;
+        }
         events += 1;
     }
 }

@@ -11,7 +11,8 @@
 //! - `stream`: codex-agent-sdk's `run_streamed` vs the TypeScript SDK's `runStreamed` vs the floor
 //!   (the same bytes from the same fake, parsed with `serde_json::from_str::<IgnoredAny>` per
 //!   line): wall time and peak RSS. For information, the same parsing straight from the file
-//!   (no fake, no pipe) shows how much of the floor the fake and the pipe are.
+//!   (no fake, no pipe) shows how much of the floor the fake and the pipe are, and the typed
+//!   parse from the file (`parse_event` per line) is compared with that `IgnoredAny` parse.
 //! - `collect`: `run()` collecting the same stream: peak RSS (and wall time) of both SDKs.
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,8 @@ pub(super) enum Side {
     Floor,
     /// No process: read and parse each line of the stream file.
     Parse,
+    /// No process: read each line of the stream file and parse it into a typed event.
+    ParseTyped,
 }
 
 /// What the stream benchmarks run on.
@@ -105,11 +108,12 @@ pub(super) fn measure(
 fn run_once(setup: &Setup, side: Side, collect: bool) -> Result<Sample, String> {
     let role = if collect { "collect" } else { "stream" };
     let mut command = match side {
-        Side::Ours | Side::Floor | Side::Parse => {
+        Side::Ours | Side::Floor | Side::Parse | Side::ParseTyped => {
             let mut command = Command::new(&setup.xtask);
             command.arg("__bench-child").arg(match side {
                 Side::Floor => "floor",
                 Side::Parse => "parse",
+                Side::ParseTyped => "parse-typed",
                 _ => role,
             });
             command
@@ -125,7 +129,7 @@ fn run_once(setup: &Setup, side: Side, collect: bool) -> Result<Sample, String> 
         }
     };
     command
-        .arg(if side == Side::Parse {
+        .arg(if matches!(side, Side::Parse | Side::ParseTyped) {
             &setup.stream
         } else {
             &setup.script

@@ -188,7 +188,7 @@ fn json_version(path: &Path) -> Option<String> {
 pub(crate) fn install(dir: &Path, codex_version: &str) -> Result<(PathBuf, PathBuf), String> {
     let (suffix, triple) = platform()?;
     let modules = dir.join("node_modules/@openai");
-    let sdk = modules.join("codex-agent-sdk");
+    let sdk = modules.join("codex-sdk");
     let vendor = modules.join(format!("codex-{suffix}/vendor/{triple}"));
     let codex = vendor.join("bin/codex");
     let installed = || {

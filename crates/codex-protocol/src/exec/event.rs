@@ -261,7 +261,7 @@ pub struct TurnFailed {
 }
 
 /// `item.started`, `item.updated` and `item.completed`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ItemEvent {
     /// The item in its current state.
@@ -270,6 +270,10 @@ pub struct ItemEvent {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(ItemEvent {
+    item: "item" required,
+});
 
 /// Payload of the text delta events: `item.agent_message.delta`,
 /// `item.command_execution.output_delta` and `item.file_change.output_delta`.

@@ -200,7 +200,7 @@ wire_enum! {
 ///
 /// `phase` and `status` are never written by `codex exec`; the app-server transport fills
 /// them in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct AgentMessageItem {
     /// Natural-language text, or a JSON document when an output schema was given.
@@ -215,6 +215,12 @@ pub struct AgentMessageItem {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(AgentMessageItem {
+    text: "text" required,
+    phase: "phase" default,
+    status: "status" default,
+});
 
 impl AgentMessageItem {
     /// A message with this text and nothing else.
@@ -233,7 +239,7 @@ impl AgentMessageItem {
 ///
 /// `content` and `status` are never written by `codex exec`; the app-server transport fills
 /// them in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ReasoningItem {
     /// The summary parts joined with `\n`.
@@ -248,6 +254,12 @@ pub struct ReasoningItem {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(ReasoningItem {
+    text: "text" required,
+    content: "content" default,
+    status: "status" default,
+});
 
 impl ReasoningItem {
     /// A reasoning item with this summary text and nothing else.
@@ -283,7 +295,7 @@ wire_enum! {
 ///
 /// `cwd`, `duration_ms` and `process_id` are never written by `codex exec`; the app-server
 /// transport fills them in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct CommandExecutionItem {
     /// The command as codex ran it, e.g. `/bin/bash -lc 'echo hi'`.
@@ -307,6 +319,16 @@ pub struct CommandExecutionItem {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(CommandExecutionItem {
+    command: "command" required,
+    aggregated_output: "aggregated_output" required,
+    exit_code: "exit_code" default,
+    status: "status" required,
+    cwd: "cwd" default,
+    duration_ms: "duration_ms" default,
+    process_id: "process_id" default,
+});
 
 wire_enum! {
     /// Status of a `file_change` item.

@@ -332,6 +332,26 @@ fn malformed_lines_give_typed_errors_naming_the_problem() {
             r#"line 3: unexpected shape: missing field `id` at line 1 column 71; excerpt: `{"type":"item.completed","item":{"type":"agent_message","text":"no id"}}`"#
         ]],
     );
+    // The hot item types read their fields without serde's flatten machinery, with the
+    // same errors.
+    check_error(
+        r#"{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"c","exit_code":0,"status":"completed"}}"#,
+        &expect![[
+            r#"line 3: unexpected shape: missing field `aggregated_output` at line 1 column 118; excerpt: `pleted","item":{"id":"i","type":"command_execution","command":"c","exit_code":0,"status":"completed"}}`"#
+        ]],
+    );
+    check_error(
+        r#"{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"a","text":"b"}}"#,
+        &expect![[
+            r#"line 3: unexpected shape: duplicate field `text` at line 1 column 82; excerpt: `{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"a","text":"b"}}`"#
+        ]],
+    );
+    check_error(
+        r#"{"type":"item.completed","item":{"id":"i","type":"reasoning","text":"a","status":"done"},"item":{}}"#,
+        &expect![[
+            r#"line 3: unexpected shape: duplicate field `item` at line 1 column 95; excerpt: `{"type":"item.completed","item":{"id":"i","type":"reasoning","text":"a","status":"done"},"item":{}}`"#
+        ]],
+    );
     check_error(
         r#"{"type":"error","message":"bad \q escape"}"#,
         &expect![[
