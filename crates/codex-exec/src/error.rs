@@ -326,6 +326,15 @@ pub enum Error {
         /// What went wrong, in words (bounded and redacted).
         reason: String,
     },
+    /// The WebSocket connection to a remote app-server closed (the server stopped, the
+    /// network broke, the client was shut down). Every pending request and open
+    /// subscription fails with this error at once, as with [`Error::AppServerClosed`] for a
+    /// spawned one; the next turn of a [`Runtime`](crate::app_server::Runtime) reconnects.
+    #[error("the connection to codex app-server at {endpoint} is closed")]
+    RemoteClosed {
+        /// The endpoint URL.
+        endpoint: String,
+    },
     /// A [`RemotePool`](crate::app_server::RemotePool) has no healthy endpoint: each failed
     /// its last `/readyz` check or connection and waits for its next retry.
     #[error("none of the {endpoints} codex app-server endpoints of the pool is healthy")]
@@ -409,8 +418,20 @@ impl Error {
             | Self::RemoteTimeout { .. }
             | Self::RemoteUnauthorized { .. }
             | Self::RemoteRefused { .. }
+            | Self::RemoteClosed { .. }
             | Self::NoHealthyEndpoint { .. } => ErrorCategory::Remote,
         }
+    }
+
+    /// Whether the connection to the app-server is gone ([`Error::AppServerClosed`] for a
+    /// spawned one, [`Error::RemoteClosed`] for a remote one): the next connection is a new
+    /// one.
+    #[must_use]
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(
+            self,
+            Self::AppServerClosed { .. } | Self::RemoteClosed { .. }
+        )
     }
 
     /// The JSON-RPC error code, for [`Error::Rpc`].

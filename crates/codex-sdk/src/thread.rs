@@ -272,7 +272,7 @@ impl Thread {
                     if !self.options.hooks.is_empty() {
                         return Err(Error::Unsupported {
                             operation: "running hooks",
-                            transport: Transport::AppServer,
+                            transport: inner.options.transport,
                         });
                     }
                     // A fresh session per turn: the turn's end cancels its calls still running.
@@ -296,7 +296,7 @@ impl Thread {
                         .map_err(Error::from_exec)?;
                     StreamBackend::AppServer(Box::new(turn))
                 }
-                Backend::Exec => {
+                Backend::Exec(binary) => {
                     let mut codex_options = inner.options.exec.clone();
                     // The approval handler, if any, decides commands through a PreToolUse hook.
                     let hooks = self.options.exec_hooks();
@@ -315,7 +315,7 @@ impl Thread {
                     if let Some(id) = &resume {
                         request = request.resume(id);
                     }
-                    let spec = request.build(&inner.binary).map_err(Error::from_exec)?;
+                    let spec = request.build(binary).map_err(Error::from_exec)?;
                     StreamBackend::Exec(ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?)
                 }
             })

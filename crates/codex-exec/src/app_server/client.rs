@@ -217,7 +217,7 @@ impl AppServer {
     /// configuration, `CODEX_HOME` and filesystem apply: nothing of [`CodexOptions`] is sent.
     /// No process is involved: [`AppServer::pid`] is `None`, dropping the client closes the
     /// socket, and a dropped socket fails everything in flight with
-    /// [`Error::AppServerClosed`] (see [`RemoteEndpoint`](super::RemoteEndpoint) for the
+    /// [`Error::RemoteClosed`] (see [`RemoteEndpoint`](super::RemoteEndpoint) for the
     /// reconnect policy). The options' process settings do not apply.
     ///
     /// # Errors
@@ -235,7 +235,7 @@ impl AppServer {
     ) -> Result<Self, Error> {
         let ws = endpoint.open(options.process.max_line_len).await?;
         let wire = Wire::WebSocket(Box::new(ws));
-        let inner = connection::start(wire, settings(&options), None, Some(endpoint.redactor()));
+        let inner = connection::start(wire, settings(&options), None, Some(endpoint));
         tracing::debug!(
             endpoint = endpoint.url(),
             "connected to a remote codex app-server"

@@ -37,10 +37,25 @@ pub(crate) struct Closed {
     code: Option<i32>,
     signal: Option<i32>,
     stderr: String,
+    /// The URL of a remote app-server's connection.
+    endpoint: Option<String>,
 }
 
 impl Closed {
+    /// How a remote connection ends: no process, only its endpoint.
+    fn remote(endpoint: Option<String>) -> Self {
+        Self {
+            endpoint,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn error(&self) -> Error {
+        if let Some(endpoint) = &self.endpoint {
+            return Error::RemoteClosed {
+                endpoint: endpoint.clone(),
+            };
+        }
         Error::AppServerClosed {
             code: self.code,
             signal: self.signal,
@@ -127,23 +142,25 @@ pub(crate) struct Inner {
     redactor: Arc<Redactor>,
     /// Set once every waiter has been failed.
     closed_tx: watch::Sender<bool>,
+    /// The URL of the remote app-server, for a WebSocket connection.
+    endpoint: Option<String>,
 }
 
 /// Starts the reader and writer tasks of a connection over `wire`. Server text is redacted
-/// with the process's redactor when there is a process, else with `redactor` (a remote
-/// endpoint's token), else with the built-in patterns alone.
+/// with the process's redactor when there is a process, else with the `remote` endpoint's
+/// (its token), else with the built-in patterns alone.
 pub(crate) fn start(
     wire: Wire,
     settings: Settings,
     process: Option<ProcessParts>,
-    redactor: Option<Arc<Redactor>>,
+    remote: Option<&super::RemoteEndpoint>,
 ) -> Arc<Inner> {
     let (outgoing, queue) = mpsc::channel(settings.write_queue_len.max(1));
     let stop = CancellationToken::new();
     let redactor = process
         .as_ref()
         .map(|p| Arc::clone(&p.redactor))
-        .or(redactor)
+        .or_else(|| remote.map(super::RemoteEndpoint::redactor))
         .unwrap_or_default();
     let inner = Arc::new(Inner {
         state: Mutex::new(State {
@@ -161,6 +178,7 @@ pub(crate) fn start(
         process: process.as_ref().map(|p| (p.pid, Arc::clone(&p.shared))),
         redactor,
         closed_tx: watch::Sender::new(false),
+        endpoint: remote.map(|r| r.url().to_owned()),
     });
     let (reader, writer) = wire.split(settings.max_line_len);
     tokio::spawn(write_loop(writer, queue, stop));
@@ -302,7 +320,11 @@ impl Inner {
     }
 
     pub(crate) fn closed_error(&self) -> Error {
-        self.lock().closed.clone().unwrap_or_default().error()
+        self.lock()
+            .closed
+            .clone()
+            .unwrap_or_else(|| Closed::remote(self.endpoint.clone()))
+            .error()
     }
 
     /// Waits until the connection is closed and everything failed; returns its error.
@@ -651,7 +673,7 @@ async fn read_loop(inner: Arc<Inner>, mut frames: FrameReader, process: Option<P
     inner.stop.cancel();
     let closed = match process {
         Some(process) => process.finish().await,
-        None => Closed::default(),
+        None => Closed::remote(inner.endpoint.clone()),
     };
     tracing::debug!(?closed.code, ?closed.signal, "codex app-server connection closed");
     inner.fail_all(&closed);
@@ -693,6 +715,7 @@ impl ProcessParts {
             code,
             signal,
             stderr,
+            endpoint: None,
         }
     }
 }

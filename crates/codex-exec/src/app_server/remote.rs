@@ -16,8 +16,8 @@
 //! # Reconnecting
 //!
 //! A connection is opened by [`Runtime`](super::Runtime) on the first turn. When the socket
-//! drops, every request and turn in flight fails at once with
-//! [`Error::AppServerClosed`] (no exit status, no stderr: there is no process); the turn is
+//! drops, every request and turn in flight fails at once with [`Error::RemoteClosed`]
+//! (naming the endpoint; there is no process, so no exit status or stderr); the turn is
 //! not retried, since the server may have carried part of it out. The next turn opens a new
 //! connection and resumes its thread there (`thread/resume`), as after a local app-server
 //! died. Nothing reconnects in the background.

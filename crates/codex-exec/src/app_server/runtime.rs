@@ -127,6 +127,15 @@ impl Runtime {
         Self::with_source(Source::Remote(endpoint), options)
     }
 
+    /// The codex binary, for a runtime made by [`Runtime::new`].
+    #[must_use]
+    pub fn binary(&self) -> Option<&CodexBinary> {
+        match &self.shared.source {
+            Source::Spawn { binary, .. } => Some(binary),
+            Source::Remote(_) => None,
+        }
+    }
+
     /// The remote endpoint, for a runtime made by [`Runtime::remote`].
     #[must_use]
     pub fn endpoint(&self) -> Option<&RemoteEndpoint> {
@@ -484,7 +493,7 @@ async fn terminate_commands(server: &AppServer, thread_id: &str, processes: Vec<
 /// Maps a request error, forgetting the app-server when it is gone so that the next turn
 /// starts a new one.
 fn closed(shared: &Shared, live: &Live, error: Error) -> Error {
-    if matches!(error, Error::AppServerClosed { .. }) {
+    if error.is_connection_lost() {
         // `forget` only takes the lock for a moment; a `try_lock` is enough, and a busy lock
         // means someone else is already replacing the connection.
         if let Ok(mut current) = shared.live.try_lock()
@@ -715,7 +724,7 @@ impl RuntimeTurn {
 
     fn fail(&mut self, error: Error) -> Error {
         self.ended = true;
-        if matches!(error, Error::AppServerClosed { .. }) {
+        if error.is_connection_lost() {
             let shared = Arc::clone(&self.shared);
             let generation = self.live.generation;
             if tokio::runtime::Handle::try_current().is_ok() {
