@@ -22,6 +22,7 @@ mod hooks;
 mod host_tools;
 mod image;
 mod readme;
+mod remote;
 mod resume;
 mod secrets;
 mod structured;
