@@ -12,12 +12,12 @@ use codex_agent_sdk::{
     Codex, CodexOptions, Error, RemoteEndpoint, RemotePool, ThreadOptions, Transport, TurnOptions,
 };
 use codex_agent_testkit::codex_home::CodexHome;
-use codex_agent_testkit::mock_server::MockServer;
+use codex_agent_testkit::mock_server::{Gate, MockResponse, MockServer};
 use codex_agent_testkit::remote_server::RemoteAppServer;
 use codex_agent_testkit::sse::Sse;
 use tempfile::TempDir;
 
-use crate::support::{WAIT, assert_no_secret, codex_env, real_codex};
+use crate::support::{WAIT, assert_no_secret, codex_env, next_event, real_codex};
 
 const TOKEN_A: &str = "remote-token-a-0123456789abcdef";
 const TOKEN_B: &str = "remote-token-b-0123456789abcdef";
@@ -253,6 +253,41 @@ async fn a_killed_server_is_taken_out_and_turns_go_to_the_other() {
     assert_eq!(mock.problems(), Vec::<String>::new());
     drop(clients);
     drop(a);
+}
+
+#[tokio::test]
+async fn a_socket_dropped_mid_turn_fails_the_turn_with_a_typed_error() {
+    let mock = MockServer::start().await.expect("start the mock server");
+    let mut peer = peer(&mock, TOKEN_A).await;
+    let workdir = tempfile::tempdir().expect("a working directory");
+    let gate = Gate::new();
+    mock.push(MockResponse::sse(Sse::message("resp-1", "never")).hold_after(1, &gate));
+    let codex = remote_codex(endpoint(&peer, TOKEN_A));
+    let thread = codex.start_thread(thread_options(&workdir));
+    let mut stream = tokio::time::timeout(WAIT, thread.run_streamed("hi", TurnOptions::new()))
+        .await
+        .expect("in time")
+        .expect("the turn starts");
+    gate.wait_reached(WAIT)
+        .await
+        .expect("the model call is in flight");
+
+    peer.server.kill();
+    assert_gone(&peer);
+    let mut last = None;
+    while let Some(event) = next_event(&mut stream).await {
+        if let Err(error) = event {
+            last = Some(error);
+            break;
+        }
+    }
+    let error = last.expect("the turn fails instead of ending quietly");
+    let Error::Remote(ExecError::RemoteClosed { endpoint }) = &error else {
+        panic!("expected Remote(RemoteClosed), got {error:?}");
+    };
+    assert_eq!(endpoint, &peer.server.url());
+    assert!(error.is_retryable());
+    gate.release();
 }
 
 #[test]
