@@ -12,7 +12,7 @@ use crate::Error;
 /// further failure up to [`RemotePool::max_backoff`].
 pub const DEFAULT_MIN_BACKOFF: Duration = Duration::from_secs(1);
 /// The longest wait before an endpoint that failed is checked again.
-pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(60);
+pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_mins(1);
 /// How long a passed `/readyz` check counts before the endpoint is checked again when it is
 /// handed out.
 pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(10);
@@ -174,7 +174,6 @@ impl RemotePool {
     }
 
     /// The endpoints, in the order given.
-    #[must_use]
     pub fn endpoints(&self) -> &[RemoteEndpoint] {
         &self.shared.endpoints
     }
@@ -330,13 +329,12 @@ impl fmt::Debug for Lease {
         f.debug_struct("Lease")
             .field("index", &self.index)
             .field("endpoint", self.endpoint())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 impl Lease {
     /// The endpoint to run on.
-    #[must_use]
     pub fn endpoint(&self) -> &RemoteEndpoint {
         &self.pool.shared.endpoints[self.index]
     }
@@ -393,7 +391,7 @@ mod tests {
         let (c, task_c) = readyz(503).await;
         let pool = RemotePool::new([a, b, c])
             .expect("pool")
-            .backoff(Duration::from_secs(3600), Duration::from_secs(3600));
+            .backoff(Duration::from_hours(1), Duration::from_hours(1));
         let first = pool.acquire().await.expect("a healthy endpoint");
         let second = pool.acquire().await.expect("a healthy endpoint");
         let third = pool.acquire().await.expect("a healthy endpoint");

@@ -77,7 +77,7 @@ impl fmt::Debug for RemoteEndpoint {
             .field("url", &self.url)
             .field("token", &self.token)
             .field("connect_timeout", &self.connect_timeout)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -210,7 +210,7 @@ async fn a_killed_server_is_taken_out_and_turns_go_to_the_other() {
     let pool = RemotePool::new(endpoints)
         .expect("a pool of two")
         .check_interval(Duration::ZERO)
-        .backoff(Duration::from_secs(3600), Duration::from_secs(3600));
+        .backoff(Duration::from_hours(1), Duration::from_hours(1));
 
     // B works, and its client has a live connection.
     mock.push(Sse::message("resp-b", "from b"));
