@@ -27,7 +27,9 @@ pub(crate) struct Entry {
 
 /// Every place a test runs the real codex.
 pub(crate) const TIER: &[Entry] = &[
-    // The facade's integration tests drive the real codex almost throughout (`support.rs`).
+    // The facade's integration tests drive the real codex almost throughout (`support.rs`),
+    // including `remote.rs`: real `codex app-server --listen ws://127.0.0.1:PORT` peers with
+    // token auth (testkit's `remote_server`), a pool of two, a killed server.
     Entry {
         path: "crates/codex-sdk/tests/it/",
         package: "codex-agent-sdk",

@@ -384,6 +384,40 @@ impl CodexOptions {
         names
     }
 
+    /// The settings that only shape a local codex process (its argv and environment), by the
+    /// name of their setter, in the order of the setters: what a remote app-server, whose
+    /// own configuration applies, cannot honour. Registered [`secret`](Self::secret) values
+    /// are not among them: they only redact.
+    #[must_use]
+    pub fn local_process_settings(&self) -> Vec<&'static str> {
+        let mut set = Vec::new();
+        if !self.config.is_empty() {
+            set.push("`CodexOptions::config`");
+        }
+        if !self.config_overrides.is_empty() {
+            set.push("`CodexOptions::config_overrides`");
+        }
+        if self.base_url.is_some() {
+            set.push("`CodexOptions::base_url`");
+        }
+        if self.api_key.is_some() {
+            set.push("`CodexOptions::api_key`");
+        }
+        if self.env.is_some() {
+            set.push("`CodexOptions::env`");
+        }
+        if !self.secret_env.is_empty() {
+            set.push("`CodexOptions::secret_env`");
+        }
+        if !self.secret_env_vars.is_empty() {
+            set.push("`CodexOptions::secret_env_var`");
+        }
+        if self.share_secrets_with_commands {
+            set.push("`CodexOptions::share_secrets_with_commands`");
+        }
+        set
+    }
+
     /// The secrets to redact for a child with environment `env`: the API key, the registered
     /// secrets, and the values of [`secret_env_names`](Self::secret_env_names).
     #[must_use]

@@ -269,6 +269,79 @@ pub enum Error {
         /// What went wrong, in words.
         reason: String,
     },
+    /// A remote endpoint's URL is not one this client can use (see
+    /// [`RemoteEndpoint::new`](crate::app_server::RemoteEndpoint::new)).
+    #[error("`{endpoint}` is not a usable codex app-server endpoint: {reason}")]
+    InvalidEndpoint {
+        /// The URL as given.
+        endpoint: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Nothing accepted a TCP connection at the remote endpoint (connection refused, no
+    /// route, unknown host), or the connection broke during the WebSocket upgrade.
+    #[error("could not connect to codex app-server at {endpoint}")]
+    RemoteUnreachable {
+        /// The endpoint URL.
+        endpoint: String,
+        /// What the operating system reported.
+        #[source]
+        source: io::Error,
+    },
+    /// The connection to the remote endpoint (TCP and WebSocket upgrade, or the `/readyz`
+    /// check) did not finish within the connect timeout.
+    #[error("codex app-server at {endpoint} did not answer within {}", HumanDuration(*limit))]
+    RemoteTimeout {
+        /// The endpoint URL.
+        endpoint: String,
+        /// The connect timeout.
+        limit: Duration,
+    },
+    /// The remote app-server refused the WebSocket upgrade with `401 Unauthorized`: the token
+    /// is wrong, or missing for a server started with `--ws-auth`. The token itself is never
+    /// part of the error.
+    #[error(
+        "codex app-server at {endpoint} refused the token: {}",
+        Bounded(reason)
+    )]
+    RemoteUnauthorized {
+        /// The endpoint URL.
+        endpoint: String,
+        /// The server's reason (`invalid websocket bearer token`, `missing websocket bearer
+        /// token`), bounded and redacted.
+        reason: String,
+    },
+    /// The remote endpoint answered, but not as a ready codex app-server: the WebSocket
+    /// upgrade got another HTTP status than `101` (`403` for a browser `Origin`, `404`), the
+    /// upgrade broke the WebSocket protocol, or `GET /readyz` did not answer `200`.
+    #[error(
+        "codex app-server at {endpoint} refused the connection: {}",
+        Bounded(reason)
+    )]
+    RemoteRefused {
+        /// The endpoint URL.
+        endpoint: String,
+        /// The HTTP status, when there was one.
+        status: Option<u16>,
+        /// What went wrong, in words (bounded and redacted).
+        reason: String,
+    },
+    /// The WebSocket connection to a remote app-server closed (the server stopped, the
+    /// network broke, the client was shut down). Every pending request and open
+    /// subscription fails with this error at once, as with [`Error::AppServerClosed`] for a
+    /// spawned one; the next turn of a [`Runtime`](crate::app_server::Runtime) reconnects.
+    #[error("the connection to codex app-server at {endpoint} is closed")]
+    RemoteClosed {
+        /// The endpoint URL.
+        endpoint: String,
+    },
+    /// A [`RemotePool`](crate::app_server::RemotePool) has no healthy endpoint: each failed
+    /// its last `/readyz` check or connection and waits for its next retry.
+    #[error("none of the {endpoints} codex app-server endpoints of the pool is healthy")]
+    NoHealthyEndpoint {
+        /// How many endpoints the pool has.
+        endpoints: usize,
+    },
 }
 
 /// What kind of failure an [`Error`] is: the classification callers map from.
@@ -302,6 +375,9 @@ pub enum ErrorCategory {
     AppServer,
     /// The turn ended without completing or failing.
     Incomplete,
+    /// A remote app-server could not be reached, refused the token or the connection, or no
+    /// endpoint of a pool is healthy.
+    Remote,
 }
 
 impl Error {
@@ -318,7 +394,8 @@ impl Error {
             | Self::OutputSchemaNotObject
             | Self::OutputSchemaFile { .. }
             | Self::ImageNotFound { .. }
-            | Self::NoCodexHome => ErrorCategory::InvalidOptions,
+            | Self::NoCodexHome
+            | Self::InvalidEndpoint { .. } => ErrorCategory::InvalidOptions,
             Self::Unsupported { .. } => ErrorCategory::Unsupported,
             Self::Exited { .. } | Self::Signaled { .. } | Self::AppServerClosed { .. } => {
                 ErrorCategory::ProcessExit
@@ -337,7 +414,24 @@ impl Error {
                 ErrorCategory::AppServer
             }
             Self::TurnIncomplete => ErrorCategory::Incomplete,
+            Self::RemoteUnreachable { .. }
+            | Self::RemoteTimeout { .. }
+            | Self::RemoteUnauthorized { .. }
+            | Self::RemoteRefused { .. }
+            | Self::RemoteClosed { .. }
+            | Self::NoHealthyEndpoint { .. } => ErrorCategory::Remote,
         }
+    }
+
+    /// Whether the connection to the app-server is gone ([`Error::AppServerClosed`] for a
+    /// spawned one, [`Error::RemoteClosed`] for a remote one): the next connection is a new
+    /// one.
+    #[must_use]
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(
+            self,
+            Self::AppServerClosed { .. } | Self::RemoteClosed { .. }
+        )
     }
 
     /// The JSON-RPC error code, for [`Error::Rpc`].

@@ -9,7 +9,9 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::thread::Thread;
 use crate::thread_options::ThreadOptions;
-use codex_agent_exec::app_server::{AppServerOptions, Runtime, TraceContext, TraceSource};
+use codex_agent_exec::app_server::{
+    AppServerOptions, RemoteEndpoint, Runtime, TraceContext, TraceSource,
+};
 use codex_agent_exec::{CodexBinary, Discovery, ExecOptions, Secret};
 use codex_agent_files::{Store, StoreOptions};
 use codex_agent_telemetry::Telemetry;
@@ -29,6 +31,9 @@ use codex_agent_telemetry::Telemetry;
 /// | hooks ([`ThreadOptions::hooks`](crate::ThreadOptions::hooks)) | `PreToolUse`, `PostToolUse`, `UserPromptSubmit`, `SessionStart`, `Stop`, through the in-process MCP server (feature `mcp`) | the same, declared in the thread's `thread/start` config (feature `mcp`) |
 /// | host tools ([`ThreadOptions::tools`](crate::ThreadOptions::tools)) | in-process MCP server, `mcp_tool_call` items (feature `mcp`) | `dynamicTools`, `dynamic_tool_call` items |
 /// | base instructions | [`Error::Unsupported`] | yes |
+///
+/// [`Remote`](Self::Remote) is the app-server column over a WebSocket to a server started
+/// elsewhere; see [`CodexOptions::remote`] for what differs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Transport {
@@ -38,6 +43,10 @@ pub enum Transport {
     /// One `codex app-server` process per [`Codex`], started on the first turn and shared by
     /// its threads, speaking JSON-RPC on stdio (what the Python SDK does).
     AppServer,
+    /// A `codex app-server --listen ws://IP:PORT` running elsewhere, reached over a
+    /// WebSocket with its token: the app-server transport without a local process. Chosen by
+    /// [`CodexOptions::remote`], which names the endpoint.
+    Remote,
 }
 
 impl std::fmt::Display for Transport {
@@ -45,6 +54,7 @@ impl std::fmt::Display for Transport {
         f.write_str(match self {
             Self::Exec => "exec",
             Self::AppServer => "app-server",
+            Self::Remote => "remote",
         })
     }
 }
@@ -70,6 +80,7 @@ pub struct CodexOptions {
     pub(crate) codex_path: Option<PathBuf>,
     pub(crate) exec: codex_agent_exec::CodexOptions,
     pub(crate) transport: Transport,
+    pub(crate) remote: Option<RemoteEndpoint>,
     pub(crate) kill_grace: Option<Duration>,
     pub(crate) approval_timeout: Option<Duration>,
     pub(crate) attachment_store: StoreOptions,
@@ -81,6 +92,7 @@ impl std::fmt::Debug for CodexOptions {
         f.debug_struct("CodexOptions")
             .field("codex_path", &self.codex_path)
             .field("transport", &self.transport)
+            .field("remote", &self.remote)
             .field("options", &self.exec)
             .field("kill_grace", &self.kill_grace)
             .field("approval_timeout", &self.approval_timeout)
@@ -193,11 +205,44 @@ impl CodexOptions {
         self
     }
 
-    /// Selects the transport.
+    /// Selects the transport. [`Transport::Remote`] also needs the endpoint: use
+    /// [`remote`](Self::remote) instead.
     ///
     /// By default, [`Transport::Exec`].
     pub fn transport(mut self, transport: Transport) -> Self {
         self.transport = transport;
+        self
+    }
+
+    /// Runs every thread on a remote `codex app-server --listen ws://IP:PORT` (selects
+    /// [`Transport::Remote`]): the same [`Thread`] and [`Turn`](crate::Turn) API as
+    /// [`Transport::AppServer`], over a WebSocket with the endpoint's token.
+    ///
+    /// The server's own configuration, `CODEX_HOME`, credentials and filesystem apply (a
+    /// thread's working directory is a path on the server). So the options that only shape a
+    /// local process are refused by [`Codex::new`] with [`Error::Unsupported`]:
+    /// [`codex_path`](Self::codex_path), [`env`](Self::env), [`base_url`](Self::base_url),
+    /// [`api_key`](Self::api_key), [`config`](Self::config),
+    /// [`config_entry`](Self::config_entry), [`config_overrides`](Self::config_overrides),
+    /// [`secret_env`](Self::secret_env) and
+    /// [`share_secrets_with_commands`](Self::share_secrets_with_commands). Not applicable and
+    /// ignored: [`kill_grace`](Self::kill_grace) (there is no process to stop). The rest
+    /// applies as on the app-server: approvals, host tools (`dynamicTools`), telemetry,
+    /// [`secret`](Self::secret) values (redacted in what this SDK records; the token is
+    /// redacted from everything the server sends), and attachments, which are staged on
+    /// this machine and so reach the model only when the server shares the filesystem.
+    ///
+    /// When the socket drops, the turns in flight fail with [`Error::ProcessExit`] (no code,
+    /// no signal: the connection is closed); the next turn reconnects and resumes its
+    /// thread. A refused token is [`Error::RemoteUnauthorized`]; an unreachable or refusing
+    /// server [`Error::Remote`].
+    ///
+    /// By default, none: codex runs locally.
+    ///
+    /// [`Thread`]: crate::Thread
+    pub fn remote(mut self, endpoint: RemoteEndpoint) -> Self {
+        self.remote = Some(endpoint);
+        self.transport = Transport::Remote;
         self
     }
 
@@ -247,6 +292,41 @@ impl CodexOptions {
     }
 }
 
+/// Finds the codex binary for a local transport.
+fn discover(options: &CodexOptions) -> Result<CodexBinary, Error> {
+    let mut discovery = Discovery::from_env();
+    if let Some(path) = &options.codex_path {
+        discovery = discovery.codex_path(path.clone());
+    }
+    discovery.discover().map_err(Error::from_exec)
+}
+
+/// The app-server connection options shared by the spawned and the remote app-server.
+fn app_server_options(options: &CodexOptions) -> AppServerOptions {
+    let mut process = ExecOptions::new();
+    if let Some(grace) = options.kill_grace {
+        process = process.kill_grace(grace);
+    }
+    let mut app_server = AppServerOptions::new().process(process);
+    if let Some(timeout) = options.approval_timeout {
+        app_server = app_server.server_request_timeout(timeout);
+    }
+    // Every request carries the trace context of the span it is sent in (the turn's), when
+    // an OpenTelemetry layer records one.
+    app_server.trace_source(TraceSource::new(|| {
+        codex_agent_telemetry::current_traceparent().map(TraceContext::new)
+    }))
+}
+
+/// The first option set that only shapes a local codex process (see
+/// [`CodexOptions::remote`]).
+fn local_only_option(options: &CodexOptions) -> Option<&'static str> {
+    if options.codex_path.is_some() {
+        return Some("`CodexOptions::codex_path`");
+    }
+    options.exec.local_process_settings().first().copied()
+}
+
 /// The entry point: finds codex and starts or resumes threads.
 ///
 /// Cheap to clone; clones share the options and the binary.
@@ -258,7 +338,6 @@ pub struct Codex {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) options: CodexOptions,
-    pub(crate) binary: CodexBinary,
     pub(crate) backend: Backend,
     /// The attachment store, opened on first use.
     pub(crate) store: std::sync::Mutex<Option<Store>>,
@@ -277,57 +356,64 @@ pub(crate) struct Inner {
 /// codex-agent-exec's two runtimes, never in `if transport == …` branches.
 #[derive(Debug)]
 pub(crate) enum Backend {
-    /// One `codex exec` per turn.
-    Exec,
-    /// The shared `codex app-server` and its turn runtime.
+    /// One `codex exec` of this binary per turn.
+    Exec(CodexBinary),
+    /// The shared `codex app-server`, spawned or remote, and its turn runtime.
     AppServer(Runtime),
 }
 
 impl Codex {
-    /// Finds codex and keeps the options for every turn.
+    /// Finds codex and keeps the options for every turn. With a [`remote`] endpoint nothing
+    /// is looked for or connected to yet: the first turn connects.
     ///
     /// # Errors
     ///
-    /// [`Error::BinaryNotFound`] listing every place searched.
+    /// [`Error::BinaryNotFound`] listing every place searched; with a [`remote`] endpoint,
+    /// [`Error::Unsupported`] naming an option that only shapes a local process, and
+    /// [`Error::InvalidOptions`] for [`Transport::Remote`] without an endpoint.
+    ///
+    /// [`remote`]: CodexOptions::remote
     pub fn new(options: CodexOptions) -> Result<Self, Error> {
-        let mut discovery = Discovery::from_env();
-        if let Some(path) = &options.codex_path {
-            discovery = discovery.codex_path(path.clone());
-        }
-        let binary = discovery.discover().map_err(Error::from_exec)?;
         #[cfg(feature = "mcp")]
         let tool_token =
             codex_agent_tools::mcp::McpServer::fresh_token().map_err(|e| Error::ToolServer {
                 reason: e.to_string(),
             })?;
         let backend = match options.transport {
-            Transport::Exec => Backend::Exec,
+            Transport::Exec => Backend::Exec(discover(&options)?),
             Transport::AppServer => {
-                let mut process = ExecOptions::new();
-                if let Some(grace) = options.kill_grace {
-                    process = process.kill_grace(grace);
-                }
-                let mut app_server = AppServerOptions::new().process(process);
-                if let Some(timeout) = options.approval_timeout {
-                    app_server = app_server.server_request_timeout(timeout);
-                }
-                // Every request carries the trace context of the span it is sent in (the
-                // turn's), when an OpenTelemetry layer records one.
-                app_server = app_server.trace_source(TraceSource::new(|| {
-                    codex_agent_telemetry::current_traceparent().map(TraceContext::new)
-                }));
                 let exec = options.exec.clone();
                 // The hooks' MCP server checks this token; the app-server reads it from the
                 // variable each thread's `bearer_token_env_var` names (never from argv).
                 #[cfg(feature = "mcp")]
                 let exec = exec.secret_env_var(crate::thread::TOOL_TOKEN_ENV, tool_token.clone());
-                Backend::AppServer(Runtime::new(binary.clone(), exec, app_server))
+                Backend::AppServer(Runtime::new(
+                    discover(&options)?,
+                    exec,
+                    app_server_options(&options),
+                ))
+            }
+            Transport::Remote => {
+                let Some(endpoint) = options.remote.clone() else {
+                    return Err(Error::InvalidOptions(
+                        codex_agent_exec::Error::InvalidEndpoint {
+                            endpoint: String::new(),
+                            reason: "`Transport::Remote` needs an endpoint: use `CodexOptions::remote`",
+                        },
+                    ));
+                };
+                if let Some(operation) = local_only_option(&options) {
+                    return Err(Error::Unsupported {
+                        operation,
+                        transport: Transport::Remote,
+                    });
+                }
+                Backend::AppServer(Runtime::remote(endpoint, app_server_options(&options)))
             }
         };
         Ok(Self {
             inner: Arc::new(Inner {
                 options,
-                binary,
                 backend,
                 store: std::sync::Mutex::new(None),
                 #[cfg(feature = "mcp")]
@@ -338,10 +424,19 @@ impl Codex {
         })
     }
 
-    /// The codex binary in use.
+    /// The codex binary in use; `None` on [`Transport::Remote`], where codex runs elsewhere.
     #[must_use]
-    pub fn binary(&self) -> &CodexBinary {
-        &self.inner.binary
+    pub fn binary(&self) -> Option<&CodexBinary> {
+        match &self.inner.backend {
+            Backend::Exec(binary) => Some(binary),
+            Backend::AppServer(runtime) => runtime.binary(),
+        }
+    }
+
+    /// The remote endpoint, on [`Transport::Remote`].
+    #[must_use]
+    pub fn remote_endpoint(&self) -> Option<&RemoteEndpoint> {
+        self.inner.options.remote.as_ref()
     }
 
     /// The attachment store of this `Codex`, opened (and swept) on first use. Its methods do

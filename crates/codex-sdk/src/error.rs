@@ -134,6 +134,22 @@ pub enum Error {
     /// The output type's JSON Schema cannot be expressed in OpenAI strict mode.
     #[error("the output type cannot be used as a strict output schema: {0}")]
     UnsupportedSchema(crate::structured::SchemaIssue),
+    /// A remote app-server ([`CodexOptions::remote`](crate::CodexOptions::remote)) refused
+    /// the token (`401` on the WebSocket upgrade): it is wrong, or missing for a server
+    /// started with `--ws-auth`. Not retryable. The token is never part of the error.
+    #[error("the remote codex app-server at {endpoint} refused the token")]
+    RemoteUnauthorized {
+        /// The endpoint URL.
+        endpoint: String,
+        /// The client's error, with the server's reason.
+        source: codex_agent_exec::Error,
+    },
+    /// A remote app-server could not be reached (refused, timed out), refused the connection
+    /// (another HTTP status, a failed `/readyz`), closed it while turns ran, or no endpoint of
+    /// a [`RemotePool`](crate::RemotePool) is healthy. The source says which and names the
+    /// endpoint. Retryable: the next turn reconnects.
+    #[error("the remote codex app-server is unavailable")]
+    Remote(#[source] codex_agent_exec::Error),
     /// The turn ended without `turn.completed` or `turn.failed` although codex exited cleanly.
     #[error("codex ended the turn without completing or failing it")]
     TransportClosed,
@@ -269,7 +285,7 @@ impl Error {
                 kind: TimeoutKind::Turn,
                 ..
             } => false,
-            Self::Timeout { .. } | Self::Io(_) | Self::TransportClosed => true,
+            Self::Timeout { .. } | Self::Io(_) | Self::TransportClosed | Self::Remote(_) => true,
             Self::ProcessExit { signal, .. } => signal.is_some(),
             // Classified from codex's structured error where it has one: an HTTP failure is
             // worth retrying only for statuses that say "later" (408, 429, 5xx), never for a
@@ -345,10 +361,10 @@ impl Error {
             C::Unsupported => match err {
                 E::Unsupported { option, transport } => Self::Unsupported {
                     operation: option,
-                    transport: if transport == "exec" {
-                        Transport::Exec
-                    } else {
-                        Transport::AppServer
+                    transport: match transport {
+                        "exec" => Transport::Exec,
+                        "remote" => Transport::Remote,
+                        _ => Transport::AppServer,
                     },
                 },
                 other => Self::InvalidOptions(other),
@@ -403,6 +419,13 @@ impl Error {
             },
             C::AppServer => Self::AppServer(err),
             C::Incomplete => Self::TransportClosed,
+            C::Remote => match &err {
+                E::RemoteUnauthorized { endpoint, .. } => Self::RemoteUnauthorized {
+                    endpoint: endpoint.clone(),
+                    source: err,
+                },
+                _ => Self::Remote(err),
+            },
         }
     }
 }

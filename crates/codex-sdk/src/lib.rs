@@ -215,6 +215,8 @@ pub use codex_agent_exec as exec;
 /// named without a dependency of your own.
 pub use serde_json;
 
+/// Remote app-servers ([`CodexOptions::remote`]) and a pool of them.
+pub use codex_agent_exec::app_server::{EndpointStatus, Lease, RemoteEndpoint, RemotePool};
 pub use codex_agent_exec::{
     ApprovalPolicy, BinarySource, CancelHandle, CodexBinary, CyberAccessProgram, Input,
     ReasoningEffort, SandboxMode, UserInput, Version, WebSearchMode,

@@ -281,6 +281,15 @@ impl Thread {
         let started = async {
             Ok(match &inner.backend {
                 Backend::AppServer(runtime) => {
+                    // The hooks' MCP server listens on this machine's loopback, which a remote
+                    // app-server cannot reach.
+                    if inner.options.transport == Transport::Remote && !self.options.hooks.is_empty()
+                    {
+                        return Err(Error::Unsupported {
+                            operation: "running hooks on a remote app-server",
+                            transport: Transport::Remote,
+                        });
+                    }
                     let hook_config = self.app_server_hooks().await?;
                     let (specs, first_declaration) = self.dynamic_tools()?;
                     // A fresh session per turn: the turn's end cancels its calls still running.
@@ -306,7 +315,7 @@ impl Thread {
                     self.remember_tools(first_declaration);
                     StreamBackend::AppServer(Box::new(turn))
                 }
-                Backend::Exec => {
+                Backend::Exec(binary) => {
                     if let Some(operation) = self.options.exec_unsupported_approvals() {
                         return Err(Error::Unsupported {
                             operation,
@@ -331,7 +340,7 @@ impl Thread {
                     if let Some(id) = &resume {
                         request = request.resume(id);
                     }
-                    let spec = request.build(&inner.binary).map_err(Error::from_exec)?;
+                    let spec = request.build(binary).map_err(Error::from_exec)?;
                     StreamBackend::Exec(ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?)
                 }
             })

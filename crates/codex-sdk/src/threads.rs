@@ -173,7 +173,7 @@ impl Codex {
     /// The live app-server, or [`Error::Unsupported`] naming `operation` on exec.
     async fn server(&self, operation: &'static str) -> Result<std::sync::Arc<AppServer>, Error> {
         match &self.inner.backend {
-            Backend::Exec => Err(unsupported(operation)),
+            Backend::Exec(_) => Err(unsupported(operation)),
             Backend::AppServer(runtime) => runtime.server().await.map_err(Error::from_exec),
         }
     }
@@ -186,7 +186,7 @@ impl Codex {
     /// app-server's errors on that transport.
     pub fn list_threads(&self, options: ThreadListOptions) -> ThreadList {
         match &self.inner.backend {
-            Backend::Exec => {
+            Backend::Exec(_) => {
                 let codex = self.clone();
                 let fetch: BoxFuture<'static, Page> = Box::pin(async move {
                     let store = codex.sessions()?;
@@ -255,7 +255,7 @@ impl Codex {
     /// when a file cannot be read; the app-server's errors on that transport.
     pub async fn read_thread(&self, id: &str) -> Result<ThreadRecord, Error> {
         match &self.inner.backend {
-            Backend::Exec => self
+            Backend::Exec(_) => self
                 .sessions()?
                 .read_async(id)
                 .await

@@ -5,7 +5,8 @@
 //! ([`mock_server`], [`sse`]), a throwaway `CODEX_HOME` writer ([`codex_home`]), a tiny stdio
 //! MCP server with `echo` and `add` tools ([`mcp_server`]), the locator of the real
 //! codex ([`real_codex`]), record/replay transports for app-server clients ([`replay`]) and a
-//! synthetic exec stream of any length for benchmarks ([`synthetic`]). Other crates use it as a
+//! synthetic exec stream of any length for benchmarks ([`synthetic`]), and a real
+//! `codex app-server --listen ws://…` as a remote peer ([`remote_server`]). Other crates use it as a
 //! dev-dependency only.
 //!
 //! # Driving the real codex against a mock model
@@ -46,6 +47,7 @@ pub mod mcp_server;
 pub mod mock_server;
 pub mod process_watch;
 pub mod real_codex;
+pub mod remote_server;
 pub mod replay;
 pub mod spans;
 pub mod sse;

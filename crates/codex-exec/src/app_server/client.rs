@@ -29,6 +29,7 @@ use super::connection::{self, Inner, ProcessParts, Settings, TurnHook};
 use super::handlers::Handlers;
 use super::options::AppServerOptions;
 use super::router::{Filter, Subscription};
+use super::transport::Wire;
 use crate::command::{config_args, env_plan};
 use crate::{CodexBinary, CodexOptions, CommandSpec, EnvPlan, Error, ProcessSpec, supervisor};
 
@@ -146,7 +147,11 @@ impl AppServer {
                 source: std::io::Error::other("the stdin of codex app-server was not kept open"),
             });
         };
-        let inner = connection::start(spawned.stdout, stdin, settings(&options), Some(parts));
+        let wire = Wire::Stream {
+            reader: Box::new(spawned.stdout),
+            writer: Box::new(stdin),
+        };
+        let inner = connection::start(wire, settings(&options), Some(parts), None);
         Self::handshake(Connecting(Some(inner)), &options, Some((binary, &env))).await
     }
 
@@ -199,7 +204,42 @@ impl AppServer {
         R: AsyncRead + Send + Unpin + 'static,
         W: AsyncWrite + Send + Unpin + 'static,
     {
-        let inner = connection::start(reader, writer, settings(&options), None);
+        let wire = Wire::Stream {
+            reader: Box::new(reader),
+            writer: Box::new(writer),
+        };
+        let inner = connection::start(wire, settings(&options), None, None);
+        Self::handshake(Connecting(Some(inner)), &options, None).await
+    }
+
+    /// Connects to a remote `codex app-server --listen ws://IP:PORT` over a WebSocket,
+    /// presenting the endpoint's token, and performs the handshake. The server's own
+    /// configuration, `CODEX_HOME` and filesystem apply: nothing of [`CodexOptions`] is sent.
+    /// No process is involved: [`AppServer::pid`] is `None`, dropping the client closes the
+    /// socket, and a dropped socket fails everything in flight with
+    /// [`Error::RemoteClosed`] (see [`RemoteEndpoint`](super::RemoteEndpoint) for the
+    /// reconnect policy). The options' process settings do not apply.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RemoteUnreachable`], [`Error::RemoteTimeout`] (the endpoint's connect
+    /// timeout), [`Error::RemoteUnauthorized`] for a wrong or missing token,
+    /// [`Error::RemoteRefused`]; then the errors of the handshake.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future closes the connection.
+    pub async fn connect_remote(
+        endpoint: &super::RemoteEndpoint,
+        options: AppServerOptions,
+    ) -> Result<Self, Error> {
+        let ws = endpoint.open(options.process.max_line_len).await?;
+        let wire = Wire::WebSocket(Box::new(ws));
+        let inner = connection::start(wire, settings(&options), None, Some(endpoint));
+        tracing::debug!(
+            endpoint = endpoint.url(),
+            "connected to a remote codex app-server"
+        );
         Self::handshake(Connecting(Some(inner)), &options, None).await
     }
 

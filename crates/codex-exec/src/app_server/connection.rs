@@ -18,15 +18,15 @@ use codex_agent_protocol::app_server::{
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::handlers::{Handlers, INVALID_PARAMS, default_answer};
 use super::router::{self, Filter, Router, Sink, Subscription};
+use super::transport::{FrameReader, FrameWriter, Wire};
 use crate::Error;
-use crate::framing::{FrameError, LineReader};
+use crate::framing::FrameError;
 use crate::stderr_tail::{self, SharedTail};
 use crate::supervisor::{Outcome, Reason, Shared};
 use codex_agent_protocol::secret::Redactor;
@@ -37,10 +37,25 @@ pub(crate) struct Closed {
     code: Option<i32>,
     signal: Option<i32>,
     stderr: String,
+    /// The URL of a remote app-server's connection.
+    endpoint: Option<String>,
 }
 
 impl Closed {
+    /// How a remote connection ends: no process, only its endpoint.
+    fn remote(endpoint: Option<String>) -> Self {
+        Self {
+            endpoint,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn error(&self) -> Error {
+        if let Some(endpoint) = &self.endpoint {
+            return Error::RemoteClosed {
+                endpoint: endpoint.clone(),
+            };
+        }
         Error::AppServerClosed {
             code: self.code,
             signal: self.signal,
@@ -127,21 +142,26 @@ pub(crate) struct Inner {
     redactor: Arc<Redactor>,
     /// Set once every waiter has been failed.
     closed_tx: watch::Sender<bool>,
+    /// The URL of the remote app-server, for a WebSocket connection.
+    endpoint: Option<String>,
 }
 
-/// Starts the reader and writer tasks of a connection over `reader` and `writer`.
-pub(crate) fn start<R, W>(
-    reader: R,
-    writer: W,
+/// Starts the reader and writer tasks of a connection over `wire`. Server text is redacted
+/// with the process's redactor when there is a process, else with the `remote` endpoint's
+/// (its token), else with the built-in patterns alone.
+pub(crate) fn start(
+    wire: Wire,
     settings: Settings,
     process: Option<ProcessParts>,
-) -> Arc<Inner>
-where
-    R: AsyncRead + Send + Unpin + 'static,
-    W: AsyncWrite + Send + Unpin + 'static,
-{
+    remote: Option<&super::RemoteEndpoint>,
+) -> Arc<Inner> {
     let (outgoing, queue) = mpsc::channel(settings.write_queue_len.max(1));
     let stop = CancellationToken::new();
+    let redactor = process
+        .as_ref()
+        .map(|p| Arc::clone(&p.redactor))
+        .or_else(|| remote.map(super::RemoteEndpoint::redactor))
+        .unwrap_or_default();
     let inner = Arc::new(Inner {
         state: Mutex::new(State {
             pending: HashMap::new(),
@@ -156,18 +176,13 @@ where
         trace_source: settings.trace_source,
         stop: stop.clone(),
         process: process.as_ref().map(|p| (p.pid, Arc::clone(&p.shared))),
-        redactor: process
-            .as_ref()
-            .map_or_else(Arc::default, |p| Arc::clone(&p.redactor)),
+        redactor,
         closed_tx: watch::Sender::new(false),
+        endpoint: remote.map(|r| r.url().to_owned()),
     });
+    let (reader, writer) = wire.split(settings.max_line_len);
     tokio::spawn(write_loop(writer, queue, stop));
-    tokio::spawn(read_loop(
-        Arc::clone(&inner),
-        reader,
-        settings.max_line_len,
-        process,
-    ));
+    tokio::spawn(read_loop(Arc::clone(&inner), reader, process));
     inner
 }
 
@@ -305,7 +320,11 @@ impl Inner {
     }
 
     pub(crate) fn closed_error(&self) -> Error {
-        self.lock().closed.clone().unwrap_or_default().error()
+        self.lock()
+            .closed
+            .clone()
+            .unwrap_or_else(|| Closed::remote(self.endpoint.clone()))
+            .error()
     }
 
     /// Waits until the connection is closed and everything failed; returns its error.
@@ -583,10 +602,10 @@ fn parse_line(text: &str, redactor: &Redactor) -> Incoming {
     }
 }
 
-/// Writes queued lines until the queue closes, `Close` comes, or the connection stops; then
-/// closes the write side.
-async fn write_loop<W: AsyncWrite + Unpin>(
-    mut writer: W,
+/// Writes queued messages until the queue closes, `Close` comes, or the connection stops;
+/// then closes the write side.
+async fn write_loop(
+    mut writer: FrameWriter,
     mut queue: mpsc::Receiver<Outgoing>,
     stop: CancellationToken,
 ) {
@@ -599,47 +618,32 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         let Some(Outgoing::Line(text)) = next else {
             break;
         };
-        let written = async {
-            writer.write_all(text.as_bytes()).await?;
-            writer.flush().await
-        }
-        .await;
-        if let Err(error) = written {
+        if let Err(error) = writer.send(&text).await {
             tracing::debug!(%error, "writing to codex app-server failed; closing the connection");
             stop.cancel();
             break;
         }
     }
-    let _ = writer.shutdown().await;
+    writer.close().await;
 }
 
 /// Reads and dispatches lines until end of file, a read error or a stop; then fails every
 /// waiter with how the connection ended.
-async fn read_loop<R: AsyncRead + Unpin>(
-    inner: Arc<Inner>,
-    reader: R,
-    max_line_len: usize,
-    process: Option<ProcessParts>,
-) {
-    let mut lines = LineReader::new(reader, max_line_len);
+async fn read_loop(inner: Arc<Inner>, mut frames: FrameReader, process: Option<ProcessParts>) {
     loop {
         let read = tokio::select! {
             biased;
             () = inner.stop.cancelled() => break,
             read = std::future::poll_fn(|cx| {
-                lines.poll_line(cx).map(|line| {
-                    line.map(|line| {
-                        line.map(|(_, text)| {
-                            // Registered secrets never reach a notification, a result or an
-                            // error: a line holding one is redacted literally before it is
-                            // parsed (see `ExecStream`).
-                            if inner.redactor.contains_secret(text) {
-                                parse_line(&inner.redactor.redact_literal(text), &inner.redactor)
-                            } else {
-                                parse_line(text, &inner.redactor)
-                            }
-                        })
-                    })
+                frames.poll_message(cx, |text| {
+                    // Registered secrets never reach a notification, a result or an error: a
+                    // message holding one is redacted literally before it is parsed (see
+                    // `ExecStream`).
+                    if inner.redactor.contains_secret(text) {
+                        parse_line(&inner.redactor.redact_literal(text), &inner.redactor)
+                    } else {
+                        parse_line(text, &inner.redactor)
+                    }
                 })
             }) => read,
         };
@@ -669,7 +673,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
     inner.stop.cancel();
     let closed = match process {
         Some(process) => process.finish().await,
-        None => Closed::default(),
+        None => Closed::remote(inner.endpoint.clone()),
     };
     tracing::debug!(?closed.code, ?closed.signal, "codex app-server connection closed");
     inner.fail_all(&closed);
@@ -711,6 +715,7 @@ impl ProcessParts {
             code,
             signal,
             stderr,
+            endpoint: None,
         }
     }
 }

@@ -44,6 +44,15 @@
 //! exit. [`AppServer::connect`] runs the same client over any `AsyncRead`/`AsyncWrite` pair
 //! instead, which is how the record/replay tests drive it.
 //!
+//! # Remote app-servers
+//!
+//! [`AppServer::connect_remote`] connects to a `codex app-server --listen ws://IP:PORT`
+//! started elsewhere, over a WebSocket (one JSON-RPC message per text frame) with the
+//! [`RemoteEndpoint`]'s token as `Authorization: Bearer`; [`Runtime::remote`] runs turns
+//! there with the same API as a spawned app-server, and [`RemotePool`] spreads work over
+//! several endpoints, least-loaded first, taking out those that fail their `GET /readyz`
+//! check. The transport is one seam (stdio lines or WebSocket frames) under the same client.
+//!
 //! # Messages
 //!
 //! * **Requests** get integer ids from 1. Each waits for its response at most the request
@@ -76,8 +85,11 @@ mod client;
 mod connection;
 mod handlers;
 mod options;
+mod pool;
+mod remote;
 mod router;
 mod runtime;
+mod transport;
 
 pub use capabilities::{Capabilities, CapabilitySource, ServerInfo};
 pub use client::{AppServer, TurnStream};
@@ -89,6 +101,11 @@ pub use options::{
     DEFAULT_SERVER_REQUEST_TIMEOUT, DEFAULT_SUBSCRIPTION_CAPACITY, DEFAULT_WRITE_QUEUE_LEN,
     TraceContext, TraceSource,
 };
+pub use pool::{
+    DEFAULT_CHECK_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_MIN_BACKOFF, EndpointStatus, Lease,
+    RemotePool,
+};
+pub use remote::{DEFAULT_CONNECT_TIMEOUT, RemoteEndpoint};
 pub use router::Subscription;
 pub use runtime::{
     RequestHandler, Runtime, RuntimeTurn, THREAD_REQUEST_METHODS, ThreadSlot, TurnRequest,

@@ -36,7 +36,7 @@ use futures::{Stream, StreamExt as _};
 use serde_json::Value;
 use tokio::sync::{Mutex, oneshot};
 
-use super::{AppServer, AppServerOptions, Handlers, METHOD_NOT_FOUND};
+use super::{AppServer, AppServerOptions, Handlers, METHOD_NOT_FOUND, RemoteEndpoint};
 use crate::{
     CancelHandle, CodexBinary, CodexOptions, Error, ExecOptions, Input, ThreadOptions, TurnOptions,
 };
@@ -59,6 +59,17 @@ pub const THREAD_REQUEST_METHODS: &[&str] = ServerRequest::KNOWN_METHODS;
 
 type ThreadTable = RwLock<HashMap<String, RequestHandler>>;
 
+/// Where the runtime's app-servers come from.
+enum Source {
+    /// Spawned: `codex app-server --listen stdio://` of this binary with these options.
+    Spawn {
+        binary: CodexBinary,
+        codex: CodexOptions,
+    },
+    /// Connected to: a `codex app-server --listen ws://IP:PORT` running elsewhere.
+    Remote(RemoteEndpoint),
+}
+
 /// A running app-server and the number that tells it apart from the ones before it.
 #[derive(Clone)]
 struct Live {
@@ -75,8 +86,7 @@ pub struct Runtime {
 }
 
 struct Shared {
-    binary: CodexBinary,
-    codex: CodexOptions,
+    source: Source,
     options: AppServerOptions,
     live: Mutex<Option<Live>>,
     next_generation: AtomicU64,
@@ -85,13 +95,16 @@ struct Shared {
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime")
-            .field("binary", &self.shared.binary)
-            .field(
-                "generation",
-                &self.shared.next_generation.load(Ordering::Relaxed),
-            )
-            .finish_non_exhaustive()
+        let mut s = f.debug_struct("Runtime");
+        match &self.shared.source {
+            Source::Spawn { binary, .. } => s.field("binary", binary),
+            Source::Remote(endpoint) => s.field("endpoint", endpoint),
+        }
+        .field(
+            "generation",
+            &self.shared.next_generation.load(Ordering::Relaxed),
+        )
+        .finish_non_exhaustive()
     }
 }
 
@@ -102,10 +115,40 @@ impl Runtime {
     /// [`RequestHandler`]).
     #[must_use]
     pub fn new(binary: CodexBinary, codex: CodexOptions, options: AppServerOptions) -> Self {
+        Self::with_source(Source::Spawn { binary, codex }, options)
+    }
+
+    /// A runtime whose app-server is the remote `endpoint` (a `codex app-server --listen
+    /// ws://IP:PORT`), connected to on the first turn and reconnected to on the next turn
+    /// after the socket dropped (threads are resumed there). The server's configuration,
+    /// `CODEX_HOME` and filesystem apply; `options`' process settings do not.
+    #[must_use]
+    pub fn remote(endpoint: RemoteEndpoint, options: AppServerOptions) -> Self {
+        Self::with_source(Source::Remote(endpoint), options)
+    }
+
+    /// The codex binary, for a runtime made by [`Runtime::new`].
+    #[must_use]
+    pub fn binary(&self) -> Option<&CodexBinary> {
+        match &self.shared.source {
+            Source::Spawn { binary, .. } => Some(binary),
+            Source::Remote(_) => None,
+        }
+    }
+
+    /// The remote endpoint, for a runtime made by [`Runtime::remote`].
+    #[must_use]
+    pub fn endpoint(&self) -> Option<&RemoteEndpoint> {
+        match &self.shared.source {
+            Source::Remote(endpoint) => Some(endpoint),
+            Source::Spawn { .. } => None,
+        }
+    }
+
+    fn with_source(source: Source, options: AppServerOptions) -> Self {
         Self {
             shared: Arc::new(Shared {
-                binary,
-                codex,
+                source,
                 options,
                 live: Mutex::new(None),
                 next_generation: AtomicU64::new(0),
@@ -173,7 +216,10 @@ impl Shared {
             });
         }
         let options = self.options.clone().handlers(handlers);
-        let server = AppServer::spawn(&self.binary, &self.codex, options).await?;
+        let server = match &self.source {
+            Source::Spawn { binary, codex } => AppServer::spawn(binary, codex, options).await?,
+            Source::Remote(endpoint) => AppServer::connect_remote(endpoint, options).await?,
+        };
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed) + 1;
         let started = Live {
             server: Arc::new(server),
@@ -483,7 +529,7 @@ async fn terminate_commands(server: &AppServer, thread_id: &str, processes: Vec<
 /// Maps a request error, forgetting the app-server when it is gone so that the next turn
 /// starts a new one.
 fn closed(shared: &Shared, live: &Live, error: Error) -> Error {
-    if matches!(error, Error::AppServerClosed { .. }) {
+    if error.is_connection_lost() {
         // `forget` only takes the lock for a moment; a `try_lock` is enough, and a busy lock
         // means someone else is already replacing the connection.
         if let Ok(mut current) = shared.live.try_lock()
@@ -714,7 +760,7 @@ impl RuntimeTurn {
 
     fn fail(&mut self, error: Error) -> Error {
         self.ended = true;
-        if matches!(error, Error::AppServerClosed { .. }) {
+        if error.is_connection_lost() {
             let shared = Arc::clone(&self.shared);
             let generation = self.live.generation;
             if tokio::runtime::Handle::try_current().is_ok() {

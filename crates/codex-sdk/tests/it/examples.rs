@@ -1062,3 +1062,68 @@ async fn mcp_imports_a_stdio_servers_tools_and_runs_a_turn() {
     assert!(output.contains("Echo: ping"), "{output}");
     setup.assert_script_matched();
 }
+
+#[tokio::test]
+async fn remote_runs_a_turn_on_a_websocket_app_server_and_names_a_refused_token() {
+    const TOKEN: &str = "example-ws-token-0123456789";
+    let setup = Setup::new().await;
+    setup
+        .mock
+        .push(Sse::message("resp-1", "Hello from the server."));
+    let codex = real_codex().unwrap_or_else(|error| panic!("{error}"));
+    let mut env = setup.home.env();
+    for name in ["PATH", "HOME"] {
+        if let Some(value) = std::env::var_os(name) {
+            env.push((name.into(), value));
+        }
+    }
+    let server =
+        codex_agent_testkit::remote_server::RemoteAppServer::start(&codex, &env, Some(TOKEN))
+            .await
+            .unwrap_or_else(|error| panic!("start codex app-server --listen ws://: {error}"));
+    let url = server.url();
+    let cwd = setup
+        .workdir
+        .path()
+        .to_str()
+        .expect("a UTF-8 path")
+        .to_owned();
+    let args = [
+        "--endpoint",
+        url.as_str(),
+        "--token-env",
+        "CODEX_WS_TOKEN",
+        "--cwd",
+        cwd.as_str(),
+        "say hello",
+    ];
+
+    let run = setup
+        .run_with_env("remote", &args, &[("CODEX_WS_TOKEN", TOKEN)])
+        .await;
+    run.assert_success();
+    assert_eq!(run.stdout, "Hello from the server.\n");
+    setup.assert_script_matched();
+
+    let refused = setup
+        .run_with_env(
+            "remote",
+            &args,
+            &[("CODEX_WS_TOKEN", "a-wrong-token-value")],
+        )
+        .await;
+    assert_eq!(refused.code, Some(1), "stderr: {}", refused.stderr);
+    assert!(
+        refused.stderr.contains(&format!(
+            "the remote codex app-server at {url} refused the token"
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !refused.stderr.contains("a-wrong-token-value"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains(TOKEN), "{}", refused.stderr);
+}

@@ -24,6 +24,7 @@ mod host_tools;
 mod image;
 mod mcp_client;
 mod readme;
+mod remote;
 mod resume;
 mod secrets;
 mod structured;
