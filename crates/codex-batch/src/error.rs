@@ -115,7 +115,7 @@ pub enum Error {
     },
     /// Building the codex facade failed (codex not found, bad options).
     #[error("cannot start codex")]
-    Codex(#[source] codex_agent_sdk::Error),
+    Codex(#[source] Box<codex_agent_sdk::Error>),
     /// A stored record could not be decoded.
     #[error("corrupt record for task {task_id:?}: {reason}")]
     CorruptRecord {

@@ -46,7 +46,7 @@ impl BatchTransport {
             Self::Exec => Transport::Exec,
             Self::AppServer => Transport::AppServer,
         };
-        Codex::new(base.transport(transport)).map_err(Error::Codex)
+        Codex::new(base.transport(transport)).map_err(|e| Error::Codex(Box::new(e)))
     }
 }
 

@@ -226,6 +226,19 @@ impl Thread {
             .await
     }
 
+    /// Hooks on a remote app-server: refused, since their MCP server listens on this
+    /// machine's loopback, which a remote app-server cannot reach.
+    fn refuse_remote_hooks(&self) -> Result<(), Error> {
+        if self.codex.inner.options.transport == Transport::Remote && !self.options.hooks.is_empty()
+        {
+            return Err(Error::Unsupported {
+                operation: "running hooks on a remote app-server",
+                transport: Transport::Remote,
+            });
+        }
+        Ok(())
+    }
+
     /// Starts a turn and returns its events as they come.
     ///
     /// On the app-server transport, the first turn of a [`Codex`] starts the shared
@@ -281,15 +294,7 @@ impl Thread {
         let started = async {
             Ok(match &inner.backend {
                 Backend::AppServer(runtime) => {
-                    // The hooks' MCP server listens on this machine's loopback, which a remote
-                    // app-server cannot reach.
-                    if inner.options.transport == Transport::Remote && !self.options.hooks.is_empty()
-                    {
-                        return Err(Error::Unsupported {
-                            operation: "running hooks on a remote app-server",
-                            transport: Transport::Remote,
-                        });
-                    }
+                    self.refuse_remote_hooks()?;
                     let hook_config = self.app_server_hooks().await?;
                     let (specs, first_declaration) = self.dynamic_tools()?;
                     // A fresh session per turn: the turn's end cancels its calls still running.
