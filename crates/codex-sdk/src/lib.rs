@@ -167,6 +167,7 @@
 
 mod codex;
 mod error;
+mod goals;
 pub mod retry;
 mod thread;
 mod thread_options;
@@ -183,6 +184,7 @@ pub use codex_agent_files::{Attached, Attachment};
 
 pub use codex::{Codex, CodexOptions, Transport};
 pub use error::{Error, Report, TimeoutKind};
+pub use goals::{GoalEvent, GoalEvents, GoalUpdate};
 pub use retry::{RetryPolicy, retry};
 pub use thread::{Thread, TurnOptions, TurnStream};
 pub use thread_options::ThreadOptions;
@@ -209,7 +211,7 @@ pub use codex_agent_exec::{
     ApprovalPolicy, BinarySource, CancelHandle, CodexBinary, CyberAccessProgram, Input,
     ReasoningEffort, SandboxMode, UserInput, Version, WebSearchMode,
 };
-pub use codex_agent_protocol::app_server::CodexErrorInfo;
+pub use codex_agent_protocol::app_server::{CodexErrorInfo, ThreadGoal, ThreadGoalStatus};
 pub use codex_agent_protocol::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
     DynamicToolCallStatus, ErrorItem, FileChangeItem, FileUpdateChange, ItemDelta, ItemDetails,

@@ -74,6 +74,7 @@
 mod capabilities;
 mod client;
 mod connection;
+mod goals;
 mod handlers;
 mod options;
 mod router;
