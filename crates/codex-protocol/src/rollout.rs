@@ -287,7 +287,31 @@ pub struct Rollout {
     pub torn_tail: bool,
 }
 
+/// The newest codex version whose rollout files this crate was checked against. A file
+/// written by a later version still reads (what it adds is unknown), and
+/// [`Rollout::newer_codex`] says so.
+pub const NEWEST_KNOWN_CLI_VERSION: &str = "0.171.0";
+
+/// `major.minor.patch` of a codex version (`0.171.0`, `0.172.0-alpha.1`), if it has that form.
+fn version_triple(version: &str) -> Option<(u64, u64, u64)> {
+    let core = version.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(str::parse::<u64>);
+    let triple = (parts.next()?.ok()?, parts.next()?.ok()?, parts.next()?.ok()?);
+    parts.next().is_none().then_some(triple)
+}
+
 impl Rollout {
+    /// The codex version that wrote this file, when it is newer than
+    /// [`NEWEST_KNOWN_CLI_VERSION`]: lines and fields it added read as unknown, and
+    /// [`Rollout::record`] lists a problem on the `session_meta` line.
+    #[must_use]
+    pub fn newer_codex(&self) -> Option<&str> {
+        let meta = self.meta()?;
+        let known = version_triple(NEWEST_KNOWN_CLI_VERSION)?;
+        let written = version_triple(&meta.cli_version)?;
+        (written > known).then_some(meta.cli_version.as_str())
+    }
+
     /// The session metadata (the first `session_meta` line), if there is one.
     #[must_use]
     pub fn meta(&self) -> Option<&SessionMeta> {
@@ -406,17 +430,35 @@ impl Rollout {
         if let Some(first) = turns.iter().find(|t| !t.prompt.is_empty()) {
             summary.preview.clone_from(&first.prompt);
         }
+        let mut problems: Vec<RecordProblem> = self
+            .errors
+            .iter()
+            .map(|e| RecordProblem {
+                line: e.line,
+                message: e.error.to_string(),
+            })
+            .collect();
+        if let Some(version) = self.newer_codex() {
+            let line = self
+                .lines
+                .iter()
+                .find(|(_, l)| matches!(l.item, RolloutItem::SessionMeta(_)))
+                .map_or(1, |(number, _)| *number);
+            problems.insert(
+                0,
+                RecordProblem {
+                    line,
+                    message: format!(
+                        "written by codex {version}, newer than {NEWEST_KNOWN_CLI_VERSION} \
+                         (the newest this crate knows): what it added is not read"
+                    ),
+                },
+            );
+        }
         ThreadRecord {
             summary,
             turns,
-            problems: self
-                .errors
-                .iter()
-                .map(|e| RecordProblem {
-                    line: e.line,
-                    message: e.error.to_string(),
-                })
-                .collect(),
+            problems,
         }
     }
 }

@@ -45,8 +45,8 @@ wire_struct! {
         pub objective: String,
         /// Where it stands.
         pub status: ThreadGoalStatus,
-        /// The token budget (always present, maybe `null`: no budget).
-        #[schemars(required)]
+        /// The token budget (`null`: no budget).
+        #[serde(default)]
         pub token_budget: Option<i64>,
         /// Tokens used towards it.
         pub tokens_used: i64,
