@@ -30,8 +30,8 @@ use serde_json::{Map, Value};
 use crate::ParseError;
 use crate::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, FileChangeItem,
-    FileUpdateChange, ItemDetails, PatchApplyStatus, PatchChangeKind, ReasoningItem, ThreadItem,
-    Usage,
+    FileUpdateChange, ItemDetails, McpToolCallError, McpToolCallItem, McpToolCallResult,
+    McpToolCallStatus, PatchApplyStatus, PatchChangeKind, ReasoningItem, ThreadItem, Usage,
 };
 use crate::history::{RecordProblem, ThreadRecord, ThreadSummary, TurnRecord, TurnRecordStatus};
 
@@ -183,6 +183,8 @@ pub const RAW_EVENT_TYPES: &[&str] = &[
     "plan_update",
     "context_compacted",
     "thread_rolled_back",
+    "thread_goal_updated",
+    "thread_goal_cleared",
 ];
 
 /// An item of codex's core model, as `item_completed` carries it.
@@ -226,6 +228,9 @@ pub enum CoreItem {
         /// The status (`completed`, `failed`, `declined`).
         status: String,
     },
+    /// `McpToolCall`: a call to a tool of an MCP server (the SDK's host tools on exec
+    /// included).
+    McpToolCall(Box<CoreMcpToolCall>),
     /// An item this crate does not model, kept raw.
     Unknown {
         /// The item's `type`.
@@ -233,6 +238,30 @@ pub enum CoreItem {
         /// The raw item.
         raw: Value,
     },
+}
+
+/// The payload of [`CoreItem::McpToolCall`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct CoreMcpToolCall {
+    /// The item id (the model's call id).
+    pub id: String,
+    /// The MCP server's configured name.
+    pub server: String,
+    /// The tool.
+    pub tool: String,
+    /// The arguments.
+    #[serde(default)]
+    pub arguments: Value,
+    /// The status (`completed`, `failed`, …).
+    #[serde(default)]
+    pub status: String,
+    /// The MCP result (`content`, `structuredContent`, `isError`), when the server answered.
+    #[serde(default)]
+    pub result: Option<Value>,
+    /// Why the call failed, when it did without a result (text or an object with `message`).
+    #[serde(default)]
+    pub error: Option<Value>,
 }
 
 /// The payload of [`CoreItem::CommandExecution`].
@@ -516,6 +545,9 @@ fn exec_item(item: &CoreItem) -> Option<ThreadItem> {
             };
             (c.id.clone(), ItemDetails::CommandExecution(command))
         }
+        CoreItem::McpToolCall(call) => {
+            (call.id.clone(), ItemDetails::McpToolCall(Box::new(mcp_item(call))))
+        }
         CoreItem::FileChange {
             id,
             changes,
@@ -792,8 +824,58 @@ fn core_item(raw: Value, line: &str) -> Result<CoreItem, ParseError> {
                 status: str_field(&raw, "status").unwrap_or_default(),
             }
         }
+        "McpToolCall" => CoreItem::McpToolCall(Box::new(
+            serde_json::from_value(raw).map_err(|e| shape(&format!("McpToolCall: {e}"), line))?,
+        )),
         _ => CoreItem::Unknown { kind, raw },
     })
+}
+
+/// The exec model's MCP tool call item of a core one: an `isError` result is a failed call,
+/// as `codex exec` reports it.
+fn mcp_item(call: &CoreMcpToolCall) -> McpToolCallItem {
+    let result = call.result.as_ref().filter(|r| !r.is_null()).map(|r| {
+        McpToolCallResult {
+            content: r
+                .get("content")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            structured_content: r.get("structuredContent").cloned(),
+            meta: r.get("_meta").cloned(),
+            extra: Map::new(),
+        }
+    });
+    let is_error = call
+        .result
+        .as_ref()
+        .and_then(|r| r.get("isError"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let error = call.error.as_ref().filter(|e| !e.is_null()).map(|e| {
+        McpToolCallError {
+            message: e
+                .as_str()
+                .or_else(|| e.get("message").and_then(Value::as_str))
+                .map_or_else(|| e.to_string(), str::to_owned),
+            extra: Map::new(),
+        }
+    });
+    let status = if call.status == "completed" && is_error {
+        McpToolCallStatus::Failed
+    } else {
+        McpToolCallStatus::from_wire(&call.status)
+    };
+    McpToolCallItem {
+        server: call.server.clone(),
+        tool: call.tool.clone(),
+        arguments: call.arguments.clone(),
+        result,
+        error,
+        status,
+        duration_ms: None,
+        extra: Map::new(),
+    }
 }
 
 #[cfg(test)]
