@@ -29,9 +29,10 @@ use serde_json::{Map, Value};
 
 use crate::ParseError;
 use crate::exec::{
-    AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, FileChangeItem,
-    FileUpdateChange, ItemDetails, McpToolCallError, McpToolCallItem, McpToolCallResult,
-    McpToolCallStatus, PatchApplyStatus, PatchChangeKind, ReasoningItem, ThreadItem, Usage,
+    AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
+    DynamicToolCallStatus, FileChangeItem, FileUpdateChange, ItemDetails, McpToolCallError,
+    McpToolCallItem, McpToolCallResult, McpToolCallStatus, PatchApplyStatus, PatchChangeKind,
+    ReasoningItem, ThreadItem, Usage,
 };
 use crate::history::{RecordProblem, ThreadRecord, ThreadSummary, TurnRecord, TurnRecordStatus};
 
@@ -231,6 +232,9 @@ pub enum CoreItem {
     /// `McpToolCall`: a call to a tool of an MCP server (the SDK's host tools on exec
     /// included).
     McpToolCall(Box<CoreMcpToolCall>),
+    /// `DynamicToolCall`: a call of a client-registered (dynamic) tool, the SDK's host tools
+    /// on the app-server.
+    DynamicToolCall(Box<CoreDynamicToolCall>),
     /// An item this crate does not model, kept raw.
     Unknown {
         /// The item's `type`.
@@ -238,6 +242,56 @@ pub enum CoreItem {
         /// The raw item.
         raw: Value,
     },
+}
+
+/// The payload of [`CoreItem::DynamicToolCall`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct CoreDynamicToolCall {
+    /// The item id (the model's call id).
+    pub id: String,
+    /// The tool.
+    pub tool: String,
+    /// The tool's namespace, when it was declared in one.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// The arguments.
+    #[serde(default)]
+    pub arguments: Value,
+    /// The status (`completed`, `failed`, …).
+    #[serde(default)]
+    pub status: String,
+    /// The output parts the client answered (`{"type": "inputText", "text": …}`, …).
+    #[serde(default)]
+    pub content_items: Option<Vec<Value>>,
+    /// Whether the client reported success.
+    #[serde(default)]
+    pub success: Option<bool>,
+    /// How long the call took (`{"secs", "nanos"}`).
+    #[serde(default)]
+    pub duration: Option<CoreDuration>,
+}
+
+/// A duration as codex's core writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct CoreDuration {
+    /// Whole seconds.
+    #[serde(default)]
+    pub secs: u64,
+    /// Nanoseconds on top.
+    #[serde(default)]
+    pub nanos: u64,
+}
+
+impl CoreDuration {
+    /// In whole milliseconds.
+    #[must_use]
+    pub fn as_millis(self) -> u64 {
+        self.secs
+            .saturating_mul(1000)
+            .saturating_add(self.nanos / 1_000_000)
+    }
 }
 
 /// The payload of [`CoreItem::McpToolCall`].
@@ -325,7 +379,11 @@ pub const NEWEST_KNOWN_CLI_VERSION: &str = "0.171.0";
 fn version_triple(version: &str) -> Option<(u64, u64, u64)> {
     let core = version.split(['-', '+']).next()?;
     let mut parts = core.split('.').map(str::parse::<u64>);
-    let triple = (parts.next()?.ok()?, parts.next()?.ok()?, parts.next()?.ok()?);
+    let triple = (
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    );
     parts.next().is_none().then_some(triple)
 }
 
@@ -545,9 +603,23 @@ fn exec_item(item: &CoreItem) -> Option<ThreadItem> {
             };
             (c.id.clone(), ItemDetails::CommandExecution(command))
         }
-        CoreItem::McpToolCall(call) => {
-            (call.id.clone(), ItemDetails::McpToolCall(Box::new(mcp_item(call))))
-        }
+        CoreItem::DynamicToolCall(call) => (
+            call.id.clone(),
+            ItemDetails::DynamicToolCall(Box::new(DynamicToolCallItem {
+                tool: call.tool.clone(),
+                namespace: call.namespace.clone(),
+                arguments: call.arguments.clone(),
+                status: DynamicToolCallStatus::from_wire(&call.status),
+                content_items: call.content_items.clone(),
+                success: call.success,
+                duration_ms: call.duration.map(CoreDuration::as_millis),
+                extra: Map::new(),
+            })),
+        ),
+        CoreItem::McpToolCall(call) => (
+            call.id.clone(),
+            ItemDetails::McpToolCall(Box::new(mcp_item(call))),
+        ),
         CoreItem::FileChange {
             id,
             changes,
@@ -824,6 +896,10 @@ fn core_item(raw: Value, line: &str) -> Result<CoreItem, ParseError> {
                 status: str_field(&raw, "status").unwrap_or_default(),
             }
         }
+        "DynamicToolCall" => CoreItem::DynamicToolCall(Box::new(
+            serde_json::from_value(raw)
+                .map_err(|e| shape(&format!("DynamicToolCall: {e}"), line))?,
+        )),
         "McpToolCall" => CoreItem::McpToolCall(Box::new(
             serde_json::from_value(raw).map_err(|e| shape(&format!("McpToolCall: {e}"), line))?,
         )),
@@ -834,8 +910,11 @@ fn core_item(raw: Value, line: &str) -> Result<CoreItem, ParseError> {
 /// The exec model's MCP tool call item of a core one: an `isError` result is a failed call,
 /// as `codex exec` reports it.
 fn mcp_item(call: &CoreMcpToolCall) -> McpToolCallItem {
-    let result = call.result.as_ref().filter(|r| !r.is_null()).map(|r| {
-        McpToolCallResult {
+    let result = call
+        .result
+        .as_ref()
+        .filter(|r| !r.is_null())
+        .map(|r| McpToolCallResult {
             content: r
                 .get("content")
                 .and_then(Value::as_array)
@@ -844,23 +923,24 @@ fn mcp_item(call: &CoreMcpToolCall) -> McpToolCallItem {
             structured_content: r.get("structuredContent").cloned(),
             meta: r.get("_meta").cloned(),
             extra: Map::new(),
-        }
-    });
+        });
     let is_error = call
         .result
         .as_ref()
         .and_then(|r| r.get("isError"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let error = call.error.as_ref().filter(|e| !e.is_null()).map(|e| {
-        McpToolCallError {
+    let error = call
+        .error
+        .as_ref()
+        .filter(|e| !e.is_null())
+        .map(|e| McpToolCallError {
             message: e
                 .as_str()
                 .or_else(|| e.get("message").and_then(Value::as_str))
                 .map_or_else(|| e.to_string(), str::to_owned),
             extra: Map::new(),
-        }
-    });
+        });
     let status = if call.status == "completed" && is_error {
         McpToolCallStatus::Failed
     } else {

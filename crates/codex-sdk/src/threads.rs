@@ -19,15 +19,15 @@ use std::task::{Context, Poll};
 
 use codex_agent_exec::SessionStore;
 use codex_agent_exec::app_server::AppServer;
+use codex_agent_exec::{ExecOptions, ExecRequest, ExecStream, Input};
 use codex_agent_protocol::app_server::{
     GetAccountParams, GetAccountResponse, ListMcpServerStatusParams, ListMcpServerStatusResponse,
     Model, ModelListParams, SortDirection, ThreadForkParams, ThreadListParams, ThreadReadParams,
     ThreadSortKey, ThreadSourceKind,
 };
-use codex_agent_protocol::history::{ThreadRecord, ThreadSummary};
-use codex_agent_exec::{ExecOptions, ExecRequest, ExecStream, Input};
 use codex_agent_protocol::exec::ThreadEvent;
 use codex_agent_protocol::history::{EXPORT_VERSION, ThreadExport};
+use codex_agent_protocol::history::{ThreadRecord, ThreadSummary};
 use futures::future::BoxFuture;
 use futures::{Stream, StreamExt as _};
 

@@ -126,7 +126,9 @@ fn a_newer_codex_line_is_kept_as_unknown() {
 #[test]
 fn only_a_newer_codex_is_reported() {
     let meta = |version: &str| {
-        format!("{{\"type\":\"session_meta\",\"payload\":{{\"id\":\"t1\",\"cli_version\":\"{version}\"}}}}\n")
+        format!(
+            "{{\"type\":\"session_meta\",\"payload\":{{\"id\":\"t1\",\"cli_version\":\"{version}\"}}}}\n"
+        )
     };
     for (version, newer) in [
         ("0.169.0", false),
@@ -138,7 +140,11 @@ fn only_a_newer_codex_is_reported() {
     ] {
         let rollout = parse_rollout(&meta(version));
         assert_eq!(rollout.newer_codex().is_some(), newer, "{version}");
-        assert_eq!(rollout.record().problems.len(), usize::from(newer), "{version}");
+        assert_eq!(
+            rollout.record().problems.len(),
+            usize::from(newer),
+            "{version}"
+        );
     }
 }
 
@@ -165,7 +171,10 @@ fn an_export_seeds_history_with_prompts_and_answers_in_order() {
         .map(|item| {
             (
                 item["role"].as_str().expect("a role").to_owned(),
-                item["content"][0]["text"].as_str().expect("a text").to_owned(),
+                item["content"][0]["text"]
+                    .as_str()
+                    .expect("a text")
+                    .to_owned(),
             )
         })
         .collect();

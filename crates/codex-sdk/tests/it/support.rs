@@ -158,7 +158,12 @@ pub(crate) fn rollout_problems(home: &std::path::Path) -> Vec<String> {
             let _ = std::fs::copy(&file, std::path::Path::new(&dir).join(name));
         }
         for error in &rollout.errors {
-            problems.push(format!("{}: line {}: {}", file.display(), error.line, error.error));
+            problems.push(format!(
+                "{}: line {}: {}",
+                file.display(),
+                error.line,
+                error.error
+            ));
         }
         for unknown in rollout.unknowns() {
             problems.push(format!("{}: {unknown}", file.display()));

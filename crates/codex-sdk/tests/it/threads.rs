@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use codex_agent_protocol::rollout::parse_rollout;
 use codex_agent_sdk::{
-    Error, GoalEvent, GoalUpdate, ThreadExport, ThreadGoalStatus, ThreadListOptions,
-    ThreadSummary, Transport, Turn,
+    Error, GoalEvent, GoalUpdate, ThreadExport, ThreadGoalStatus, ThreadListOptions, ThreadSummary,
+    Transport, Turn,
 };
 use codex_agent_testkit::codex_home::CodexHomeOptions;
 use codex_agent_testkit::sse::{self, Sse};
@@ -249,11 +249,21 @@ async fn threads_what_exec_cannot_change_is_unsupported() {
     unsupported(thread.archive().await);
     unsupported(thread.rename("x").await);
     unsupported(thread.rollback(1).await);
-    unsupported(thread.fork(Some("a-turn"), h.thread_options()).await.map(drop));
+    unsupported(
+        thread
+            .fork(Some("a-turn"), h.thread_options())
+            .await
+            .map(drop),
+    );
     unsupported(h.codex.delete_thread(&id).await);
     unsupported(h.codex.models().await.map(drop));
     unsupported(h.codex.rate_limits().await.map(drop));
-    unsupported(thread.set_goal(GoalUpdate::new().objective("x")).await.map(drop));
+    unsupported(
+        thread
+            .set_goal(GoalUpdate::new().objective("x"))
+            .await
+            .map(drop),
+    );
     unsupported(thread.goal().await.map(drop));
     unsupported(thread.clear_goal().await.map(drop));
     unsupported(h.codex.goal_events(&id).await.map(drop));
@@ -327,7 +337,9 @@ async fn threads_fork_on_exec_carries_the_history() {
     run(&fork, "three").await.expect("a turn on the fork");
     assert_eq!(last_assistant_texts(&h), ["answer 1", "answer 2"]);
     assert_eq!(
-        h.mock.last_request().and_then(|r| r.header("thread-id").map(str::to_owned)),
+        h.mock
+            .last_request()
+            .and_then(|r| r.header("thread-id").map(str::to_owned)),
         Some(fork_id.clone())
     );
     // The fork is a thread of its own in the list; the original is unchanged.
@@ -337,7 +349,11 @@ async fn threads_fork_on_exec_carries_the_history() {
     assert_eq!(original.turns.len(), 2);
     let missing = h
         .codex
-        .fork_thread("01a24c80-0000-7000-8000-000000000000", None, h.thread_options())
+        .fork_thread(
+            "01a24c80-0000-7000-8000-000000000000",
+            None,
+            h.thread_options(),
+        )
         .await;
     assert!(
         matches!(&missing, Err(Error::ThreadNotFound { id }) if id.starts_with("01a24c80")),
@@ -377,7 +393,9 @@ async fn threads_rollback_and_delete_on_the_app_server() {
     assert_eq!(prompts, ["one"]);
     // The next turn's model request no longer carries the dropped turns.
     h.mock.push(Sse::message("resp-4", "after"));
-    run(&thread, "four").await.expect("a turn after the rollback");
+    run(&thread, "four")
+        .await
+        .expect("a turn after the rollback");
     assert_eq!(last_assistant_texts(&h), ["answer 1"]);
 
     h.codex.delete_thread(&id).await.expect("delete");
