@@ -431,6 +431,36 @@ impl Rollout {
         out
     }
 
+    /// The lines that could not be read, and a newer codex, as record problems.
+    fn problems(&self) -> Vec<RecordProblem> {
+        let mut problems: Vec<RecordProblem> = self
+            .errors
+            .iter()
+            .map(|e| RecordProblem {
+                line: e.line,
+                message: e.error.to_string(),
+            })
+            .collect();
+        if let Some(version) = self.newer_codex() {
+            let line = self
+                .lines
+                .iter()
+                .find(|(_, l)| matches!(l.item, RolloutItem::SessionMeta(_)))
+                .map_or(1, |(number, _)| *number);
+            problems.insert(
+                0,
+                RecordProblem {
+                    line,
+                    message: format!(
+                        "written by codex {version}, newer than {NEWEST_KNOWN_CLI_VERSION} \
+                         (the newest this crate knows): what it added is not read"
+                    ),
+                },
+            );
+        }
+        problems
+    }
+
     /// The thread this rollout records: its summary (`updated_at` is the time of the last
     /// line) and its turns with the items they streamed, in the exec item model. Lines that
     /// could not be read are listed in [`ThreadRecord::problems`].
@@ -517,31 +547,7 @@ impl Rollout {
         if let Some(first) = turns.iter().find(|t| !t.prompt.is_empty()) {
             summary.preview.clone_from(&first.prompt);
         }
-        let mut problems: Vec<RecordProblem> = self
-            .errors
-            .iter()
-            .map(|e| RecordProblem {
-                line: e.line,
-                message: e.error.to_string(),
-            })
-            .collect();
-        if let Some(version) = self.newer_codex() {
-            let line = self
-                .lines
-                .iter()
-                .find(|(_, l)| matches!(l.item, RolloutItem::SessionMeta(_)))
-                .map_or(1, |(number, _)| *number);
-            problems.insert(
-                0,
-                RecordProblem {
-                    line,
-                    message: format!(
-                        "written by codex {version}, newer than {NEWEST_KNOWN_CLI_VERSION} \
-                         (the newest this crate knows): what it added is not read"
-                    ),
-                },
-            );
-        }
+        let problems = self.problems();
         ThreadRecord {
             summary,
             turns,

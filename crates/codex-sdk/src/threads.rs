@@ -627,6 +627,32 @@ impl Thread {
         self.codex().archive_thread(&self.started_id()?).await
     }
 
+    /// Brings this archived thread back: see [`Codex::unarchive_thread`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`Codex::unarchive_thread`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ThreadNotStarted`] before the first turn; as [`Codex::unarchive_thread`].
+    pub async fn unarchive(&self) -> Result<(), Error> {
+        self.codex().unarchive_thread(&self.started_id()?).await
+    }
+
+    /// Deletes this thread from storage: see [`Codex::delete_thread`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`Codex::delete_thread`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ThreadNotStarted`] before the first turn; as [`Codex::delete_thread`].
+    pub async fn delete(&self) -> Result<(), Error> {
+        self.codex().delete_thread(&self.started_id()?).await
+    }
+
     /// Names this thread: see [`Codex::rename_thread`].
     ///
     /// # Cancel safety

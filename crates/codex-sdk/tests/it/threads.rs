@@ -204,7 +204,7 @@ async fn threads_archive_rename_fork_on_the_app_server() {
     let archived = list(&h, ThreadListOptions::new().archived(true)).await;
     assert_eq!(archived.len(), 1);
     assert_eq!(archived[0].id, id);
-    h.codex.unarchive_thread(&id).await.expect("unarchive");
+    thread.unarchive().await.expect("unarchive");
     let back = list(&h, ThreadListOptions::new()).await;
     assert_eq!(
         back.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
@@ -398,7 +398,7 @@ async fn threads_rollback_and_delete_on_the_app_server() {
         .expect("a turn after the rollback");
     assert_eq!(last_assistant_texts(&h), ["answer 1"]);
 
-    h.codex.delete_thread(&id).await.expect("delete");
+    thread.delete().await.expect("delete");
     assert!(list(&h, ThreadListOptions::new()).await.is_empty());
     let gone = h.codex.read_thread(&id).await;
     assert!(
