@@ -838,6 +838,7 @@ pub struct ExecRequest<'a> {
     thread: Option<&'a ThreadOptions>,
     turn: Option<&'a TurnOptions>,
     resume: Option<&'a str>,
+    fork: Option<&'a str>,
     inherited_env: Option<Vec<(OsString, OsString)>>,
     bypass_hook_trust: bool,
 }
@@ -855,6 +856,7 @@ impl fmt::Debug for ExecRequest<'_> {
             .field("thread", &self.thread)
             .field("turn", &self.turn)
             .field("resume", &self.resume)
+            .field("fork", &self.fork)
             .field("inherited_env", &env_names)
             .finish()
     }
@@ -869,6 +871,7 @@ impl<'a> ExecRequest<'a> {
             thread: None,
             turn: None,
             resume: None,
+            fork: None,
             inherited_env: None,
             bypass_hook_trust: false,
         }
@@ -904,6 +907,17 @@ impl<'a> ExecRequest<'a> {
     /// By default, a new thread is started.
     pub fn resume(mut self, thread_id: &'a str) -> Self {
         self.resume = Some(thread_id);
+        self
+    }
+
+    /// Forks an existing thread into a new one (`fork <id>`, codex 0.169.0 and later) and
+    /// runs the turn on the fork; an empty prompt forks without running a turn (codex then
+    /// prints only `thread.started` with the new id). Takes precedence over
+    /// [`resume`](Self::resume).
+    ///
+    /// By default, no fork.
+    pub fn fork(mut self, thread_id: &'a str) -> Self {
+        self.fork = Some(thread_id);
         self
     }
 
@@ -969,8 +983,13 @@ impl<'a> ExecRequest<'a> {
                 policy: policy.as_str().to_owned(),
             });
         }
-        let resume = self.resume.filter(|id| !id.is_empty());
-        if let Some(id) = resume
+        let fork = self.fork.filter(|id| !id.is_empty());
+        let resume = if fork.is_some() {
+            None
+        } else {
+            self.resume.filter(|id| !id.is_empty())
+        };
+        if let Some(id) = resume.or(fork)
             && id.starts_with('-')
         {
             return Err(Error::InvalidThreadId { id: id.to_owned() });
@@ -986,7 +1005,7 @@ impl<'a> ExecRequest<'a> {
         args.push("exec");
         args.push("--experimental-json");
         args.0.extend(config);
-        thread_flags(&mut args, thread, resume.is_some());
+        thread_flags(&mut args, thread, resume.is_some() || fork.is_some());
         if let Some(file) = &schema_file {
             args.pair("--output-schema", file.path());
         }
@@ -999,6 +1018,9 @@ impl<'a> ExecRequest<'a> {
         }
         if let Some(id) = resume {
             args.push("resume");
+            args.push(id);
+        } else if let Some(id) = fork {
+            args.push("fork");
             args.push(id);
         }
         for image in images {
@@ -1738,6 +1760,35 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn fork_replaces_resume_and_keeps_exec_flags_before_it() {
+        let input = Input::from("");
+        let thread = ThreadOptions::new()
+            .thread_source("sdk")
+            .skip_git_repo_check(true);
+        let spec = ExecRequest::new(&input)
+            .thread_options(&thread)
+            .resume("t-1")
+            .fork("t-2")
+            .build(&CodexBinary::new("codex"))
+            .expect("a fork command");
+        let args: Vec<String> = spec
+            .args()
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args[args.len() - 3..],
+            ["--skip-git-repo-check", "fork", "t-2"]
+        );
+        assert!(!args.iter().any(|a| a == "resume" || a == "--thread-source"));
+        let err = ExecRequest::new(&input)
+            .fork("--last")
+            .build(&CodexBinary::new("codex"))
+            .expect_err("flag-like id");
+        assert!(matches!(&err, Error::InvalidThreadId { id } if id == "--last"));
     }
 
     #[test]

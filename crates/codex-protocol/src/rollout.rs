@@ -29,9 +29,10 @@ use serde_json::{Map, Value};
 
 use crate::ParseError;
 use crate::exec::{
-    AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, FileChangeItem,
-    FileUpdateChange, ItemDetails, PatchApplyStatus, PatchChangeKind, ReasoningItem, ThreadItem,
-    Usage,
+    AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
+    DynamicToolCallStatus, FileChangeItem, FileUpdateChange, ItemDetails, McpToolCallError,
+    McpToolCallItem, McpToolCallResult, McpToolCallStatus, PatchApplyStatus, PatchChangeKind,
+    ReasoningItem, ThreadItem, Usage,
 };
 use crate::history::{RecordProblem, ThreadRecord, ThreadSummary, TurnRecord, TurnRecordStatus};
 
@@ -183,6 +184,8 @@ pub const RAW_EVENT_TYPES: &[&str] = &[
     "plan_update",
     "context_compacted",
     "thread_rolled_back",
+    "thread_goal_updated",
+    "thread_goal_cleared",
 ];
 
 /// An item of codex's core model, as `item_completed` carries it.
@@ -226,6 +229,12 @@ pub enum CoreItem {
         /// The status (`completed`, `failed`, `declined`).
         status: String,
     },
+    /// `McpToolCall`: a call to a tool of an MCP server (the SDK's host tools on exec
+    /// included).
+    McpToolCall(Box<CoreMcpToolCall>),
+    /// `DynamicToolCall`: a call of a client-registered (dynamic) tool, the SDK's host tools
+    /// on the app-server.
+    DynamicToolCall(Box<CoreDynamicToolCall>),
     /// An item this crate does not model, kept raw.
     Unknown {
         /// The item's `type`.
@@ -233,6 +242,80 @@ pub enum CoreItem {
         /// The raw item.
         raw: Value,
     },
+}
+
+/// The payload of [`CoreItem::DynamicToolCall`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct CoreDynamicToolCall {
+    /// The item id (the model's call id).
+    pub id: String,
+    /// The tool.
+    pub tool: String,
+    /// The tool's namespace, when it was declared in one.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// The arguments.
+    #[serde(default)]
+    pub arguments: Value,
+    /// The status (`completed`, `failed`, …).
+    #[serde(default)]
+    pub status: String,
+    /// The output parts the client answered (`{"type": "inputText", "text": …}`, …).
+    #[serde(default)]
+    pub content_items: Option<Vec<Value>>,
+    /// Whether the client reported success.
+    #[serde(default)]
+    pub success: Option<bool>,
+    /// How long the call took (`{"secs", "nanos"}`).
+    #[serde(default)]
+    pub duration: Option<CoreDuration>,
+}
+
+/// A duration as codex's core writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct CoreDuration {
+    /// Whole seconds.
+    #[serde(default)]
+    pub secs: u64,
+    /// Nanoseconds on top.
+    #[serde(default)]
+    pub nanos: u64,
+}
+
+impl CoreDuration {
+    /// In whole milliseconds.
+    #[must_use]
+    pub fn as_millis(self) -> u64 {
+        self.secs
+            .saturating_mul(1000)
+            .saturating_add(self.nanos / 1_000_000)
+    }
+}
+
+/// The payload of [`CoreItem::McpToolCall`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct CoreMcpToolCall {
+    /// The item id (the model's call id).
+    pub id: String,
+    /// The MCP server's configured name.
+    pub server: String,
+    /// The tool.
+    pub tool: String,
+    /// The arguments.
+    #[serde(default)]
+    pub arguments: Value,
+    /// The status (`completed`, `failed`, …).
+    #[serde(default)]
+    pub status: String,
+    /// The MCP result (`content`, `structuredContent`, `isError`), when the server answered.
+    #[serde(default)]
+    pub result: Option<Value>,
+    /// Why the call failed, when it did without a result (text or an object with `message`).
+    #[serde(default)]
+    pub error: Option<Value>,
 }
 
 /// The payload of [`CoreItem::CommandExecution`].
@@ -287,7 +370,35 @@ pub struct Rollout {
     pub torn_tail: bool,
 }
 
+/// The newest codex version whose rollout files this crate was checked against. A file
+/// written by a later version still reads (what it adds is unknown), and
+/// [`Rollout::newer_codex`] says so.
+pub const NEWEST_KNOWN_CLI_VERSION: &str = "0.171.0";
+
+/// `major.minor.patch` of a codex version (`0.171.0`, `0.172.0-alpha.1`), if it has that form.
+fn version_triple(version: &str) -> Option<(u64, u64, u64)> {
+    let core = version.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(str::parse::<u64>);
+    let triple = (
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    );
+    parts.next().is_none().then_some(triple)
+}
+
 impl Rollout {
+    /// The codex version that wrote this file, when it is newer than
+    /// [`NEWEST_KNOWN_CLI_VERSION`]: lines and fields it added read as unknown, and
+    /// [`Rollout::record`] lists a problem on the `session_meta` line.
+    #[must_use]
+    pub fn newer_codex(&self) -> Option<&str> {
+        let meta = self.meta()?;
+        let known = version_triple(NEWEST_KNOWN_CLI_VERSION)?;
+        let written = version_triple(&meta.cli_version)?;
+        (written > known).then_some(meta.cli_version.as_str())
+    }
+
     /// The session metadata (the first `session_meta` line), if there is one.
     #[must_use]
     pub fn meta(&self) -> Option<&SessionMeta> {
@@ -318,6 +429,36 @@ impl Rollout {
             }
         }
         out
+    }
+
+    /// The lines that could not be read, and a newer codex, as record problems.
+    fn problems(&self) -> Vec<RecordProblem> {
+        let mut problems: Vec<RecordProblem> = self
+            .errors
+            .iter()
+            .map(|e| RecordProblem {
+                line: e.line,
+                message: e.error.to_string(),
+            })
+            .collect();
+        if let Some(version) = self.newer_codex() {
+            let line = self
+                .lines
+                .iter()
+                .find(|(_, l)| matches!(l.item, RolloutItem::SessionMeta(_)))
+                .map_or(1, |(number, _)| *number);
+            problems.insert(
+                0,
+                RecordProblem {
+                    line,
+                    message: format!(
+                        "written by codex {version}, newer than {NEWEST_KNOWN_CLI_VERSION} \
+                         (the newest this crate knows): what it added is not read"
+                    ),
+                },
+            );
+        }
+        problems
     }
 
     /// The thread this rollout records: its summary (`updated_at` is the time of the last
@@ -406,17 +547,11 @@ impl Rollout {
         if let Some(first) = turns.iter().find(|t| !t.prompt.is_empty()) {
             summary.preview.clone_from(&first.prompt);
         }
+        let problems = self.problems();
         ThreadRecord {
             summary,
             turns,
-            problems: self
-                .errors
-                .iter()
-                .map(|e| RecordProblem {
-                    line: e.line,
-                    message: e.error.to_string(),
-                })
-                .collect(),
+            problems,
         }
     }
 }
@@ -474,6 +609,23 @@ fn exec_item(item: &CoreItem) -> Option<ThreadItem> {
             };
             (c.id.clone(), ItemDetails::CommandExecution(command))
         }
+        CoreItem::DynamicToolCall(call) => (
+            call.id.clone(),
+            ItemDetails::DynamicToolCall(Box::new(DynamicToolCallItem {
+                tool: call.tool.clone(),
+                namespace: call.namespace.clone(),
+                arguments: call.arguments.clone(),
+                status: DynamicToolCallStatus::from_wire(&call.status),
+                content_items: call.content_items.clone(),
+                success: call.success,
+                duration_ms: call.duration.map(CoreDuration::as_millis),
+                extra: Map::new(),
+            })),
+        ),
+        CoreItem::McpToolCall(call) => (
+            call.id.clone(),
+            ItemDetails::McpToolCall(Box::new(mcp_item(call))),
+        ),
         CoreItem::FileChange {
             id,
             changes,
@@ -750,8 +902,66 @@ fn core_item(raw: Value, line: &str) -> Result<CoreItem, ParseError> {
                 status: str_field(&raw, "status").unwrap_or_default(),
             }
         }
+        "DynamicToolCall" => CoreItem::DynamicToolCall(Box::new(
+            serde_json::from_value(raw)
+                .map_err(|e| shape(&format!("DynamicToolCall: {e}"), line))?,
+        )),
+        "McpToolCall" => CoreItem::McpToolCall(Box::new(
+            serde_json::from_value(raw).map_err(|e| shape(&format!("McpToolCall: {e}"), line))?,
+        )),
         _ => CoreItem::Unknown { kind, raw },
     })
+}
+
+/// The exec model's MCP tool call item of a core one: an `isError` result is a failed call,
+/// as `codex exec` reports it.
+fn mcp_item(call: &CoreMcpToolCall) -> McpToolCallItem {
+    let result = call
+        .result
+        .as_ref()
+        .filter(|r| !r.is_null())
+        .map(|r| McpToolCallResult {
+            content: r
+                .get("content")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            structured_content: r.get("structuredContent").cloned(),
+            meta: r.get("_meta").cloned(),
+            extra: Map::new(),
+        });
+    let is_error = call
+        .result
+        .as_ref()
+        .and_then(|r| r.get("isError"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let error = call
+        .error
+        .as_ref()
+        .filter(|e| !e.is_null())
+        .map(|e| McpToolCallError {
+            message: e
+                .as_str()
+                .or_else(|| e.get("message").and_then(Value::as_str))
+                .map_or_else(|| e.to_string(), str::to_owned),
+            extra: Map::new(),
+        });
+    let status = if call.status == "completed" && is_error {
+        McpToolCallStatus::Failed
+    } else {
+        McpToolCallStatus::from_wire(&call.status)
+    };
+    McpToolCallItem {
+        server: call.server.clone(),
+        tool: call.tool.clone(),
+        arguments: call.arguments.clone(),
+        result,
+        error,
+        status,
+        duration_ms: None,
+        extra: Map::new(),
+    }
 }
 
 #[cfg(test)]

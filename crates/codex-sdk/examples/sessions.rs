@@ -5,15 +5,15 @@
 //! cargo run -p codex-agent-sdk --example sessions -- list
 //! cargo run -p codex-agent-sdk --example sessions -- show <id>
 //! cargo run -p codex-agent-sdk --example sessions -- export <id> --format md|json
-//! cargo run -p codex-agent-sdk --example sessions -- --transport app-server fork <id>
+//! cargo run -p codex-agent-sdk --example sessions -- fork <id>
 //! cargo run -p codex-agent-sdk --example sessions -- --transport app-server archive <id>
 //! cargo run -p codex-agent-sdk --example sessions -- --transport app-server rename <id> <name>
 //! ```
 //!
 //! `list` prints one line per thread, newest first: id, name (`-` when unnamed), updated time
 //! (Unix seconds) and first prompt. On the exec transport (the default) threads are read from
-//! the rollout files under `$CODEX_HOME/sessions`; changing them (fork, archive, rename) needs
-//! `--transport app-server`.
+//! the rollout files under `$CODEX_HOME/sessions` and forked with `codex exec fork`; archiving
+//! and renaming need `--transport app-server`.
 #![expect(
     clippy::print_stdout,
     clippy::print_stderr,

@@ -173,6 +173,7 @@
 pub mod builtin;
 mod codex;
 mod error;
+mod goals;
 #[cfg(any(feature = "mcp", feature = "builtin"))]
 mod launcher;
 #[cfg(feature = "mcp")]
@@ -193,6 +194,7 @@ pub use codex_agent_files::{Attached, Attachment};
 
 pub use codex::{Codex, CodexOptions, Transport};
 pub use error::{Error, Report, TimeoutKind};
+pub use goals::{GoalEvent, GoalEvents, GoalUpdate};
 pub use retry::{RetryPolicy, retry};
 pub use thread::{Thread, TurnOptions, TurnStream};
 pub use thread_options::ThreadOptions;
@@ -221,7 +223,7 @@ pub use codex_agent_exec::{
     ApprovalPolicy, BinarySource, CancelHandle, CodexBinary, CyberAccessProgram, Input,
     ReasoningEffort, SandboxMode, UserInput, Version, WebSearchMode,
 };
-pub use codex_agent_protocol::app_server::CodexErrorInfo;
+pub use codex_agent_protocol::app_server::{CodexErrorInfo, ThreadGoal, ThreadGoalStatus};
 pub use codex_agent_protocol::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
     DynamicToolCallStatus, ErrorItem, FileChangeItem, FileUpdateChange, ItemDelta, ItemDetails,

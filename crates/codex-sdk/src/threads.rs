@@ -5,8 +5,10 @@
 //! | operation | exec | app-server |
 //! |---|---|---|
 //! | [`list_threads`](Codex::list_threads), [`read_thread`](Codex::read_thread) | read from the rollout files under `$CODEX_HOME/sessions` | `thread/list`, `thread/read` |
-//! | [`fork_thread`](Codex::fork_thread), [`archive_thread`](Codex::archive_thread), [`unarchive_thread`](Codex::unarchive_thread), [`rename_thread`](Codex::rename_thread), [`rollback_thread`](Codex::rollback_thread), [`delete_thread`](Codex::delete_thread) | [`Error::Unsupported`] (codex indexes its threads in a database that rewriting files would leave wrong) | `thread/fork`, `thread/archive`, `thread/unarchive`, `thread/name/set`, `thread/revert`, `thread/delete` |
-//! | [`models`](Codex::models), [`account`](Codex::account), [`mcp_server_status`](Codex::mcp_server_status) | [`Error::Unsupported`] | `model/list`, `account/read`, `mcpServerStatus/list` |
+//! | [`fork_thread`](Codex::fork_thread) | `codex exec fork <id>` (the whole thread; at a turn: [`Error::Unsupported`]) | `thread/fork` |
+//! | [`archive_thread`](Codex::archive_thread), [`unarchive_thread`](Codex::unarchive_thread), [`rename_thread`](Codex::rename_thread), [`rollback_thread`](Codex::rollback_thread), [`delete_thread`](Codex::delete_thread), [`import_thread`](Codex::import_thread) | [`Error::Unsupported`] (codex indexes its threads in a database that rewriting files would leave wrong) | `thread/archive`, `thread/unarchive`, `thread/name/set`, `thread/revert`, `thread/delete`, `thread/start` + `thread/inject_items` |
+//! | [`models`](Codex::models), [`account`](Codex::account), [`rate_limits`](Codex::rate_limits), [`mcp_server_status`](Codex::mcp_server_status) | [`Error::Unsupported`] | `model/list`, `account/read`, `account/rateLimits/read`, `mcpServerStatus/list` |
+//! | [`set_goal`](Codex::set_goal), [`goal`](Codex::goal), [`clear_goal`](Codex::clear_goal), [`goal_events`](Codex::goal_events) | [`Error::Unsupported`] | `thread/goal/set`, `thread/goal/get`, `thread/goal/clear`, `thread/goal/updated` and `thread/goal/cleared` |
 //!
 //! Both transports give the same [`ThreadRecord`]: each turn's prompt and the items it
 //! streamed, in the exec item model.
@@ -17,14 +19,17 @@ use std::task::{Context, Poll};
 
 use codex_agent_exec::SessionStore;
 use codex_agent_exec::app_server::AppServer;
+use codex_agent_exec::{CodexBinary, ExecOptions, ExecRequest, ExecStream, Input};
 use codex_agent_protocol::app_server::{
     GetAccountParams, GetAccountResponse, ListMcpServerStatusParams, ListMcpServerStatusResponse,
     Model, ModelListParams, SortDirection, ThreadForkParams, ThreadListParams, ThreadReadParams,
     ThreadSortKey, ThreadSourceKind,
 };
+use codex_agent_protocol::exec::ThreadEvent;
+use codex_agent_protocol::history::{EXPORT_VERSION, ThreadExport};
 use codex_agent_protocol::history::{ThreadRecord, ThreadSummary};
-use futures::Stream;
 use futures::future::BoxFuture;
+use futures::{Stream, StreamExt as _};
 
 use crate::codex::{Backend, Codex, Transport};
 use crate::error::Error;
@@ -171,7 +176,10 @@ impl Codex {
     }
 
     /// The live app-server, or [`Error::Unsupported`] naming `operation` on exec.
-    async fn server(&self, operation: &'static str) -> Result<std::sync::Arc<AppServer>, Error> {
+    pub(crate) async fn server(
+        &self,
+        operation: &'static str,
+    ) -> Result<std::sync::Arc<AppServer>, Error> {
         match &self.inner.backend {
             Backend::Exec(_) => Err(unsupported(operation)),
             Backend::AppServer(runtime) => runtime.server().await.map_err(Error::from_exec),
@@ -279,19 +287,28 @@ impl Codex {
     /// the turn `at_turn` when given, else all of it) and returns the new thread, resumed
     /// with `options`. Its next turn sends the earlier history to the model.
     ///
+    /// On exec this runs `codex exec fork <id>` without a prompt, which only creates the
+    /// fork; forking at a turn is [`Error::Unsupported`] there (`codex exec fork` has no
+    /// such option).
+    ///
     /// # Cancel safety
     ///
-    /// Dropping the future forgets the request; the fork may still be created.
+    /// Dropping the future forgets the request (on exec, stops codex); the fork may still be
+    /// created.
     ///
     /// # Errors
     ///
-    /// [`Error::Unsupported`] on exec; [`Error::ThreadNotFound`]; the app-server's errors.
+    /// [`Error::ThreadNotFound`]; [`Error::Unsupported`] for `at_turn` on exec; the
+    /// app-server's or codex's errors.
     pub async fn fork_thread(
         &self,
         id: &str,
         at_turn: Option<&str>,
         options: ThreadOptions,
     ) -> Result<Thread, Error> {
+        if let Backend::Exec(binary) = &self.inner.backend {
+            return self.fork_on_exec(binary, id, at_turn, options).await;
+        }
         let server = self.server("forking a thread").await?;
         let mut params = ThreadForkParams::new(id);
         params.last_turn_id = at_turn.map(str::to_owned);
@@ -300,6 +317,97 @@ impl Codex {
             .await
             .map_err(|e| not_found(e, id))?;
         Ok(self.resume_thread(response.thread.id, options))
+    }
+
+    async fn fork_on_exec(
+        &self,
+        binary: &CodexBinary,
+        id: &str,
+        at_turn: Option<&str>,
+        options: ThreadOptions,
+    ) -> Result<Thread, Error> {
+        if at_turn.is_some() {
+            return Err(unsupported(
+                "forking at a turn (`codex exec fork` forks the whole thread)",
+            ));
+        }
+        // A typed error for an unknown id, before codex reports it in prose.
+        self.sessions()?
+            .read_async(id)
+            .await
+            .map_err(Error::from_exec)?;
+        let input = Input::from("");
+        let spec = ExecRequest::new(&input)
+            .codex_options(&self.inner.options.exec)
+            .thread_options(&options.exec)
+            .fork(id)
+            .build(binary)
+            .map_err(Error::from_exec)?;
+        let mut limits = ExecOptions::default();
+        if let Some(grace) = self.inner.options.kill_grace {
+            limits = limits.kill_grace(grace);
+        }
+        let mut stream = ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?;
+        let mut fork_id = None;
+        // Without a prompt codex prints `thread.started` and exits without a turn, which the
+        // stream reports as an incomplete turn once the fork has its id.
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(ThreadEvent::ThreadStarted(started)) => fork_id = Some(started.thread_id),
+                Ok(_) => {}
+                Err(codex_agent_exec::Error::TurnIncomplete) if fork_id.is_some() => break,
+                Err(error) => return Err(Error::from_exec(error)),
+            }
+        }
+        let fork_id = fork_id.ok_or(Error::TransportClosed)?;
+        Ok(self.resume_thread(fork_id, options))
+    }
+
+    /// Starts a new thread seeded with the conversation of `export` (each turn's prompt and
+    /// the agent's messages, as model-visible history through `thread/inject_items`) and
+    /// returns it, resumed with `options`; its next turn sends that history to the model.
+    /// Commands, patches and tool calls are not replayed: the answers that followed them
+    /// carry what the model learned. The new thread starts without turns of its own.
+    ///
+    /// On exec this is [`Error::Unsupported`]: `codex exec` cannot seed a thread's history,
+    /// and writing a rollout file by hand would bypass the database codex indexes its
+    /// threads in.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future forgets the requests; the thread may still be created, with or
+    /// without the history.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on exec or for an export of a newer format than
+    /// [`EXPORT_VERSION`](codex_agent_protocol::history::EXPORT_VERSION); the app-server's
+    /// errors.
+    pub async fn import_thread(
+        &self,
+        export: &ThreadExport,
+        options: ThreadOptions,
+    ) -> Result<Thread, Error> {
+        let server = self.server("importing a thread").await?;
+        if export.version > EXPORT_VERSION {
+            return Err(Error::Unsupported {
+                operation: "importing an export of a newer format version",
+                transport: Transport::AppServer,
+            });
+        }
+        let started = server
+            .thread_start(options.exec.thread_start_params())
+            .await
+            .map_err(Error::from_exec)?;
+        let id = started.thread.id.clone();
+        let items = export.thread.response_items();
+        if !items.is_empty() {
+            server
+                .thread_inject_items(id.as_str(), items)
+                .await
+                .map_err(Error::from_exec)?;
+        }
+        Ok(self.resume_thread(id, options))
     }
 
     /// Archives the thread `id`: it leaves the default list.
@@ -461,7 +569,7 @@ impl Codex {
 }
 
 /// An app-server error, as [`Error::ThreadNotFound`] when it says the thread does not exist.
-fn not_found(error: codex_agent_exec::Error, id: &str) -> Error {
+pub(crate) fn not_found(error: codex_agent_exec::Error, id: &str) -> Error {
     let missing = matches!(&error, codex_agent_exec::Error::Rpc { message, .. }
         if message.contains("not found")
             || message.contains("not loaded")
@@ -518,6 +626,32 @@ impl Thread {
     /// [`Error::ThreadNotStarted`] before the first turn; as [`Codex::archive_thread`].
     pub async fn archive(&self) -> Result<(), Error> {
         self.codex().archive_thread(&self.started_id()?).await
+    }
+
+    /// Brings this archived thread back: see [`Codex::unarchive_thread`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`Codex::unarchive_thread`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ThreadNotStarted`] before the first turn; as [`Codex::unarchive_thread`].
+    pub async fn unarchive(&self) -> Result<(), Error> {
+        self.codex().unarchive_thread(&self.started_id()?).await
+    }
+
+    /// Deletes this thread from storage: see [`Codex::delete_thread`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`Codex::delete_thread`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ThreadNotStarted`] before the first turn; as [`Codex::delete_thread`].
+    pub async fn delete(&self) -> Result<(), Error> {
+        self.codex().delete_thread(&self.started_id()?).await
     }
 
     /// Names this thread: see [`Codex::rename_thread`].

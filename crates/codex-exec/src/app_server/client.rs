@@ -778,7 +778,7 @@ struct BackgroundTerminalTerminated {
 }
 
 /// Parses a result into the method's response type.
-fn parse_result<T: DeserializeOwned>(method: &str, result: Value) -> Result<T, Error> {
+pub(super) fn parse_result<T: DeserializeOwned>(method: &str, result: Value) -> Result<T, Error> {
     Response::new(0, result)
         .result_as()
         .map_err(|source| Error::InvalidResult {

@@ -83,6 +83,7 @@
 mod capabilities;
 mod client;
 mod connection;
+mod goals;
 mod handlers;
 mod options;
 mod pool;

@@ -303,6 +303,8 @@ pub(crate) fn route_keys(body: &ServerNotification) -> (Option<&str>, Option<&st
         N::ThreadUnarchived(p) => (Some(&p.thread_id), None),
         N::ThreadClosed(p) => (Some(&p.thread_id), None),
         N::ThreadNameUpdated(p) => (Some(&p.thread_id), None),
+        N::ThreadGoalUpdated(p) => (Some(&p.thread_id), p.turn_id.as_deref()),
+        N::ThreadGoalCleared(p) => (Some(&p.thread_id), None),
         N::ThreadTokenUsageUpdated(p) => (Some(&p.thread_id), Some(&p.turn_id)),
         N::ThreadCompacted(p) => (Some(&p.thread_id), Some(&p.turn_id)),
         N::TurnStarted(p) => (Some(&p.thread_id), Some(&p.turn.id)),

@@ -176,6 +176,34 @@ impl ThreadRecord {
     pub fn id(&self) -> &str {
         &self.summary.id
     }
+
+    /// The conversation as Responses API input items, to seed a new thread's model-visible
+    /// history (`thread/inject_items`): each turn's prompt as a `user` message, then each
+    /// agent message as an `assistant` message, in order. Commands, patches, tool calls and
+    /// reasoning are left out (the answers after them carry what the model learned); empty
+    /// prompts are skipped.
+    #[must_use]
+    pub fn response_items(&self) -> Vec<serde_json::Value> {
+        let message = |role: &str, kind: &str, text: &str| {
+            serde_json::json!({
+                "type": "message",
+                "role": role,
+                "content": [{ "type": kind, "text": text }],
+            })
+        };
+        let mut items = Vec::new();
+        for turn in &self.turns {
+            if !turn.prompt.is_empty() {
+                items.push(message("user", "input_text", &turn.prompt));
+            }
+            for item in &turn.items {
+                if let crate::exec::ItemDetails::AgentMessage(m) = &item.details {
+                    items.push(message("assistant", "output_text", &m.text));
+                }
+            }
+        }
+        items
+    }
 }
 
 fn turn_from_app_server(turn: &wire::Turn) -> TurnRecord {

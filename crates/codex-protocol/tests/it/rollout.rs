@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use codex_agent_protocol::history::{ThreadExport, to_markdown};
+use codex_agent_protocol::history::{RecordProblem, ThreadExport, ThreadRecord, to_markdown};
 use codex_agent_protocol::rollout::parse_rollout;
 use expect_test::expect_file;
 use pretty_assertions::assert_eq;
@@ -105,8 +105,47 @@ fn a_newer_codex_line_is_kept_as_unknown() {
             "line 4: item_completed.item.type=FutureItem",
         ]
     );
+    assert_eq!(rollout.newer_codex(), Some("9.0.0"));
     let record = rollout.record();
     assert_eq!(record.turns[0].items[0].item_type(), "FutureItem");
+    let problems: Vec<(u64, &str)> = record
+        .problems
+        .iter()
+        .map(|p: &RecordProblem| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        problems,
+        [(
+            1,
+            "written by codex 9.0.0, newer than 0.171.0 (the newest this crate knows): \
+             what it added is not read"
+        )]
+    );
+}
+
+#[test]
+fn only_a_newer_codex_is_reported() {
+    let meta = |version: &str| {
+        format!(
+            "{{\"type\":\"session_meta\",\"payload\":{{\"id\":\"t1\",\"cli_version\":\"{version}\"}}}}\n"
+        )
+    };
+    for (version, newer) in [
+        ("0.169.0", false),
+        ("0.171.0", false),
+        ("0.171.1", true),
+        ("0.172.0-alpha.2", true),
+        ("1.0.0", true),
+        ("not a version", false),
+    ] {
+        let rollout = parse_rollout(&meta(version));
+        assert_eq!(rollout.newer_codex().is_some(), newer, "{version}");
+        assert_eq!(
+            rollout.record().problems.len(),
+            usize::from(newer),
+            "{version}"
+        );
+    }
 }
 
 #[test]
@@ -119,4 +158,37 @@ fn markdown_export_of_a_scripted_two_turn_thread() {
     let back: ThreadExport = serde_json::from_str(&json).expect("round-trips");
     assert_eq!(back.version, 1);
     assert_eq!(back.thread, record);
+}
+
+#[test]
+fn an_export_seeds_history_with_prompts_and_answers_in_order() {
+    let path = fixtures().join("rollouts/codex-0.171.0-exec-two-turns.jsonl");
+    let text = std::fs::read_to_string(path).expect("readable fixture");
+    let record: ThreadRecord = parse_rollout(&text).record();
+    let items = record.response_items();
+    let texts: Vec<(String, String)> = items
+        .iter()
+        .map(|item| {
+            (
+                item["role"].as_str().expect("a role").to_owned(),
+                item["content"][0]["text"]
+                    .as_str()
+                    .expect("a text")
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("user", "say hello"),
+        ("assistant", "The command said hello."),
+        ("user", "write hello.txt"),
+        ("assistant", "I wrote hello.txt."),
+    ]
+    .iter()
+    .map(|(r, t)| ((*r).to_owned(), (*t).to_owned()))
+    .collect();
+    assert_eq!(texts, expected);
+    assert!(items.iter().all(|i| i["type"] == "message"));
+    assert_eq!(items[0]["content"][0]["type"], "input_text");
+    assert_eq!(items[1]["content"][0]["type"], "output_text");
 }

@@ -106,6 +106,72 @@ impl Harness {
     }
 }
 
+impl Drop for Harness {
+    /// The shared rollout check: every rollout file the test's real codex left in its
+    /// `CODEX_HOME` parses with no error and no unknown (a torn last line, from a turn that was
+    /// killed, is allowed). Skipped while the test is already failing, so as not to hide its
+    /// message.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let problems = rollout_problems(self.home.path());
+        assert!(
+            problems.is_empty(),
+            "rollout files the reader does not fully understand:\n{}",
+            problems.join("\n")
+        );
+    }
+}
+
+/// Every error and unknown in the rollout files under `home` (`sessions/` and
+/// `archived_sessions/`), as `file: problem`.
+pub(crate) fn rollout_problems(home: &std::path::Path) -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "jsonl") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&home.join("sessions"), &mut files);
+    walk(&home.join("archived_sessions"), &mut files);
+    let mut problems = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            problems.push(format!("{}: unreadable", file.display()));
+            continue;
+        };
+        let rollout = codex_agent_protocol::rollout::parse_rollout(&text);
+        if let Some(dir) = std::env::var_os("CODEX_SDK_KEEP_BAD_ROLLOUTS")
+            && (!rollout.errors.is_empty() || !rollout.unknowns().is_empty())
+            && let Some(name) = file.file_name()
+        {
+            // Only with the variable set: keeps what the reader stumbled on, to model it.
+            let _ = std::fs::copy(&file, std::path::Path::new(&dir).join(name));
+        }
+        for error in &rollout.errors {
+            problems.push(format!(
+                "{}: line {}: {}",
+                file.display(),
+                error.line,
+                error.error
+            ));
+        }
+        for unknown in rollout.unknowns() {
+            problems.push(format!("{}: {unknown}", file.display()));
+        }
+    }
+    problems
+}
+
 /// Runs one turn, bounded by [`WAIT`].
 pub(crate) async fn run(thread: &Thread, prompt: &str) -> Result<Turn, Error> {
     run_with(thread, prompt, TurnOptions::new()).await

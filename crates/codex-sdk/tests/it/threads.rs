@@ -4,10 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use codex_agent_protocol::rollout::parse_rollout;
-use codex_agent_sdk::{Error, ThreadListOptions, ThreadSummary, Transport, Turn};
+use codex_agent_sdk::{
+    Error, GoalEvent, GoalUpdate, ThreadExport, ThreadGoalStatus, ThreadListOptions, ThreadSummary,
+    Transport, Turn,
+};
 use codex_agent_testkit::codex_home::CodexHomeOptions;
 use codex_agent_testkit::sse::{self, Sse};
-use futures::TryStreamExt as _;
+use futures::{StreamExt as _, TryStreamExt as _};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
@@ -172,6 +175,10 @@ async fn threads_list_newest_first_on_both_transports() {
             ["third thread", "second thread", "first thread"],
             "{transport}"
         );
+        // One thread a page: the stream fetches three pages (and an empty last one on the
+        // app-server) and gives the same list.
+        let paged = list(&h, ThreadListOptions::new().page_size(1)).await;
+        assert_eq!(paged, listed, "{transport}");
         let found = list(&h, ThreadListOptions::new().search("second")).await;
         assert_eq!(found.len(), 1, "{transport}: {found:?}");
         assert_eq!(found[0].id, ids[1]);
@@ -197,7 +204,7 @@ async fn threads_archive_rename_fork_on_the_app_server() {
     let archived = list(&h, ThreadListOptions::new().archived(true)).await;
     assert_eq!(archived.len(), 1);
     assert_eq!(archived[0].id, id);
-    h.codex.unarchive_thread(&id).await.expect("unarchive");
+    thread.unarchive().await.expect("unarchive");
     let back = list(&h, ThreadListOptions::new()).await;
     assert_eq!(
         back.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
@@ -238,12 +245,35 @@ async fn threads_what_exec_cannot_change_is_unsupported() {
             "{result:?}"
         );
     };
+    let id = thread.id().expect("an id");
     unsupported(thread.archive().await);
     unsupported(thread.rename("x").await);
     unsupported(thread.rollback(1).await);
-    unsupported(thread.fork(None, h.thread_options()).await.map(drop));
-    unsupported(h.codex.delete_thread(&thread.id().expect("an id")).await);
+    unsupported(
+        thread
+            .fork(Some("a-turn"), h.thread_options())
+            .await
+            .map(drop),
+    );
+    unsupported(h.codex.delete_thread(&id).await);
     unsupported(h.codex.models().await.map(drop));
+    unsupported(h.codex.rate_limits().await.map(drop));
+    unsupported(
+        thread
+            .set_goal(GoalUpdate::new().objective("x"))
+            .await
+            .map(drop),
+    );
+    unsupported(thread.goal().await.map(drop));
+    unsupported(thread.clear_goal().await.map(drop));
+    unsupported(h.codex.goal_events(&id).await.map(drop));
+    let export = ThreadExport::new(thread.read().await.expect("read"));
+    unsupported(
+        h.codex
+            .import_thread(&export, h.thread_options())
+            .await
+            .map(drop),
+    );
     let not_started = h.start_thread().read().await;
     assert!(
         matches!(not_started, Err(Error::ThreadNotStarted)),
@@ -273,4 +303,208 @@ async fn threads_capture_rollouts() {
             }
         }
     }
+}
+
+/// Runs `prompts` on a new thread, the mock answering each with `answer <n>`.
+async fn answered_thread(h: &Harness, prompts: &[&str]) -> codex_agent_sdk::Thread {
+    h.mock.push_all(
+        (1..=prompts.len()).map(|n| Sse::message(&format!("resp-{n}"), &format!("answer {n}"))),
+    );
+    let thread = h.start_thread();
+    for prompt in prompts {
+        run(&thread, prompt).await.expect("a turn");
+    }
+    thread
+}
+
+/// The assistant texts the model got in the last request.
+fn last_assistant_texts(h: &Harness) -> Vec<String> {
+    h.mock
+        .last_request()
+        .expect("a request")
+        .message_texts("assistant")
+}
+
+#[tokio::test]
+async fn threads_fork_on_exec_carries_the_history() {
+    let h = harness(Transport::Exec).await;
+    let thread = answered_thread(&h, &["one", "two"]).await;
+    let id = thread.id().expect("an id");
+    let fork = thread.fork(None, h.thread_options()).await.expect("fork");
+    let fork_id = fork.id().expect("the fork has an id at once");
+    assert_ne!(fork_id, id);
+    h.mock.push(Sse::message("resp-3", "forked"));
+    run(&fork, "three").await.expect("a turn on the fork");
+    assert_eq!(last_assistant_texts(&h), ["answer 1", "answer 2"]);
+    assert_eq!(
+        h.mock
+            .last_request()
+            .and_then(|r| r.header("thread-id").map(str::to_owned)),
+        Some(fork_id.clone())
+    );
+    // The fork is a thread of its own in the list; the original is unchanged.
+    let listed = list(&h, ThreadListOptions::new()).await;
+    assert!(listed.iter().any(|s| s.id == fork_id), "{listed:?}");
+    let original = h.codex.read_thread(&id).await.expect("read");
+    assert_eq!(original.turns.len(), 2);
+    let missing = h
+        .codex
+        .fork_thread(
+            "01a24c80-0000-7000-8000-000000000000",
+            None,
+            h.thread_options(),
+        )
+        .await;
+    assert!(
+        matches!(&missing, Err(Error::ThreadNotFound { id }) if id.starts_with("01a24c80")),
+        "{missing:?}"
+    );
+    assert_rollouts_parse(&h);
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn threads_fork_at_a_turn_carries_the_history_up_to_it() {
+    let h = harness(Transport::AppServer).await;
+    let thread = answered_thread(&h, &["one", "two", "three"]).await;
+    let record = thread.read().await.expect("read");
+    let second = record.turns[1].id.clone();
+    let fork = thread
+        .fork(Some(&second), h.thread_options())
+        .await
+        .expect("fork at the second turn");
+    h.mock.push(Sse::message("resp-4", "forked"));
+    run(&fork, "four").await.expect("a turn on the fork");
+    assert_eq!(last_assistant_texts(&h), ["answer 1", "answer 2"]);
+    let forked = fork.read().await.expect("read the fork");
+    let prompts: Vec<&str> = forked.turns.iter().map(|t| t.prompt.as_str()).collect();
+    assert_eq!(prompts, ["one", "two", "four"]);
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn threads_rollback_and_delete_on_the_app_server() {
+    let h = harness(Transport::AppServer).await;
+    let thread = answered_thread(&h, &["one", "two", "three"]).await;
+    let id = thread.id().expect("an id");
+    thread.rollback(2).await.expect("roll back two turns");
+    let record = thread.read().await.expect("read");
+    let prompts: Vec<&str> = record.turns.iter().map(|t| t.prompt.as_str()).collect();
+    assert_eq!(prompts, ["one"]);
+    // The next turn's model request no longer carries the dropped turns.
+    h.mock.push(Sse::message("resp-4", "after"));
+    run(&thread, "four")
+        .await
+        .expect("a turn after the rollback");
+    assert_eq!(last_assistant_texts(&h), ["answer 1"]);
+
+    thread.delete().await.expect("delete");
+    assert!(list(&h, ThreadListOptions::new()).await.is_empty());
+    let gone = h.codex.read_thread(&id).await;
+    assert!(
+        matches!(&gone, Err(Error::ThreadNotFound { id: missing }) if *missing == id),
+        "{gone:?}"
+    );
+    let again = h.codex.delete_thread(&id).await;
+    assert!(
+        matches!(&again, Err(Error::ThreadNotFound { .. })),
+        "{again:?}"
+    );
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn threads_import_an_export_on_the_app_server() {
+    let h = harness(Transport::AppServer).await;
+    let thread = answered_thread(&h, &["remember banana", "and apple"]).await;
+    let export = ThreadExport::new(thread.read().await.expect("read"));
+    let json = serde_json::to_string(&export).expect("export as JSON");
+    let back: ThreadExport = serde_json::from_str(&json).expect("read the export back");
+    let imported = h
+        .codex
+        .import_thread(&back, h.thread_options())
+        .await
+        .expect("import");
+    let new_id = imported.id().expect("the import has an id at once");
+    assert_ne!(Some(new_id.as_str()), thread.id().as_deref());
+    h.mock.push(Sse::message("resp-3", "banana and apple"));
+    run(&imported, "what were they?").await.expect("a turn");
+    let request = h.mock.last_request().expect("a request");
+    assert_eq!(request.message_texts("assistant"), ["answer 1", "answer 2"]);
+    let users = request.message_texts("user");
+    let position = |text: &str| users.iter().position(|u| u == text);
+    assert!(
+        position("remember banana") < position("and apple")
+            && position("and apple") < position("what were they?")
+            && position("remember banana").is_some(),
+        "{users:?}"
+    );
+    assert_eq!(request.header("thread-id"), Some(new_id.as_str()));
+
+    let mut newer = back.clone();
+    newer.version += 1;
+    let refused = h.codex.import_thread(&newer, h.thread_options()).await;
+    assert!(
+        matches!(refused, Err(Error::Unsupported { .. })),
+        "{refused:?}"
+    );
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn threads_goals_on_the_app_server() {
+    let h = harness(Transport::AppServer).await;
+    let thread = answered_thread(&h, &["hello"]).await;
+    let id = thread.id().expect("an id");
+    assert_eq!(thread.goal().await.expect("no goal yet"), None);
+    let mut events = h.codex.goal_events(&id).await.expect("subscribe");
+    // Paused, so that codex does not start working on it against the mock.
+    let goal = thread
+        .set_goal(
+            GoalUpdate::new()
+                .objective("ship the release")
+                .status(ThreadGoalStatus::Paused)
+                .token_budget(50_000),
+        )
+        .await
+        .expect("set the goal");
+    assert_eq!(goal.thread_id, id);
+    assert_eq!(goal.objective, "ship the release");
+    assert_eq!(goal.status, ThreadGoalStatus::Paused);
+    assert_eq!(goal.token_budget, Some(50_000));
+    assert_eq!(thread.goal().await.expect("get"), Some(goal.clone()));
+    let event = tokio::time::timeout(WAIT, events.next())
+        .await
+        .expect("an event in time")
+        .expect("the stream goes on")
+        .expect("an event");
+    assert!(
+        matches!(&event, GoalEvent::Updated { goal: updated, .. } if updated.objective == goal.objective),
+        "{event:?}"
+    );
+    assert!(thread.clear_goal().await.expect("clear"));
+    assert_eq!(thread.goal().await.expect("get"), None);
+    let event = tokio::time::timeout(WAIT, events.next())
+        .await
+        .expect("an event in time")
+        .expect("the stream goes on")
+        .expect("an event");
+    assert_eq!(event, GoalEvent::Cleared);
+    assert!(!thread.clear_goal().await.expect("clear again"));
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn threads_rate_limits_need_an_account_on_the_app_server() {
+    let h = harness(Transport::AppServer).await;
+    // The test home logs in with an API key: codex has no ChatGPT rate limits to give.
+    let result = h.codex.rate_limits().await;
+    assert!(matches!(&result, Err(Error::Rpc { .. })), "{result:?}");
+    let models = h.codex.models().await.expect("models");
+    assert!(
+        models
+            .iter()
+            .all(|m| !m.accepted_input_modalities().is_empty()),
+        "{models:?}"
+    );
 }

@@ -8,6 +8,11 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use super::goal::{
+    ThreadGoalClearParams, ThreadGoalClearResponse, ThreadGoalClearedNotification,
+    ThreadGoalGetParams, ThreadGoalGetResponse, ThreadGoalSetParams, ThreadGoalSetResponse,
+    ThreadGoalUpdatedNotification,
+};
 use super::initialize::{InitializeParams, InitializeResponse};
 use super::notification::{
     AccountRateLimitsUpdatedNotification, AgentMessageDeltaNotification,
@@ -74,6 +79,13 @@ request_enum! {
         ThreadUnarchive("thread/unarchive", ThreadUnarchiveParams => Box<ThreadUnarchiveResponse>),
         /// `thread/name/set`. Result: [`ThreadSetNameResponse`] (empty).
         ThreadSetName("thread/name/set", ThreadSetNameParams => ThreadSetNameResponse),
+        /// `thread/goal/set`: create or change the thread's goal. Result:
+        /// [`ThreadGoalSetResponse`].
+        ThreadGoalSet("thread/goal/set", Box<ThreadGoalSetParams> => Box<ThreadGoalSetResponse>),
+        /// `thread/goal/get`. Result: [`ThreadGoalGetResponse`].
+        ThreadGoalGet("thread/goal/get", ThreadGoalGetParams => Box<ThreadGoalGetResponse>),
+        /// `thread/goal/clear`. Result: [`ThreadGoalClearResponse`].
+        ThreadGoalClear("thread/goal/clear", ThreadGoalClearParams => ThreadGoalClearResponse),
         /// `turn/start`: start a turn. Result: [`TurnStartResponse`].
         TurnStart("turn/start", Box<TurnStartParams> => Box<TurnStartResponse>),
         /// `turn/steer`: add input to the active turn. Result: [`TurnSteerResponse`].
@@ -166,6 +178,10 @@ method_enum! {
         ThreadClosed("thread/closed", ThreadClosedNotification),
         /// `thread/name/updated`
         ThreadNameUpdated("thread/name/updated", ThreadNameUpdatedNotification),
+        /// `thread/goal/updated`: the goal was set or changed.
+        ThreadGoalUpdated("thread/goal/updated", Box<ThreadGoalUpdatedNotification>),
+        /// `thread/goal/cleared`
+        ThreadGoalCleared("thread/goal/cleared", ThreadGoalClearedNotification),
         /// `thread/tokenUsage/updated`: after each model call.
         ThreadTokenUsageUpdated("thread/tokenUsage/updated", Box<ThreadTokenUsageUpdatedNotification>),
         /// `thread/compacted`

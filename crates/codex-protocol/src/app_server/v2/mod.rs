@@ -21,6 +21,7 @@
 //! * [`ServerNotification`] — server → client notifications.
 
 mod common;
+mod goal;
 mod initialize;
 mod item;
 mod methods;
@@ -32,6 +33,7 @@ mod thread;
 mod turn;
 
 pub use common::*;
+pub use goal::*;
 pub use initialize::*;
 pub use item::*;
 pub use methods::*;

@@ -59,6 +59,34 @@ wire_struct! {
         pub default_reasoning_effort: String,
         /// The efforts it offers.
         pub supported_reasoning_efforts: Vec<ReasoningEffortOption>,
+        /// What a user turn may carry besides text; codex's default when absent is text and
+        /// image. (The context window is not in the catalog: codex reports it per turn as
+        /// `modelContextWindow` of `thread/tokenUsage/updated`.)
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub input_modalities: Option<Vec<InputModality>>,
+    }
+}
+
+string_enum! {
+    /// `InputModality`: a kind of user input a model accepts.
+    pub enum InputModality {
+        /// `text`
+        Text = "text",
+        /// `image`
+        Image = "image",
+        /// `audio`
+        Audio = "audio",
+    }
+}
+
+impl Model {
+    /// The input modalities it accepts: the listed ones, else codex's default (text and
+    /// image).
+    #[must_use]
+    pub fn accepted_input_modalities(&self) -> Vec<InputModality> {
+        self.input_modalities
+            .clone()
+            .unwrap_or_else(|| vec![InputModality::Text, InputModality::Image])
     }
 }
 
@@ -289,5 +317,28 @@ impl GetAccountParams {
             refresh_token: None,
             extra: Map::new(),
         }
+    }
+}
+
+wire_struct! {
+    /// `GetAccountRateLimitsParams` of `account/rateLimits/read` (codex also accepts no
+    /// params at all).
+    #[derive(Default)]
+    pub struct GetAccountRateLimitsParams {
+        /// Skip the separate lookup of reset-credit details.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub exclude_reset_credit_details: Option<bool>,
+    }
+}
+
+wire_struct! {
+    /// `GetAccountRateLimitsResponse` of `account/rateLimits/read`: the account's usage
+    /// against its limits.
+    pub struct GetAccountRateLimitsResponse {
+        /// The single-bucket view (the historical payload).
+        pub rate_limits: super::notification::RateLimitSnapshot,
+        /// Every bucket by its metered limit id (for example `codex`), when codex sends it.
+        #[serde(default)]
+        pub rate_limits_by_limit_id: Option<BTreeMap<String, super::notification::RateLimitSnapshot>>,
     }
 }
