@@ -24,6 +24,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use codex_agent_batch::Error;
 use codex_agent_batch::export::{write_csv, write_ndjson};
+use codex_agent_batch::report::{Format, Report, ReportError, row_of};
 use codex_agent_batch::runner::{BatchTransport, Outcome, Progress, Runner, RunnerOptions};
 use codex_agent_batch::store::{RunSettings, RunStatus, Store};
 use codex_agent_batch::task::{SplitSpec, TaskSet};
@@ -76,6 +77,19 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Renders a run's report: a summary by split and status (count, pass rate, median and
+    /// p95 duration, tokens, cost, metric means against the tasks' expected answers) as
+    /// Markdown, a self-contained HTML page with charts, JSON or CSV.
+    Report {
+        #[command(flatten)]
+        place: Place,
+        /// `md`, `html`, `json` or `csv`.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Writes a run's results as NDJSON or CSV.
     Export {
@@ -218,7 +232,34 @@ async fn dispatch(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { place, format, out } => export(&place, &format, out.as_deref()).await,
+        Command::Report { place, format, out } => report(&place, &format, out.as_deref()).await,
     }
+}
+
+async fn report(place: &Place, format: &str, out: Option<&Path>) -> Result<ExitCode, Error> {
+    let format: Format = format
+        .parse()
+        .map_err(|e: ReportError| Error::InvalidOption {
+            option: "--format",
+            reason: e.to_string(),
+        })?;
+    let store = open_store(place).await?;
+    store.open_run(&place.run).await?;
+    let results = store.results(&place.run).await?;
+    store.close().await;
+    let rows = results.iter().map(row_of).collect();
+    let text = Report::new(format!("codex-batch run {}", place.run), rows)
+        .render(format)
+        .map_err(|e| Error::InvalidOption {
+            option: "--format",
+            reason: e.to_string(),
+        })?;
+    if let Some(path) = out {
+        write_atomically(path, text.as_bytes())?;
+    } else {
+        println!("{text}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn export(place: &Place, format: &str, out: Option<&Path>) -> Result<ExitCode, Error> {

@@ -418,3 +418,41 @@ pub(crate) fn human_rate(rate: Option<f64>) -> String {
 pub(crate) fn human_metric(value: f64) -> String {
     format!("{value:.4}")
 }
+
+/// The report row of a stored task result: status, split, duration, tokens, cost and attempts,
+/// and the metrics of its final response against the task's `expected` answer — the text
+/// metrics ([`TextScores`](crate::metrics::TextScores)) when `expected` is a string, exact
+/// match of the typed value when it is JSON and the task was structured.
+pub fn row_of(result: &crate::record::TaskResult) -> Row {
+    use crate::record::TaskStatus;
+    let status = match result.status {
+        TaskStatus::Succeeded => Status::Succeeded,
+        TaskStatus::Failed => Status::Failed,
+        TaskStatus::TimedOut => Status::TimedOut,
+    };
+    let mut row = Row::new(result.task_id.clone(), status)
+        .duration(Duration::from_millis(result.duration_ms))
+        .tokens(result.usage.input_tokens, result.usage.output_tokens)
+        .attempts(result.attempts);
+    if let Some(split) = &result.split {
+        row = row.split(split.clone());
+    }
+    if let Some(cost) = result.cost_usd {
+        row = row.cost_usd(cost);
+    }
+    match (&result.expected, &result.structured) {
+        (Some(serde_json::Value::String(expected)), _) => {
+            row = row.metrics(
+                crate::metrics::TextScores::compute(&result.final_response, expected).to_map(),
+            );
+        }
+        (Some(expected), Some(structured)) => {
+            row = row.metric(
+                "exact_match",
+                if expected == structured { 1.0 } else { 0.0 },
+            );
+        }
+        _ => {}
+    }
+    row
+}

@@ -199,6 +199,16 @@ pub enum CoreItem {
         /// The text parts.
         texts: Vec<String>,
     },
+    /// `HookPrompt`: text a hook handed the model as the next instruction (a `Stop` hook's
+    /// block reason, say); like the prompt, not an item of the exec stream.
+    HookPrompt {
+        /// The item id.
+        id: String,
+        /// The fragments' texts.
+        texts: Vec<String>,
+        /// The hook runs that produced them (`hookRunId`), one per fragment that names one.
+        hook_run_ids: Vec<String>,
+    },
     /// `AgentMessage`: an answer.
     AgentMessage {
         /// The item id.
@@ -576,7 +586,7 @@ fn summary_of(meta: &SessionMeta) -> ThreadSummary {
 /// The exec item a core item streamed as; `None` for the prompt's echo.
 fn exec_item(item: &CoreItem) -> Option<ThreadItem> {
     let (id, details) = match item {
-        CoreItem::UserMessage { .. } => return None,
+        CoreItem::UserMessage { .. } | CoreItem::HookPrompt { .. } => return None,
         CoreItem::AgentMessage { id, text, .. } => (
             id.clone(),
             ItemDetails::AgentMessage(AgentMessageItem::new(text.clone())),
@@ -865,6 +875,23 @@ fn core_item(raw: Value, line: &str) -> Result<CoreItem, ParseError> {
             id,
             texts: texts(raw.get("content"), "text"),
         },
+        "HookPrompt" => {
+            let fragments = raw.get("fragments").and_then(Value::as_array);
+            let field = |name: &str| -> Vec<String> {
+                fragments
+                    .map(|list| {
+                        list.iter()
+                            .filter_map(|f| f.get(name).and_then(Value::as_str).map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            CoreItem::HookPrompt {
+                id,
+                texts: field("text"),
+                hook_run_ids: field("hookRunId"),
+            }
+        }
         "AgentMessage" => CoreItem::AgentMessage {
             id,
             text: texts(raw.get("content"), "text").join(""),

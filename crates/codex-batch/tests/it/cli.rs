@@ -209,4 +209,26 @@ async fn kill_9_at_three_moments_then_resume_runs_every_task_exactly_once() {
         .await;
     assert_eq!(code, 0);
     assert_eq!(csv.lines().count(), 31, "header and one row per task");
+    let (code, json, stderr) = world
+        .cli(&["report", "--run", "k", "--format", "json"])
+        .await;
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("a JSON report");
+    assert_eq!(report["summary"]["total"]["count"], 30, "{json}");
+    assert_eq!(report["rows"].as_array().map(Vec::len), Some(30));
+    let html = world.dir.path().join("report.html");
+    let html_arg = html.to_string_lossy().into_owned();
+    let (code, _, stderr) = world
+        .cli(&[
+            "report", "--run", "k", "--format", "html", "--out", &html_arg,
+        ])
+        .await;
+    assert_eq!(code, 0, "{stderr}");
+    let page = std::fs::read_to_string(&html).expect("the HTML report");
+    assert_eq!(page.matches("<svg").count(), 3, "three charts");
+    let (code, _, stderr) = world
+        .cli(&["report", "--run", "k", "--format", "pdf"])
+        .await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("unknown report format `pdf`"), "{stderr}");
 }
