@@ -9,7 +9,7 @@ use super::RemoteEndpoint;
 use crate::Error;
 
 /// The first wait before an endpoint that failed is checked again; it doubles on each
-/// further failure up to [`RemotePool::max_backoff`].
+/// further failure up to [`DEFAULT_MAX_BACKOFF`] (both set by [`RemotePool::backoff`]).
 pub const DEFAULT_MIN_BACKOFF: Duration = Duration::from_secs(1);
 /// The longest wait before an endpoint that failed is checked again.
 pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_mins(1);
