@@ -22,6 +22,7 @@ mod hermetic;
 mod hooks;
 mod host_tools;
 mod image;
+#[cfg(feature = "mcp")]
 mod mcp_client;
 mod readme;
 mod remote;
