@@ -401,6 +401,18 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         publish.args(["--exclude", &excluded]);
     }
     cmd::run(&mut publish)?;
+    // `cargo publish --dry-run` keeps no `.crate` files: pack them again (already verified)
+    // to report their sizes.
+    let mut pack = in_workspace(cmd::cargo([
+        "package",
+        "--workspace",
+        "--no-verify",
+        "--allow-dirty",
+    ]));
+    for excluded in unpublished(workspace, &crates)? {
+        pack.args(["--exclude", &excluded]);
+    }
+    cmd::run(&mut pack)?;
     let sizes = crate_sizes(&target, &crates)?;
     println!("\nrelease {}: would publish, in this order:", args.version);
     println!("{}", size_table(&sizes));
