@@ -1289,3 +1289,18 @@ async fn process_stop(process: &mut Box<dyn LaunchedProcess>) {
         let _ = tokio::time::timeout(Duration::from_secs(10), process.wait()).await;
     }
 }
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_token_never_shows_in_debug() {
+        let planted = "sk-planted-mcp-bearer-0123456789";
+        let transport =
+            McpTransport::http_with_bearer("http://127.0.0.1:9/mcp", Secret::new(planted));
+        let debug = format!("{transport:?}");
+        assert!(!debug.contains(planted), "{debug}");
+        assert!(debug.contains("127.0.0.1:9"), "{debug}");
+    }
+}
