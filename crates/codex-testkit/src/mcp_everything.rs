@@ -4,7 +4,6 @@
 //!
 //! A test that needs it calls [`server_everything`] and fails with its error; it never skips.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -38,27 +37,7 @@ pub fn server_everything() -> Result<PathBuf, Error> {
     if entry.is_file() {
         return Ok(entry);
     }
-    std::fs::create_dir_all(&prefix).map_err(|source| Error::Io {
-        action: "create",
-        path: prefix.clone(),
-        source,
-    })?;
-    let lock_path = prefix.join(".install.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|source| Error::Io {
-            action: "open",
-            path: lock_path.clone(),
-            source,
-        })?;
-    lock.lock().map_err(|source| Error::Io {
-        action: "lock",
-        path: lock_path,
-        source,
-    })?;
+    let _lock = crate::real_codex::lock_install_dir(&prefix)?;
     if !entry.is_file() {
         npm_install(&prefix)?;
     }

@@ -152,29 +152,7 @@ fn locate_or_install(
         return Ok(binary);
     }
 
-    std::fs::create_dir_all(prefix).map_err(|source| Error::Io {
-        action: "create",
-        path: prefix.to_owned(),
-        source,
-    })?;
-    let lock_path = prefix.join(".install.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|source| Error::Io {
-            action: "open",
-            path: lock_path.clone(),
-            source,
-        })?;
-    // Blocks while another test process installs; released when `lock` is dropped, or by
-    // the OS if that process dies.
-    lock.lock().map_err(|source| Error::Io {
-        action: "lock",
-        path: lock_path,
-        source,
-    })?;
+    let _lock = lock_install_dir(prefix)?;
     if !is_installed(platform, prefix, version) {
         install(prefix, version)?;
         if !is_installed(platform, prefix, version) {
@@ -293,6 +271,34 @@ fn npm_install(prefix: &Path, version: &str) -> Result<(), Error> {
             tail.join("\n")
         ),
     ))
+}
+
+/// Creates the npm prefix `prefix` and takes its install lock (`.install.lock`), blocking
+/// while another test process installs there. The lock is released when the returned file
+/// is dropped, or by the OS if this process dies.
+pub(crate) fn lock_install_dir(prefix: &Path) -> Result<File, Error> {
+    std::fs::create_dir_all(prefix).map_err(|source| Error::Io {
+        action: "create",
+        path: prefix.to_owned(),
+        source,
+    })?;
+    let lock_path = prefix.join(".install.lock");
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| Error::Io {
+            action: "open",
+            path: lock_path.clone(),
+            source,
+        })?;
+    lock.lock().map_err(|source| Error::Io {
+        action: "lock",
+        path: lock_path,
+        source,
+    })?;
+    Ok(lock)
 }
 
 #[cfg(test)]
