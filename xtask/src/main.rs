@@ -26,6 +26,7 @@ mod parity;
 mod real_codex_tests;
 mod release;
 mod schema;
+mod soak;
 mod tidy;
 mod verify;
 
@@ -80,6 +81,11 @@ const COMMANDS: &[Command] = &[
         "release",
         "bump the workspace version, check CHANGELOG, verify, publish --dry-run; never publishes [--dry-run] [--skip-verify] VERSION",
         release::run,
+    ),
+    (
+        "soak",
+        "1,000 fake and 200 real turns per transport through one Codex, sampling RSS, fds, threads and children [--fake-turns N] [--real-turns N] [--every N] [--phase P]...",
+        soak::run,
     ),
     (
         "demo",

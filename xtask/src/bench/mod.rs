@@ -31,7 +31,7 @@
 mod app_server_vs_exec;
 pub(crate) mod child;
 mod stream;
-mod turn_overhead;
+pub(crate) mod turn_overhead;
 
 use std::fmt::Write as _;
 

@@ -23,23 +23,23 @@ use codex_agent_testkit::mock_server::MockServer;
 use codex_agent_testkit::sse::Sse;
 
 /// The prompt of every turn of the real-codex scenarios.
-pub(super) const PROMPT: &str = "say hi";
+pub(crate) const PROMPT: &str = "say hi";
 /// What the mock model answers every turn of the real-codex scenarios.
-pub(super) const REPLY: &str = "Hello from the mock model.";
+pub(crate) const REPLY: &str = "Hello from the mock model.";
 
 /// What the real-codex scenarios run codex in: a mock model answering every turn with
 /// [`REPLY`], a throwaway `CODEX_HOME` pointing codex at it, an empty working directory and the
 /// environment codex gets (the home's variables, `PATH` and `HOME`).
-pub(super) struct Rig {
+pub(crate) struct Rig {
     // Kept alive for codex; dropping them stops the mock and deletes the home.
     _mock: MockServer,
     _home: CodexHome,
-    pub(super) workdir: tempfile::TempDir,
-    pub(super) env: Vec<(OsString, OsString)>,
+    pub(crate) workdir: tempfile::TempDir,
+    pub(crate) env: Vec<(OsString, OsString)>,
 }
 
 impl Rig {
-    pub(super) async fn start() -> Result<Self, String> {
+    pub(crate) async fn start() -> Result<Self, String> {
         let mock = MockServer::start().await.map_err(|e| e.to_string())?;
         mock.repeat_forever(Sse::message("resp-1", REPLY));
         let home = CodexHome::new(&mock).map_err(|e| e.to_string())?;
@@ -69,7 +69,7 @@ impl Rig {
     }
 
     /// Thread options for this rig's working directory, outside any git repository.
-    pub(super) fn thread_options(&self) -> ThreadOptions {
+    pub(crate) fn thread_options(&self) -> ThreadOptions {
         ThreadOptions::new()
             .skip_git_repo_check(true)
             .working_directory(self.workdir.path())

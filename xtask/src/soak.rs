@@ -1,0 +1,613 @@
+//! `cargo xtask soak`: many turns through one `Codex`, watching this process for leaks.
+//!
+//! Three phases, each on its own `Codex`:
+//!
+//! - `fake-exec`: `--fake-turns` turns (default 1,000) over the exec transport against the
+//!   testkit's fake codex (this executable, replaying a four-line turn);
+//! - `real-exec` and `real-app-server`: `--real-turns` turns (default 200) each against the
+//!   real pinned codex and the scripted mock model (the `turn-overhead` bench's rig), a new
+//!   thread every ten turns.
+//!
+//! Every `--every` turns (default 50) this process's resident set, open file descriptors,
+//! threads and live descendant processes are sampled. The report gives each phase's samples,
+//! the RSS slope in MiB per 1,000 turns (least squares over the samples after the first,
+//! which is the warm-up), and the leaks: descriptors, threads or descendants whose last sample is
+//! above the highest of the first half, and any descendant still alive once the phase's `Codex` is
+//! dropped. Goal: flat, RSS growth under 1 MiB per 1,000 turns. The command fails on a leak;
+//! a missed RSS goal is reported, not failed, since one run's slope is noisy.
+//!
+//! The report is printed and written to `target/soak/report.json`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, Transport, TurnOptions};
+use codex_agent_testkit::fake_codex::{SCRIPT_ENV, Script};
+use serde_json::{Value, json};
+
+use crate::bench::turn_overhead::{PROMPT, REPLY, Rig};
+
+/// Turns through the fake codex, by default.
+const DEFAULT_FAKE_TURNS: usize = 1_000;
+/// Turns through the real codex on each transport, by default.
+const DEFAULT_REAL_TURNS: usize = 200;
+/// Turns between samples, by default.
+const DEFAULT_EVERY: usize = 50;
+/// Turns on one thread before a new one is started (real codex phases).
+const TURNS_PER_THREAD: usize = 10;
+/// The RSS goal, in MiB per 1,000 turns.
+const RSS_GOAL_MIB_PER_1000: f64 = 1.0;
+/// How long the descendants of a dropped `Codex` may take to be gone.
+const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
+/// What the fake codex prints for every turn.
+const FAKE_TURN: [&str; 4] = [
+    r#"{"type":"thread.started","thread_id":"019a0000-0000-7000-8000-000000000001"}"#,
+    r#"{"type":"turn.started"}"#,
+    r#"{"type":"item.completed","item":{"id":"item_0","type":"agent_message","text":"Hello from the fake codex."}}"#,
+    r#"{"type":"turn.completed","usage":{"input_tokens":12,"cached_input_tokens":0,"output_tokens":6}}"#,
+];
+
+struct Args {
+    fake_turns: usize,
+    real_turns: usize,
+    every: usize,
+    phases: Vec<String>,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut parsed = Args {
+        fake_turns: DEFAULT_FAKE_TURNS,
+        real_turns: DEFAULT_REAL_TURNS,
+        every: DEFAULT_EVERY,
+        phases: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut number = |name: &str| -> Result<usize, String> {
+            let value = it.next().ok_or_else(|| format!("{name} needs a number"))?;
+            value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{name} needs a positive number, got {value:?}"))
+        };
+        match arg.as_str() {
+            "--fake-turns" => parsed.fake_turns = number("--fake-turns")?,
+            "--real-turns" => parsed.real_turns = number("--real-turns")?,
+            "--every" => parsed.every = number("--every")?,
+            "--phase" => parsed.phases.push(
+                it.next()
+                    .ok_or("--phase needs fake-exec, real-exec or real-app-server")?
+                    .clone(),
+            ),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; usage: cargo xtask soak [--fake-turns N] \
+                     [--real-turns N] [--every N] [--phase fake-exec|real-exec|real-app-server]..."
+                ));
+            }
+        }
+    }
+    for phase in &parsed.phases {
+        if !matches!(
+            phase.as_str(),
+            "fake-exec" | "real-exec" | "real-app-server"
+        ) {
+            return Err(format!(
+                "unknown phase {phase:?}; phases are fake-exec, real-exec, real-app-server"
+            ));
+        }
+    }
+    if parsed.phases.is_empty() {
+        parsed.phases = ["fake-exec", "real-exec", "real-app-server"]
+            .map(str::to_owned)
+            .to_vec();
+    }
+    Ok(parsed)
+}
+
+/// `cargo xtask soak`.
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let args = parse_args(args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let mut phases = Vec::new();
+    let mut leaks = Vec::new();
+    for phase in &args.phases {
+        let report = runtime.block_on(run_phase(phase, &args))?;
+        println!("{}", report.summary());
+        leaks.extend(report.leaks.iter().map(|l| format!("{phase}: {l}")));
+        phases.push(report.to_json());
+    }
+    let report = json!({ "phases": phases, "leaks": leaks });
+    let dir = crate::project_root().join("target/soak");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join("report.json");
+    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("report: {}", path.display());
+    if leaks.is_empty() {
+        println!("soak: no leak found");
+        Ok(())
+    } else {
+        Err(format!("soak found leaks:\n  {}", leaks.join("\n  ")))
+    }
+}
+
+/// One sample of this process.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    turns: usize,
+    rss_kib: u64,
+    fds: usize,
+    threads: usize,
+    descendants: usize,
+    elapsed_s: f64,
+}
+
+struct PhaseReport {
+    name: String,
+    turns: usize,
+    samples: Vec<Sample>,
+    after_drop_descendants: usize,
+    leaks: Vec<String>,
+    slope_mib_per_1000: Option<f64>,
+    wall_s: f64,
+}
+
+impl PhaseReport {
+    fn summary(&self) -> String {
+        use std::fmt::Write as _;
+        let mut text = format!(
+            "soak {}: {} turns in {:.1} s\n  turns      rss MiB   fds  threads  children\n",
+            self.name, self.turns, self.wall_s
+        );
+        for s in &self.samples {
+            let _ = writeln!(
+                text,
+                "  {:>5}  {:>10.1}  {:>4}  {:>7}  {:>8}",
+                s.turns,
+                kib_to_mib(s.rss_kib),
+                s.fds,
+                s.threads,
+                s.descendants
+            );
+        }
+        let slope = self.slope_mib_per_1000.map_or_else(
+            || "n/a (too few samples)".to_owned(),
+            |slope| {
+                let verdict = if slope < RSS_GOAL_MIB_PER_1000 {
+                    "goal met"
+                } else {
+                    "goal MISSED"
+                };
+                format!(
+                    "{slope:+.3} MiB per 1,000 turns (goal < {RSS_GOAL_MIB_PER_1000}: {verdict})"
+                )
+            },
+        );
+        let _ = writeln!(text, "  RSS slope: {slope}");
+        let _ = writeln!(
+            text,
+            "  descendants after the Codex was dropped: {}",
+            self.after_drop_descendants
+        );
+        let _ = write!(
+            text,
+            "  leaks: {}",
+            if self.leaks.is_empty() {
+                "none".to_owned()
+            } else {
+                self.leaks.join("; ")
+            }
+        );
+        text
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "phase": self.name,
+            "turns": self.turns,
+            "wall_s": self.wall_s,
+            "rss_slope_mib_per_1000_turns": self.slope_mib_per_1000,
+            "rss_goal_mib_per_1000_turns": RSS_GOAL_MIB_PER_1000,
+            "descendants_after_drop": self.after_drop_descendants,
+            "leaks": self.leaks,
+            "samples": self.samples.iter().map(|s| json!({
+                "turns": s.turns,
+                "rss_kib": s.rss_kib,
+                "fds": s.fds,
+                "threads": s.threads,
+                "descendants": s.descendants,
+                "elapsed_s": s.elapsed_s,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "KiB counts of a process fit f64 exactly"
+)]
+fn kib_to_mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+async fn run_phase(name: &str, args: &Args) -> Result<PhaseReport, String> {
+    let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
+    // The rig (mock model, CODEX_HOME) only for the real phases; it outlives the Codex.
+    let (rig, codex, turns, real) = match name {
+        "fake-exec" => {
+            let exe =
+                std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+            let mut script = Script::new();
+            for line in FAKE_TURN {
+                script = script.line(line);
+            }
+            let script = script
+                .write_to(scratch.path())
+                .map_err(|e| format!("cannot write the fake's script: {e}"))?;
+            let codex = Codex::new(CodexOptions::new().codex_path(exe).env([
+                (OsString::from(SCRIPT_ENV), script.into_os_string()),
+                marker(),
+            ]))
+            .map_err(|e| e.to_string())?;
+            (None, codex, args.fake_turns, false)
+        }
+        "real-exec" | "real-app-server" => {
+            let path = codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
+            let rig = Rig::start().await?;
+            let transport = if name == "real-exec" {
+                Transport::Exec
+            } else {
+                Transport::AppServer
+            };
+            let codex = Codex::new(
+                CodexOptions::new()
+                    .codex_path(&path)
+                    .env(rig.env.iter().cloned().chain([marker()]))
+                    .transport(transport),
+            )
+            .map_err(|e| e.to_string())?;
+            (Some(rig), codex, args.real_turns, true)
+        }
+        other => return Err(format!("unknown phase {other}")),
+    };
+    let thread_options = rig.as_ref().map_or_else(
+        || ThreadOptions::new().skip_git_repo_check(true),
+        Rig::thread_options,
+    );
+    println!(
+        "soak {name}: {turns} turns, a sample every {} turns",
+        args.every
+    );
+
+    let started = Instant::now();
+    let mut samples = vec![sample(0, started)?];
+    let mut thread = codex.start_thread(thread_options.clone());
+    for turn in 1..=turns {
+        if real && turn > 1 && (turn - 1) % TURNS_PER_THREAD == 0 {
+            thread = codex.start_thread(thread_options.clone());
+        }
+        let result = thread
+            .run(PROMPT, TurnOptions::new())
+            .await
+            .map_err(|e| format!("{name}: turn {turn} failed: {e}"))?;
+        let expected = if real {
+            REPLY
+        } else {
+            "Hello from the fake codex."
+        };
+        if result.final_response != expected {
+            return Err(format!(
+                "{name}: turn {turn} answered {:?}, expected {expected:?}",
+                result.final_response
+            ));
+        }
+        if turn % args.every == 0 || turn == turns {
+            samples.push(sample(turn, started)?);
+        }
+    }
+    let wall_s = started.elapsed().as_secs_f64();
+    // Growth is judged while the Codex is alive, so that the processes can be named.
+    let mut leaks = growth_leaks(&samples);
+    drop(thread);
+    drop(codex);
+    let after_drop_descendants = drained_descendants().await?;
+    drop(rig);
+    if after_drop_descendants > 0 {
+        leaks.push(format!(
+            "{after_drop_descendants} descendant process(es) still alive {} s after the Codex was dropped",
+            DRAIN_LIMIT.as_secs()
+        ));
+    }
+    Ok(PhaseReport {
+        name: name.to_owned(),
+        turns,
+        slope_mib_per_1000: rss_slope(&samples),
+        samples,
+        after_drop_descendants,
+        leaks,
+        wall_s,
+    })
+}
+
+/// The descriptors, threads or descendants that kept growing; growing descendants are named.
+fn growth_leaks(samples: &[Sample]) -> Vec<String> {
+    let mut leaks = Vec::new();
+    // A leak grows with the turns: the last sample above the highest of the first half (the
+    // sample before the first turn left out, as nothing was spawned yet). Pools that grow and
+    // shrink (tokio's blocking threads) stay within that band.
+    let measured = samples.get(1..).unwrap_or_default();
+    if let Some(last) = measured.last() {
+        let first_half = &measured[..measured.len().div_ceil(2)];
+        let band = |of: fn(&Sample) -> usize| first_half.iter().map(of).max().unwrap_or(0);
+        for (what, high, now) in [
+            ("open file descriptors", band(|s| s.fds), last.fds),
+            ("threads", band(|s| s.threads), last.threads),
+            (
+                "live descendant processes",
+                band(|s| s.descendants),
+                last.descendants,
+            ),
+        ] {
+            if now > high {
+                leaks.push(format!(
+                    "{what}: {now} at turn {}, above the first half's highest {high}",
+                    last.turns
+                ));
+                if what == "live descendant processes" {
+                    for pid in descendants(std::process::id()) {
+                        leaks.push(format!("  alive: {pid} {}", cmdline(pid)));
+                    }
+                }
+            }
+        }
+    }
+    leaks
+}
+
+/// The least-squares slope of RSS over turns, in MiB per 1,000 turns, from the second sample
+/// on (the first is taken before the first turn warmed anything up).
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "turn and KiB counts fit f64 exactly"
+)]
+fn rss_slope(samples: &[Sample]) -> Option<f64> {
+    let points: Vec<(f64, f64)> = samples
+        .iter()
+        .skip(1)
+        .map(|s| (s.turns as f64, kib_to_mib(s.rss_kib)))
+        .collect();
+    if points.len() < 3 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    (sxx > 0.0).then(|| sxy / sxx * 1000.0)
+}
+
+/// Samples this process.
+fn sample(turns: usize, started: Instant) -> Result<Sample, String> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| format!("cannot read /proc/self/status: {e}"))?;
+    let field = |name: &str| -> Result<u64, String> {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| format!("/proc/self/status has no {name}"))
+    };
+    let fds = std::fs::read_dir("/proc/self/fd")
+        .map_err(|e| format!("cannot list /proc/self/fd: {e}"))?
+        .count();
+    Ok(Sample {
+        turns,
+        rss_kib: field("VmRSS:")?,
+        // The directory listing's own descriptor is counted; it is the same in every sample.
+        fds,
+        threads: usize::try_from(field("Threads:")?).unwrap_or(usize::MAX),
+        descendants: descendants(std::process::id()).len(),
+        elapsed_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Waits up to [`DRAIN_LIMIT`] for this process's descendants to be gone; returns how many are
+/// left.
+async fn drained_descendants() -> Result<usize, String> {
+    let deadline = Instant::now() + DRAIN_LIMIT;
+    loop {
+        let left = descendants(std::process::id());
+        if left.is_empty() || Instant::now() >= deadline {
+            for pid in &left {
+                eprintln!("soak: still alive: {pid} {}", cmdline(*pid));
+            }
+            return Ok(left.len());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The environment variable every process a phase starts inherits (unless it clears its
+/// environment), set to this process's pid: it finds the processes that left the tree.
+const MARKER_ENV: &str = "CODEX_SDK_SOAK_PARENT";
+
+fn marker() -> (OsString, OsString) {
+    (MARKER_ENV.into(), std::process::id().to_string().into())
+}
+
+/// Every live process a phase started: the ones below this process, and the ones that left
+/// the tree (a `setsid` or double-forked child, now under init) but carry [`MARKER_ENV`].
+fn descendants(root: u32) -> Vec<u32> {
+    let mut found = tree_below(root);
+    let needle = format!("{MARKER_ENV}={root}\0");
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if pid == root || found.contains(&pid) || is_zombie(pid) {
+                continue;
+            }
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+                continue;
+            };
+            if environ
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+            {
+                found.push(pid);
+            }
+        }
+    }
+    found
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next())
+            .is_none_or(|state| state == "Z" || state == "X")
+    })
+}
+
+/// Every live (not zombie) process below `root` in the process tree.
+fn tree_below(root: u32) -> Vec<u32> {
+    let mut parents: Vec<(u32, u32)> = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            continue;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next().unwrap_or("");
+        let Some(parent_pid) = fields.next().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        if state != "Z" && state != "X" {
+            parents.push((pid, parent_pid));
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, ppid)| *ppid == parent)
+                .map(|(pid, _)| *pid),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+fn cmdline(pid: u32) -> String {
+    std::fs::read(PathBuf::from(format!("/proc/{pid}/cmdline")))
+        .map(|bytes| {
+            bytes
+                .split(|b| *b == 0)
+                .map(String::from_utf8_lossy)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(160)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(turns: usize, rss_kib: u64) -> Sample {
+        Sample {
+            turns,
+            rss_kib,
+            fds: 10,
+            threads: 4,
+            descendants: 0,
+            elapsed_s: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_slope_skips_the_first_sample_and_is_in_mib_per_thousand_turns() {
+        // 0 → 50 000 KiB jump at warm-up is ignored; then +1 MiB every 100 turns.
+        let samples = [
+            at(0, 1_000),
+            at(100, 50_000),
+            at(200, 51_024),
+            at(300, 52_048),
+        ];
+        let slope = rss_slope(&samples).expect("enough samples");
+        assert!((slope - 10.0).abs() < 1e-9, "slope {slope}");
+        assert_eq!(rss_slope(&samples[..3]), None);
+    }
+
+    #[test]
+    fn descendants_finds_children_of_children() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & wait"])
+            .spawn()
+            .expect("sh");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut found = Vec::new();
+        while Instant::now() < deadline {
+            found = descendants(std::process::id());
+            if found.len() >= 2 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = std::process::Command::new("pkill")
+            .args(["-P", &child.id().to_string()])
+            .status();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(found.len() >= 2, "found {found:?}");
+        assert!(found.contains(&child.id()));
+    }
+
+    #[test]
+    fn arguments_are_checked() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(parse_args(&args(&["--fake-turns", "0"])).is_err());
+        assert!(parse_args(&args(&["--phase", "nope"])).is_err());
+        let parsed =
+            parse_args(&args(&["--real-turns", "20", "--phase", "real-exec"])).expect("valid");
+        assert_eq!(parsed.real_turns, 20);
+        assert_eq!(parsed.phases, ["real-exec"]);
+        assert_eq!(parse_args(&[]).expect("valid").phases.len(), 3);
+    }
+}
