@@ -17,6 +17,7 @@
 
 mod api;
 mod bench;
+mod chaos;
 mod cmd;
 mod demo;
 mod demo_batch;
@@ -83,6 +84,11 @@ const COMMANDS: &[Command] = &[
         release::run,
     ),
     (
+        "chaos",
+        "kill codex, the model, the host or the disk at random moments on both transports; every run must end typed and leave nothing [--runs N] [--seed S] [--transport T]... [--fault F]...",
+        chaos::run,
+    ),
+    (
         "soak",
         "1,000 fake and 200 real turns per transport through one Codex, sampling RSS, fds, threads and children [--fake-turns N] [--real-turns N] [--every N] [--phase P]...",
         soak::run,
@@ -103,6 +109,7 @@ const INTERNAL: &[Command] = &[
         "run a parity job on codex-agent-sdk",
         parity::driver::run,
     ),
+    ("__chaos-host", "one chaos run's turn", chaos::host),
     (
         "__bench-child",
         "one measured run of a stream benchmark",

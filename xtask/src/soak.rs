@@ -447,28 +447,40 @@ fn marker() -> (OsString, OsString) {
 /// the tree (a `setsid` or double-forked child, now under init) but carry [`MARKER_ENV`].
 fn descendants(root: u32) -> Vec<u32> {
     let mut found = tree_below(root);
-    let needle = format!("{MARKER_ENV}={root}\0");
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if pid == root || found.contains(&pid) || is_zombie(pid) {
-                continue;
-            }
-            let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
-                continue;
-            };
-            if environ
-                .windows(needle.len())
-                .any(|w| w == needle.as_bytes())
-            {
-                found.push(pid);
-            }
+    for pid in marked(MARKER_ENV, &root.to_string()) {
+        if pid != root && !found.contains(&pid) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Every live process whose environment holds `key=value`.
+pub(crate) fn marked(key: &str, value: &str) -> Vec<u32> {
+    let needle = format!("{key}={value}\0");
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() || is_zombie(pid) {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+        {
+            found.push(pid);
         }
     }
     found
@@ -483,7 +495,7 @@ fn is_zombie(pid: u32) -> bool {
 }
 
 /// Every live (not zombie) process below `root` in the process tree.
-fn tree_below(root: u32) -> Vec<u32> {
+pub(crate) fn tree_below(root: u32) -> Vec<u32> {
     let mut parents: Vec<(u32, u32)> = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -528,7 +540,7 @@ fn tree_below(root: u32) -> Vec<u32> {
     found
 }
 
-fn cmdline(pid: u32) -> String {
+pub(crate) fn cmdline(pid: u32) -> String {
     std::fs::read(PathBuf::from(format!("/proc/{pid}/cmdline")))
         .map(|bytes| {
             bytes
