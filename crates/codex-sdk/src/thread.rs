@@ -160,7 +160,10 @@ impl TurnSpan {
 
     /// The running turn's span, if a turn runs.
     pub(crate) fn get(&self) -> Option<tracing::Span> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 

@@ -497,7 +497,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join(LOCK), "").expect("create the lock file");
         let other = File::open(dir.path().join(LOCK)).expect("open the lock file");
-        other.try_lock().expect("the other process locks the directory");
+        other
+            .try_lock()
+            .expect("the other process locks the directory");
 
         let error = EventLog::open(EventLogOptions::new(dir.path())).expect_err("in use");
         let Error::LogInUse { dir: locked } = &error else {

@@ -224,8 +224,7 @@ impl Otlp {
         let span_protocol = options.resolve_protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")?;
         let metric_protocol = options.resolve_protocol("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL")?;
         let exporter = span_exporter(span_protocol, &options).map_err(|e| export_error(&e))?;
-        let metrics =
-            metric_exporter(metric_protocol, &options).map_err(|e| export_error(&e))?;
+        let metrics = metric_exporter(metric_protocol, &options).map_err(|e| export_error(&e))?;
         let mut resource = Resource::builder();
         if let Some(name) = options.service_name {
             resource = resource.with_service_name(name);
@@ -395,7 +394,8 @@ mod grpc {
 
     use super::OtlpOptions;
 
-    const MISSING: &str = "OTLP over gRPC needs the `otlp-grpc` cargo feature of codex-agent-telemetry";
+    const MISSING: &str =
+        "OTLP over gRPC needs the `otlp-grpc` cargo feature of codex-agent-telemetry";
 
     pub(super) fn span_exporter(
         _: &OtlpOptions,

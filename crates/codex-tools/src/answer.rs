@@ -94,10 +94,7 @@ pub async fn answer(
         ServerRequest::FileChangeRequestApproval(params) => {
             const KIND: &str = "file_change";
             let span = spans::approval(KIND, &params.item_id);
-            let decision = handler
-                .file_change(&params)
-                .instrument(span.clone())
-                .await;
+            let decision = handler.file_change(&params).instrument(span.clone()).await;
             spans::decided(&span, KIND, &decision);
             to_value(&FileChangeRequestApprovalResponse::new(
                 decision.for_file_change(),

@@ -641,7 +641,10 @@ impl Hooks {
 
     /// [`answer`](Self::answer)'s work: codex's hook output, and the outcome for the span
     /// (`None` for an event this version does not know).
-    async fn run(&self, arguments: &serde_json::Value) -> (serde_json::Value, Option<&'static str>) {
+    async fn run(
+        &self,
+        arguments: &serde_json::Value,
+    ) -> (serde_json::Value, Option<&'static str>) {
         let text = |key: &str| {
             arguments
                 .get(key)

@@ -497,7 +497,9 @@ impl Table {
 
     fn telemetry_overhead(&mut self, runs: usize, off: f64, on: f64) {
         self.row(
-            format!("`thread.run()` per turn with OTLP export on, real codex + mock ({runs} pairs)"),
+            format!(
+                "`thread.run()` per turn with OTLP export on, real codex + mock ({runs} pairs)"
+            ),
             format!("{on:.1} ms"),
             format!("export off {off:.1} ms"),
             on / off,

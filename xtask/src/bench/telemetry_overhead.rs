@@ -151,8 +151,11 @@ fn serve(stream: &TcpStream, count: &Count) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        *count.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
-        let ok = b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
+        *count
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+        let ok =
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
         if writer.write_all(ok).is_err() {
             return;
         }

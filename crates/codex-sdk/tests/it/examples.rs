@@ -974,7 +974,10 @@ async fn telemetry_exports_the_turn_and_prints_its_trace_id() {
             vec![
                 ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
                 ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint),
-                ("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20example-token"),
+                (
+                    "OTEL_EXPORTER_OTLP_HEADERS",
+                    "authorization=Bearer%20example-token",
+                ),
                 ("OTEL_SERVICE_NAME", "telemetry-example"),
             ]
         } else {
@@ -992,7 +995,8 @@ async fn telemetry_exports_the_turn_and_prints_its_trace_id() {
             .await;
         let protocol = if grpc { "grpc" } else { "http/protobuf" };
         assert!(
-            run.stderr.contains(&format!("exporting over OTLP {protocol}")),
+            run.stderr
+                .contains(&format!("exporting over OTLP {protocol}")),
             "{}",
             run.stderr
         );

@@ -1070,9 +1070,15 @@ async fn approvals_and_hooks_are_spans_of_the_turn() {
         assert_eq!(
             points(
                 semconv::CODEX_APPROVALS,
-                [semconv::CODEX_APPROVAL_KIND, semconv::CODEX_APPROVAL_DECISION]
+                [
+                    semconv::CODEX_APPROVAL_KIND,
+                    semconv::CODEX_APPROVAL_DECISION
+                ]
             ),
-            [(Some("command_execution".to_owned()), Some("accept".to_owned()))],
+            [(
+                Some("command_execution".to_owned()),
+                Some("accept".to_owned())
+            )],
             "{transport}"
         );
         assert!(
