@@ -1,15 +1,21 @@
-//! Runs one turn with the SDK's spans and metrics exported over OTLP/HTTP, configured by the
-//! standard environment variables, and prints the trace id and the thread's usage.
+//! Runs one turn with the SDK's spans and metrics exported over OTLP (HTTP/protobuf or gRPC),
+//! configured by the standard environment variables, and prints the trace id and the
+//! thread's usage.
 //!
 //! ```sh
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 OTEL_SERVICE_NAME=my-agent \
 //!   cargo run -p codex-agent-sdk --features otlp --example telemetry -- "Explain this repository"
+//! OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317 \
+//!   cargo run -p codex-agent-sdk --features otlp-grpc --example telemetry -- "Explain this repository"
 //! ```
 //!
-//! The endpoint comes from `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL), else
-//! `OTEL_EXPORTER_OTLP_ENDPOINT` (with `/v1/traces` appended), else
+//! The protocol comes from `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf` by default, or
+//! `grpc`). Over HTTP, the endpoint comes from `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full
+//! URL), else `OTEL_EXPORTER_OTLP_ENDPOINT` (with `/v1/traces` appended), else
 //! `http://localhost:4318/v1/traces` (metrics likewise, with `METRICS` and `/v1/metrics`);
-//! the service name from `OTEL_SERVICE_NAME`. With
+//! over gRPC from the same variables used as they are, else `http://localhost:4317`. Headers
+//! (`OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20…`) go with every export; the service
+//! name comes from `OTEL_SERVICE_NAME`. With
 //! `--transport app-server`, codex also receives the trace context with every request, so
 //! its own spans (when its `[otel]` config exports them) join the same trace.
 #![expect(
@@ -45,7 +51,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(transport: Transport, prompt: &str) -> Result<(), Box<dyn std::error::Error>> {
+    // Inside the runtime: the gRPC exporter runs on it.
     let otlp = Otlp::new(OtlpOptions::new())?;
+    eprintln!("exporting over OTLP {}", otlp.protocol().as_str());
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(otlp.layer()))?;
 
     let root = tracing::info_span!("telemetry example");

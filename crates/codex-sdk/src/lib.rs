@@ -116,11 +116,12 @@
 //! # Telemetry
 //!
 //! Every turn emits `tracing` spans after the `OpenTelemetry` `GenAI` conventions (thread →
-//! `invoke_agent codex` → `execute_tool {name}`); [`CodexOptions::telemetry`] adds an event
-//! log and prices, [`ThreadOptions::budget`] limits turns, tokens and cost, and
-//! [`Thread::usage`] reports them (see [`telemetry`]). The `otlp` cargo feature (off by
-//! default; it adds `opentelemetry-otlp` and `tracing-opentelemetry`) exports the spans over
-//! OTLP/HTTP and links codex's own spans to them on the app-server.
+//! `invoke_agent codex` → `execute_tool {name}`, `approval {kind}`, `hook {event}`);
+//! [`CodexOptions::telemetry`] adds an event log and prices, [`ThreadOptions::budget`] limits
+//! turns, tokens and cost, and [`Thread::usage`] reports them (see [`telemetry`]). The `otlp`
+//! cargo feature (off by default; it adds `opentelemetry-otlp` and `tracing-opentelemetry`)
+//! exports the spans and metrics over OTLP/HTTP, `otlp-grpc` over gRPC as well (configured in
+//! code or by `OTEL_EXPORTER_OTLP_*`), and links codex's own spans to them on the app-server.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), codex_agent_sdk::Error> {
@@ -147,6 +148,9 @@
 //!   crates) and `builtin::shell`.
 //! - `otlp` (off): OTLP/HTTP export of the SDK's spans and metrics (`telemetry::otlp`; adds
 //!   `opentelemetry-otlp` and `tracing-opentelemetry`).
+//! - `otlp-grpc` (off): `otlp`, plus OTLP over gRPC (`OtlpProtocol::Grpc`, or
+//!   `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`; adds tonic). The exporter runs on the Tokio runtime it
+//!   is built in.
 //!
 //! # Secrets
 //!

@@ -134,6 +134,37 @@ pub struct Thread {
     /// The thread's span, usage and budget; `Err` with the model when a USD budget cannot be
     /// priced (reported by the first turn).
     telemetry: Result<ThreadTracker, Option<String>>,
+    /// The running turn's span, the parent of the approval and hook spans.
+    turn_span: TurnSpan,
+}
+
+/// The running turn's span, shared with what answers codex outside the turn's own future
+/// (the app-server request handler, the hooks' MCP route), so that the `approval` and `hook`
+/// spans are the turn's children. Set when a turn starts and cleared when it ends, so that it
+/// never keeps a span open.
+#[derive(Clone, Default)]
+pub(crate) struct TurnSpan(Arc<Mutex<Option<tracing::Span>>>);
+
+impl TurnSpan {
+    fn set(&self, span: &tracing::Span) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(span.clone());
+    }
+
+    /// Clears the slot if it still holds `span` (a later turn may have set its own).
+    fn clear(&self, span: &tracing::Span) {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.as_ref().map(tracing::Span::id) == Some(span.id()) {
+            *slot = None;
+        }
+    }
+
+    /// The running turn's span, if a turn runs.
+    pub(crate) fn get(&self) -> Option<tracing::Span> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 impl std::fmt::Debug for Thread {
@@ -169,6 +200,7 @@ impl Thread {
             hook_route: Arc::default(),
             declared_tools: Arc::default(),
             telemetry,
+            turn_span: TurnSpan::default(),
         }
     }
 
@@ -284,6 +316,7 @@ impl Thread {
         let mut guard = Arc::clone(&self.turn_lock).lock_owned().await;
         // The previous turn's usage is in now: the budget is checked again.
         let mut telemetry = tracker.start_turn(None).map_err(Error::BudgetExceeded)?;
+        self.turn_span.set(telemetry.span());
         let inner = &self.codex.inner;
         let mut limits = options.limits;
         if let Some(grace) = inner.options.kill_grace {
@@ -308,7 +341,10 @@ impl Thread {
                         .thread_options(&self.options.exec)
                         .turn_options(&options.exec)
                         .dynamic_tools(specs)
-                        .handler(self.options.request_handler(Arc::clone(&self.tool_session)))
+                        .handler(
+                            self.options
+                                .request_handler(Arc::clone(&self.tool_session), &self.turn_span),
+                        )
                         .limits(&limits)
                         .thread_config(hook_config.unwrap_or_default());
                     // The requests are sent in the turn's span: their trace context is its.
@@ -329,7 +365,11 @@ impl Thread {
                     }
                     let mut codex_options = inner.options.exec.clone();
                     // The approval handler, if any, decides commands through a PreToolUse hook.
-                    let hooks = self.options.exec_hooks();
+                    let turn_span = self.turn_span.clone();
+                    let hooks = self
+                        .options
+                        .exec_hooks()
+                        .parent_span(move || turn_span.get());
                     hooks_bypassed = !hooks.is_empty();
                     if !self.options.tools.is_empty() || hooks_bypassed {
                         let (route, with_tools) = self.serve_tools(codex_options, hooks).await?;
@@ -353,6 +393,7 @@ impl Thread {
         let backend = match started.await {
             Ok(backend) => backend,
             Err(error) => {
+                self.turn_span.clear(telemetry.span());
                 telemetry.not_started(error_type(&error));
                 return Err(error);
             }
@@ -366,6 +407,7 @@ impl Thread {
             failed: false,
             ended: false,
             telemetry,
+            turn_span: self.turn_span.clone(),
             over_budget: None,
             turn: Some(guard),
             attachments,
@@ -464,9 +506,10 @@ impl Thread {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
+            let turn_span = self.turn_span.clone();
             *slot = Some(
                 server
-                    .serve_hooks(hooks.clone())
+                    .serve_hooks(hooks.clone().parent_span(move || turn_span.get()))
                     .map_err(|e| Error::ToolServer {
                         reason: e.to_string(),
                     })?,
@@ -695,6 +738,8 @@ pub struct TurnStream {
     /// The turn's span, log and usage; ended before the turn lock is released (fields drop in
     /// order), so the next turn sees this one's usage.
     telemetry: TurnTracker,
+    /// The thread's running-turn slot, holding this turn's span until the turn ends.
+    turn_span: TurnSpan,
     /// Set when the turn crossed the thread's budget and was stopped: the stream's
     /// cancellation error becomes [`Error::BudgetExceeded`].
     over_budget: Option<BudgetExceeded>,
@@ -785,6 +830,7 @@ impl std::fmt::Debug for TurnStream {
 
 impl Drop for TurnStream {
     fn drop(&mut self) {
+        self.turn_span.clear(self.telemetry.span());
         if let Some(tools) = self.tools.take() {
             tools.end();
         }
@@ -947,6 +993,7 @@ impl Stream for TurnStream {
             }
             Poll::Ready(None) => {
                 self.ended = true;
+                self.turn_span.clear(self.telemetry.span());
                 // The turn is over: its attachments go.
                 self.attachments = None;
                 if let Some(tools) = self.tools.take() {

@@ -273,18 +273,27 @@ impl ThreadOptions {
     /// What answers the thread's server requests on the app-server: codex-agent-tools' dispatcher
     /// over the approval handler and the tool session of the turn running now (`session`,
     /// replaced by every turn; the handler is registered once per thread).
+    /// Answers run in the running turn's span (`turn_span`), so that their `approval` spans
+    /// are its children.
     pub(crate) fn request_handler(
         &self,
         session: Arc<std::sync::Mutex<ToolSession>>,
+        turn_span: &crate::thread::TurnSpan,
     ) -> codex_agent_exec::app_server::RequestHandler {
+        use tracing::Instrument as _;
         let handler = self.handler();
+        let turn_span = turn_span.clone();
         Arc::new(move |request| {
             let handler = Arc::clone(&handler);
             let tools = session
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone();
-            Box::pin(async move { codex_agent_tools::answer(request, &*handler, &tools).await })
+            let span = turn_span.get().unwrap_or_else(tracing::Span::current);
+            Box::pin(
+                async move { codex_agent_tools::answer(request, &*handler, &tools).await }
+                    .instrument(span),
+            )
         })
     }
 

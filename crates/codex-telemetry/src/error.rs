@@ -34,6 +34,13 @@ pub enum Error {
         /// Why it does not parse.
         reason: String,
     },
+    /// Another process writes this event log directory (it holds the `events.lock` lock):
+    /// two processes cannot rotate one log safely, so each needs its own directory.
+    #[error("event log {} is in use by another process", dir.display())]
+    LogInUse {
+        /// The log's directory.
+        dir: PathBuf,
+    },
     /// The OTLP exporter could not be built, or failed to flush.
     #[error("OTLP export failed: {reason}")]
     Export {

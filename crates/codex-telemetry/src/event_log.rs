@@ -19,8 +19,13 @@
 //! most the last line torn: [`replay`] skips a last line without its newline, and opening the
 //! log again cuts such a tail off before appending. Within one process, every [`EventLog`]
 //! opened on the same directory shares one writer behind a mutex, so any number of threads
-//! and tasks may append at once; lines never interleave. Two processes must use two
-//! directories.
+//! and tasks may append at once; lines never interleave.
+//!
+//! One process writes a directory at a time: the writer holds an exclusive advisory lock on
+//! `events.lock` in it (`flock` on Unix, `LockFileEx` on Windows) for as long as an
+//! [`EventLog`] on it is alive, and [`EventLog::open`] in a second process fails with
+//! [`Error::LogInUse`] instead of racing the first one's rotation. Give each process its own
+//! directory. [`replay`] takes no lock: it reads while a writer appends.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -37,6 +42,8 @@ use serde_json::Value;
 use crate::error::Error;
 
 const CURRENT: &str = "events.ndjson";
+/// The file whose lock marks the directory as written by one process.
+const LOCK: &str = "events.lock";
 
 /// Where and how an [`EventLog`] writes.
 #[derive(Debug, Clone)]
@@ -127,6 +134,8 @@ struct Writer {
     retain: usize,
     file: File,
     size: u64,
+    /// `events.lock`, locked exclusively while this writer lives (closing it unlocks).
+    _lock: File,
 }
 
 /// Writers by directory, so that two logs on one directory in this process share one.
@@ -142,7 +151,8 @@ impl EventLog {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the directory or file cannot be created or opened.
+    /// [`Error::Io`] when the directory or file cannot be created or opened,
+    /// [`Error::LogInUse`] when another process writes the directory.
     pub fn open(options: EventLogOptions) -> Result<Self, Error> {
         std::fs::create_dir_all(&options.dir).map_err(|e| Error::io(&options.dir, e))?;
         let dir = options
@@ -154,6 +164,7 @@ impl EventLog {
         let writer = if let Some(writer) = registry.get(&dir).and_then(Weak::upgrade) {
             writer
         } else {
+            let lock = lock_dir(&dir)?;
             let (file, size) = open_current(&dir)?;
             let writer = Arc::new(Mutex::new(Writer {
                 dir: dir.clone(),
@@ -161,6 +172,7 @@ impl EventLog {
                 retain: options.retain,
                 file,
                 size,
+                _lock: lock,
             }));
             registry.insert(dir, Arc::downgrade(&writer));
             writer
@@ -244,6 +256,24 @@ impl Writer {
         self.file = file;
         self.size = size;
         Ok(())
+    }
+}
+
+/// Takes the directory's writer lock, without waiting.
+fn lock_dir(dir: &Path) -> Result<File, Error> {
+    let path = dir.join(LOCK);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::LogInUse {
+            dir: dir.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(path, e)),
     }
 }
 
@@ -457,6 +487,37 @@ mod tests {
         seen.sort();
         seen.dedup();
         assert_eq!(seen.len(), threads * per_thread);
+    }
+
+    /// A directory another process writes is refused with a clear error, and free again once
+    /// that writer is gone. The other process is played by a second open file description of
+    /// `events.lock`: `flock` locks conflict between descriptions exactly as between processes.
+    #[test]
+    fn a_directory_locked_by_another_writer_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(LOCK), "").expect("create the lock file");
+        let other = File::open(dir.path().join(LOCK)).expect("open the lock file");
+        other
+            .try_lock()
+            .expect("the other process locks the directory");
+
+        let error = EventLog::open(EventLogOptions::new(dir.path())).expect_err("in use");
+        let Error::LogInUse { dir: locked } = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(locked, &dir.path().canonicalize().expect("canonical"));
+        assert!(error.to_string().contains("another process"), "{error}");
+
+        drop(other);
+        let log = EventLog::open(EventLogOptions::new(dir.path())).expect("free again");
+        log.append(None, None, &event("after")).expect("append");
+        // While this process writes, the "other process" is refused in turn.
+        let other = File::open(dir.path().join(LOCK)).expect("open the lock file");
+        assert!(matches!(
+            other.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        assert_eq!(replay(dir.path()).expect("replay").len(), 1);
     }
 
     #[test]

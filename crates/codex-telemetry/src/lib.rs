@@ -8,6 +8,8 @@
 //! - [`spans`](mod@spans): the span layout (thread → `invoke_agent codex` → `execute_tool
 //!   {name}`), attribute names in [`semconv`]. Spans go to whatever `tracing` subscriber the
 //!   application installs; export them to OpenTelemetry with `tracing-opentelemetry`'s layer.
+//!   The facade and `codex-agent-tools` add `approval {kind}` and `hook {event}` spans under
+//!   the turn (names in [`semconv`]).
 //!   Metrics (token usage, durations, tool calls, turns by outcome) are `tracing` metric
 //!   events beside them.
 //! - [`event_log`]: [`EventLog`], every event as one redacted NDJSON line with its time,
@@ -32,9 +34,13 @@
 //! # Feature flags
 //!
 //! - `otlp` (off by default): [`otlp::Otlp`], OTLP/HTTP protobuf export of the spans and
-//!   metrics, and [`otlp::traceparent`]. Adds `opentelemetry`, `opentelemetry_sdk`, `opentelemetry-otlp`
-//!   (with a blocking `reqwest` client, no TLS) and `tracing-opentelemetry`: a few dozen
-//!   crates and some build time.
+//!   metrics, configured in code or by the standard `OTEL_EXPORTER_OTLP_*` /
+//!   `OTEL_SERVICE_NAME` variables, and [`otlp::traceparent`]. Adds `opentelemetry`,
+//!   `opentelemetry_sdk`, `opentelemetry-otlp` (with a blocking `reqwest` client, no TLS) and
+//!   `tracing-opentelemetry`: a few dozen crates and some build time.
+//! - `otlp-grpc` (off by default, implies `otlp`): OTLP over gRPC as well
+//!   (`OtlpProtocol::Grpc`, or `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`). Adds `tonic` (HTTP/2 on
+//!   hyper, no TLS) and `tokio`; the exporter then runs on the Tokio runtime it is built in.
 //!
 //! # Architecture
 //!

@@ -45,6 +45,18 @@ pub const CODEX_TURN_ID: &str = "codex.turn.id";
 /// `codex.cost.usd`: the turn's estimated cost, when the model is priced.
 pub const CODEX_COST_USD: &str = "codex.cost.usd";
 
+/// `codex.approval.kind`: what an approval request is about (`command_execution`,
+/// `file_change`).
+pub const CODEX_APPROVAL_KIND: &str = "codex.approval.kind";
+/// `codex.approval.decision`: the handler's answer (`accept`, `accept_for_session`,
+/// `accept_with_execpolicy_amendment`, `decline`, `cancel`).
+pub const CODEX_APPROVAL_DECISION: &str = "codex.approval.decision";
+/// `codex.hook.event`: codex's name of a hook event (`PreToolUse`, `PostToolUse`, `Stop`, …).
+pub const CODEX_HOOK_EVENT: &str = "codex.hook.event";
+/// `codex.hook.outcome`: what the hooks answered (`allow` | `deny` for `PreToolUse`;
+/// `proceed` | `add_context` | `block` for the other events).
+pub const CODEX_HOOK_OUTCOME: &str = "codex.hook.outcome";
+
 /// Histogram `gen_ai.client.token.usage` (`{token}`), per turn, attribute `gen_ai.token.type`
 /// = `input` | `output`.
 pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
@@ -60,6 +72,12 @@ pub const CODEX_TOOL_ERRORS: &str = "codex.tool.errors";
 /// Counter `codex.turns`, per turn, attribute `codex.turn.outcome` (`completed`, or the
 /// turn's `error.type`).
 pub const CODEX_TURNS: &str = "codex.turns";
+/// Counter `codex.approvals`, per approval request answered, attributes
+/// `codex.approval.kind` and `codex.approval.decision` ("approvals by decision").
+pub const CODEX_APPROVALS: &str = "codex.approvals";
+/// Counter `codex.hooks`, per hook event run, attributes `codex.hook.event` and
+/// `codex.hook.outcome`.
+pub const CODEX_HOOKS: &str = "codex.hooks";
 /// `codex.turn.outcome`.
 pub const CODEX_TURN_OUTCOME: &str = "codex.turn.outcome";
 /// `gen_ai.token.type`.
@@ -69,6 +87,13 @@ pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
 pub const INVOKE_AGENT_SPAN: &str = "invoke_agent codex";
 /// The span name of a tool call, before its tool name: `execute_tool`.
 pub const EXECUTE_TOOL_SPAN: &str = "execute_tool";
+/// The span name of an approval request, before its kind: `approval` (`approval
+/// command_execution`, `approval file_change`). Emitted by `codex-agent-tools`, a child of the
+/// turn's span (on exec, of the `hook PreToolUse` span that asks the handler).
+pub const APPROVAL_SPAN: &str = "approval";
+/// The span name of a hook event's run, before codex's event name: `hook` (`hook
+/// PreToolUse`). Emitted by `codex-agent-tools`, a child of the turn's span.
+pub const HOOK_SPAN: &str = "hook";
 /// The span name of a thread: `codex.thread`.
 pub const THREAD_SPAN: &str = "codex.thread";
 /// `gen_ai.provider.name` of every span.

@@ -13,11 +13,19 @@
 //!    │                              gen_ai.agent.name, gen_ai.conversation.id,
 //!    │                              gen_ai.request.model, gen_ai.usage.*, codex.turn.id,
 //!    │                              codex.cost.usd, error.type
-//!    └─ execute_tool {name}         gen_ai.operation.name = execute_tool, gen_ai.tool.name,
-//!                                   gen_ai.tool.call.id, gen_ai.tool.type, codex.item.status,
-//!                                   codex.command.exit_code, error.type,
-//!                                   gen_ai.tool.call.arguments (opt-in, redacted)
+//!    ├─ execute_tool {name}         gen_ai.operation.name = execute_tool, gen_ai.tool.name,
+//!    │                              gen_ai.tool.call.id, gen_ai.tool.type, codex.item.status,
+//!    │                              codex.command.exit_code, error.type,
+//!    │                              gen_ai.tool.call.arguments (opt-in, redacted)
+//!    ├─ approval {kind}             codex.approval.kind, codex.approval.decision,
+//!    │                              gen_ai.tool.call.id (app-server)
+//!    └─ hook {event}                codex.hook.event, codex.hook.outcome, gen_ai.tool.name
+//!       └─ approval command_execution   (exec: the approval handler asked by the hook)
 //! ```
+//!
+//! The `approval` and `hook` spans come from `codex-agent-tools` (target
+//! `codex_agent_tools::spans`), where approvals and hooks are answered; the facade parents
+//! them on the running turn's span.
 //!
 //! # Metrics
 //!
@@ -27,7 +35,9 @@
 //! `gen_ai.client.token.usage` (`gen_ai.token.type` = `input` | `output`),
 //! `gen_ai.client.operation.duration` (s) and `codex.turns` (`codex.turn.outcome`); per tool
 //! call `gen_ai.execute_tool.duration` (s), `codex.tool.calls` and, when it failed,
-//! `codex.tool.errors` (with `gen_ai.tool.name` and `error.type`).
+//! `codex.tool.errors` (with `gen_ai.tool.name` and `error.type`); from `codex-agent-tools`,
+//! `codex.approvals` (`codex.approval.kind`, `codex.approval.decision`) and `codex.hooks`
+//! (`codex.hook.event`, `codex.hook.outcome`).
 //!
 //! One `execute_tool` span per command, patch, MCP call, web search and host (dynamic) tool
 //! call, from `item.started` to `item.completed` (an item that only completes gets a span

@@ -7,10 +7,11 @@ use codex_agent_protocol::app_server::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use tracing::Instrument as _;
 
 use crate::approval::ApprovalHandler;
 use crate::registry::ToolSession;
-use crate::tools;
+use crate::{spans, tools};
 
 /// The server requests [`answer`] answers, by method. Every other method gets a JSON-RPC
 /// `-32601` (method not found) error from it.
@@ -41,6 +42,10 @@ pub fn thread_id(request: &ServerRequest) -> Option<&str> {
 /// | `mcpServer/elicitation/request` | [`ApprovalHandler::elicitation`] |
 /// | `item/tool/call` | the tool of that namespace and name in `tools` ([`ToolSession::call`]); a failed call (unknown tool, bad arguments, handler error, timeout, cancellation, panic) is `success: false` with a text saying why |
 /// | anything else | error `-32601` (method not found) |
+///
+/// Command and file change approvals each run in a span `approval {kind}` (a child of the
+/// current span) with the decision as `codex.approval.decision`, and count in the metric
+/// `codex.approvals` (by `codex.approval.kind` and `codex.approval.decision`).
 ///
 /// # Errors
 ///
@@ -75,13 +80,22 @@ pub async fn answer(
 ) -> Result<Value, JsonRpcError> {
     match request {
         ServerRequest::CommandExecutionRequestApproval(params) => {
-            let decision = handler.command_execution(&params).await;
+            const KIND: &str = "command_execution";
+            let span = spans::approval(KIND, &params.item_id);
+            let decision = handler
+                .command_execution(&params)
+                .instrument(span.clone())
+                .await;
+            spans::decided(&span, KIND, &decision);
             to_value(&CommandExecutionRequestApprovalResponse::new(
                 decision.for_command(),
             ))
         }
         ServerRequest::FileChangeRequestApproval(params) => {
-            let decision = handler.file_change(&params).await;
+            const KIND: &str = "file_change";
+            let span = spans::approval(KIND, &params.item_id);
+            let decision = handler.file_change(&params).instrument(span.clone()).await;
+            spans::decided(&span, KIND, &decision);
             to_value(&FileChangeRequestApprovalResponse::new(
                 decision.for_file_change(),
             ))

@@ -38,7 +38,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use tracing::Instrument as _;
+
 use crate::approval::{ApprovalDecision, ApprovalHandler, CommandExecutionRequestApprovalParams};
+use crate::spans;
 
 /// The name codex gives its shell tool in hooks.
 pub const SHELL_TOOL: &str = "Bash";
@@ -389,7 +392,12 @@ pub struct Hooks {
     user_prompt_submit: Vec<Hook<UserPromptSubmit, HookOutput>>,
     session_start: Vec<Hook<SessionStart, HookOutput>>,
     stop: Vec<Hook<Stop, HookOutput>>,
+    /// The parent of the `hook {event}` spans, asked at each run; `None`: the current span.
+    parent: Option<ParentSpan>,
 }
+
+/// What [`Hooks::parent_span`] keeps.
+type ParentSpan = Arc<dyn Fn() -> Option<tracing::Span> + Send + Sync>;
 
 impl fmt::Debug for Hooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -402,6 +410,7 @@ impl fmt::Debug for Hooks {
             .field("user_prompt_submit", &self.user_prompt_submit.len())
             .field("session_start", &self.session_start.len())
             .field("stop", &self.stop.len())
+            .field("parent_span", &self.parent.is_some())
             .finish()
     }
 }
@@ -483,7 +492,14 @@ impl Hooks {
                 let Some(request) = approval_request(event.command().unwrap_or_default()) else {
                     return HookDecision::deny("the approval request could not be built");
                 };
-                match handler.command_execution(&request).await {
+                const KIND: &str = "command_execution";
+                let span = spans::approval(KIND, "");
+                let decision = handler
+                    .command_execution(&request)
+                    .instrument(span.clone())
+                    .await;
+                spans::decided(&span, KIND, &decision);
+                match decision {
                     ApprovalDecision::Accept
                     | ApprovalDecision::AcceptForSession
                     | ApprovalDecision::AcceptWithExecpolicyAmendment(_) => HookDecision::Allow,
@@ -491,6 +507,20 @@ impl Hooks {
                 }
             }
         })
+    }
+
+    /// Where the hook spans go: each run of [`answer`](Self::answer) asks `parent` for the
+    /// span to put its `hook {event}` span under (codex-agent-sdk answers with the running
+    /// turn's span, as hooks run on the MCP server's tasks, outside the turn). `None` from
+    /// `parent` means the current span.
+    ///
+    /// By default, the current span where [`answer`](Self::answer) runs.
+    pub fn parent_span(
+        mut self,
+        parent: impl Fn() -> Option<tracing::Span> + Send + Sync + 'static,
+    ) -> Self {
+        self.parent = Some(Arc::new(parent));
+        self
     }
 
     /// Whether no hook is set.
@@ -579,10 +609,42 @@ impl Hooks {
     /// of [`codex_config`](Self::codex_config), and returns codex's hook output (`{}` when no
     /// hook has anything to say; an `event` this version does not know gets `{}` too).
     ///
+    /// The run is a span `hook {event}` (under [`parent_span`](Self::parent_span)'s answer)
+    /// with `codex.hook.event`, the tool as `gen_ai.tool.name` and the outcome as
+    /// `codex.hook.outcome` (`allow` | `deny` for `PreToolUse`, `proceed` | `add_context` |
+    /// `block` for the others), and counts in the metric `codex.hooks`. An approval handler's
+    /// decision is an `approval command_execution` span inside it.
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe: nothing is left running but what the closures themselves spawned.
     pub async fn answer(&self, arguments: &serde_json::Value) -> serde_json::Value {
+        let field = |key: &str| {
+            arguments
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .filter(|value| !is_unfilled_template(value))
+        };
+        let event = field("event").unwrap_or_default();
+        let parent = self
+            .parent
+            .as_ref()
+            .and_then(|parent| parent())
+            .unwrap_or_else(tracing::Span::current);
+        let span = spans::hook(&parent, event, field("tool_name"));
+        let (output, outcome) = self.run(arguments).instrument(span.clone()).await;
+        if let Some(outcome) = outcome {
+            spans::hook_ran(&span, event, outcome);
+        }
+        output
+    }
+
+    /// [`answer`](Self::answer)'s work: codex's hook output, and the outcome for the span
+    /// (`None` for an event this version does not know).
+    async fn run(
+        &self,
+        arguments: &serde_json::Value,
+    ) -> (serde_json::Value, Option<&'static str>) {
         let text = |key: &str| {
             arguments
                 .get(key)
@@ -592,33 +654,44 @@ impl Hooks {
         };
         let event = text("event").unwrap_or_default();
         let tool = text("tool_name").unwrap_or_default();
-        match event.as_str() {
+        let (output, name) = match event.as_str() {
             PRE_TOOL_USE => {
                 let event = PreToolUse::new(tool, text("command"));
-                self.run_pre_tool_use(&event).await.to_hook_output()
+                let decision = self.run_pre_tool_use(&event).await;
+                let outcome = match decision {
+                    HookDecision::Allow => "allow",
+                    HookDecision::Deny(_) => "deny",
+                };
+                return (decision.to_hook_output(), Some(outcome));
             }
             POST_TOOL_USE => {
                 let event = PostToolUse::new(tool, text("command"), text("tool_response"));
                 let outputs = run_all(&self.post_tool_use, Some(event.tool_name()), &event).await;
-                HookOutput::merge(outputs).to_hook_output(POST_TOOL_USE)
+                (HookOutput::merge(outputs), POST_TOOL_USE)
             }
             USER_PROMPT_SUBMIT => {
                 let event = UserPromptSubmit::new(text("prompt").unwrap_or_default());
                 let outputs = run_all(&self.user_prompt_submit, None, &event).await;
-                HookOutput::merge(outputs).to_hook_output(USER_PROMPT_SUBMIT)
+                (HookOutput::merge(outputs), USER_PROMPT_SUBMIT)
             }
             SESSION_START => {
                 let event = SessionStart::new(text("source").unwrap_or_default());
                 let outputs = run_all(&self.session_start, None, &event).await;
-                HookOutput::merge(outputs).to_hook_output(SESSION_START)
+                (HookOutput::merge(outputs), SESSION_START)
             }
             STOP => {
                 let event = Stop::new(text("last_message"));
                 let outputs = run_all(&self.stop, None, &event).await;
-                HookOutput::merge(outputs).to_hook_output(STOP)
+                (HookOutput::merge(outputs), STOP)
             }
-            _ => serde_json::json!({}),
-        }
+            _ => return (serde_json::json!({}), None),
+        };
+        let outcome = match output {
+            HookOutput::Proceed => "proceed",
+            HookOutput::AddContext(_) => "add_context",
+            HookOutput::Block(_) => "block",
+        };
+        (output.to_hook_output(name), Some(outcome))
     }
 
     /// Runs the `PreToolUse` hooks that match `event`'s tool, in order, until one denies.

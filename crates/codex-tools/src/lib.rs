@@ -122,6 +122,7 @@ pub mod mcp;
 pub mod mcp_client;
 pub mod process;
 pub mod registry;
+mod spans;
 pub mod tools;
 
 pub use answer::{ANSWERED_METHODS, answer, thread_id};

@@ -1,5 +1,5 @@
-//! `cargo xtask bench [stream] [collect] [turn-overhead] [app-server-vs-exec] [--runs N]
-//! [--events N] [--turns N]`: measurements reported side by side against stated goals, never
+//! `cargo xtask bench [stream] [collect] [turn-overhead] [app-server-vs-exec]
+//! [telemetry-overhead] [--runs N] [--events N] [--turns N]`: measurements reported side by side against stated goals, never
 //! asserted.
 //!
 //! - `stream` ([`stream`]): a 200,000-event turn (about 58 MB) from a fake codex through
@@ -16,6 +16,10 @@
 //!   10) on one thread over one `codex app-server`, spawn and handshake included, against the
 //!   same conversation over `codex exec` + `resume`, real codex against the mock model. Goal:
 //!   app-server at most 0.35× exec.
+//! - `telemetry-overhead` ([`telemetry_overhead`]): the per-turn time of `thread.run()` with
+//!   the OTLP export of spans and metrics on (the `codex-agent-telemetry` layer exporting to a
+//!   loopback sink) against off (no subscriber), real codex against the mock model. Goal
+//!   (issue 12): at most 1% more.
 //!
 //! The goals are issue 17's ("typed events at the speed of the bytes"); the `run_streamed`
 //! RSS and TypeScript wall goals are older ones, kept.
@@ -31,6 +35,7 @@
 mod app_server_vs_exec;
 pub(crate) mod child;
 mod stream;
+mod telemetry_overhead;
 pub(crate) mod turn_overhead;
 
 use std::fmt::Write as _;
@@ -51,7 +56,13 @@ const DEFAULT_SESSION_RUNS: usize = 5;
 /// Turns per session of `app-server-vs-exec`.
 const DEFAULT_TURNS: usize = 10;
 
-const SCENARIOS: &[&str] = &["stream", "collect", "turn-overhead", "app-server-vs-exec"];
+const SCENARIOS: &[&str] = &[
+    "stream",
+    "collect",
+    "turn-overhead",
+    "app-server-vs-exec",
+    "telemetry-overhead",
+];
 
 #[derive(Debug)]
 struct Args {
@@ -63,7 +74,7 @@ struct Args {
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let usage = "usage: bench [stream] [collect] [turn-overhead] [app-server-vs-exec] \
-                 [--runs N] [--events N] [--turns N]";
+                 [telemetry-overhead] [--runs N] [--events N] [--turns N]";
     let mut parsed = Args {
         scenarios: Vec::new(),
         runs: None,
@@ -120,6 +131,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     if wants("app-server-vs-exec") {
         run_app_server_vs_exec(&parsed, &mut table, &mut report)?;
+    }
+    if wants("telemetry-overhead") {
+        run_telemetry_overhead(&parsed, &mut table, &mut report)?;
     }
 
     let markdown = table.markdown();
@@ -298,6 +312,36 @@ fn run_app_server_vs_exec(
     Ok(())
 }
 
+/// The `telemetry-overhead` scenario.
+fn run_telemetry_overhead(
+    parsed: &Args,
+    table: &mut Table,
+    report: &mut serde_json::Map<String, Value>,
+) -> Result<(), String> {
+    let runs = parsed.runs.unwrap_or(DEFAULT_TURN_RUNS);
+    println!("telemetry-overhead: {runs} pairs of thread.run() with OTLP export off and on");
+    let codex = codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let samples = telemetry_overhead::measure(&runtime, &codex, runs)?;
+    let (off, on) = (median(&samples.off_ms), median(&samples.on_ms));
+    table.telemetry_overhead(runs, off, on);
+    report.insert(
+        "telemetry_overhead".to_owned(),
+        json!({
+            "runs": runs,
+            "export_off_ms": { "median": off, "samples": samples.off_ms },
+            "export_on_ms": { "median": on, "samples": samples.on_ms },
+            "exports_received": samples.exports,
+            "ratio": on / off,
+            "goal": "overhead at most 1%",
+        }),
+    );
+    Ok(())
+}
+
 /// Fails when a side saw a different number of events or items than the others (or than
 /// `expected`): the comparison would be meaningless.
 fn check_counts(
@@ -447,6 +491,18 @@ impl Table {
             format!("{sdk:.1} ms"),
             format!("bare `codex exec` {bare:.1} ms"),
             sdk / bare,
+            Some(1.01),
+        );
+    }
+
+    fn telemetry_overhead(&mut self, runs: usize, off: f64, on: f64) {
+        self.row(
+            format!(
+                "`thread.run()` per turn with OTLP export on, real codex + mock ({runs} pairs)"
+            ),
+            format!("{on:.1} ms"),
+            format!("export off {off:.1} ms"),
+            on / off,
             Some(1.01),
         );
     }

@@ -957,27 +957,49 @@ async fn sessions_lists_shows_exports_and_renames() {
 }
 
 /// The `telemetry` example exports its spans to the endpoint of the standard environment
-/// variables and prints the trace id they carry, on both transports.
+/// variables and prints the trace id they carry: over HTTP on both transports, and over gRPC
+/// (`OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, one `OTEL_EXPORTER_OTLP_ENDPOINT`, a bearer token in
+/// `OTEL_EXPORTER_OTLP_HEADERS`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn telemetry_exports_the_turn_and_prints_its_trace_id() {
-    for flags in [&[][..], APP_SERVER] {
-        let receiver = crate::telemetry::receiver::Receiver::start().await;
+    for (flags, grpc) in [(&[][..], false), (APP_SERVER, false), (&[][..], true)] {
+        let receiver = if grpc {
+            crate::telemetry::receiver::Receiver::start_grpc().await
+        } else {
+            crate::telemetry::receiver::Receiver::start().await
+        };
         let setup = Setup::new().await;
         setup.mock.push(Sse::message("resp-1", "Traced."));
+        let env: Vec<(&str, &str)> = if grpc {
+            vec![
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint),
+                (
+                    "OTEL_EXPORTER_OTLP_HEADERS",
+                    "authorization=Bearer%20example-token",
+                ),
+                ("OTEL_SERVICE_NAME", "telemetry-example"),
+            ]
+        } else {
+            vec![
+                ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &receiver.endpoint),
+                (
+                    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                    &receiver.metrics_endpoint,
+                ),
+                ("OTEL_SERVICE_NAME", "telemetry-example"),
+            ]
+        };
         let run = setup
-            .run_with_env(
-                "telemetry",
-                &with(flags, &["say hi"]),
-                &[
-                    ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &receiver.endpoint),
-                    (
-                        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-                        &receiver.metrics_endpoint,
-                    ),
-                    ("OTEL_SERVICE_NAME", "telemetry-example"),
-                ],
-            )
+            .run_with_env("telemetry", &with(flags, &["say hi"]), &env)
             .await;
+        let protocol = if grpc { "grpc" } else { "http/protobuf" };
+        assert!(
+            run.stderr
+                .contains(&format!("exporting over OTLP {protocol}")),
+            "{}",
+            run.stderr
+        );
         run.assert_success();
         let trace_id = run
             .stdout
@@ -1001,6 +1023,14 @@ async fn telemetry_exports_the_turn_and_prints_its_trace_id() {
             metrics.iter().any(|m| m == "gen_ai.client.token.usage"),
             "{flags:?}: {metrics:?}"
         );
+        if grpc {
+            let authorizations = receiver.authorizations();
+            assert!(
+                !authorizations.is_empty()
+                    && authorizations.iter().all(|a| a == "Bearer example-token"),
+                "{authorizations:?}"
+            );
+        }
         setup.assert_script_matched();
     }
 }

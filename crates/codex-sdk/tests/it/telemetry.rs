@@ -292,8 +292,11 @@ async fn a_real_turn_makes_the_span_tree_and_the_event_log() {
     }
 }
 
-/// A loopback OTLP/HTTP receiver: decodes every `ExportTraceServiceRequest` posted to
-/// `/v1/traces` and every `ExportMetricsServiceRequest` posted to `/v1/metrics`.
+/// A loopback OTLP receiver, over HTTP ([`Receiver::start`](receiver::Receiver::start)):
+/// decodes every `ExportTraceServiceRequest` posted to `/v1/traces` and every
+/// `ExportMetricsServiceRequest` posted to `/v1/metrics`; or over gRPC
+/// ([`Receiver::start_grpc`](receiver::Receiver::start_grpc)): a tonic server implementing the
+/// collector's `TraceService` and `MetricsService` on one port.
 pub(crate) mod receiver {
     use std::convert::Infallible;
     use std::sync::{Arc, Mutex, PoisonError};
@@ -313,6 +316,8 @@ pub(crate) mod receiver {
         pub(crate) metrics_endpoint: String,
         spans: Arc<Mutex<Vec<Span>>>,
         metrics: Arc<Mutex<Vec<Metric>>>,
+        /// The `authorization` header (HTTP) or metadata (gRPC) of every export.
+        authorizations: Arc<Mutex<Vec<String>>>,
         received: Arc<tokio::sync::Notify>,
         task: tokio::task::JoinHandle<()>,
     }
@@ -332,8 +337,10 @@ pub(crate) mod receiver {
             let spans = Arc::new(Mutex::new(Vec::new()));
             let metrics = Arc::new(Mutex::new(Vec::new()));
             let received = Arc::new(tokio::sync::Notify::new());
+            let authorizations = Arc::new(Mutex::new(Vec::new()));
             let (shared, notify) = (Arc::clone(&spans), Arc::clone(&received));
             let shared_metrics = Arc::clone(&metrics);
+            let shared_authorizations = Arc::clone(&authorizations);
             let task = tokio::spawn(async move {
                 loop {
                     let Ok((stream, _)) = listener.accept().await else {
@@ -341,10 +348,15 @@ pub(crate) mod receiver {
                     };
                     let spans = Arc::clone(&shared);
                     let metrics = Arc::clone(&shared_metrics);
+                    let authorizations = Arc::clone(&shared_authorizations);
                     let notify = Arc::clone(&notify);
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |request| {
-                            let sinks = (Arc::clone(&spans), Arc::clone(&metrics));
+                            let sinks = (
+                                Arc::clone(&spans),
+                                Arc::clone(&metrics),
+                                Arc::clone(&authorizations),
+                            );
                             handle(sinks, Arc::clone(&notify), request)
                         });
                         let _ = hyper::server::conn::http1::Builder::new()
@@ -358,9 +370,47 @@ pub(crate) mod receiver {
                 metrics_endpoint: format!("http://{addr}/v1/metrics"),
                 spans,
                 metrics,
+                authorizations,
                 received,
                 task,
             }
+        }
+
+        /// A gRPC receiver: `endpoint` and `metrics_endpoint` are both its address
+        /// (`http://127.0.0.1:PORT`), as gRPC exporters take it.
+        pub(crate) async fn start_grpc() -> Self {
+            let incoming = tonic::transport::server::TcpIncoming::bind(([127, 0, 0, 1], 0).into())
+                .expect("bind the gRPC receiver");
+            let addr = incoming.local_addr().expect("an address");
+            let collector = grpc::Collector::default();
+            let (spans, metrics, authorizations, received) = (
+                Arc::clone(&collector.spans),
+                Arc::clone(&collector.metrics),
+                Arc::clone(&collector.authorizations),
+                Arc::clone(&collector.received),
+            );
+            let task = tokio::spawn(async move {
+                let _ = tonic::transport::Server::builder()
+                    .serve_with_incoming(grpc::Routes::new(collector), incoming)
+                    .await;
+            });
+            Self {
+                endpoint: format!("http://{addr}"),
+                metrics_endpoint: format!("http://{addr}"),
+                spans,
+                metrics,
+                authorizations,
+                received,
+                task,
+            }
+        }
+
+        /// The `authorization` values the exports carried.
+        pub(crate) fn authorizations(&self) -> Vec<String> {
+            self.authorizations
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
         }
 
         /// Waits, up to `limit`, until the spans received satisfy `done`.
@@ -400,14 +450,24 @@ pub(crate) mod receiver {
         }
     }
 
-    type Sinks = (Arc<Mutex<Vec<Span>>>, Arc<Mutex<Vec<Metric>>>);
+    type Sinks = (
+        Arc<Mutex<Vec<Span>>>,
+        Arc<Mutex<Vec<Metric>>>,
+        Arc<Mutex<Vec<String>>>,
+    );
 
     async fn handle(
-        (spans, metrics): Sinks,
+        (spans, metrics, authorizations): Sinks,
         received: Arc<tokio::sync::Notify>,
         request: Request<Incoming>,
     ) -> Result<Response<Full<Bytes>>, Infallible> {
         let is_metrics = request.uri().path() == "/v1/metrics";
+        if let Some(value) = request.headers().get("authorization") {
+            authorizations
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
         let body = request
             .into_body()
             .collect()
@@ -445,25 +505,179 @@ pub(crate) mod receiver {
             .body(Full::new(Bytes::new()))
             .expect("a response"))
     }
+
+    /// The gRPC side: the collector services, on one port.
+    mod grpc {
+        use std::convert::Infallible;
+        use std::sync::{Arc, Mutex, PoisonError};
+        use std::task::{Context, Poll};
+
+        use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+            MetricsService, MetricsServiceServer,
+        };
+        use opentelemetry_proto::tonic::collector::metrics::v1::{
+            ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+        };
+        use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+            TraceService, TraceServiceServer,
+        };
+        use opentelemetry_proto::tonic::collector::trace::v1::{
+            ExportTraceServiceRequest, ExportTraceServiceResponse,
+        };
+        use opentelemetry_proto::tonic::metrics::v1::Metric;
+        use opentelemetry_proto::tonic::trace::v1::Span;
+        use tonic::codegen::{BoxFuture, Service, http};
+
+        /// What the services received.
+        #[derive(Clone, Default)]
+        pub(super) struct Collector {
+            pub(super) spans: Arc<Mutex<Vec<Span>>>,
+            pub(super) metrics: Arc<Mutex<Vec<Metric>>>,
+            pub(super) authorizations: Arc<Mutex<Vec<String>>>,
+            pub(super) received: Arc<tokio::sync::Notify>,
+        }
+
+        impl Collector {
+            fn authorization<T>(&self, request: &tonic::Request<T>) {
+                if let Some(value) = request.metadata().get("authorization") {
+                    self.authorizations
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(value.to_str().unwrap_or("(not ASCII)").to_owned());
+                }
+            }
+        }
+
+        #[tonic::async_trait]
+        impl TraceService for Collector {
+            async fn export(
+                &self,
+                request: tonic::Request<ExportTraceServiceRequest>,
+            ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+                self.authorization(&request);
+                {
+                    let mut spans = self.spans.lock().unwrap_or_else(PoisonError::into_inner);
+                    for resource in request.into_inner().resource_spans {
+                        for scope in resource.scope_spans {
+                            spans.extend(scope.spans);
+                        }
+                    }
+                }
+                self.received.notify_waiters();
+                Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+            }
+        }
+
+        #[tonic::async_trait]
+        impl MetricsService for Collector {
+            async fn export(
+                &self,
+                request: tonic::Request<ExportMetricsServiceRequest>,
+            ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+                self.authorization(&request);
+                {
+                    let mut metrics = self.metrics.lock().unwrap_or_else(PoisonError::into_inner);
+                    for resource in request.into_inner().resource_metrics {
+                        for scope in resource.scope_metrics {
+                            metrics.extend(scope.metrics);
+                        }
+                    }
+                }
+                self.received.notify_waiters();
+                Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+            }
+        }
+
+        /// Both services on one port, routed by the gRPC path's service name.
+        #[derive(Clone)]
+        pub(super) struct Routes {
+            trace: TraceServiceServer<Collector>,
+            metrics: MetricsServiceServer<Collector>,
+        }
+
+        impl Routes {
+            pub(super) fn new(collector: Collector) -> Self {
+                Self {
+                    trace: TraceServiceServer::new(collector.clone()),
+                    metrics: MetricsServiceServer::new(collector),
+                }
+            }
+        }
+
+        impl Service<http::Request<tonic::body::Body>> for Routes {
+            type Response = http::Response<tonic::body::Body>;
+            type Error = Infallible;
+            type Future = BoxFuture<Self::Response, Self::Error>;
+
+            fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
+                let metrics = format!(
+                    "/{}/",
+                    opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::SERVICE_NAME
+                );
+                if request.uri().path().starts_with(&metrics) {
+                    self.metrics.call(request)
+                } else {
+                    self.trace.call(request)
+                }
+            }
+        }
+    }
 }
 
-/// The OTLP export of a real app-server turn with a command: the receiver decodes the thread
-/// → `invoke_agent codex` (CLIENT) → `execute_tool shell` tree, in one trace, with correct
-/// parent links and the `GenAI` attributes, and no secret in any attribute.
+/// The OTLP/HTTP export of a real app-server turn with a command: the receiver decodes the
+/// thread → `invoke_agent codex` (CLIENT) → `execute_tool shell` tree, in one trace, with
+/// correct parent links and the `GenAI` attributes, and no secret in any attribute.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otlp_export_delivers_the_span_tree_of_a_real_turn() {
-    use codex_agent_sdk::telemetry::otlp::{Otlp, OtlpOptions};
-    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+    use codex_agent_sdk::telemetry::otlp::OtlpOptions;
 
     let receiver = receiver::Receiver::start().await;
+    let options = OtlpOptions::new()
+        .endpoint(&receiver.endpoint)
+        .metrics_endpoint(&receiver.metrics_endpoint)
+        .service_name("codex-sdk-test");
+    export_a_real_turn(&receiver, options).await;
+}
+
+/// The same over gRPC: a tonic collector decodes the same span tree and metrics, and gets the
+/// bearer token set in code as metadata, which the options never print.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otlp_grpc_export_delivers_the_span_tree_of_a_real_turn() {
+    use codex_agent_sdk::telemetry::otlp::{OtlpOptions, OtlpProtocol};
+
+    let receiver = receiver::Receiver::start_grpc().await;
+    let token = "Bearer otlp-grpc-token-0123456789";
+    let options = OtlpOptions::new()
+        .protocol(OtlpProtocol::Grpc)
+        .endpoint(&receiver.endpoint)
+        .metrics_endpoint(&receiver.metrics_endpoint)
+        .service_name("codex-sdk-test")
+        .header("Authorization", token);
+    let debug = format!("{options:?}");
+    assert!(!debug.contains("otlp-grpc-token"), "{debug}");
+    export_a_real_turn(&receiver, options).await;
+    let authorizations = receiver.authorizations();
+    assert!(
+        !authorizations.is_empty() && authorizations.iter().all(|a| a == token),
+        "{authorizations:?}"
+    );
+}
+
+/// One real app-server turn with a command, exported with `options` to `receiver`, checked
+/// whole.
+async fn export_a_real_turn(
+    receiver: &receiver::Receiver,
+    options: codex_agent_sdk::telemetry::otlp::OtlpOptions,
+) {
+    use codex_agent_sdk::telemetry::otlp::Otlp;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+
     let secret = "sk-proj-otlpsecretvalue12345678";
-    let otlp = Otlp::new(
-        OtlpOptions::new()
-            .endpoint(&receiver.endpoint)
-            .metrics_endpoint(&receiver.metrics_endpoint)
-            .service_name("codex-sdk-test"),
-    )
-    .expect("the exporter builds");
+    let otlp = Otlp::new(options).expect("the exporter builds");
     let h = harness(Transport::AppServer, Telemetry::new().capture_content(true)).await;
     h.mock.push(Sse::reply_with_usage(
         "resp-1",
@@ -719,4 +933,167 @@ async fn codex_spans_join_the_sdk_trace_on_the_app_server() {
         spans.len(),
         spans.iter().map(|s| &s.name).take(40).collect::<Vec<_>>()
     );
+}
+
+/// A real turn whose command needs an approval and runs under a `PreToolUse` hook, on both
+/// transports, exported over OTLP: `approval command_execution` (decision `accept`) and
+/// `hook PreToolUse` (outcome `allow`) spans in the turn's trace — the hook a child of the
+/// turn span; the approval a child of the turn span on the app-server, and of the hook that
+/// asks the handler on exec — and the `codex.approvals` / `codex.hooks` metrics by decision and
+/// outcome.
+#[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one real turn checked whole, on both transports"
+)]
+async fn approvals_and_hooks_are_spans_of_the_turn() {
+    use codex_agent_sdk::approval::CommandPrefixPolicy;
+    use codex_agent_sdk::hooks::{HookDecision, Hooks};
+    use codex_agent_sdk::telemetry::otlp::{Otlp, OtlpOptions};
+    use codex_agent_sdk::{ApprovalPolicy, SandboxMode};
+    use opentelemetry_proto::tonic::common::v1::KeyValue;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+    use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+
+    fn text(attributes: &[KeyValue], key: &str) -> Option<String> {
+        attributes.iter().find(|a| a.key == key).and_then(|a| {
+            match a.value.as_ref()?.value.as_ref()? {
+                Any::StringValue(text) => Some(text.clone()),
+                _ => None,
+            }
+        })
+    }
+
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let receiver = receiver::Receiver::start().await;
+        let otlp = Otlp::new(
+            OtlpOptions::new()
+                .endpoint(&receiver.endpoint)
+                .metrics_endpoint(&receiver.metrics_endpoint),
+        )
+        .expect("the exporter builds");
+        let h = harness(transport, Telemetry::new()).await;
+        h.mock.push(Sse::reply(
+            "resp-1",
+            [sse::exec_command("call-1", "touch approved.txt")],
+        ));
+        h.mock.push(Sse::message("resp-2", "done"));
+        let mut options = h
+            .thread_options()
+            .sandbox_mode(SandboxMode::WorkspaceWrite)
+            .approval_handler(CommandPrefixPolicy::new().allow(["touch"]))
+            .hooks(Hooks::new().pre_tool_use("Bash", |_| async { HookDecision::Allow }));
+        if transport == Transport::AppServer {
+            // codex asks before every command that is not known to be safe.
+            options = options.approval_policy(ApprovalPolicy::Untrusted);
+        }
+        // A current-thread runtime: the request handler and the hook server run on this
+        // thread, under this subscriber.
+        let subscriber = tracing_subscriber::registry().with(otlp.layer());
+        let guard = tracing::subscriber::set_default(subscriber);
+        let thread = h.codex.start_thread(options);
+        run(&thread, "make approved.txt")
+            .await
+            .expect("the turn completes");
+        drop(thread);
+        drop(guard);
+        tokio::task::spawn_blocking(move || otlp.shutdown())
+            .await
+            .expect("no panic")
+            .expect("the spans are flushed");
+        assert!(
+            h.workdir.path().join("approved.txt").exists(),
+            "{transport}: the approved command ran"
+        );
+
+        let spans = receiver.spans();
+        let find = |name: &str| {
+            spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
+                panic!(
+                    "{transport}: no {name} in {:?}",
+                    spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+                )
+            })
+        };
+        let (agent, approval, hook) = (
+            find("invoke_agent codex"),
+            find("approval command_execution"),
+            find("hook PreToolUse"),
+        );
+        assert_eq!(hook.parent_span_id, agent.span_id, "{transport}");
+        let approval_parent = match transport {
+            Transport::Exec => &hook.span_id,
+            _ => &agent.span_id,
+        };
+        assert_eq!(&approval.parent_span_id, approval_parent, "{transport}");
+        assert_eq!(approval.trace_id, agent.trace_id, "{transport}");
+        assert_eq!(
+            text(&approval.attributes, semconv::CODEX_APPROVAL_KIND).as_deref(),
+            Some("command_execution"),
+            "{transport}"
+        );
+        assert_eq!(
+            text(&approval.attributes, semconv::CODEX_APPROVAL_DECISION).as_deref(),
+            Some("accept"),
+            "{transport}"
+        );
+        assert_eq!(
+            text(&hook.attributes, semconv::CODEX_HOOK_EVENT).as_deref(),
+            Some("PreToolUse"),
+            "{transport}"
+        );
+        assert_eq!(
+            text(&hook.attributes, semconv::CODEX_HOOK_OUTCOME).as_deref(),
+            Some("allow"),
+            "{transport}"
+        );
+        assert!(approval.name.starts_with(semconv::APPROVAL_SPAN));
+        assert!(hook.name.starts_with(semconv::HOOK_SPAN));
+
+        let metrics = receiver.metrics();
+        let points = |name: &str, keys: [&str; 2]| -> Vec<(Option<String>, Option<String>)> {
+            let data = metrics
+                .iter()
+                .find(|m| m.name == name)
+                .and_then(|m| m.data.clone());
+            let Some(Data::Sum(sum)) = data else {
+                panic!(
+                    "{transport}: no sum {name} in {:?}",
+                    metrics.iter().map(|m| &m.name).collect::<Vec<_>>()
+                );
+            };
+            sum.data_points
+                .iter()
+                .map(|p| (text(&p.attributes, keys[0]), text(&p.attributes, keys[1])))
+                .collect()
+        };
+        assert_eq!(
+            points(
+                semconv::CODEX_APPROVALS,
+                [
+                    semconv::CODEX_APPROVAL_KIND,
+                    semconv::CODEX_APPROVAL_DECISION
+                ]
+            ),
+            [(
+                Some("command_execution".to_owned()),
+                Some("accept".to_owned())
+            )],
+            "{transport}"
+        );
+        assert!(
+            points(
+                semconv::CODEX_HOOKS,
+                [semconv::CODEX_HOOK_EVENT, semconv::CODEX_HOOK_OUTCOME]
+            )
+            .contains(&(Some("PreToolUse".to_owned()), Some("allow".to_owned()))),
+            "{transport}"
+        );
+        assert!(
+            points(semconv::CODEX_TURNS, [semconv::CODEX_TURN_OUTCOME, "none"])
+                .contains(&(Some("completed".to_owned()), None)),
+            "{transport}"
+        );
+        h.assert_no_mock_problems();
+    }
 }

@@ -1,0 +1,70 @@
+//! The `tracing` spans and metric events of approvals and hooks. Names follow
+//! `codex_agent_telemetry::semconv` (this crate does not depend on it: siblings do not depend
+//! on each other, and the SDK's tests check the names against those constants); the
+//! telemetry crate's layer turns them into OpenTelemetry spans and metrics.
+
+use tracing::Span;
+use tracing::field::Empty;
+
+use crate::approval::ApprovalDecision;
+
+/// A span `approval {kind}` (`command_execution`, `file_change`) for the request about item
+/// `item_id`, a child of the current span. Its decision is recorded by [`decided`].
+pub(crate) fn approval(kind: &'static str, item_id: &str) -> Span {
+    tracing::info_span!(
+        "approval",
+        "otel.name" = format!("approval {kind}"),
+        "otel.kind" = "internal",
+        "codex.approval.kind" = kind,
+        "gen_ai.tool.call.id" = (!item_id.is_empty()).then_some(item_id),
+        "codex.approval.decision" = Empty,
+    )
+}
+
+/// Records `decision` on the approval's span and counts it (`codex.approvals`, by kind and
+/// decision).
+pub(crate) fn decided(span: &Span, kind: &'static str, decision: &ApprovalDecision) {
+    let decision = decision_name(decision);
+    span.record("codex.approval.decision", decision);
+    tracing::info!(
+        monotonic_counter.codex.approvals = 1_u64,
+        "codex.approval.kind" = kind,
+        "codex.approval.decision" = decision,
+    );
+}
+
+/// The decision as the `codex.approval.decision` attribute spells it.
+fn decision_name(decision: &ApprovalDecision) -> &'static str {
+    match decision {
+        ApprovalDecision::Accept => "accept",
+        ApprovalDecision::AcceptForSession => "accept_for_session",
+        ApprovalDecision::AcceptWithExecpolicyAmendment(_) => "accept_with_execpolicy_amendment",
+        ApprovalDecision::Decline => "decline",
+        ApprovalDecision::Cancel => "cancel",
+    }
+}
+
+/// A span `hook {event}` (codex's event name, such as `PreToolUse`) under `parent`, for the
+/// tool `tool` when the event has one. Its outcome is recorded by [`hook_ran`].
+pub(crate) fn hook(parent: &Span, event: &str, tool: Option<&str>) -> Span {
+    tracing::info_span!(
+        parent: parent,
+        "hook",
+        "otel.name" = format!("hook {event}"),
+        "otel.kind" = "internal",
+        "codex.hook.event" = event,
+        "gen_ai.tool.name" = tool.filter(|t| !t.is_empty()),
+        "codex.hook.outcome" = Empty,
+    )
+}
+
+/// Records the hook's outcome (`allow`, `deny`, `proceed`, `add_context`, `block`) and
+/// counts it (`codex.hooks`, by event and outcome).
+pub(crate) fn hook_ran(span: &Span, event: &str, outcome: &'static str) {
+    span.record("codex.hook.outcome", outcome);
+    tracing::info!(
+        monotonic_counter.codex.hooks = 1_u64,
+        "codex.hook.event" = event,
+        "codex.hook.outcome" = outcome,
+    );
+}
