@@ -54,6 +54,7 @@
 pub mod app_server;
 mod cancel;
 mod command;
+mod containment;
 mod discovery;
 mod error;
 mod framing;
@@ -72,6 +73,7 @@ mod version;
 
 pub use cancel::CancelHandle;
 pub use codex_agent_protocol::secret::{MIN_SECRET_LEN, REDACTED, Redactor, Secret};
+pub use containment::Containment;
 pub use command::{
     API_KEY_ENV, ApprovalPolicy, CodexOptions, CommandSpec, CyberAccessProgram, EnvPlan,
     ExecRequest, Input, OPENAI_API_KEY_ENV, ORIGINATOR, ORIGINATOR_ENV, ReasoningEffort,

@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 
 use crate::cancel::CancelHandle;
+use crate::containment::Containment;
 use crate::error::Error;
 use crate::framing::{FrameError, LineReader};
 use crate::stderr_tail::{self, SharedTail};
@@ -62,6 +63,7 @@ use codex_agent_protocol::secret::Redactor;
 pub struct ExecStream {
     state: State,
     cancel: CancelHandle,
+    containment: Option<Containment>,
 }
 
 impl std::fmt::Debug for ExecStream {
@@ -105,9 +107,11 @@ impl ExecStream {
             return Ok(Self {
                 state: State::Failed(Error::Cancelled),
                 cancel,
+                containment: None,
             });
         }
         let spawned = supervisor::spawn(spec.into(), options, &cancel)?;
+        let containment = Some(spawned.containment);
         let idle = options.idle_timeout.map(|limit| Idle {
             limit,
             sleep: Box::pin(tokio::time::sleep(limit)),
@@ -133,6 +137,7 @@ impl ExecStream {
         Ok(Self {
             state: State::Running(Box::new(running)),
             cancel,
+            containment,
         })
     }
 
@@ -143,6 +148,14 @@ impl ExecStream {
             State::Running(running) => Some(running.pid),
             State::Failed(_) | State::Done => None,
         }
+    }
+
+    /// How the processes codex starts are contained (see [`Containment`]): the strongest up to
+    /// [`ExecOptions::containment`] that could be set up for this process. `None` when
+    /// nothing was spawned (the cancel handle was cancelled before).
+    #[must_use]
+    pub fn containment(&self) -> Option<Containment> {
+        self.containment
     }
 
     /// A handle that cancels this turn (the one from [`ExecOptions::cancel_handle`], if given).
