@@ -265,3 +265,72 @@ impl OrphanKiller {
         0
     }
 }
+
+/// The running turns of one app-server: when the last one ends, what detached from codex
+/// during them (its orphans) is killed.
+#[derive(Debug)]
+pub(crate) struct TurnActivity {
+    active: std::sync::Mutex<usize>,
+    /// The app-server's pid.
+    pid: u32,
+    orphans: OrphanKiller,
+}
+
+/// When the orphans are looked for after the last turn ended: at once, then again for
+/// processes that were still being detached (a shell that codex was killing).
+const ORPHAN_PASSES: [std::time::Duration; 3] = [
+    std::time::Duration::ZERO,
+    std::time::Duration::from_millis(250),
+    std::time::Duration::from_millis(750),
+];
+
+impl TurnActivity {
+    pub(crate) fn new(pid: u32, orphans: OrphanKiller) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self {
+            active: std::sync::Mutex::new(0),
+            pid,
+            orphans,
+        })
+    }
+
+    fn count(&self) -> std::sync::MutexGuard<'_, usize> {
+        self.active
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Counts a turn as running until the returned guard is dropped.
+    pub(crate) fn begin(self: &std::sync::Arc<Self>) -> ActiveTurn {
+        *self.count() += 1;
+        ActiveTurn(std::sync::Arc::clone(self))
+    }
+}
+
+/// A running turn of an app-server (see [`TurnActivity`]).
+#[derive(Debug)]
+pub(crate) struct ActiveTurn(std::sync::Arc<TurnActivity>);
+
+impl Drop for ActiveTurn {
+    fn drop(&mut self) {
+        let last = {
+            let mut count = self.0.count();
+            *count = count.saturating_sub(1);
+            *count == 0
+        };
+        if !last || tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        let activity = std::sync::Arc::clone(&self.0);
+        tokio::spawn(async move {
+            let mut waited = std::time::Duration::ZERO;
+            for at in ORPHAN_PASSES {
+                tokio::time::sleep(at.saturating_sub(waited)).await;
+                waited = at;
+                if *activity.count() != 0 {
+                    return;
+                }
+                activity.orphans.kill_orphans(activity.pid).await;
+            }
+        });
+    }
+}

@@ -289,6 +289,9 @@ impl Thread {
         if let Some(grace) = inner.options.kill_grace {
             limits = limits.kill_grace(grace);
         }
+        if let Some(containment) = inner.options.containment {
+            limits = limits.containment(containment);
+        }
         let mut tools = None;
         let mut hooks_bypassed = false;
         let started = async {
@@ -804,6 +807,20 @@ impl TurnStream {
         match &self.backend {
             StreamBackend::Exec(exec) => exec.pid(),
             StreamBackend::AppServer(app) if !self.ended => app.pid(),
+            StreamBackend::AppServer(_) => None,
+        }
+    }
+
+    /// How the processes codex starts for this turn are contained (see
+    /// [`Containment`](crate::Containment)): on the exec transport, the scope of this turn's
+    /// process; on the app-server transport, the scope of the shared app-server, from which
+    /// what a turn detached is killed when the last running turn ends. `None` once the stream
+    /// has ended, and on [`Transport::Remote`](crate::Transport::Remote).
+    #[must_use]
+    pub fn containment(&self) -> Option<crate::Containment> {
+        match &self.backend {
+            StreamBackend::Exec(exec) => exec.containment().filter(|_| exec.pid().is_some()),
+            StreamBackend::AppServer(app) if !self.ended => app.containment(),
             StreamBackend::AppServer(_) => None,
         }
     }
