@@ -1,7 +1,8 @@
 //! Not an example: the host program of the containment tests (`tests/it/containment.rs`).
 //!
-//! `sdk-containment-host <codex> <exec|app-server> <working dir>` runs one streamed turn with
-//! the real codex at `<codex>` on the given transport (the environment, including
+//! `sdk-containment-host <codex> <exec|app-server> <working dir> <containment>` runs one
+//! streamed turn with the real codex at `<codex>` on the given transport, asking for
+//! `<containment>` (`cgroup-v2`, `environment-tag`, `process-group`; the environment, including
 //! `CODEX_HOME`, is inherited from the test), reads the stream to its end, and then waits
 //! forever. The test kills it with `SIGKILL` while the turn's command runs and checks that
 //! nothing the command started outlives it.
@@ -17,7 +18,7 @@
 
 use std::process::ExitCode;
 
-use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, Transport, TurnOptions};
+use codex_agent_sdk::{Codex, CodexOptions, Containment, ThreadOptions, Transport, TurnOptions};
 use codex_agent_testkit::fake_codex::{self, FINGERPRINT_ENV, SCRIPT_ENV};
 use futures::StreamExt as _;
 
@@ -26,9 +27,20 @@ fn main() -> ExitCode {
         return fake_codex::main();
     }
     let args: Vec<_> = std::env::args_os().skip(1).collect();
-    let [codex, transport, workdir] = args.as_slice() else {
-        eprintln!("usage: sdk-containment-host <codex> <exec|app-server> <working dir>");
+    let [codex, transport, workdir, containment] = args.as_slice() else {
+        eprintln!(
+            "usage: sdk-containment-host <codex> <exec|app-server> <working dir> <containment>"
+        );
         return ExitCode::from(2);
+    };
+    let containment = match containment.to_str() {
+        Some("cgroup-v2") => Containment::CgroupV2,
+        Some("environment-tag") => Containment::EnvironmentTag,
+        Some("process-group") => Containment::ProcessGroup,
+        _ => {
+            eprintln!("sdk-containment-host: unknown containment {containment:?}");
+            return ExitCode::from(2);
+        }
     };
     let transport = match transport.to_str() {
         Some("exec") => Transport::Exec,
@@ -46,7 +58,10 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let options = CodexOptions::new().codex_path(codex).transport(transport);
+        let options = CodexOptions::new()
+            .codex_path(codex)
+            .transport(transport)
+            .containment(containment);
         let codex = match Codex::new(options) {
             Ok(codex) => codex,
             Err(e) => {

@@ -214,12 +214,19 @@ impl World {
 }
 
 async fn check(transport: Transport, sandbox: &str, stop: Stop) {
+    check_with(transport, sandbox, stop, Containment::CgroupV2).await;
+}
+
+/// [`check`] with `containment` asked for (the default is [`Containment::CgroupV2`]).
+async fn check_with(transport: Transport, sandbox: &str, stop: Stop, containment: Containment) {
     let world = World::new(sandbox).await;
     let markers = Markers::new();
     let _gate = world.script(&markers, stop != Stop::CodexDrop);
     let pids = match stop {
-        Stop::HostKill => host_kill(&world, transport, &markers).await,
-        Stop::StreamDrop | Stop::CodexDrop => in_process(&world, transport, &markers, stop).await,
+        Stop::HostKill => host_kill(&world, transport, &markers, containment).await,
+        Stop::StreamDrop | Stop::CodexDrop => {
+            in_process(&world, transport, &markers, stop, containment).await
+        }
     };
     let _cleanup = KillOnDrop(pids.clone());
     for (pid, marker) in pids.iter().zip(markers.all()) {
@@ -233,12 +240,19 @@ async fn check(transport: Transport, sandbox: &str, stop: Stop) {
 }
 
 /// Runs the turn in this process, stops it with `stop`, returns the pids of the markers.
-async fn in_process(world: &World, transport: Transport, markers: &Markers, stop: Stop) -> Vec<u32> {
+async fn in_process(
+    world: &World,
+    transport: Transport,
+    markers: &Markers,
+    stop: Stop,
+    containment: Containment,
+) -> Vec<u32> {
     let codex = Codex::new(
         CodexOptions::new()
             .codex_path(real_codex())
             .env(world.env())
-            .transport(transport),
+            .transport(transport)
+            .containment(containment),
     )
     .expect("the facade finds codex");
     let thread = codex.start_thread(
@@ -250,11 +264,11 @@ async fn in_process(world: &World, transport: Transport, markers: &Markers, stop
         .run_streamed("go", TurnOptions::new())
         .await
         .expect("the turn starts");
-    assert_eq!(
-        stream.containment(),
-        Some(Containment::best_available()),
-        "the best containment is the default"
-    );
+    let expected = match containment {
+        Containment::CgroupV2 => Containment::best_available(),
+        other => other,
+    };
+    assert_eq!(stream.containment(), Some(expected));
     let mut pids = Vec::new();
     for marker in markers.all() {
         pids.push(wait_for_sleep(marker).await);
@@ -301,7 +315,12 @@ async fn in_process(world: &World, transport: Transport, markers: &Markers, stop
     clippy::disallowed_methods,
     reason = "the host is the SDK process under test: it cannot be spawned through codex-agent-exec"
 )]
-async fn host_kill(world: &World, transport: Transport, markers: &Markers) -> Vec<u32> {
+async fn host_kill(
+    world: &World,
+    transport: Transport,
+    markers: &Markers,
+    containment: Containment,
+) -> Vec<u32> {
     let host = fake_codex::locate("sdk-containment-host");
     let mut child = tokio::process::Command::new(host)
         .arg(real_codex())
@@ -310,6 +329,7 @@ async fn host_kill(world: &World, transport: Transport, markers: &Markers) -> Ve
             _ => "exec",
         })
         .arg(world.workdir.path())
+        .arg(containment.as_str())
         .env_clear()
         .envs(world.env())
         .stdin(std::process::Stdio::null())
@@ -344,6 +364,29 @@ macro_rules! matrix {
             }
         )*
     };
+}
+
+/// The fallback, asked for explicitly where cgroups would work.
+macro_rules! tag_matrix {
+    ($($name:ident: $transport:expr, $sandbox:literal, $stop:expr;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                check_with($transport, $sandbox, $stop, Containment::EnvironmentTag).await;
+            }
+        )*
+    };
+}
+
+tag_matrix! {
+    tag_exec_stream_drop_full_access: Transport::Exec, "danger-full-access", Stop::StreamDrop;
+    tag_exec_codex_drop_full_access: Transport::Exec, "danger-full-access", Stop::CodexDrop;
+    tag_exec_host_kill_full_access: Transport::Exec, "danger-full-access", Stop::HostKill;
+    tag_exec_host_kill_workspace_write: Transport::Exec, "workspace-write", Stop::HostKill;
+    tag_app_server_stream_drop_full_access: Transport::AppServer, "danger-full-access", Stop::StreamDrop;
+    tag_app_server_codex_drop_full_access: Transport::AppServer, "danger-full-access", Stop::CodexDrop;
+    tag_app_server_host_kill_full_access: Transport::AppServer, "danger-full-access", Stop::HostKill;
+    tag_app_server_host_kill_workspace_write: Transport::AppServer, "workspace-write", Stop::HostKill;
 }
 
 matrix! {
