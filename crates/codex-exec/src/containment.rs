@@ -122,7 +122,7 @@ impl Containment {
 
 impl fmt::Display for Containment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -135,7 +135,7 @@ pub(crate) struct Scope {
 enum Inner {
     None,
     #[cfg(target_os = "linux")]
-    Linux(linux::Scope),
+    Linux(Box<linux::Scope>),
 }
 
 impl fmt::Debug for Scope {
@@ -176,7 +176,7 @@ impl Scope {
         {
             if let Some(scope) = linux::Scope::open(requested.rank(), child) {
                 return Self {
-                    inner: Inner::Linux(scope),
+                    inner: Inner::Linux(Box::new(scope)),
                 };
             }
         }

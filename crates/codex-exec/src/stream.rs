@@ -76,6 +76,7 @@ impl std::fmt::Debug for ExecStream {
         f.debug_struct("ExecStream")
             .field("state", &state)
             .field("cancel", &self.cancel)
+            .field("containment", &self.containment)
             .finish()
     }
 }

@@ -633,8 +633,12 @@ fn child_var(
 fn shell_safe_env(spec: &ProcessSpec) -> bool {
     fn identifier(name: &std::ffi::OsStr) -> bool {
         let bytes = name.as_encoded_bytes();
-        bytes.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-            && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        bytes
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
     }
     let set = spec
         .env

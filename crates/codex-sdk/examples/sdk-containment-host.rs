@@ -38,7 +38,10 @@ fn main() -> ExitCode {
         Some("environment-tag") => Containment::EnvironmentTag,
         Some("process-group") => Containment::ProcessGroup,
         _ => {
-            eprintln!("sdk-containment-host: unknown containment {containment:?}");
+            eprintln!(
+                "sdk-containment-host: unknown containment {}",
+                containment.display()
+            );
             return ExitCode::from(2);
         }
     };
@@ -46,7 +49,10 @@ fn main() -> ExitCode {
         Some("exec") => Transport::Exec,
         Some("app-server") => Transport::AppServer,
         _ => {
-            eprintln!("sdk-containment-host: unknown transport {transport:?}");
+            eprintln!(
+                "sdk-containment-host: unknown transport {}",
+                transport.display()
+            );
             return ExitCode::from(2);
         }
     };

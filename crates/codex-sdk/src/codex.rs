@@ -274,7 +274,11 @@ impl CodexOptions {
     /// The process options every local spawn of this [`Codex`] starts from: the kill grace and
     /// the containment.
     pub(crate) fn process_options(&self) -> ExecOptions {
-        let mut process = ExecOptions::new();
+        self.process_options_onto(ExecOptions::new())
+    }
+
+    /// `process` with the kill grace and the containment of these options.
+    pub(crate) fn process_options_onto(&self, mut process: ExecOptions) -> ExecOptions {
         if let Some(grace) = self.kill_grace {
             process = process.kill_grace(grace);
         }

@@ -285,13 +285,7 @@ impl Thread {
         // The previous turn's usage is in now: the budget is checked again.
         let mut telemetry = tracker.start_turn(None).map_err(Error::BudgetExceeded)?;
         let inner = &self.codex.inner;
-        let mut limits = options.limits;
-        if let Some(grace) = inner.options.kill_grace {
-            limits = limits.kill_grace(grace);
-        }
-        if let Some(containment) = inner.options.containment {
-            limits = limits.containment(containment);
-        }
+        let limits = inner.options.process_options_onto(options.limits);
         let mut tools = None;
         let mut hooks_bypassed = false;
         let started = async {

@@ -191,7 +191,9 @@ fn own_cgroup() -> Option<String> {
 fn probe(base: &Path) -> io::Result<()> {
     let cgroup = Cgroup::create(base, &format!("{}.probe", owner()))?;
     if !cgroup.dir.join("cgroup.kill").exists() {
-        return Err(io::Error::other("cgroup.kill is missing (Linux before 5.14)"));
+        return Err(io::Error::other(
+            "cgroup.kill is missing (Linux before 5.14)",
+        ));
     }
     let status = std::process::Command::new(SH)
         .args(["-c", r#"echo 0 > "$1""#, "sh"])
@@ -589,11 +591,11 @@ impl Scope {
             Kind::Cgroup(cgroup) => cgroup.kill_and_remove_now(),
             Kind::Tag(tag) => tag.kill_all_now(),
         };
-        if let Some(mut watcher) = self.take_watcher() {
-            if result.is_ok() {
-                watcher.release();
-            }
-            // Dropping the child lets tokio reap it in the background.
+        // Dropping the child lets tokio reap it in the background.
+        if let Some(mut watcher) = self.take_watcher()
+            && result.is_ok()
+        {
+            watcher.release();
         }
     }
 }
@@ -620,7 +622,10 @@ impl OrphanKiller {
             kill(pid);
         }
         if !orphans.is_empty() {
-            tracing::debug!(count = orphans.len(), "killed processes detached from codex");
+            tracing::debug!(
+                count = orphans.len(),
+                "killed processes detached from codex"
+            );
         }
         orphans.len()
     }

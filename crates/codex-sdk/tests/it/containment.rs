@@ -136,7 +136,8 @@ fn cgroup_base() -> Option<PathBuf> {
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
     let mount = mountinfo.lines().find_map(|line| {
         let (left, right) = line.split_once(" - ")?;
-        (right.split(' ').next()? == "cgroup2").then(|| left.split(' ').nth(4).map(PathBuf::from))?
+        (right.split(' ').next()? == "cgroup2")
+            .then(|| left.split(' ').nth(4).map(PathBuf::from))?
     })?;
     let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
     let path = own.lines().find_map(|l| l.strip_prefix("0::"))?;
@@ -173,8 +174,9 @@ struct World {
 impl World {
     async fn new(sandbox: &str) -> Self {
         let mock = MockServer::start().await.expect("start the mock server");
-        let home = CodexHome::with_options(&mock, CodexHomeOptions::default().sandbox_mode(sandbox))
-            .expect("write CODEX_HOME");
+        let home =
+            CodexHome::with_options(&mock, CodexHomeOptions::default().sandbox_mode(sandbox))
+                .expect("write CODEX_HOME");
         let workdir = tempfile::tempdir().expect("a working directory");
         let user_home = tempfile::tempdir().expect("a HOME");
         Self {
@@ -207,8 +209,11 @@ impl World {
         ));
         let gate = Gate::new();
         let answer = MockResponse::sse(Sse::message("resp-2", "done"));
-        self.mock
-            .push(if held { answer.hold_after(0, &gate) } else { answer });
+        self.mock.push(if held {
+            answer.hold_after(0, &gate)
+        } else {
+            answer
+        });
         gate
     }
 }
