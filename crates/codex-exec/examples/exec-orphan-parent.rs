@@ -1,9 +1,11 @@
 //! Not an example: the parent process of codex-agent-exec's parent-death tests.
 //!
-//! `exec-orphan-parent <script> <on|off>` spawns the fake codex through
-//! `ExecStream::spawn`, with `ExecOptions::parent_death_signal` on or off, running `<script>`,
-//! and then waits forever holding the stream. The test kills it with `SIGKILL` and watches
-//! whether the fake outlives it.
+//! `exec-orphan-parent <script> <on|off|contained>` spawns the fake codex through
+//! `ExecStream::spawn`, running `<script>`, and then waits forever holding the stream: `on`
+//! with the defaults, `off` with neither the parent-death signal nor containment
+//! (`Containment::ProcessGroup`), `contained` with the best containment but no parent-death
+//! signal (so that only the containment's watcher can kill it). The test kills it with
+//! `SIGKILL` and watches whether the fake outlives it.
 //!
 //! It is its own fake codex: started with `FAKE_CODEX_SCRIPT` or `FAKE_CODEX_FINGERPRINT`
 //! set, it runs [`codex_agent_testkit::fake_codex::main`], so the tests find it, and check that it
@@ -16,7 +18,7 @@
 
 use std::process::ExitCode;
 
-use codex_agent_exec::{ExecOptions, ExecStream, ProcessSpec};
+use codex_agent_exec::{Containment, ExecOptions, ExecStream, ProcessSpec};
 use codex_agent_testkit::fake_codex::{self, FINGERPRINT_ENV, SCRIPT_ENV};
 
 fn main() -> ExitCode {
@@ -24,11 +26,20 @@ fn main() -> ExitCode {
         return fake_codex::main();
     }
     let args: Vec<_> = std::env::args_os().skip(1).collect();
-    let (script, enabled) = match args.as_slice() {
-        [script, mode] if mode == "on" => (script.clone(), true),
-        [script, mode] if mode == "off" => (script.clone(), false),
+    let (script, options) = match args.as_slice() {
+        [script, mode] if mode == "on" => (script.clone(), ExecOptions::new()),
+        [script, mode] if mode == "off" => (
+            script.clone(),
+            ExecOptions::new()
+                .parent_death_signal(false)
+                .containment(Containment::ProcessGroup),
+        ),
+        [script, mode] if mode == "contained" => (
+            script.clone(),
+            ExecOptions::new().parent_death_signal(false),
+        ),
         _ => {
-            eprintln!("usage: exec-orphan-parent <script> <on|off>");
+            eprintln!("usage: exec-orphan-parent <script> <on|off|contained>");
             return ExitCode::from(2);
         }
     };
@@ -51,7 +62,6 @@ fn main() -> ExitCode {
             .arg("exec")
             .env(SCRIPT_ENV, script)
             .stdin("say hi");
-        let options = ExecOptions::new().parent_death_signal(enabled);
         match ExecStream::spawn(spec, &options) {
             Ok(stream) => {
                 // Never polled and never dropped: the parent waits here until it is killed.

@@ -38,7 +38,7 @@
 //!
 //! [`ExecStream::spawn`]: crate::ExecStream::spawn
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::panic::AssertUnwindSafe;
@@ -177,18 +177,6 @@ fn check_executable(path: &Path) -> io::Result<()> {
         return Err(rustix::io::Errno::ACCESS.into());
     }
     Ok(())
-}
-
-/// The child's `PATH`: the last value the spec sets or removes, else the inherited one.
-pub(crate) fn child_path_var(
-    env_clear: bool,
-    env: &[(OsString, Option<OsString>)],
-) -> Option<OsString> {
-    match env.iter().rev().find(|(key, _)| key == "PATH") {
-        Some((_, value)) => value.clone(),
-        None if env_clear => None,
-        None => std::env::var_os("PATH"),
-    }
 }
 
 /// A spawn to be done by the spawner thread.

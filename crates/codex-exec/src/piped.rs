@@ -13,6 +13,7 @@ use std::sync::Arc;
 use tokio::process::{ChildStdin, ChildStdout};
 use tokio::sync::oneshot;
 
+use crate::containment::Containment;
 use crate::error::Error;
 use crate::stderr_tail::{self, SharedTail};
 use crate::supervisor::{self, ExecOptions, Outcome, ProcessSpec, Reason, Shared};
@@ -45,6 +46,7 @@ pub struct PipedChild {
     shared: Arc<Shared>,
     tail: SharedTail,
     redactor: Arc<Redactor>,
+    containment: Containment,
 }
 
 impl fmt::Debug for PipedChild {
@@ -79,7 +81,14 @@ impl PipedChild {
             shared: spawned.shared,
             tail: spawned.tail,
             redactor: spawned.redactor,
+            containment: spawned.containment,
         })
+    }
+
+    /// How the child's descendants are contained (see [`Containment`]).
+    #[must_use]
+    pub fn containment(&self) -> Containment {
+        self.containment
     }
 
     /// The child's pid, which is also its process group id.

@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 
 use crate::cancel::CancelHandle;
+use crate::containment::Containment;
 use crate::error::Error;
 use crate::framing::{FrameError, LineReader};
 use crate::stderr_tail::{self, SharedTail};
@@ -62,6 +63,7 @@ use codex_agent_protocol::secret::Redactor;
 pub struct ExecStream {
     state: State,
     cancel: CancelHandle,
+    containment: Option<Containment>,
 }
 
 impl std::fmt::Debug for ExecStream {
@@ -74,6 +76,7 @@ impl std::fmt::Debug for ExecStream {
         f.debug_struct("ExecStream")
             .field("state", &state)
             .field("cancel", &self.cancel)
+            .field("containment", &self.containment)
             .finish()
     }
 }
@@ -105,9 +108,11 @@ impl ExecStream {
             return Ok(Self {
                 state: State::Failed(Error::Cancelled),
                 cancel,
+                containment: None,
             });
         }
         let spawned = supervisor::spawn(spec.into(), options, &cancel)?;
+        let containment = Some(spawned.containment);
         let idle = options.idle_timeout.map(|limit| Idle {
             limit,
             sleep: Box::pin(tokio::time::sleep(limit)),
@@ -133,6 +138,7 @@ impl ExecStream {
         Ok(Self {
             state: State::Running(Box::new(running)),
             cancel,
+            containment,
         })
     }
 
@@ -143,6 +149,14 @@ impl ExecStream {
             State::Running(running) => Some(running.pid),
             State::Failed(_) | State::Done => None,
         }
+    }
+
+    /// How the processes codex starts are contained (see [`Containment`]): the strongest up to
+    /// [`ExecOptions::containment`] that could be set up for this process. `None` when
+    /// nothing was spawned (the cancel handle was cancelled before).
+    #[must_use]
+    pub fn containment(&self) -> Option<Containment> {
+        self.containment
     }
 
     /// A handle that cancels this turn (the one from [`ExecOptions::cancel_handle`], if given).

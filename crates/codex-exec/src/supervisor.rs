@@ -42,6 +42,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::cancel::CancelHandle;
+use crate::containment::{ChildEnv, Containment, OrphanKiller, Scope, Wrapping};
 use crate::error::Error;
 use crate::redact_url::redact_config_pair;
 use crate::stderr_tail::{self, SharedTail, TailBuffer};
@@ -266,6 +267,7 @@ pub struct ExecOptions {
     pub(crate) cancel: Option<CancelHandle>,
     pub(crate) secrets: Vec<String>,
     pub(crate) parent_death_signal: bool,
+    pub(crate) containment: Containment,
 }
 
 impl Default for ExecOptions {
@@ -280,6 +282,7 @@ impl Default for ExecOptions {
             cancel: None,
             secrets: Vec::new(),
             parent_death_signal: true,
+            containment: Containment::CgroupV2,
         }
     }
 }
@@ -296,6 +299,7 @@ impl fmt::Debug for ExecOptions {
             .field("cancel", &self.cancel)
             .field("secrets", &self.secrets.len())
             .field("parent_death_signal", &self.parent_death_signal)
+            .field("containment", &self.containment)
             .finish()
     }
 }
@@ -387,6 +391,26 @@ impl ExecOptions {
         self
     }
 
+    /// The strongest [`Containment`] to use for the processes codex starts; when it cannot be
+    /// set up here, the next weaker one that can is used (see [`Containment`] and the crate
+    /// docs for the guarantee of each). [`Containment::ProcessGroup`] turns the extra
+    /// containment off. The one in effect is reported by [`ExecStream::containment`].
+    ///
+    /// By default, [`Containment::CgroupV2`]: the best available
+    /// ([`Containment::best_available`]).
+    ///
+    /// [`ExecStream::containment`]: crate::ExecStream::containment
+    pub fn containment(mut self, containment: Containment) -> Self {
+        self.containment = containment;
+        self
+    }
+
+    /// The strongest containment asked for ([`containment`](Self::containment)).
+    #[must_use]
+    pub fn get_containment(&self) -> Containment {
+        self.containment
+    }
+
     /// The turn timeout, if any.
     #[must_use]
     pub fn get_turn_timeout(&self) -> Option<Duration> {
@@ -462,6 +486,10 @@ pub(crate) struct Spawned {
     pub(crate) redactor: Arc<Redactor>,
     /// The child's stdin, when the spec asked to keep it open.
     pub(crate) stdin: Option<ChildStdin>,
+    /// The containment of the child's descendants.
+    pub(crate) containment: Containment,
+    /// Kills what detached from the child (the app-server's turn ends).
+    pub(crate) orphans: OrphanKiller,
 }
 
 /// Spawns `spec` and its supervising tasks on the current runtime.
@@ -485,10 +513,12 @@ pub(crate) fn spawn(
             .chain(spec.secrets.iter().map(|s| s.expose().to_owned()))
             .chain(spec.secret_env_values()),
     ));
-    let mut child = start(&spec, options).map_err(|source| Error::Spawn {
+    let (mut child, scope) = start(&spec, options).map_err(|source| Error::Spawn {
         program: program.clone(),
         source,
     })?;
+    let containment = scope.containment();
+    let orphans = scope.orphan_killer();
     let pid = child.id().unwrap_or_default();
     let group = ProcessGroup::new(pid);
     // A root span that follows from the caller's: the supervising tasks outlive the turn by a
@@ -496,7 +526,7 @@ pub(crate) fn spawn(
     // until they end, delaying its export.
     let span = tracing::debug_span!(parent: None, "codex", pid);
     span.follows_from(tracing::Span::current());
-    tracing::debug!(parent: &span, program = %program.display(), "spawned codex");
+    tracing::debug!(parent: &span, program = %program.display(), %containment, "spawned codex");
 
     let (Some(stdin), Some(stdout), Some(stderr)) =
         (child.stdin.take(), child.stdout.take(), child.stderr.take())
@@ -532,6 +562,7 @@ pub(crate) fn spawn(
         turn_timeout: options.turn_timeout,
         grace: options.kill_grace,
         keep_alive: spec.keep_alive,
+        scope,
     };
     tokio::spawn(supervisor.run(outcome_tx).instrument(span));
     Ok(Spawned {
@@ -543,28 +574,88 @@ pub(crate) fn spawn(
         tail,
         redactor,
         stdin,
+        containment,
+        orphans,
     })
 }
 
-/// Starts the child, through `setpriv` when it gets a parent-death signal.
-fn start(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<Child> {
+/// Starts the child in its scope (see [`crate::containment`]), through `setpriv` when it gets
+/// a parent-death signal.
+fn start(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<(Child, Scope)> {
+    let pwd = child_var(spec.env_clear, &spec.env, "PWD");
+    let scope = if options.containment == Containment::ProcessGroup {
+        Scope::none()
+    } else {
+        Scope::open(
+            options.containment,
+            ChildEnv {
+                shell_safe: shell_safe_env(spec),
+            },
+        )
+    };
+    let wrapping = scope.wrapping(pwd.as_deref());
     #[cfg(target_os = "linux")]
-    if options.parent_death_signal {
+    if options.parent_death_signal || !wrapping.prefix.is_empty() {
         use crate::parent_death;
         // Checked before `setpriv` is looked for: a missing program is reported as the spawn
-        // error it would be without the wrapper, and no probe runs for it.
+        // error it would be without the wrappers, and no probe runs for it.
         parent_death::check_program(
             &spec.program,
             spec.current_dir.as_deref(),
-            parent_death::child_path_var(spec.env_clear, &spec.env).as_deref(),
+            child_var(spec.env_clear, &spec.env, "PATH").as_deref(),
         )?;
-        if let Some(setpriv) = parent_death::setpriv() {
-            return parent_death::spawn(build_command(spec, Some(setpriv)));
-        }
+        let setpriv = parent_death::setpriv().filter(|_| options.parent_death_signal);
+        let command = build_command(spec, setpriv, wrapping);
+        // Forked by the spawner thread, so that the parent-death signal is tied to it.
+        return Ok((parent_death::spawn(command)?, scope));
     }
     #[cfg(not(target_os = "linux"))]
     let _ = options;
-    build_command(spec, None).spawn()
+    Ok((build_command(spec, None, wrapping).spawn()?, scope))
+}
+
+/// The value of `name` in the child's environment: the last value the spec sets or removes,
+/// else the inherited one.
+fn child_var(
+    env_clear: bool,
+    env: &[(OsString, Option<OsString>)],
+    name: &str,
+) -> Option<OsString> {
+    match env.iter().rev().find(|(key, _)| key == name) {
+        Some((_, value)) => value.clone(),
+        None if env_clear => None,
+        None => std::env::var_os(name),
+    }
+}
+
+/// Whether every variable name of the child's environment is a shell identifier, so that the
+/// shell of the cgroup wrapper passes the whole environment on.
+fn shell_safe_env(spec: &ProcessSpec) -> bool {
+    fn identifier(name: &std::ffi::OsStr) -> bool {
+        let bytes = name.as_encoded_bytes();
+        bytes
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    }
+    let set = spec
+        .env
+        .iter()
+        .filter(|(_, value)| value.is_some())
+        .map(|(key, _)| key.as_os_str());
+    let removed = |name: &std::ffi::OsStr| {
+        spec.env
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .is_some_and(|(_, value)| value.is_none())
+    };
+    let inherited_ok = spec.env_clear
+        || std::env::vars_os()
+            .all(|(name, _)| identifier(&name) || removed(&name) || set.clone().any(|k| k == name));
+    inherited_ok && set.clone().all(identifier)
 }
 
 /// Builds the command: piped stdio, its own process group, killed if dropped. With `setpriv`,
@@ -573,19 +664,22 @@ fn start(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<Child> {
     clippy::disallowed_methods,
     reason = "this is the one place that spawns codex, so that process-group kill, env policy and reaping apply"
 )]
-fn build_command(spec: &ProcessSpec, setpriv: Option<&Path>) -> Command {
-    let mut command = match setpriv {
-        #[cfg(target_os = "linux")]
-        Some(setpriv) => {
-            let mut command = Command::new(setpriv);
-            command
-                .args(crate::parent_death::SETPRIV_ARGS)
-                .arg(&spec.program);
-            command
-        }
-        _ => Command::new(&spec.program),
-    };
-    command.args(&spec.args);
+fn build_command(spec: &ProcessSpec, setpriv: Option<&Path>, wrapping: Wrapping) -> Command {
+    // The chain: [scope wrapper] [setpriv --pdeathsig KILL --] program args…
+    let mut chain: Vec<OsString> = wrapping.prefix;
+    #[cfg(target_os = "linux")]
+    if let Some(setpriv) = setpriv {
+        chain.push(setpriv.into());
+        chain.extend(crate::parent_death::SETPRIV_ARGS.map(OsString::from));
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = setpriv;
+    chain.push(spec.program.clone().into_os_string());
+    let (program, wrapped) = chain
+        .split_first()
+        .expect("the chain ends with the program");
+    let mut command = Command::new(program);
+    command.args(wrapped).args(&spec.args);
     if spec.env_clear {
         command.env_clear();
     }
@@ -594,6 +688,9 @@ fn build_command(spec: &ProcessSpec, setpriv: Option<&Path>) -> Command {
             Some(value) => command.env(key, value),
             None => command.env_remove(key),
         };
+    }
+    if let Some((key, value)) = wrapping.env {
+        command.env(key, value);
     }
     if let Some(dir) = &spec.current_dir {
         command.current_dir(dir);
@@ -641,6 +738,8 @@ struct Supervisor {
     turn_timeout: Option<Duration>,
     grace: Duration,
     keep_alive: Option<KeepAlive>,
+    /// Everything codex started, however it detached; closed after the reap.
+    scope: Scope,
 }
 
 impl Supervisor {
@@ -687,6 +786,7 @@ impl Supervisor {
             }
         };
         self.group.disarm();
+        self.scope.close().await;
         drop(self.keep_alive.take());
         // The stream may be gone already; then nobody needs the outcome.
         let _ = outcome_tx.send(outcome);

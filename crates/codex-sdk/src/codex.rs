@@ -12,7 +12,7 @@ use crate::thread_options::ThreadOptions;
 use codex_agent_exec::app_server::{
     AppServerOptions, RemoteEndpoint, Runtime, TraceContext, TraceSource,
 };
-use codex_agent_exec::{CodexBinary, Discovery, ExecOptions, Secret};
+use codex_agent_exec::{CodexBinary, Containment, Discovery, ExecOptions, Secret};
 use codex_agent_files::{Store, StoreOptions};
 use codex_agent_telemetry::Telemetry;
 
@@ -82,6 +82,7 @@ pub struct CodexOptions {
     pub(crate) transport: Transport,
     pub(crate) remote: Option<RemoteEndpoint>,
     pub(crate) kill_grace: Option<Duration>,
+    pub(crate) containment: Option<Containment>,
     pub(crate) approval_timeout: Option<Duration>,
     pub(crate) attachment_store: StoreOptions,
     pub(crate) telemetry: Telemetry,
@@ -95,6 +96,7 @@ impl std::fmt::Debug for CodexOptions {
             .field("remote", &self.remote)
             .field("options", &self.exec)
             .field("kill_grace", &self.kill_grace)
+            .field("containment", &self.containment)
             .field("approval_timeout", &self.approval_timeout)
             .field("attachment_store", &self.attachment_store)
             .field("telemetry", &self.telemetry)
@@ -255,6 +257,37 @@ impl CodexOptions {
         self
     }
 
+    /// The strongest [`Containment`] for the processes codex starts, on the local transports:
+    /// when it cannot be set up here, the next weaker one that can is used.
+    /// [`Containment::ProcessGroup`] turns the extra containment off. See
+    /// [`codex_agent_exec::Containment`] for which guarantee holds where, and
+    /// [`TurnStream::containment`](crate::TurnStream::containment) for the one in effect.
+    /// Not applicable on [`Transport::Remote`].
+    ///
+    /// By default, [`Containment::CgroupV2`]: the best available
+    /// ([`Containment::best_available`]).
+    pub fn containment(mut self, containment: Containment) -> Self {
+        self.containment = Some(containment);
+        self
+    }
+
+    /// The process options every local spawn of this [`Codex`] starts from: the kill grace and
+    /// the containment.
+    pub(crate) fn process_options(&self) -> ExecOptions {
+        self.process_options_onto(ExecOptions::new())
+    }
+
+    /// `process` with the kill grace and the containment of these options.
+    pub(crate) fn process_options_onto(&self, mut process: ExecOptions) -> ExecOptions {
+        if let Some(grace) = self.kill_grace {
+            process = process.kill_grace(grace);
+        }
+        if let Some(containment) = self.containment {
+            process = process.containment(containment);
+        }
+        process
+    }
+
     /// How long an approval handler may take to answer (app-server transport). After that the
     /// request gets the safe default answer (decline, grant nothing, no answers, a failed
     /// tool call), so a turn never waits forever. Tool calls have their own, shorter, timeout
@@ -303,11 +336,7 @@ fn discover(options: &CodexOptions) -> Result<CodexBinary, Error> {
 
 /// The app-server connection options shared by the spawned and the remote app-server.
 fn app_server_options(options: &CodexOptions) -> AppServerOptions {
-    let mut process = ExecOptions::new();
-    if let Some(grace) = options.kill_grace {
-        process = process.kill_grace(grace);
-    }
-    let mut app_server = AppServerOptions::new().process(process);
+    let mut app_server = AppServerOptions::new().process(options.process_options());
     if let Some(timeout) = options.approval_timeout {
         app_server = app_server.server_request_timeout(timeout);
     }

@@ -224,8 +224,8 @@ pub use serde_json;
 /// Remote app-servers ([`CodexOptions::remote`]) and a pool of them.
 pub use codex_agent_exec::app_server::{EndpointStatus, Lease, RemoteEndpoint, RemotePool};
 pub use codex_agent_exec::{
-    ApprovalPolicy, BinarySource, CancelHandle, CodexBinary, CyberAccessProgram, Input,
-    ReasoningEffort, SandboxMode, UserInput, Version, WebSearchMode,
+    ApprovalPolicy, BinarySource, CancelHandle, CodexBinary, Containment, CyberAccessProgram,
+    Input, ReasoningEffort, SandboxMode, UserInput, Version, WebSearchMode,
 };
 pub use codex_agent_protocol::app_server::{CodexErrorInfo, ThreadGoal, ThreadGoalStatus};
 pub use codex_agent_protocol::exec::{

@@ -318,10 +318,7 @@ impl Thread {
         let mut telemetry = tracker.start_turn(None).map_err(Error::BudgetExceeded)?;
         self.turn_span.set(telemetry.span());
         let inner = &self.codex.inner;
-        let mut limits = options.limits;
-        if let Some(grace) = inner.options.kill_grace {
-            limits = limits.kill_grace(grace);
-        }
+        let limits = inner.options.process_options_onto(options.limits);
         let mut tools = None;
         let mut hooks_bypassed = false;
         let started = async {
@@ -850,6 +847,20 @@ impl TurnStream {
         match &self.backend {
             StreamBackend::Exec(exec) => exec.pid(),
             StreamBackend::AppServer(app) if !self.ended => app.pid(),
+            StreamBackend::AppServer(_) => None,
+        }
+    }
+
+    /// How the processes codex starts for this turn are contained (see
+    /// [`Containment`](crate::Containment)): on the exec transport, the scope of this turn's
+    /// process; on the app-server transport, the scope of the shared app-server, from which
+    /// what a turn detached is killed when the last running turn ends. `None` once the stream
+    /// has ended, and on [`Transport::Remote`](crate::Transport::Remote).
+    #[must_use]
+    pub fn containment(&self) -> Option<crate::Containment> {
+        match &self.backend {
+            StreamBackend::Exec(exec) => exec.containment().filter(|_| exec.pid().is_some()),
+            StreamBackend::AppServer(app) if !self.ended => app.containment(),
             StreamBackend::AppServer(_) => None,
         }
     }

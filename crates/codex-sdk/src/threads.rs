@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 
 use codex_agent_exec::SessionStore;
 use codex_agent_exec::app_server::AppServer;
-use codex_agent_exec::{CodexBinary, ExecOptions, ExecRequest, ExecStream, Input};
+use codex_agent_exec::{CodexBinary, ExecRequest, ExecStream, Input};
 use codex_agent_protocol::app_server::{
     GetAccountParams, GetAccountResponse, ListMcpServerStatusParams, ListMcpServerStatusResponse,
     Model, ModelListParams, SortDirection, ThreadForkParams, ThreadListParams, ThreadReadParams,
@@ -343,10 +343,7 @@ impl Codex {
             .fork(id)
             .build(binary)
             .map_err(Error::from_exec)?;
-        let mut limits = ExecOptions::default();
-        if let Some(grace) = self.inner.options.kill_grace {
-            limits = limits.kill_grace(grace);
-        }
+        let limits = self.inner.options.process_options();
         let mut stream = ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?;
         let mut fork_id = None;
         // Without a prompt codex prints `thread.started` and exits without a turn, which the

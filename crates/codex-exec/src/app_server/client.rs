@@ -139,6 +139,8 @@ impl AppServer {
             tail: spawned.tail,
             redactor: spawned.redactor,
             exit_timeout: options.process.exit_timeout,
+            containment: spawned.containment,
+            orphans: spawned.orphans,
         };
         let Some(stdin) = spawned.stdin else {
             parts.shared.request_stop(supervisor::Reason::Dropped);
@@ -294,6 +296,21 @@ impl AppServer {
     #[must_use]
     pub fn pid(&self) -> Option<u32> {
         self.inner.pid()
+    }
+
+    /// How the processes the app-server starts are contained (see
+    /// [`Containment`](crate::Containment)), when this client spawned it. Besides the
+    /// cleanup when the process ends, what a turn detached from codex (a member of the scope
+    /// that does not descend from codex) is killed when the last running turn of
+    /// [`Runtime`](super::Runtime) ends.
+    #[must_use]
+    pub fn containment(&self) -> Option<crate::Containment> {
+        self.inner.containment()
+    }
+
+    /// Counts a turn as running until the guard is dropped (see [`containment`](Self::containment)).
+    pub(crate) fn begin_turn(&self) -> Option<crate::containment::ActiveTurn> {
+        self.inner.begin_turn()
     }
 
     /// What the server said about itself in the handshake (user agent, version, home).

@@ -26,6 +26,7 @@ use super::handlers::{Handlers, INVALID_PARAMS, default_answer};
 use super::router::{self, Filter, Router, Sink, Subscription};
 use super::transport::{FrameReader, FrameWriter, Wire};
 use crate::Error;
+use crate::containment::{ActiveTurn, Containment, OrphanKiller, TurnActivity};
 use crate::framing::FrameError;
 use crate::stderr_tail::{self, SharedTail};
 use crate::supervisor::{Outcome, Reason, Shared};
@@ -109,6 +110,8 @@ pub(crate) struct ProcessParts {
     pub(crate) tail: SharedTail,
     pub(crate) redactor: Arc<Redactor>,
     pub(crate) exit_timeout: Duration,
+    pub(crate) containment: Containment,
+    pub(crate) orphans: OrphanKiller,
 }
 
 /// Settings of one connection.
@@ -136,6 +139,8 @@ pub(crate) struct Inner {
     stop: CancellationToken,
     /// The process's pid and stop switch, when there is a process.
     process: Option<(u32, Arc<Shared>)>,
+    /// The containment of the process and its running turns, when there is a process.
+    scope: Option<(Containment, Arc<TurnActivity>)>,
     /// Redacts what the server sent before it reaches a log record: the process's redactor
     /// (its configured secrets and secret-looking environment values), or the built-in
     /// patterns alone without a process.
@@ -176,6 +181,9 @@ pub(crate) fn start(
         trace_source: settings.trace_source,
         stop: stop.clone(),
         process: process.as_ref().map(|p| (p.pid, Arc::clone(&p.shared))),
+        scope: process
+            .as_ref()
+            .map(|p| (p.containment, TurnActivity::new(p.pid, p.orphans.clone()))),
         redactor,
         closed_tx: watch::Sender::new(false),
         endpoint: remote.map(|r| r.url().to_owned()),
@@ -222,6 +230,17 @@ impl Inner {
 
     pub(crate) fn pid(&self) -> Option<u32> {
         self.process.as_ref().map(|(pid, _)| *pid)
+    }
+
+    /// The containment of the process's descendants, when there is a process.
+    pub(crate) fn containment(&self) -> Option<Containment> {
+        self.scope.as_ref().map(|(containment, _)| *containment)
+    }
+
+    /// Counts a turn as running until the guard is dropped; the last one to end kills what
+    /// detached from codex. `None` without a process.
+    pub(crate) fn begin_turn(&self) -> Option<ActiveTurn> {
+        self.scope.as_ref().map(|(_, activity)| activity.begin())
     }
 
     /// Sends a request and waits for its result.

@@ -37,6 +37,7 @@ use serde_json::Value;
 use tokio::sync::{Mutex, oneshot};
 
 use super::{AppServer, AppServerOptions, Handlers, METHOD_NOT_FOUND, RemoteEndpoint};
+use crate::containment::ActiveTurn;
 use crate::{
     CancelHandle, CodexBinary, CodexOptions, Error, ExecOptions, Input, ThreadOptions, TurnOptions,
 };
@@ -567,6 +568,9 @@ pub struct RuntimeTurn {
     turn_limit: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
     idle_limit: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
     ended: bool,
+    /// Counts this turn as running on the app-server until the turn and its cleanup are over:
+    /// then what it detached from codex is killed (see [`AppServer::containment`]).
+    active: Option<ActiveTurn>,
 }
 
 impl std::fmt::Debug for RuntimeTurn {
@@ -616,6 +620,7 @@ impl RuntimeTurn {
             thread_id.clone(),
         ))));
         let sleep = |limit: Duration| (limit, Box::pin(tokio::time::sleep(limit)));
+        let active = live.server.begin_turn();
         Self {
             state: TurnProjection::new(turn_id.clone()),
             live,
@@ -630,6 +635,7 @@ impl RuntimeTurn {
             turn_limit: turn_timeout.map(sleep),
             idle_limit: idle_timeout.map(sleep),
             ended: false,
+            active,
         }
     }
 
@@ -650,6 +656,13 @@ impl RuntimeTurn {
     #[must_use]
     pub fn pid(&self) -> Option<u32> {
         self.live.server.pid()
+    }
+
+    /// How the shared app-server's processes are contained (see
+    /// [`AppServer::containment`]).
+    #[must_use]
+    pub fn containment(&self) -> Option<crate::Containment> {
+        self.live.server.containment()
     }
 
     /// The handle that interrupts this turn.
@@ -725,6 +738,7 @@ impl RuntimeTurn {
         let (thread, turn) = (self.thread_id.clone(), self.turn_id.clone());
         let mut state =
             std::mem::replace(&mut self.state, TurnProjection::new(self.turn_id.clone()));
+        let active = self.active.take();
         tokio::spawn(async move {
             let finish = async {
                 let _ = server.turn_interrupt(&thread, turn).await;
@@ -738,6 +752,7 @@ impl RuntimeTurn {
             };
             let _ = tokio::time::timeout(DROP_INTERRUPT_LIMIT, finish).await;
             terminate_commands(&server, &thread, state.running_processes()).await;
+            drop(active);
             drop(guard);
         });
     }
@@ -745,7 +760,9 @@ impl RuntimeTurn {
     /// Once the turn ended interrupted (by [`interrupt`](Self::interrupt), the cancel handle,
     /// a `cancel` approval decision, another client), stops the commands it left running,
     /// from a task of its own.
-    fn stop_orphaned_commands(&self) {
+    /// The turn stops counting as running then (see [`ActiveTurn`]).
+    fn stop_orphaned_commands(&mut self) {
+        let active = self.active.take();
         let processes = self.state.running_processes();
         if !self.state.was_interrupted()
             || processes.is_empty()
@@ -755,7 +772,10 @@ impl RuntimeTurn {
         }
         let server = Arc::clone(&self.live.server);
         let thread = self.thread_id.clone();
-        tokio::spawn(async move { terminate_commands(&server, &thread, processes).await });
+        tokio::spawn(async move {
+            terminate_commands(&server, &thread, processes).await;
+            drop(active);
+        });
     }
 
     fn fail(&mut self, error: Error) -> Error {

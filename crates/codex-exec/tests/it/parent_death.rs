@@ -23,16 +23,17 @@ fn parent_program() -> PathBuf {
         .clone()
 }
 
-/// Starts the parent, which spawns the fake with `script` and the parent-death signal on or
-/// off, and waits forever.
+/// Starts the parent, which spawns the fake with `script` in `mode` (`on`: the defaults;
+/// `off`: no parent-death signal, no containment; `contained`: containment only), and waits
+/// forever.
 #[expect(
     clippy::disallowed_methods,
     reason = "the parent is the SDK process under test: it cannot be spawned through codex-agent-exec"
 )]
-fn start_parent(script: &Path, parent_death_signal: bool) -> Child {
+fn start_parent(script: &Path, mode: &str) -> Child {
     tokio::process::Command::new(parent_program())
         .arg(script)
-        .arg(if parent_death_signal { "on" } else { "off" })
+        .arg(mode)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
@@ -71,7 +72,7 @@ impl Drop for KillOnDrop {
 async fn codex_dies_when_its_parent_is_killed_with_sigkill() {
     let _lock = support::shared().await;
     let scratch = Scratch::new();
-    let mut parent = start_parent(&announcing_script(&scratch), true);
+    let mut parent = start_parent(&announcing_script(&scratch), "on");
     let pid = pid_from(&scratch.path("pid")).await;
     let _cleanup = KillOnDrop(pid);
     parent.kill().await.expect("SIGKILL the parent and reap it");
@@ -83,11 +84,28 @@ async fn codex_dies_when_its_parent_is_killed_with_sigkill() {
     );
 }
 
+/// Without the parent-death signal, the containment's watcher still kills codex when its
+/// parent dies (cgroup or environment tag, whichever is available).
 #[tokio::test]
-async fn without_the_parent_death_signal_codex_outlives_its_parent() {
+async fn the_containment_watcher_kills_codex_when_its_parent_is_killed() {
     let _lock = support::shared().await;
     let scratch = Scratch::new();
-    let mut parent = start_parent(&announcing_script(&scratch), false);
+    let mut parent = start_parent(&announcing_script(&scratch), "contained");
+    let pid = pid_from(&scratch.path("pid")).await;
+    let _cleanup = KillOnDrop(pid);
+    parent.kill().await.expect("SIGKILL the parent and reap it");
+    let state = process_watch::wait_dead(pid, PROMPT).await;
+    assert!(
+        state.is_dead(),
+        "codex (pid {pid}) is still {state:?} after its parent was killed with SIGKILL"
+    );
+}
+
+#[tokio::test]
+async fn without_the_parent_death_signal_and_containment_codex_outlives_its_parent() {
+    let _lock = support::shared().await;
+    let scratch = Scratch::new();
+    let mut parent = start_parent(&announcing_script(&scratch), "off");
     let pid = pid_from(&scratch.path("pid")).await;
     let cleanup = KillOnDrop(pid);
     parent.kill().await.expect("SIGKILL the parent and reap it");

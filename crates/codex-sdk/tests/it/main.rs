@@ -16,6 +16,8 @@ mod basics;
 mod builtin;
 mod cancel;
 mod concurrency;
+#[cfg(target_os = "linux")]
+mod containment;
 mod examples;
 mod failures;
 mod hermetic;
