@@ -116,6 +116,16 @@ pub enum Error {
     /// Building the codex facade failed (codex not found, bad options).
     #[error("cannot start codex")]
     Codex(#[source] Box<codex_agent_sdk::Error>),
+    /// A remote app-server (`--remote`) refused its token or could not be reached when it was
+    /// checked before the run; nothing ran. The source says which, naming the endpoint.
+    #[error("the remote endpoint {endpoint} cannot take tasks")]
+    Remote {
+        /// The endpoint URL.
+        endpoint: String,
+        /// The facade's error (the token is never part of it).
+        #[source]
+        source: Box<codex_agent_sdk::Error>,
+    },
     /// A stored record could not be decoded.
     #[error("corrupt record for task {task_id:?}: {reason}")]
     CorruptRecord {

@@ -14,6 +14,7 @@ mod cli;
 mod metrics;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod remote;
 mod report;
 mod runner;
 mod support;
