@@ -25,7 +25,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use codex_agent_batch::Error;
 use codex_agent_batch::export::{write_csv, write_ndjson};
-use codex_agent_batch::report::{Format, Report, ReportError, row_of};
+use codex_agent_batch::report::{Format, Report, row_of};
 use codex_agent_batch::runner::{
     BatchTransport, Outcome, Progress, Remotes, Runner, RunnerOptions,
 };
@@ -254,23 +254,13 @@ async fn dispatch(command: Command) -> Result<ExitCode, Error> {
 }
 
 async fn report(place: &Place, format: &str, out: Option<&Path>) -> Result<ExitCode, Error> {
-    let format: Format = format
-        .parse()
-        .map_err(|e: ReportError| Error::InvalidOption {
-            option: "--format",
-            reason: e.to_string(),
-        })?;
+    let format: Format = format.parse()?;
     let store = open_store(place).await?;
     store.open_run(&place.run).await?;
     let results = store.results(&place.run).await?;
     store.close().await;
     let rows = results.iter().map(row_of).collect();
-    let text = Report::new(format!("codex-batch run {}", place.run), rows)
-        .render(format)
-        .map_err(|e| Error::InvalidOption {
-            option: "--format",
-            reason: e.to_string(),
-        })?;
+    let text = Report::new(format!("codex-batch run {}", place.run), rows).render(format)?;
     if let Some(path) = out {
         write_atomically(path, text.as_bytes())?;
     } else {
