@@ -432,6 +432,15 @@ impl Runner {
     /// [`Error::Database`] when the store fails; running tasks are cancelled and released first.
     pub async fn run(&self) -> Result<Outcome, Error> {
         let heartbeat = tokio::spawn(heartbeat(Arc::clone(&self.inner)));
+        // Cancelling the token cancels the turns in flight (which kills or interrupts codex);
+        // the loops then release their tasks and stop.
+        let interrupter = {
+            let inner = Arc::clone(&self.inner);
+            tokio::spawn(async move {
+                inner.cancel.cancelled().await;
+                inner.cancel_running();
+            })
+        };
         let mut loops = tokio::task::JoinSet::new();
         for _ in 0..self.inner.options.concurrency {
             let inner = Arc::clone(&self.inner);
@@ -454,6 +463,7 @@ impl Runner {
             }
         }
         heartbeat.abort();
+        interrupter.abort();
         result?;
         if self.inner.cancel.is_cancelled() {
             Ok(Outcome::Cancelled)

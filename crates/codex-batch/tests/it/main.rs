@@ -11,6 +11,7 @@
 )]
 
 mod cli;
+mod interrupt;
 mod metrics;
 #[cfg(feature = "postgres")]
 mod postgres;
