@@ -152,7 +152,7 @@ struct WorkArgs {
     remote: Vec<String>,
     /// A file holding the token of a --remote endpoint: once for all of them, or once per
     /// --remote in the same order. Without it, the token comes from the environment variable
-    /// CODEX_BATCH_REMOTE_TOKEN, if set.
+    /// `CODEX_BATCH_REMOTE_TOKEN`, if set.
     #[arg(long = "remote-token-file", value_name = "FILE")]
     remote_token_file: Vec<PathBuf>,
     /// Retries of a task after a retryable failure.

@@ -45,12 +45,12 @@ fn descendants(root: u32) -> BTreeSet<u32> {
             continue;
         };
         // `pid (comm) state ppid …`: the command may hold spaces and parentheses.
-        let ppid = stat
+        let parent_pid = stat
             .rsplit_once(')')
             .and_then(|(_, rest)| rest.split_whitespace().nth(1))
             .and_then(|p| p.parse::<u32>().ok());
-        if let Some(ppid) = ppid {
-            parent_of.insert(pid, ppid);
+        if let Some(parent_pid) = parent_pid {
+            parent_of.insert(pid, parent_pid);
         }
     }
     let mut found = BTreeSet::new();
