@@ -16,6 +16,7 @@
 )]
 
 mod api;
+mod batch_bench;
 mod bench;
 mod chaos;
 mod cmd;
@@ -72,6 +73,11 @@ const COMMANDS: &[Command] = &[
         "bench",
         "measure streaming, run(), per-turn overhead and app-server vs exec [--runs N] [--turns N]",
         bench::run,
+    ),
+    (
+        "batch-bench",
+        "codex-batch runner throughput and overhead per task vs the facade [--tasks N] [--concurrency 1,4,8] [--transport exec,app-server]",
+        batch_bench::run,
     ),
     (
         "api",

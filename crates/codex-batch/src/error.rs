@@ -1,4 +1,5 @@
-//! The one error type of codex-agent-batch.
+//! The one error type of codex-agent-batch: task files, stores, runs, remote endpoints,
+//! scoring and reports.
 
 use std::path::PathBuf;
 
@@ -116,6 +117,16 @@ pub enum Error {
     /// Building the codex facade failed (codex not found, bad options).
     #[error("cannot start codex")]
     Codex(#[source] Box<codex_agent_sdk::Error>),
+    /// A remote app-server (`--remote`) refused its token or could not be reached when it was
+    /// checked before the run; nothing ran. The source says which, naming the endpoint.
+    #[error("the remote endpoint {endpoint} cannot take tasks")]
+    Remote {
+        /// The endpoint URL.
+        endpoint: String,
+        /// The facade's error (the token is never part of it).
+        #[source]
+        source: Box<codex_agent_sdk::Error>,
+    },
     /// A stored record could not be decoded.
     #[error("corrupt record for task {task_id:?}: {reason}")]
     CorruptRecord {
@@ -124,6 +135,107 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A report format name is not one of `md`, `html`, `json`, `csv`.
+    #[error("unknown report format `{format}` (expected md, html, json or csv)")]
+    UnknownReportFormat {
+        /// The name given.
+        format: String,
+    },
+    /// A task status name is not one of [`report::Status`](crate::report::Status)'s.
+    #[error("unknown task status `{status}`")]
+    UnknownStatus {
+        /// The name given.
+        status: String,
+    },
+    /// Drawing a report chart failed.
+    #[error("drawing the {chart} chart failed: {reason}")]
+    Chart {
+        /// Which chart.
+        chart: &'static str,
+        /// What the drawing library reported.
+        reason: String,
+    },
+    /// Writing a CSV or JSON report failed.
+    #[error("writing the {format} report failed: {reason}")]
+    ReportWrite {
+        /// `csv` or `json`.
+        format: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A line of a CSV report could not be read back into a row.
+    #[error("line {line} of the CSV report is not a task row: {reason}")]
+    ReportCsv {
+        /// 1-based line number (the header is line 1).
+        line: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A task's `output_schema` is not a valid JSON Schema.
+    #[error("the output schema is not a valid JSON Schema: {reason}")]
+    InvalidSchema {
+        /// What is wrong with it, with its location in the schema.
+        reason: String,
+    },
+    /// The scorer command line is empty.
+    #[error("the scorer command is empty")]
+    EmptyScorerCommand,
+    /// The scorer command could not be started, or the operating system failed while it ran.
+    #[error("the scorer command `{command}` could not run")]
+    ScorerSpawn {
+        /// The command line.
+        command: String,
+        /// What went wrong.
+        #[source]
+        source: codex_agent_sdk::exec::Error,
+    },
+    /// The scorer command ran longer than its time limit and was killed.
+    #[error("the scorer command `{command}` did not finish within {limit:?}")]
+    ScorerTimeout {
+        /// The command line.
+        command: String,
+        /// The time limit.
+        limit: std::time::Duration,
+    },
+    /// Scoring was cancelled; the scorer command was killed.
+    #[error("the scorer command `{command}` was cancelled")]
+    ScorerCancelled {
+        /// The command line.
+        command: String,
+    },
+    /// The scorer command exited unsuccessfully.
+    #[error(
+        "the scorer command `{command}` failed: {status}{}",
+        stderr_headline(stderr)
+    )]
+    ScorerFailed {
+        /// The command line.
+        command: String,
+        /// How it ended (`exit code 2`, `signal 9`).
+        status: String,
+        /// The last bytes of its stderr, redacted.
+        stderr: String,
+    },
+    /// The scorer command printed something that is not a score.
+    #[error("the scorer command `{command}` printed no score: {reason} (output: {excerpt:?})")]
+    ScorerOutput {
+        /// The command line.
+        command: String,
+        /// Why the output is not a score.
+        reason: String,
+        /// The start of what it printed (at most 200 bytes).
+        excerpt: String,
+    },
+}
+
+/// `": <first non-empty stderr line>"`, or nothing.
+fn stderr_headline(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .map(|line| format!(": {line}"))
+        .unwrap_or_default()
 }
 
 fn render_problems(problems: &[LineProblem]) -> String {

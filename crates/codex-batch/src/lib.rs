@@ -4,7 +4,9 @@
 //! one thread with bounded concurrency ([`runner`]), keeps its state in SQLite (one machine)
 //! or PostgreSQL (many machines, feature `postgres`) ([`store`]), and exports the results as
 //! NDJSON and CSV ([`export`]), with metrics against the expected answers ([`metrics`]) and
-//! reports in Markdown, HTML, JSON and CSV ([`report`]).
+//! reports in Markdown, HTML, JSON and CSV ([`report`]). Tasks run on one `Codex` (exec or
+//! app-server) or are spread over remote app-servers, least-loaded first
+//! ([`runner::Remotes`]). Everything that can fail returns the one [`Error`].
 //!
 //! ```no_run
 //! use std::sync::Arc;

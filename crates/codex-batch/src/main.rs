@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! codex-batch run TASKS.jsonl --run NAME [--concurrency N] [--transport exec|app-server]
+//!                 [--remote ws://HOST:PORT ... [--remote-token-file FILE ...]]
 //!                 [--retries K] [--timeout S] [--budget-usd X] [--split NAME --seed N --ratios a,b,c]
 //! codex-batch submit TASKS.jsonl --db postgres://… --run NAME
 //! codex-batch work --db postgres://… --run NAME [--concurrency N]
@@ -24,11 +25,17 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use codex_agent_batch::Error;
 use codex_agent_batch::export::{write_csv, write_ndjson};
-use codex_agent_batch::report::{Format, Report, ReportError, row_of};
-use codex_agent_batch::runner::{BatchTransport, Outcome, Progress, Runner, RunnerOptions};
+use codex_agent_batch::report::{Format, Report, row_of};
+use codex_agent_batch::runner::{
+    BatchTransport, Outcome, Progress, Remotes, Runner, RunnerOptions,
+};
 use codex_agent_batch::store::{RunSettings, RunStatus, Store};
 use codex_agent_batch::task::{SplitSpec, TaskSet};
-use codex_agent_sdk::CodexOptions;
+use codex_agent_sdk::{Codex, CodexOptions, RemoteEndpoint, RemotePool};
+
+/// The environment variable holding the token of every `--remote` endpoint when no
+/// `--remote-token-file` is given.
+const REMOTE_TOKEN_ENV: &str = "CODEX_BATCH_REMOTE_TOKEN";
 
 #[derive(Parser)]
 #[command(
@@ -136,9 +143,18 @@ struct WorkArgs {
     /// Tasks running at once.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
-    /// `exec` or `app-server`.
-    #[arg(long, default_value = "exec")]
-    transport: String,
+    /// `exec` or `app-server` (by default `exec`); not with --remote.
+    #[arg(long)]
+    transport: Option<String>,
+    /// A remote `codex app-server --listen ws://HOST:PORT` to run tasks on; repeat it to
+    /// spread tasks over several, least-loaded first.
+    #[arg(long = "remote", value_name = "ws://HOST:PORT")]
+    remote: Vec<String>,
+    /// A file holding the token of a --remote endpoint: once for all of them, or once per
+    /// --remote in the same order. Without it, the token comes from the environment variable
+    /// `CODEX_BATCH_REMOTE_TOKEN`, if set.
+    #[arg(long = "remote-token-file", value_name = "FILE")]
+    remote_token_file: Vec<PathBuf>,
     /// Retries of a task after a retryable failure.
     #[arg(long, default_value_t = 2)]
     retries: u32,
@@ -213,9 +229,10 @@ async fn dispatch(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Work { place, work } => {
+            let target = target(&work).await?;
             let store = Arc::new(open_store(&place).await?);
             let work_root = run_dir(&place)?.join("work");
-            let code = drive(&store, &place.run, &work, work_root, true).await?;
+            let code = drive(&store, &place.run, &work, target, work_root, true).await?;
             store.close().await;
             Ok(code)
         }
@@ -237,23 +254,13 @@ async fn dispatch(command: Command) -> Result<ExitCode, Error> {
 }
 
 async fn report(place: &Place, format: &str, out: Option<&Path>) -> Result<ExitCode, Error> {
-    let format: Format = format
-        .parse()
-        .map_err(|e: ReportError| Error::InvalidOption {
-            option: "--format",
-            reason: e.to_string(),
-        })?;
+    let format: Format = format.parse()?;
     let store = open_store(place).await?;
     store.open_run(&place.run).await?;
     let results = store.results(&place.run).await?;
     store.close().await;
     let rows = results.iter().map(row_of).collect();
-    let text = Report::new(format!("codex-batch run {}", place.run), rows)
-        .render(format)
-        .map_err(|e| Error::InvalidOption {
-            option: "--format",
-            reason: e.to_string(),
-        })?;
+    let text = Report::new(format!("codex-batch run {}", place.run), rows).render(format)?;
     if let Some(path) = out {
         write_atomically(path, text.as_bytes())?;
     } else {
@@ -407,6 +414,8 @@ async fn run(
             ),
         });
     }
+    // Codex is found and every remote endpoint checked before the run is touched.
+    let target = target(work).await?;
     let store = Arc::new(open_store(place).await?);
     submit(&store, tasks, &place.run, split).await?;
     if place.db.is_none() {
@@ -417,7 +426,7 @@ async fn run(
             );
         }
     }
-    let code = drive(&store, &place.run, work, dir.join("work"), false).await?;
+    let code = drive(&store, &place.run, work, target, dir.join("work"), false).await?;
     let results = store.results(&place.run).await?;
     let mut ndjson = Vec::new();
     let mut csv = Vec::new();
@@ -443,14 +452,103 @@ fn seconds(option: &'static str, s: f64) -> Result<Duration, Error> {
     })
 }
 
+/// Where tasks run: one codex, or remote app-servers.
+enum Target {
+    One(Codex),
+    Remote(Remotes),
+}
+
+/// Builds the codex tasks run on from the options; remote endpoints are checked (token,
+/// reachability) here, before anything runs.
+async fn target(work: &WorkArgs) -> Result<Target, Error> {
+    let mut codex_options = CodexOptions::new();
+    if work.remote.is_empty() {
+        if !work.remote_token_file.is_empty() {
+            return Err(Error::InvalidOption {
+                option: "--remote-token-file",
+                reason: "it needs --remote".to_owned(),
+            });
+        }
+        let transport: BatchTransport = work.transport.as_deref().unwrap_or("exec").parse()?;
+        if let Some(path) = &work.codex {
+            codex_options = codex_options.codex_path(path);
+        }
+        return Ok(Target::One(transport.codex(codex_options)?));
+    }
+    if work.transport.is_some() {
+        return Err(Error::InvalidOption {
+            option: "--transport",
+            reason: "--remote runs tasks on remote app-servers: leave --transport out".to_owned(),
+        });
+    }
+    let tokens = remote_tokens(work)?;
+    let endpoints = work
+        .remote
+        .iter()
+        .zip(tokens)
+        .map(|(url, token)| {
+            let endpoint = RemoteEndpoint::new(url.clone()).map_err(|e| Error::InvalidOption {
+                option: "--remote",
+                reason: e.to_string(),
+            })?;
+            Ok(match token {
+                Some(token) => endpoint.token(token),
+                None => endpoint,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let pool = RemotePool::new(endpoints).map_err(|e| Error::InvalidOption {
+        option: "--remote",
+        reason: e.to_string(),
+    })?;
+    let remotes = Remotes::new(pool, &codex_options)?;
+    remotes.check().await?;
+    Ok(Target::Remote(remotes))
+}
+
+/// The token of each `--remote`, in order: from `--remote-token-file` (once for all, or once
+/// per endpoint), else from [`REMOTE_TOKEN_ENV`], else none.
+fn remote_tokens(work: &WorkArgs) -> Result<Vec<Option<String>>, Error> {
+    let read = |path: &PathBuf| -> Result<String, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let token = text.trim().to_owned();
+        if token.is_empty() {
+            return Err(Error::InvalidOption {
+                option: "--remote-token-file",
+                reason: format!("{} is empty", path.display()),
+            });
+        }
+        Ok(token)
+    };
+    let n = work.remote.len();
+    match work.remote_token_file.as_slice() {
+        [] => {
+            let token = std::env::var(REMOTE_TOKEN_ENV)
+                .ok()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty());
+            Ok(vec![token; n])
+        }
+        [one] => Ok(vec![Some(read(one)?); n]),
+        files if files.len() == n => files.iter().map(|f| read(f).map(Some)).collect(),
+        files => Err(Error::InvalidOption {
+            option: "--remote-token-file",
+            reason: format!(
+                "{} given for {n} --remote endpoint(s): give one for all, or one per endpoint",
+                files.len()
+            ),
+        }),
+    }
+}
+
 async fn drive(
     store: &Arc<Store>,
     run: &str,
     work: &WorkArgs,
+    target: Target,
     work_root: PathBuf,
     wait_for_others: bool,
 ) -> Result<ExitCode, Error> {
-    let transport: BatchTransport = work.transport.parse()?;
     let mut options = RunnerOptions::new(work_root)
         .concurrency(work.concurrency)
         .retries(work.retries)
@@ -471,12 +569,10 @@ async fn drive(
     if let Some(w) = &work.worker {
         options = options.worker(w.clone());
     }
-    let mut codex_options = CodexOptions::new();
-    if let Some(path) = &work.codex {
-        codex_options = codex_options.codex_path(path);
-    }
-    let codex = transport.codex(codex_options)?;
-    let runner = Runner::new(Arc::clone(store), run, codex, options).await?;
+    let runner = match target {
+        Target::One(codex) => Runner::new(Arc::clone(store), run, codex, options).await?,
+        Target::Remote(remotes) => Runner::remote(Arc::clone(store), run, remotes, options).await?,
+    };
     let cancel = runner.cancel_token();
     tokio::spawn(async move {
         wait_for_signal().await;

@@ -28,7 +28,7 @@
 //! assert_eq!(report.summary().total.pass_rate, Some(0.5));
 //! let html = report.render(Format::Html)?;
 //! assert!(html.contains("<svg"));
-//! # Ok::<(), codex_agent_batch::report::ReportError>(())
+//! # Ok::<(), codex_agent_batch::Error>(())
 //! ```
 
 mod charts;
@@ -41,6 +41,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
+
+use crate::Error;
 
 pub use csv_rows::rows_from_csv;
 pub use stats::{Group, MetricMean, Summary};
@@ -115,13 +117,13 @@ impl fmt::Display for Status {
 }
 
 impl FromStr for Status {
-    type Err = ReportError;
+    type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()
             .find(|status| status.as_str() == s || status.label() == s)
-            .ok_or_else(|| ReportError::UnknownStatus {
+            .ok_or_else(|| Error::UnknownStatus {
                 status: s.to_owned(),
             })
     }
@@ -235,7 +237,7 @@ pub enum Format {
 }
 
 impl FromStr for Format {
-    type Err = ReportError;
+    type Err = Error;
 
     /// `md` (or `markdown`), `html`, `json`, `csv`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -244,53 +246,11 @@ impl FromStr for Format {
             "html" => Ok(Self::Html),
             "json" => Ok(Self::Json),
             "csv" => Ok(Self::Csv),
-            other => Err(ReportError::UnknownFormat {
+            other => Err(Error::UnknownReportFormat {
                 format: other.to_owned(),
             }),
         }
     }
-}
-
-/// Everything that can go wrong while rendering or reading a report.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReportError {
-    /// The format name is not one of `md`, `html`, `json`, `csv`.
-    #[error("unknown report format `{format}` (expected md, html, json or csv)")]
-    UnknownFormat {
-        /// The name given.
-        format: String,
-    },
-    /// A status name is not one of [`Status`]'s.
-    #[error("unknown task status `{status}`")]
-    UnknownStatus {
-        /// The name given.
-        status: String,
-    },
-    /// Drawing a chart failed.
-    #[error("drawing the {chart} chart failed: {reason}")]
-    Chart {
-        /// Which chart.
-        chart: &'static str,
-        /// What the drawing library reported.
-        reason: String,
-    },
-    /// Writing CSV or JSON failed.
-    #[error("writing the {format} report failed: {reason}")]
-    Write {
-        /// `csv` or `json`.
-        format: &'static str,
-        /// What went wrong.
-        reason: String,
-    },
-    /// A CSV line could not be read back into a row.
-    #[error("line {line} of the CSV report is not a task row: {reason}")]
-    Csv {
-        /// 1-based line number (the header is line 1).
-        line: u64,
-        /// What is wrong with it.
-        reason: String,
-    },
 }
 
 /// A run's rows with a title, ready to render.
@@ -331,9 +291,9 @@ impl Report {
     ///
     /// # Errors
     ///
-    /// [`ReportError::Chart`] when a chart cannot be drawn (HTML), [`ReportError::Write`]
+    /// [`Error::Chart`] when a chart cannot be drawn (HTML), [`Error::ReportWrite`]
     /// when CSV or JSON cannot be written.
-    pub fn render(&self, format: Format) -> Result<String, ReportError> {
+    pub fn render(&self, format: Format) -> Result<String, Error> {
         match format {
             Format::Markdown => Ok(self.to_markdown()),
             Format::Html => self.to_html(),
@@ -353,8 +313,8 @@ impl Report {
     ///
     /// # Errors
     ///
-    /// [`ReportError::Chart`] when a chart cannot be drawn.
-    pub fn to_html(&self) -> Result<String, ReportError> {
+    /// [`Error::Chart`] when a chart cannot be drawn.
+    pub fn to_html(&self) -> Result<String, Error> {
         html::render(&self.title, &self.summary(), &self.rows)
     }
 
@@ -363,9 +323,9 @@ impl Report {
     ///
     /// # Errors
     ///
-    /// [`ReportError::Write`] when a value cannot be written (a non-finite metric or cost is
+    /// [`Error::ReportWrite`] when a value cannot be written (a non-finite metric or cost is
     /// written as `null`, so this does not happen in practice).
-    pub fn to_json(&self) -> Result<String, ReportError> {
+    pub fn to_json(&self) -> Result<String, Error> {
         let rows: Vec<csv_rows::JsonRow<'_>> =
             self.rows.iter().map(csv_rows::JsonRow::from).collect();
         let document = serde_json::json!({
@@ -373,7 +333,7 @@ impl Report {
             "summary": self.summary(),
             "rows": rows,
         });
-        serde_json::to_string_pretty(&document).map_err(|e| ReportError::Write {
+        serde_json::to_string_pretty(&document).map_err(|e| Error::ReportWrite {
             format: "json",
             reason: e.to_string(),
         })
@@ -385,8 +345,8 @@ impl Report {
     ///
     /// # Errors
     ///
-    /// [`ReportError::Write`] when the CSV writer fails.
-    pub fn to_csv(&self) -> Result<String, ReportError> {
+    /// [`Error::ReportWrite`] when the CSV writer fails.
+    pub fn to_csv(&self) -> Result<String, Error> {
         csv_rows::write(&self.rows)
     }
 }

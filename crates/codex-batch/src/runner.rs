@@ -6,6 +6,12 @@
 //! working directory per attempt, and a budget that stops taking tasks once spent. Cancelling
 //! (Ctrl-C) stops taking tasks, cancels the running turns and puts their tasks back in the
 //! queue: the run stays resumable.
+//!
+//! Tasks run on one [`Codex`] ([`Runner::new`]) or are spread over remote app-servers
+//! ([`Runner::remote`] with [`Remotes`]): each attempt takes the least-loaded healthy endpoint
+//! of a [`RemotePool`]; an attempt that fails at the connection level
+//! ([`codex_agent_sdk::Error::Remote`]) takes its endpoint out of the pool and is retried, on
+//! another endpoint, under the same retry policy as every retryable error.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -13,8 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use codex_agent_sdk::{
-    Attachment, CancelHandle, Codex, CodexOptions, ReasoningEffort, RetryPolicy, SandboxMode,
-    ThreadOptions, Transport, TurnOptions,
+    Attachment, CancelHandle, Codex, CodexOptions, Lease, ReasoningEffort, RemotePool, RetryPolicy,
+    SandboxMode, ThreadOptions, Transport, TurnOptions,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -61,6 +67,122 @@ impl std::str::FromStr for BatchTransport {
                 option: "--transport",
                 reason: format!("{other:?} is not one of exec, app-server"),
             }),
+        }
+    }
+}
+
+/// Remote app-servers to spread tasks over: a [`RemotePool`] and one [`Codex`] per endpoint.
+///
+/// Each attempt of a task takes the pool's least-loaded healthy endpoint and runs on that
+/// endpoint's [`Codex`] (its connection is kept between tasks).
+///
+/// ```no_run
+/// use codex_agent_batch::runner::Remotes;
+/// use codex_agent_sdk::{CodexOptions, RemoteEndpoint, RemotePool};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = RemotePool::new([
+///     RemoteEndpoint::new("ws://10.0.0.1:4500")?.token("t1"),
+///     RemoteEndpoint::new("ws://10.0.0.2:4500")?.token("t2"),
+/// ])?;
+/// let remotes = Remotes::new(pool, &CodexOptions::new())?;
+/// remotes.check().await?; // a wrong token is an error here, before any task runs
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Remotes {
+    pool: RemotePool,
+    clients: Vec<Codex>,
+}
+
+impl Remotes {
+    /// One [`Codex`] per endpoint of `pool`, each built from `base` with
+    /// [`CodexOptions::remote`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Codex`] when the facade refuses the options.
+    pub fn new(pool: RemotePool, base: &CodexOptions) -> Result<Self, Error> {
+        let clients = pool
+            .endpoints()
+            .iter()
+            .map(|endpoint| {
+                Codex::new(base.clone().remote(endpoint.clone()))
+                    .map_err(|e| Error::Codex(Box::new(e)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { pool, clients })
+    }
+
+    /// The pool tasks are spread over.
+    #[must_use]
+    pub fn pool(&self) -> &RemotePool {
+        &self.pool
+    }
+
+    /// Connects to every endpoint at once and checks that it accepts its token (an
+    /// `account/read` request on the connection later turns use), so that a wrong token or an
+    /// unreachable endpoint is reported before anything runs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Remote`] for the first endpoint (in the pool's order) that refused its token
+    /// or could not be reached; the others' problems are logged.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future only closes the connections it was opening.
+    pub async fn check(&self) -> Result<(), Error> {
+        let checks = self.clients.iter().map(|codex| async move {
+            match codex.account().await {
+                // The server answered on an authenticated connection; what it answered does
+                // not matter here.
+                Ok(_) => Ok(()),
+                Err(
+                    e @ (codex_agent_sdk::Error::RemoteUnauthorized { .. }
+                    | codex_agent_sdk::Error::Remote(_)),
+                ) => Err(e),
+                Err(other) => {
+                    tracing::debug!(error = %other, "account/read failed on an authenticated connection");
+                    Ok(())
+                }
+            }
+        });
+        let results = futures::future::join_all(checks).await;
+        let mut first = None;
+        for (endpoint, result) in self.pool.endpoints().iter().zip(results) {
+            if let Err(source) = result {
+                tracing::warn!(endpoint = endpoint.url(), error = %source.report(), "remote endpoint refused");
+                first.get_or_insert(Error::Remote {
+                    endpoint: endpoint.url().to_owned(),
+                    source: Box::new(source),
+                });
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+}
+
+/// Where a runner's tasks run.
+#[derive(Debug)]
+enum Backend {
+    One(Codex),
+    Remote(Remotes),
+}
+
+impl Backend {
+    /// The codex to run an attempt on, and the lease that holds its endpoint's load.
+    async fn pick(&self) -> Result<(&Codex, Option<Lease>), codex_agent_sdk::Error> {
+        match self {
+            Self::One(codex) => Ok((codex, None)),
+            Self::Remote(remotes) => {
+                let lease = remotes
+                    .pool
+                    .acquire()
+                    .await
+                    .map_err(codex_agent_sdk::Error::Remote)?;
+                Ok((&remotes.clients[lease.index()], Some(lease)))
+            }
         }
     }
 }
@@ -221,7 +343,7 @@ pub struct Runner {
 struct Inner {
     store: Arc<Store>,
     run: String,
-    codex: Codex,
+    backend: Backend,
     options: RunnerOptions,
     progress: Arc<Progress>,
     spent_before: f64,
@@ -242,13 +364,38 @@ impl Runner {
         codex: Codex,
         options: RunnerOptions,
     ) -> Result<Self, Error> {
+        Self::with_backend(store, run, Backend::One(codex), options).await
+    }
+
+    /// A runner for `run` (which must exist in `store`), spreading tasks over `remotes`,
+    /// least-loaded endpoint first. Call [`Remotes::check`] first to refuse a wrong token
+    /// before anything runs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownRun`], [`Error::Database`].
+    pub async fn remote(
+        store: Arc<Store>,
+        run: &str,
+        remotes: Remotes,
+        options: RunnerOptions,
+    ) -> Result<Self, Error> {
+        Self::with_backend(store, run, Backend::Remote(remotes), options).await
+    }
+
+    async fn with_backend(
+        store: Arc<Store>,
+        run: &str,
+        backend: Backend,
+        options: RunnerOptions,
+    ) -> Result<Self, Error> {
         store.open_run(run).await?;
         let spent_before = store.status(run).await?.cost_usd;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
                 run: run.to_owned(),
-                codex,
+                backend,
                 options,
                 progress: Arc::new(Progress::default()),
                 spent_before,
@@ -285,6 +432,15 @@ impl Runner {
     /// [`Error::Database`] when the store fails; running tasks are cancelled and released first.
     pub async fn run(&self) -> Result<Outcome, Error> {
         let heartbeat = tokio::spawn(heartbeat(Arc::clone(&self.inner)));
+        // Cancelling the token cancels the turns in flight (which kills or interrupts codex);
+        // the loops then release their tasks and stop.
+        let interrupter = {
+            let inner = Arc::clone(&self.inner);
+            tokio::spawn(async move {
+                inner.cancel.cancelled().await;
+                inner.cancel_running();
+            })
+        };
         let mut loops = tokio::task::JoinSet::new();
         for _ in 0..self.inner.options.concurrency {
             let inner = Arc::clone(&self.inner);
@@ -307,6 +463,7 @@ impl Runner {
             }
         }
         heartbeat.abort();
+        interrupter.abort();
         result?;
         if self.inner.cancel.is_cancelled() {
             Ok(Outcome::Cancelled)
@@ -438,7 +595,21 @@ async fn execute(inner: &Inner, claimed: &Claimed) -> Option<TaskResult> {
         if inner.cancel.is_cancelled() {
             handle.cancel();
         }
-        let outcome = run_attempt(inner, task, attempt, &handle).await;
+        let outcome = match inner.backend.pick().await {
+            Ok((codex, lease)) => {
+                let outcome = run_attempt(inner, codex, task, attempt, &handle).await;
+                if let (Some(lease), Err(AttemptError::Codex(codex_agent_sdk::Error::Remote(e)))) =
+                    (&lease, &outcome)
+                {
+                    // The connection broke or was refused: take the endpoint out, so that the
+                    // retry goes to another one.
+                    tracing::warn!(task = %task.id, endpoint = lease.endpoint().url(), error = %e, "remote endpoint failed");
+                    lease.mark_failed();
+                }
+                outcome
+            }
+            Err(e) => Err(AttemptError::Codex(e)),
+        };
         inner
             .running
             .lock()
@@ -508,6 +679,7 @@ enum AttemptError {
 /// One attempt: a fresh directory, a thread, one turn per prompt.
 async fn run_attempt(
     inner: &Inner,
+    codex: &Codex,
     task: &Task,
     attempt: u32,
     handle: &CancelHandle,
@@ -515,7 +687,7 @@ async fn run_attempt(
     let dir = prepare_dir(&inner.options.work_root, task, attempt)
         .await
         .map_err(AttemptError::Workspace)?;
-    let thread = inner.codex.start_thread(thread_options(task, &dir));
+    let thread = codex.start_thread(thread_options(task, &dir));
     let deadline = inner.options.timeout.map(|t| Instant::now() + t);
     let turns = task.prompt.turns();
     let mut done = Attempt {

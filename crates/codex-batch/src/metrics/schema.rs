@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::ScoreError;
+use crate::Error;
 
 /// The longest message kept per violation, in bytes: messages quote the offending value,
 /// which may be large.
@@ -12,7 +12,7 @@ const MAX_MESSAGE_LEN: usize = 300;
 ///
 /// The draft is detected from `$schema` (Draft 4, 6, 7, 2019-09 and 2020-12 are supported;
 /// without `$schema`, 2020-12). References to other documents (`$ref` to a URL or a file)
-/// are not fetched: such a schema fails to compile with [`ScoreError::InvalidSchema`], so
+/// are not fetched: such a schema fails to compile with [`Error::InvalidSchema`], so
 /// that checking a result never touches the network or the file system.
 ///
 /// ```
@@ -25,7 +25,7 @@ const MAX_MESSAGE_LEN: usize = 300;
 /// assert!(validator.violations(&json!({"answer": 42})).is_empty());
 /// let violations = validator.violations(&json!({"answer": "42"}));
 /// assert_eq!(violations[0].instance_path, "/answer");
-/// # Ok::<(), codex_agent_batch::metrics::ScoreError>(())
+/// # Ok::<(), codex_agent_batch::Error>(())
 /// ```
 pub struct SchemaValidator {
     validator: jsonschema::Validator,
@@ -54,12 +54,12 @@ impl SchemaValidator {
     ///
     /// # Errors
     ///
-    /// [`ScoreError::InvalidSchema`] when `schema` is not a valid JSON Schema or refers to
+    /// [`Error::InvalidSchema`] when `schema` is not a valid JSON Schema or refers to
     /// another document.
-    pub fn new(schema: &Value) -> Result<Self, ScoreError> {
+    pub fn new(schema: &Value) -> Result<Self, Error> {
         jsonschema::validator_for(schema)
             .map(|validator| Self { validator })
-            .map_err(|error| ScoreError::InvalidSchema {
+            .map_err(|error| Error::InvalidSchema {
                 reason: truncate(format!("{error} (at {})", error.schema_path())),
             })
     }
@@ -106,20 +106,14 @@ mod tests {
     #[test]
     fn an_invalid_schema_is_a_typed_error() {
         let error = SchemaValidator::new(&json!({"type": "no-such-type"})).expect_err("invalid");
-        assert!(
-            matches!(error, ScoreError::InvalidSchema { .. }),
-            "{error:?}"
-        );
+        assert!(matches!(error, Error::InvalidSchema { .. }), "{error:?}");
     }
 
     #[test]
     fn remote_references_are_not_fetched() {
         let schema = json!({"$ref": "https://example.invalid/schema.json"});
         let error = SchemaValidator::new(&schema).expect_err("not fetched");
-        assert!(
-            matches!(error, ScoreError::InvalidSchema { .. }),
-            "{error:?}"
-        );
+        assert!(matches!(error, Error::InvalidSchema { .. }), "{error:?}");
     }
 
     #[test]

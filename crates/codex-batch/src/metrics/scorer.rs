@@ -7,12 +7,12 @@ use codex_agent_sdk::CancelHandle;
 use codex_agent_sdk::exec::{self, ExecOptions, ProcessSpec};
 use serde_json::Value;
 
-use super::ScoreError;
+use crate::Error;
 
 /// How long a scorer command may run by default: 60 s.
 pub const DEFAULT_SCORER_TIMEOUT: Duration = Duration::from_mins(1);
 
-/// The most a scorer may print on stdout: 64 KiB. More is an error ([`ScoreError::BadOutput`]).
+/// The most a scorer may print on stdout: 64 KiB. More is an error ([`Error::ScorerOutput`]).
 pub const MAX_SCORER_OUTPUT: usize = 64 * 1024;
 
 /// The longest excerpt of a scorer's output kept in an error, in bytes.
@@ -36,7 +36,7 @@ const MAX_EXCERPT: usize = 200;
 /// use codex_agent_batch::metrics::Scorer;
 /// use serde_json::json;
 ///
-/// # async fn demo() -> Result<(), codex_agent_batch::metrics::ScoreError> {
+/// # async fn demo() -> Result<(), codex_agent_batch::Error> {
 /// let scorer = Scorer::shell("python3 score.py --strict");
 /// let score = scorer.score(&json!({"id": "t1", "final_response": "42"})).await?;
 /// # let _ = score;
@@ -96,7 +96,7 @@ impl Scorer {
         }
     }
 
-    /// Kills the command and fails with [`ScoreError::Timeout`] when it runs longer than
+    /// Kills the command and fails with [`Error::ScorerTimeout`] when it runs longer than
     /// `timeout`. By default, [`DEFAULT_SCORER_TIMEOUT`] (60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -109,7 +109,7 @@ impl Scorer {
         self
     }
 
-    /// Kills the command and fails with [`ScoreError::Cancelled`] when `handle` is cancelled.
+    /// Kills the command and fails with [`Error::ScorerCancelled`] when `handle` is cancelled.
     /// By default, only dropping the future of [`score`](Self::score) stops it.
     pub fn cancel_handle(mut self, handle: CancelHandle) -> Self {
         self.cancel = Some(handle);
@@ -126,14 +126,14 @@ impl Scorer {
     ///
     /// # Errors
     ///
-    /// [`ScoreError::Spawn`] when the command cannot be started, [`ScoreError::Timeout`],
-    /// [`ScoreError::Cancelled`], [`ScoreError::Failed`] when it exits unsuccessfully,
-    /// [`ScoreError::BadOutput`] when it prints something else than a score.
+    /// [`Error::ScorerSpawn`] when the command cannot be started, [`Error::ScorerTimeout`],
+    /// [`Error::ScorerCancelled`], [`Error::ScorerFailed`] when it exits unsuccessfully,
+    /// [`Error::ScorerOutput`] when it prints something else than a score.
     ///
     /// # Cancel safety
     ///
     /// Dropping the future kills the command's process group; no score is recorded.
-    pub async fn score(&self, result: &Value) -> Result<f64, ScoreError> {
+    pub async fn score(&self, result: &Value) -> Result<f64, Error> {
         let mut stdin = result.to_string().into_bytes();
         stdin.push(b'\n');
         let mut spec = ProcessSpec::new(&self.program)
@@ -153,7 +153,7 @@ impl Scorer {
             .await
             .map_err(|error| self.run_error(error))?;
         if !done.status().success() {
-            return Err(ScoreError::Failed {
+            return Err(Error::ScorerFailed {
                 command: self.command.clone(),
                 status: describe_status(done.status()),
                 stderr: done.stderr().to_owned(),
@@ -169,22 +169,22 @@ impl Scorer {
         parse_score(stdout).map_err(|reason| self.bad_output(stdout, reason))
     }
 
-    fn run_error(&self, error: exec::Error) -> ScoreError {
+    fn run_error(&self, error: exec::Error) -> Error {
         let command = self.command.clone();
         match error {
-            exec::Error::TurnTimeout { limit } => ScoreError::Timeout { command, limit },
-            exec::Error::Cancelled => ScoreError::Cancelled { command },
-            source => ScoreError::Spawn { command, source },
+            exec::Error::TurnTimeout { limit } => Error::ScorerTimeout { command, limit },
+            exec::Error::Cancelled => Error::ScorerCancelled { command },
+            source => Error::ScorerSpawn { command, source },
         }
     }
 
-    fn bad_output(&self, stdout: &[u8], reason: String) -> ScoreError {
+    fn bad_output(&self, stdout: &[u8], reason: String) -> Error {
         let text = String::from_utf8_lossy(stdout);
         let mut end = text.len().min(MAX_EXCERPT);
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        ScoreError::BadOutput {
+        Error::ScorerOutput {
             command: self.command.clone(),
             reason,
             excerpt: text[..end].to_owned(),

@@ -7,8 +7,9 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::Row;
 use super::stats::Summary;
-use super::{ReportError, Row};
+use crate::Error;
 
 const WIDTH: u32 = 720;
 const HEIGHT: u32 = 320;
@@ -20,7 +21,7 @@ const BAR_LIGHT: RGBColor = RGBColor(0x9e, 0xc3, 0xe6);
 const MAX_BINS: usize = 30;
 
 /// The histogram of the durations of attempted tasks, in seconds.
-pub(crate) fn duration_histogram(rows: &[Row]) -> Result<String, ReportError> {
+pub(crate) fn duration_histogram(rows: &[Row]) -> Result<String, Error> {
     const CHART: &str = "duration histogram";
     let seconds: Vec<f64> = rows
         .iter()
@@ -73,7 +74,7 @@ pub(crate) fn duration_histogram(rows: &[Row]) -> Result<String, ReportError> {
 }
 
 /// The pass rate of each split, in percent, each bar labelled with its split and rate.
-pub(crate) fn pass_rate_per_split(summary: &Summary) -> Result<String, ReportError> {
+pub(crate) fn pass_rate_per_split(summary: &Summary) -> Result<String, Error> {
     const CHART: &str = "pass rate";
     let splits: Vec<(&str, f64)> = summary
         .by_split
@@ -130,7 +131,7 @@ pub(crate) fn pass_rate_per_split(summary: &Summary) -> Result<String, ReportErr
 }
 
 /// Input and output tokens of each task, stacked, in the order of the rows.
-pub(crate) fn tokens_per_task(rows: &[Row]) -> Result<String, ReportError> {
+pub(crate) fn tokens_per_task(rows: &[Row]) -> Result<String, Error> {
     const CHART: &str = "tokens per task";
     let n = u32::try_from(rows.len().max(1)).unwrap_or(u32::MAX);
     let top = rows.iter().map(Row::total_tokens).max().unwrap_or(0).max(1);
@@ -183,8 +184,8 @@ fn as_f64(n: usize) -> f64 {
     n as f64
 }
 
-fn chart_error(chart: &'static str, error: &dyn std::fmt::Display) -> ReportError {
-    ReportError::Chart {
+fn chart_error(chart: &'static str, error: &dyn std::fmt::Display) -> Error {
+    Error::Chart {
         chart,
         reason: error.to_string(),
     }

@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::{ReportError, Row, Status};
+use super::{Row, Status};
+use crate::Error;
 
 /// The fixed columns, in order; metric columns follow.
 const COLUMNS: [&str; 8] = [
@@ -20,7 +21,7 @@ const COLUMNS: [&str; 8] = [
 /// The prefix of metric columns.
 const METRIC_PREFIX: &str = "metric:";
 
-pub(crate) fn write(rows: &[Row]) -> Result<String, ReportError> {
+pub(crate) fn write(rows: &[Row]) -> Result<String, Error> {
     let metrics: BTreeSet<&str> = rows
         .iter()
         .flat_map(|row| row.metrics.keys().map(String::as_str))
@@ -52,18 +53,18 @@ pub(crate) fn write(rows: &[Row]) -> Result<String, ReportError> {
             .write_record(fixed.into_iter().chain(metric_fields))
             .map_err(|e| write_error(&e))?;
     }
-    let bytes = writer.into_inner().map_err(|e| ReportError::Write {
+    let bytes = writer.into_inner().map_err(|e| Error::ReportWrite {
         format: "csv",
         reason: e.to_string(),
     })?;
-    String::from_utf8(bytes).map_err(|e| ReportError::Write {
+    String::from_utf8(bytes).map_err(|e| Error::ReportWrite {
         format: "csv",
         reason: e.to_string(),
     })
 }
 
-fn write_error(error: &csv::Error) -> ReportError {
-    ReportError::Write {
+fn write_error(error: &csv::Error) -> Error {
+    Error::ReportWrite {
         format: "csv",
         reason: error.to_string(),
     }
@@ -96,9 +97,9 @@ fn parse_exact_ms(text: &str) -> Option<Duration> {
 ///
 /// # Errors
 ///
-/// [`ReportError::Csv`] naming the line and the field when the header lacks a column or a
+/// [`Error::ReportCsv`] naming the line and the field when the header lacks a column or a
 /// field does not parse.
-pub fn rows_from_csv(text: &str) -> Result<Vec<Row>, ReportError> {
+pub fn rows_from_csv(text: &str) -> Result<Vec<Row>, Error> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader
         .headers()
@@ -129,7 +130,7 @@ pub fn rows_from_csv(text: &str) -> Result<Vec<Row>, ReportError> {
         let field = |i: usize| record.get(columns[i]).unwrap_or_default();
         let bad =
             |name: &str, value: &str| csv_error(line, format!("bad `{name}` field {value:?}"));
-        let number = |i: usize| -> Result<u64, ReportError> {
+        let number = |i: usize| -> Result<u64, Error> {
             field(i).parse().map_err(|_| bad(COLUMNS[i], field(i)))
         };
         let status: Status = field(2).parse().map_err(|_| bad("status", field(2)))?;
@@ -155,8 +156,8 @@ pub fn rows_from_csv(text: &str) -> Result<Vec<Row>, ReportError> {
     Ok(rows)
 }
 
-fn csv_error(line: u64, reason: String) -> ReportError {
-    ReportError::Csv { line, reason }
+fn csv_error(line: u64, reason: String) -> Error {
+    Error::ReportCsv { line, reason }
 }
 
 /// A row as the JSON report writes it.

@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 use super::markdown::{MEASURE_COLUMNS, measures};
 use super::stats::Summary;
-use super::{ReportError, Row, Status, charts, human_cost, human_duration, human_metric};
+use super::{Row, Status, charts, human_cost, human_duration, human_metric};
+use crate::Error;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222}\
 table{border-collapse:collapse;margin:0.5em 0 1.5em}\
@@ -20,7 +21,7 @@ tr.total td{font-weight:bold}\
 td.succeeded{color:#17692e}td.failed,td.timed_out{color:#a11}\
 figure{margin:1em 0}";
 
-pub(crate) fn render(title: &str, summary: &Summary, rows: &[Row]) -> Result<String, ReportError> {
+pub(crate) fn render(title: &str, summary: &Summary, rows: &[Row]) -> Result<String, Error> {
     let mut out = String::new();
     let title = escape(title);
     let _ = write!(

@@ -11,9 +11,11 @@
 )]
 
 mod cli;
+mod interrupt;
 mod metrics;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod remote;
 mod report;
 mod runner;
 mod support;

@@ -8,9 +8,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use codex_agent_batch::Error;
 use codex_agent_batch::metrics::{
-    self, BleuScore, BleuStats, ScoreError, Scorer, TextScores, corpus_bleu, exact_match,
-    normalize_answer, rouge_l, rouge_tokens, sentence_bleu, token_f1, tokenize_13a,
+    self, BleuScore, BleuStats, Scorer, TextScores, corpus_bleu, exact_match, normalize_answer,
+    rouge_l, rouge_tokens, sentence_bleu, token_f1, tokenize_13a,
 };
 use codex_agent_sdk::CancelHandle;
 use codex_agent_testkit::process_watch::{self, ProcessState};
@@ -274,7 +275,7 @@ fn a_failing_scorer_is_a_typed_error_with_its_stderr() {
         .block_on(scorer.score(&json!({})))
         .expect_err("fails");
     match &error {
-        ScoreError::Failed { status, stderr, .. } => {
+        Error::ScorerFailed { status, stderr, .. } => {
             assert_eq!(status, "exit code 3");
             assert!(stderr.contains("no expected answer"), "{stderr:?}");
         }
@@ -301,7 +302,7 @@ fn a_scorer_that_prints_no_score_is_a_typed_error() {
             .block_on(Scorer::shell(command).score(&json!({})))
             .expect_err(command);
         match &error {
-            ScoreError::BadOutput {
+            Error::ScorerOutput {
                 reason: got,
                 excerpt,
                 ..
@@ -323,7 +324,7 @@ fn a_missing_scorer_program_is_a_spawn_error() {
     let error = runtime()
         .block_on(Scorer::program("/nonexistent/scorer", ["--x"]).score(&json!({})))
         .expect_err("cannot start");
-    assert!(matches!(error, ScoreError::Spawn { .. }), "{error:?}");
+    assert!(matches!(error, Error::ScorerSpawn { .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
         "the scorer command `/nonexistent/scorer --x` could not run"
@@ -344,7 +345,7 @@ fn a_slow_scorer_is_killed_with_its_children() {
     runtime().block_on(async {
         let error = scorer.score(&json!({})).await.expect_err("times out");
         assert!(
-            matches!(error, ScoreError::Timeout { limit, .. } if limit == Duration::from_millis(300)),
+            matches!(error, Error::ScorerTimeout { limit, .. } if limit == Duration::from_millis(300)),
             "{error:?}"
         );
         let pids = std::fs::read_to_string(&pids).expect("the scorer wrote its pids");
@@ -368,5 +369,5 @@ fn a_cancelled_scorer_is_a_typed_error() {
     let error = runtime()
         .block_on(scorer.score(&json!({})))
         .expect_err("cancelled");
-    assert!(matches!(error, ScoreError::Cancelled { .. }), "{error:?}");
+    assert!(matches!(error, Error::ScorerCancelled { .. }), "{error:?}");
 }

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use codex_agent_batch::report::{Format, Report, ReportError, Row, Status, rows_from_csv};
+use codex_agent_batch::Error;
+use codex_agent_batch::report::{Format, Report, Row, Status, rows_from_csv};
 use pretty_assertions::assert_eq;
 
 fn ms(millis: u64) -> Duration {
@@ -302,7 +303,7 @@ fn bad_csv_names_the_line_and_field() {
     ))
     .expect_err("bad status");
     assert!(
-        matches!(&error, ReportError::Csv { line: 3, .. }),
+        matches!(&error, Error::ReportCsv { line: 3, .. }),
         "{error:?}"
     );
     assert_eq!(

@@ -93,7 +93,10 @@ impl World {
         let runner = Runner::new(Arc::clone(&store), "r", codex, options)
             .await
             .expect("a runner");
-        let outcome = tokio::time::timeout(WAIT, runner.run())
+        // A bound for a hang, not a speed check: a second per task on top, for the 200-task
+        // measurement runs (`CODEX_BATCH_TEST_TASKS`) on a busy machine.
+        let bound = WAIT + Duration::from_secs(u64::try_from(set.tasks.len()).unwrap_or(u64::MAX));
+        let outcome = tokio::time::timeout(bound, runner.run())
             .await
             .expect("the run ends in time")
             .expect("the run succeeds");
