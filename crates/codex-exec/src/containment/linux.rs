@@ -46,7 +46,7 @@ exit 0"#;
 
 /// The watcher of a tag (`$1` is the whole `NAME=value` entry): exits on `done`; on
 /// end-of-file kills every process whose environment holds the entry, until none is left. One
-/// `grep -z` reads every environment in a pass where it supports `-z` (GNU, BusyBox), else a
+/// `grep -z` reads every environment in a pass where it supports `-z` (GNU, `BusyBox`), else a
 /// slower loop does.
 const TAG_WATCHER: &str = r#"trap '' INT HUP
 read line
