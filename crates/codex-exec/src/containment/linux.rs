@@ -45,17 +45,26 @@ rmdir "$1"
 exit 0"#;
 
 /// The watcher of a tag (`$1` is the whole `NAME=value` entry): exits on `done`; on
-/// end-of-file kills every process whose environment holds the entry, until none is left.
+/// end-of-file kills every process whose environment holds the entry, until none is left. One
+/// `grep -z` reads every environment in a pass where it supports `-z` (GNU, `BusyBox`), else a
+/// slower loop does.
 const TAG_WATCHER: &str = r#"trap '' INT HUP
 read line
 [ "$line" = done ] && exit 0
+if printf 'a\0' | grep -qzxF a; then
+  scan() { grep -lzxF -e "$1" /proc/[0-9]*/environ; }
+else
+  scan() {
+    for e in /proc/[0-9]*/environ; do
+      tr '\0' '\n' < "$e" | grep -qxF -e "$1" && echo "$e"
+    done
+  }
+fi
 n=0
-while [ $n -lt 20 ]; do
+while [ $n -lt 50 ]; do
   found=
-  for e in /proc/[0-9]*/environ; do
-    if tr '\0' '\n' < "$e" | grep -qxF "$1"; then
-      p=${e#/proc/}; kill -9 "${p%/environ}" && found=1
-    fi
+  for e in $(scan "$1"); do
+    p=${e#/proc/}; kill -9 "${p%/environ}" && found=1
   done
   [ -n "$found" ] || exit 0
   n=$((n+1))
