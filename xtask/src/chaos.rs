@@ -229,19 +229,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .iter()
         .filter(|r| r["problems"].as_array().is_some_and(|p| !p.is_empty()))
         .count();
-    println!(
-        "\nchaos: {} runs, {failed_runs} with problems",
-        results.len()
-    );
-    for (key, count) in &tally {
-        println!("  {count:>4}  {key}");
-    }
-    if !failures.is_empty() {
-        println!("failures by kind:");
-        for (kind, count) in &failures {
-            println!("  {count:>4}  {kind}");
-        }
-    }
+    print_summary(results.len(), failed_runs, &tally, &failures);
     let report = json!({
         "seed": args.seed,
         "runs": results.len(),
@@ -260,6 +248,25 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{failed_runs} chaos run(s) had problems"))
+    }
+}
+
+/// The totals: outcomes per transport and fault, and failures by kind.
+fn print_summary(
+    runs: usize,
+    failed_runs: usize,
+    tally: &BTreeMap<String, usize>,
+    failures: &BTreeMap<String, usize>,
+) {
+    println!("\nchaos: {runs} runs, {failed_runs} with problems");
+    for (key, count) in tally {
+        println!("  {count:>4}  {key}");
+    }
+    if !failures.is_empty() {
+        println!("failures by kind:");
+        for (kind, count) in failures {
+            println!("  {count:>4}  {kind}");
+        }
     }
 }
 

@@ -354,36 +354,18 @@ impl Thread {
                     StreamBackend::AppServer(Box::new(turn))
                 }
                 Backend::Exec(binary) => {
-                    if let Some(operation) = self.options.exec_unsupported_approvals() {
-                        return Err(Error::Unsupported {
-                            operation,
-                            transport: Transport::Exec,
-                        });
-                    }
-                    let mut codex_options = inner.options.exec.clone();
-                    // The approval handler, if any, decides commands through a PreToolUse hook.
-                    let turn_span = self.turn_span.clone();
-                    let hooks = self
-                        .options
-                        .exec_hooks()
-                        .parent_span(move || turn_span.get());
-                    hooks_bypassed = !hooks.is_empty();
-                    if !self.options.tools.is_empty() || hooks_bypassed {
-                        let (route, with_tools) = self.serve_tools(codex_options, hooks).await?;
-                        codex_options = with_tools;
-                        tools = Some(route);
-                    }
-                    let resume = self.id();
-                    let mut request = ExecRequest::new(&input)
-                        .codex_options(&codex_options)
-                        .thread_options(thread_options.as_ref().unwrap_or(&self.options.exec))
-                        .turn_options(&options.exec)
-                        .bypass_hook_trust(hooks_bypassed);
-                    if let Some(id) = &resume {
-                        request = request.resume(id);
-                    }
-                    let spec = request.build(binary).map_err(Error::from_exec)?;
-                    StreamBackend::Exec(ExecStream::spawn(spec, &limits).map_err(Error::from_exec)?)
+                    let (backend, route, bypassed) = self
+                        .start_exec(
+                            binary,
+                            &input,
+                            thread_options.as_ref(),
+                            &options.exec,
+                            &limits,
+                        )
+                        .await?;
+                    tools = route;
+                    hooks_bypassed = bypassed;
+                    backend
                 }
             })
         };
@@ -411,6 +393,50 @@ impl Thread {
             tools,
             hooks_bypassed,
         })
+    }
+
+    /// Starts one `codex exec` turn: the backend, the route of the thread's tools and hooks
+    /// (if any), and whether hooks bypass codex's trust check.
+    async fn start_exec(
+        &self,
+        binary: &codex_agent_exec::CodexBinary,
+        input: &Input,
+        thread_options: Option<&codex_agent_exec::ThreadOptions>,
+        turn_options: &codex_agent_exec::TurnOptions,
+        limits: &ExecOptions,
+    ) -> Result<(StreamBackend, Option<TurnTools>, bool), Error> {
+        if let Some(operation) = self.options.exec_unsupported_approvals() {
+            return Err(Error::Unsupported {
+                operation,
+                transport: Transport::Exec,
+            });
+        }
+        let mut codex_options = self.codex.inner.options.exec.clone();
+        let mut tools = None;
+        // The approval handler, if any, decides commands through a PreToolUse hook.
+        let turn_span = self.turn_span.clone();
+        let hooks = self
+            .options
+            .exec_hooks()
+            .parent_span(move || turn_span.get());
+        let hooks_bypassed = !hooks.is_empty();
+        if !self.options.tools.is_empty() || hooks_bypassed {
+            let (route, with_tools) = self.serve_tools(codex_options, hooks).await?;
+            codex_options = with_tools;
+            tools = Some(route);
+        }
+        let resume = self.id();
+        let mut request = ExecRequest::new(input)
+            .codex_options(&codex_options)
+            .thread_options(thread_options.unwrap_or(&self.options.exec))
+            .turn_options(turn_options)
+            .bypass_hook_trust(hooks_bypassed);
+        if let Some(id) = &resume {
+            request = request.resume(id);
+        }
+        let spec = request.build(binary).map_err(Error::from_exec)?;
+        let stream = ExecStream::spawn(spec, limits).map_err(Error::from_exec)?;
+        Ok((StreamBackend::Exec(stream), tools, hooks_bypassed))
     }
 
     /// The thread's options with the turn's attachment view added to the readable

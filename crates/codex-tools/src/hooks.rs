@@ -492,13 +492,13 @@ impl Hooks {
                 let Some(request) = approval_request(event.command().unwrap_or_default()) else {
                     return HookDecision::deny("the approval request could not be built");
                 };
-                const KIND: &str = "command_execution";
-                let span = spans::approval(KIND, "");
+                let kind = "command_execution";
+                let span = spans::approval(kind, "");
                 let decision = handler
                     .command_execution(&request)
                     .instrument(span.clone())
                     .await;
-                spans::decided(&span, KIND, &decision);
+                spans::decided(&span, kind, &decision);
                 match decision {
                     ApprovalDecision::Accept
                     | ApprovalDecision::AcceptForSession

@@ -964,7 +964,7 @@ async fn sessions_lists_shows_exports_and_renames() {
 async fn telemetry_exports_the_turn_and_prints_its_trace_id() {
     for (flags, grpc) in [(&[][..], false), (APP_SERVER, false), (&[][..], true)] {
         let receiver = if grpc {
-            crate::telemetry::receiver::Receiver::start_grpc().await
+            crate::telemetry::receiver::Receiver::start_grpc()
         } else {
             crate::telemetry::receiver::Receiver::start().await
         };

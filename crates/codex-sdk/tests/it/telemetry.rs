@@ -378,7 +378,7 @@ pub(crate) mod receiver {
 
         /// A gRPC receiver: `endpoint` and `metrics_endpoint` are both its address
         /// (`http://127.0.0.1:PORT`), as gRPC exporters take it.
-        pub(crate) async fn start_grpc() -> Self {
+        pub(crate) fn start_grpc() -> Self {
             let incoming = tonic::transport::server::TcpIncoming::bind(([127, 0, 0, 1], 0).into())
                 .expect("bind the gRPC receiver");
             let addr = incoming.local_addr().expect("an address");
@@ -649,7 +649,7 @@ async fn otlp_export_delivers_the_span_tree_of_a_real_turn() {
 async fn otlp_grpc_export_delivers_the_span_tree_of_a_real_turn() {
     use codex_agent_sdk::telemetry::otlp::{OtlpOptions, OtlpProtocol};
 
-    let receiver = receiver::Receiver::start_grpc().await;
+    let receiver = receiver::Receiver::start_grpc();
     let token = "Bearer otlp-grpc-token-0123456789";
     let options = OtlpOptions::new()
         .protocol(OtlpProtocol::Grpc)
