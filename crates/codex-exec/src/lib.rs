@@ -57,6 +57,8 @@ mod command;
 mod discovery;
 mod error;
 mod framing;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 mod output;
 #[cfg(target_os = "linux")]
 mod parent_death;

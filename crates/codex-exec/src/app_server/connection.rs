@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::process::ExitStatus;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -142,6 +142,9 @@ pub(crate) struct Inner {
     redactor: Arc<Redactor>,
     /// Set once every waiter has been failed.
     closed_tx: watch::Sender<bool>,
+    /// How many messages (lines or frames, parsed or not) the server sent so far: a hung
+    /// server sends none.
+    received: AtomicU64,
     /// The URL of the remote app-server, for a WebSocket connection.
     endpoint: Option<String>,
 }
@@ -178,6 +181,7 @@ pub(crate) fn start(
         process: process.as_ref().map(|p| (p.pid, Arc::clone(&p.shared))),
         redactor,
         closed_tx: watch::Sender::new(false),
+        received: AtomicU64::new(0),
         endpoint: remote.map(|r| r.url().to_owned()),
     });
     let (reader, writer) = wire.split(settings.max_line_len);
@@ -222,6 +226,11 @@ impl Inner {
 
     pub(crate) fn pid(&self) -> Option<u32> {
         self.process.as_ref().map(|(pid, _)| *pid)
+    }
+
+    /// How many messages the server sent so far (see [`Inner::received`]).
+    pub(crate) fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Sends a request and waits for its result.
@@ -358,6 +367,15 @@ impl Inner {
     pub(crate) fn kill(&self) {
         if let Some((_, shared)) = &self.process {
             shared.request_stop(Reason::Dropped);
+        }
+        self.stop.cancel();
+    }
+
+    /// Stops the process (its group: `SIGTERM`, then `SIGKILL` after the grace period) and
+    /// the tasks because it stopped answering.
+    pub(crate) fn kill_hung(&self) {
+        if let Some((_, shared)) = &self.process {
+            shared.request_stop(Reason::IdleTimeout);
         }
         self.stop.cancel();
     }
@@ -647,6 +665,9 @@ async fn read_loop(inner: Arc<Inner>, mut frames: FrameReader, process: Option<P
                 })
             }) => read,
         };
+        if read.is_some() {
+            inner.received.fetch_add(1, Ordering::Relaxed);
+        }
         match read {
             None => break,
             Some(Ok(incoming)) => inner.dispatch(incoming),
