@@ -639,14 +639,23 @@ pub struct RuntimeTurn {
     /// The quiet period after which the turn is checked, and its timer.
     probe_every: Duration,
     quiet: Pin<Box<tokio::time::Sleep>>,
-    /// The `thread/read` check in flight.
-    probe: Option<Pin<Box<dyn Future<Output = Probe> + Send>>>,
+    /// The `thread/read` check in flight, on a task of its own (aborted when dropped).
+    probe: Option<ProbeTask>,
     /// Items whose `item/completed` came, so that a turn ended from `thread/read` does not
     /// complete them twice.
     completed_items: std::collections::HashSet<String>,
     /// `error` events from the thread's request handlers.
     reports: mpsc::UnboundedReceiver<ThreadEvent>,
     ended: bool,
+}
+
+/// A `thread/read` check running on its own task; dropping it aborts the task.
+struct ProbeTask(tokio::task::JoinHandle<Probe>);
+
+impl Drop for ProbeTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// What a `thread/read` check learned about a quiet turn.
@@ -883,7 +892,7 @@ impl RuntimeTurn {
         let turn_id = self.turn_id.clone();
         let mut params = ThreadReadParams::new(self.thread_id.clone());
         params.include_turns = Some(true);
-        self.probe = Some(Box::pin(async move {
+        self.probe = Some(ProbeTask(tokio::spawn(async move {
             let before = server.messages_received();
             match server.thread_read(params).await {
                 Ok(read) => match read.thread.turns.into_iter().find(|t| t.id == turn_id) {
@@ -900,7 +909,7 @@ impl RuntimeTurn {
                     Probe::Running
                 }
             }
-        }));
+        })));
     }
 
     /// Ends the turn with the state codex recorded for it: the items not completed yet, then
@@ -1042,10 +1051,11 @@ impl Stream for RuntimeTurn {
                 }
             }
             if let Some(probe) = &mut this.probe
-                && let Poll::Ready(outcome) = probe.as_mut().poll(cx)
+                && let Poll::Ready(joined) = Pin::new(&mut probe.0).poll(cx)
             {
                 this.probe = None;
-                match outcome {
+                // A check that panicked or was aborted learned nothing.
+                match joined.unwrap_or(Probe::Running) {
                     Probe::Finished(turn) => {
                         this.finish_from_record(*turn);
                         continue;
