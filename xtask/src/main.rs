@@ -21,6 +21,7 @@ mod cmd;
 mod demo;
 mod demo_batch;
 mod deps;
+mod fuzz;
 mod golden_argv;
 mod parity;
 mod real_codex_tests;
@@ -80,6 +81,11 @@ const COMMANDS: &[Command] = &[
         "release",
         "bump the workspace version, check CHANGELOG, verify, publish --dry-run; never publishes [--dry-run] [--skip-verify] VERSION",
         release::run,
+    ),
+    (
+        "fuzz",
+        "run each fuzz target in fuzz/ briefly from its seeds; needs cargo-fuzz [--seconds N] [--target T]...",
+        fuzz::run,
     ),
     (
         "demo",

@@ -307,7 +307,7 @@ mod fuzz_support {
             buf: &mut ReadBuf<'_>,
         ) -> Poll<io::Result<()>> {
             let roll = self.next();
-            if roll % 7 == 0 && !std::mem::replace(&mut self.was_pending, true) {
+            if roll.is_multiple_of(7) && !std::mem::replace(&mut self.was_pending, true) {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }

@@ -579,10 +579,32 @@ impl Hooks {
     /// of [`codex_config`](Self::codex_config), and returns codex's hook output (`{}` when no
     /// hook has anything to say; an `event` this version does not know gets `{}` too).
     ///
+    /// A hook that panics still gets codex an answer: a `PreToolUse` call is denied (the
+    /// decision fails closed, as an approval does), the other events proceed.
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe: nothing is left running but what the closures themselves spawned.
     pub async fn answer(&self, arguments: &serde_json::Value) -> serde_json::Value {
+        use futures::FutureExt as _;
+        let answered = std::panic::AssertUnwindSafe(self.answer_unguarded(arguments))
+            .catch_unwind()
+            .await;
+        answered.unwrap_or_else(|_panic| {
+            let event = arguments
+                .get("event")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            tracing::warn!(event, "a hook panicked");
+            if event == PRE_TOOL_USE {
+                HookDecision::deny("a hook panicked; the tool call is denied").to_hook_output()
+            } else {
+                serde_json::json!({})
+            }
+        })
+    }
+
+    async fn answer_unguarded(&self, arguments: &serde_json::Value) -> serde_json::Value {
         let text = |key: &str| {
             arguments
                 .get(key)
@@ -699,6 +721,23 @@ mod tests {
             Some(r"^(Bash|a\.b)$")
         );
         assert_eq!(Hooks::new().pre_tool_use_matcher(), None);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_hook_denies_a_tool_call_and_lets_other_events_proceed() {
+        let hooks = Hooks::new()
+            .pre_tool_use("*", |_| async { panic!("the hook fails") })
+            .stop(|_| async { panic!("the hook fails") });
+        assert_eq!(
+            hooks
+                .answer(&serde_json::json!({"event": PRE_TOOL_USE, "tool_name": "Bash"}))
+                .await,
+            HookDecision::deny("a hook panicked; the tool call is denied").to_hook_output()
+        );
+        assert_eq!(
+            hooks.answer(&serde_json::json!({"event": STOP})).await,
+            serde_json::json!({})
+        );
     }
 
     #[tokio::test]

@@ -516,9 +516,7 @@ async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<Ru
         id,
         notes,
         reports,
-        limits.cancel.clone().unwrap_or_default(),
-        limits.turn_timeout,
-        limits.idle_timeout,
+        &limits,
     ))
 }
 
@@ -685,10 +683,10 @@ impl RuntimeTurn {
         thread_id: String,
         notes: super::TurnStream,
         reports: mpsc::UnboundedReceiver<ThreadEvent>,
-        cancel: CancelHandle,
-        turn_timeout: Option<Duration>,
-        idle_timeout: Option<Duration>,
+        limits: &ExecOptions,
     ) -> Self {
+        let cancel = limits.cancel.clone().unwrap_or_default();
+        let (turn_timeout, idle_timeout) = (limits.turn_timeout, limits.idle_timeout);
         let turn_id = notes.turn_id().to_owned();
         let cancelled = Arc::new(AtomicBool::new(false));
         let (watcher, stop) = oneshot::channel::<()>();

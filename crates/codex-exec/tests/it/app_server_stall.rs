@@ -7,7 +7,9 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use codex_agent_exec::app_server::{AppServerOptions, Runtime, RuntimeTurn, ThreadSlot, TurnRequest};
+use codex_agent_exec::app_server::{
+    AppServerOptions, Runtime, RuntimeTurn, ThreadSlot, TurnRequest,
+};
 use codex_agent_exec::{CodexBinary, CodexOptions, Error, ExecOptions, Input};
 use codex_agent_protocol::app_server::{ServerMessage, parse_server_message};
 use codex_agent_protocol::exec::{ThreadEvent, ThreadStarted};
@@ -54,8 +56,10 @@ impl Capture {
                         && r["msg"].get("result").is_some()
                         && method_of(&r["msg"]["id"]) == method
                 })
-                .map(|r| r["msg"]["result"].clone())
-                .unwrap_or_else(|| panic!("the capture answers {method}"))
+                .map_or_else(
+                    || panic!("the capture answers {method}"),
+                    |r| r["msg"]["result"].clone(),
+                )
         };
         let turn_id = result("turn/start")["turn"]["id"].clone();
         let notes = records
@@ -101,7 +105,7 @@ impl Capture {
     }
 
     /// `thread/read`'s result with `turn` as the thread's only turn.
-    fn thread_read(&self, turn: Value) -> Value {
+    fn thread_read(&self, turn: &Value) -> Value {
         let mut thread = self.thread_start["thread"].clone();
         thread["turns"] = json!([turn]);
         json!({ "thread": thread })
@@ -150,7 +154,9 @@ fn line(message: &Value) -> Step {
 
 /// A runtime whose app-server is the fake running `script`.
 fn runtime(scratch: &Scratch, script: &Script, options: AppServerOptions) -> Runtime {
-    let script_path = script.write_to(scratch.dir.path()).expect("write the script");
+    let script_path = script
+        .write_to(scratch.dir.path())
+        .expect("write the script");
     let env: Vec<(OsString, OsString)> = vec![
         (SCRIPT_ENV.into(), script_path.into_os_string()),
         ("CODEX_API_KEY".into(), support::API_KEY.into()),
@@ -207,8 +213,8 @@ async fn a_turn_whose_turn_completed_never_comes_ends_with_what_codex_recorded()
     // that item and the turn's end come from `thread/read`.
     let mut script = capture.script();
     for note in &capture.notes {
-        let last_message = note["method"] == "item/completed"
-            && note["params"]["item"]["type"] == "agentMessage";
+        let last_message =
+            note["method"] == "item/completed" && note["params"]["item"]["type"] == "agentMessage";
         if note["method"] != "turn/completed" && !last_message {
             script = script.step(line(note));
         }
@@ -216,7 +222,7 @@ async fn a_turn_whose_turn_completed_never_comes_ends_with_what_codex_recorded()
     let script = script
         .step(respond(
             "thread/read",
-            capture.thread_read(capture.completed_turn()),
+            capture.thread_read(&capture.completed_turn()),
         ))
         .hang();
     let runtime = runtime(
@@ -228,7 +234,10 @@ async fn a_turn_whose_turn_completed_never_comes_ends_with_what_codex_recorded()
     assert_eq!(error.map(|e| e.to_string()), None);
     assert_eq!(events, capture.expected_events());
     drop(runtime);
-    assert_eq!(process_watch::wait_gone(pid, PROMPT).await, ProcessState::Gone);
+    assert_eq!(
+        process_watch::wait_gone(pid, PROMPT).await,
+        ProcessState::Gone
+    );
 }
 
 #[tokio::test]
@@ -246,7 +255,7 @@ async fn a_turn_codex_reports_running_goes_on_until_it_completes() {
     }
     // Asked while it runs, codex says so; the turn waits, and `turn/completed` ends it.
     let script = script
-        .step(respond("thread/read", capture.thread_read(running)))
+        .step(respond("thread/read", capture.thread_read(&running)))
         .step(line(last))
         .hang();
     let runtime = runtime(
@@ -258,7 +267,10 @@ async fn a_turn_codex_reports_running_goes_on_until_it_completes() {
     assert_eq!(error.map(|e| e.to_string()), None);
     assert_eq!(events, capture.expected_events());
     drop(runtime);
-    assert_eq!(process_watch::wait_gone(pid, PROMPT).await, ProcessState::Gone);
+    assert_eq!(
+        process_watch::wait_gone(pid, PROMPT).await,
+        ProcessState::Gone
+    );
 }
 
 /// The turn starts, then codex neither writes nor exits (it ignores `thread/read` too).
@@ -285,7 +297,10 @@ async fn a_hung_codex_ends_the_turn_at_the_idle_timeout_and_is_stopped() {
     );
     assert_eq!(events, capture.expected_events()[..2]);
     // Stopped by the turn, not by dropping the runtime.
-    assert_eq!(process_watch::wait_gone(pid, PROMPT).await, ProcessState::Gone);
+    assert_eq!(
+        process_watch::wait_gone(pid, PROMPT).await,
+        ProcessState::Gone
+    );
     drop(runtime);
 }
 
@@ -304,6 +319,9 @@ async fn without_an_idle_timeout_an_unanswered_check_stops_a_hung_codex() {
         "{error:?}"
     );
     assert_eq!(events, capture.expected_events()[..2]);
-    assert_eq!(process_watch::wait_gone(pid, PROMPT).await, ProcessState::Gone);
+    assert_eq!(
+        process_watch::wait_gone(pid, PROMPT).await,
+        ProcessState::Gone
+    );
     drop(runtime);
 }

@@ -430,7 +430,11 @@ async fn a_panicking_approval_handler_declines_and_the_turn_ends_with_an_error_e
         _ => None,
     });
     assert_eq!(
-        (h.workdir.path().join("f").exists(), status, turn.final_response.as_str()),
+        (
+            h.workdir.path().join("f").exists(),
+            status,
+            turn.final_response.as_str()
+        ),
         (false, Some(CommandExecutionStatus::Declined), "done")
     );
     h.assert_no_mock_problems();
