@@ -23,6 +23,7 @@ mod cmd;
 mod demo;
 mod demo_batch;
 mod deps;
+mod fuzz;
 mod golden_argv;
 mod parity;
 mod real_codex_tests;
@@ -98,6 +99,11 @@ const COMMANDS: &[Command] = &[
         "soak",
         "1,000 fake and 200 real turns per transport through one Codex, sampling RSS, fds, threads and children [--fake-turns N] [--real-turns N] [--every N] [--phase P]...",
         soak::run,
+    ),
+    (
+        "fuzz",
+        "run each fuzz target in fuzz/ briefly from its seeds; needs cargo-fuzz [--seconds N] [--target T]...",
+        fuzz::run,
     ),
     (
         "demo",

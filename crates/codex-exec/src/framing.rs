@@ -226,6 +226,142 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
     }
 }
 
+/// The framing property the fuzz target and its regression tests check: whatever the bytes,
+/// the maximum line length and the way reads cut them (including reads that are not ready
+/// yet), [`LineReader`] yields exactly what splitting the whole input at once yields, and
+/// never panics.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn check_framing(input: &[u8]) {
+    let [max_hi, max_lo, seed, data @ ..] = input else {
+        return;
+    };
+    let max_line_len = usize::from(u16::from_be_bytes([*max_hi, *max_lo]) % 512) + 1;
+    let reader = fuzz_support::Cutter::new(data, *seed);
+    let mut lines = LineReader::new(reader, max_line_len);
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let mut got = Vec::new();
+    loop {
+        let pendings_before = lines.reader.pendings;
+        match lines.poll_line(&mut cx) {
+            Poll::Ready(None) => break,
+            Poll::Ready(Some(Ok((n, text)))) => got.push((n, Ok(text.as_bytes().to_vec()))),
+            Poll::Ready(Some(Err(FrameError::TooLong { line, limit }))) => {
+                assert_eq!(limit, max_line_len);
+                got.push((line, Err("too long")));
+            }
+            Poll::Ready(Some(Err(FrameError::InvalidUtf8 { line, .. }))) => {
+                got.push((line, Err("utf8")));
+            }
+            Poll::Ready(Some(Err(FrameError::Io(e)))) => panic!("the cutter never fails: {e}"),
+            Poll::Pending => {
+                // Only a read that was not ready (and woke the task) may make the line
+                // reader wait; any other `Pending` would never be woken.
+                assert!(
+                    lines.reader.pendings > pendings_before,
+                    "the line reader returned Pending on its own"
+                );
+            }
+        }
+    }
+    assert_eq!(got, fuzz_support::reference_lines(data, max_line_len));
+}
+
+/// The reader and the reference model behind [`check_framing`].
+#[cfg(any(test, fuzzing))]
+mod fuzz_support {
+    use std::io;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use tokio::io::{AsyncRead, ReadBuf};
+
+    /// Hands out `data` in reads whose sizes follow `seed`, now and then not ready (never twice
+    /// in a row; it wakes the task at once, as a reader whose data just arrived does).
+    pub(super) struct Cutter<'a> {
+        data: &'a [u8],
+        state: u32,
+        was_pending: bool,
+        /// How many reads were not ready.
+        pub(super) pendings: u64,
+    }
+
+    impl<'a> Cutter<'a> {
+        pub(super) fn new(data: &'a [u8], seed: u8) -> Self {
+            Self {
+                data,
+                state: u32::from(seed) | 1,
+                was_pending: false,
+                pendings: 0,
+            }
+        }
+
+        fn next(&mut self) -> u32 {
+            // xorshift32: deterministic for a given input, so crashes reproduce.
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 17;
+            self.state ^= self.state << 5;
+            self.state
+        }
+    }
+
+    impl AsyncRead for Cutter<'_> {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let roll = self.next();
+            if roll.is_multiple_of(7) && !std::mem::replace(&mut self.was_pending, true) {
+                cx.waker().wake_by_ref();
+                self.pendings += 1;
+                return Poll::Pending;
+            }
+            self.was_pending = false;
+            let size = match roll % 4 {
+                0 => 1,
+                1 => (roll >> 8) as usize % 8 + 1,
+                2 => (roll >> 8) as usize % 700 + 1,
+                _ => usize::MAX,
+            };
+            let n = size.min(self.data.len()).min(buf.remaining());
+            let (now, rest) = self.data.split_at(n);
+            buf.put_slice(now);
+            self.data = rest;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// What splitting the whole of `data` yields: each non-blank line (numbered from 1,
+    /// without `\n` or a `\r` before it), or its error.
+    pub(super) fn reference_lines(
+        data: &[u8],
+        max_line_len: usize,
+    ) -> Vec<(u64, Result<Vec<u8>, &'static str>)> {
+        let mut out = Vec::new();
+        let mut pieces: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+        // A newline at the end does not start another line.
+        if pieces.last().is_some_and(|last| last.is_empty()) {
+            pieces.pop();
+        }
+        for (index, raw) in pieces.into_iter().enumerate() {
+            let number = index as u64 + 1;
+            if raw.len() > max_line_len {
+                out.push((number, Err("too long")));
+                continue;
+            }
+            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match std::str::from_utf8(line) {
+                Ok(_) => out.push((number, Ok(line.to_vec()))),
+                Err(_) => out.push((number, Err("utf8"))),
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::task::Waker;
@@ -314,6 +450,28 @@ mod tests {
             frames(&[b"ab\xff\xfecd\n{}\n"], 10),
             ["1:utf8 at 2", "2:{}"]
         );
+    }
+
+    /// The fuzz target's property on its seeds (`fuzz/seeds/framing`) and on inputs it found
+    /// worth keeping.
+    #[test]
+    fn framing_matches_splitting_the_whole_input() {
+        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/seeds/framing");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(seeds).expect("the framing seeds are committed") {
+            let path = entry.expect("a readable seed directory").path();
+            check_framing(&std::fs::read(&path).expect("a readable seed"));
+            checked += 1;
+        }
+        assert!(checked > 0, "no framing seeds in {seeds}");
+        for input in [
+            &b""[..],
+            b"\0\0\0",
+            b"\0\x01\x02a\nbb\n\r\n",
+            b"\x01\xff\x07\xff\n\r\r\n x \n",
+        ] {
+            check_framing(input);
+        }
     }
 
     #[test]

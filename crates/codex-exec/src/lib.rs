@@ -89,6 +89,8 @@ mod containment;
 mod discovery;
 mod error;
 mod framing;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 mod output;
 #[cfg(target_os = "linux")]
 mod parent_death;

@@ -140,6 +140,17 @@ pub enum Step {
         /// The exit code.
         code: i32,
     },
+    /// Plays a JSON-RPC server for one request (`codex app-server`): reads stdin line by
+    /// line, skipping what is not a request for `method` (notifications such as
+    /// `initialized`, answers to the fake's own requests), and answers that request with
+    /// `{"id": <its id>, "result": result}`. Use with [`Script::skip_stdin`]. Fails when stdin
+    /// ends first.
+    Respond {
+        /// The method of the request to answer.
+        method: String,
+        /// The `result` of the answer.
+        result: serde_json::Value,
+    },
     /// Sleeps forever.
     Hang,
 }
@@ -206,6 +217,15 @@ impl Script {
     #[must_use]
     pub fn exit(self, code: i32) -> Self {
         self.step(Step::Exit { code })
+    }
+
+    /// Appends [`Step::Respond`].
+    #[must_use]
+    pub fn respond(self, method: impl Into<String>, result: serde_json::Value) -> Self {
+        self.step(Step::Respond {
+            method: method.into(),
+            result,
+        })
     }
 
     /// Appends [`Step::Hang`].
@@ -388,11 +408,39 @@ fn run(script: &Script) -> io::Result<ExitCode> {
                 out.flush()?;
                 std::process::exit(*code);
             }
+            Step::Respond { method, result } => {
+                let id = await_request(method)?;
+                let answer = serde_json::json!({ "id": id, "result": result });
+                writeln!(out, "{answer}")?;
+                out.flush()?;
+            }
             Step::Hang => hang(),
         }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads stdin until a request for `method` comes; returns its id.
+fn await_request(method: &str) -> io::Result<serde_json::Value> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if io::stdin().read_line(&mut line)? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("stdin ended before a `{method}` request"),
+            ));
+        }
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if message["method"] == method
+            && let Some(id) = message.get("id")
+        {
+            return Ok(id.clone());
+        }
+    }
 }
 
 /// Records argv, environment, stdin and working directory as JSON.

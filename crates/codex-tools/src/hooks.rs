@@ -615,10 +615,14 @@ impl Hooks {
     /// `block` for the others), and counts in the metric `codex.hooks`. An approval handler's
     /// decision is an `approval command_execution` span inside it.
     ///
+    /// A hook that panics still gets codex an answer: a `PreToolUse` call is denied (the
+    /// decision fails closed, as an approval does), the other events proceed.
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe: nothing is left running but what the closures themselves spawned.
     pub async fn answer(&self, arguments: &serde_json::Value) -> serde_json::Value {
+        use futures::FutureExt as _;
         let field = |key: &str| {
             arguments
                 .get(key)
@@ -632,7 +636,19 @@ impl Hooks {
             .and_then(|parent| parent())
             .unwrap_or_else(tracing::Span::current);
         let span = spans::hook(&parent, event, field("tool_name"));
-        let (output, outcome) = self.run(arguments).instrument(span.clone()).await;
+        let ran = std::panic::AssertUnwindSafe(self.run(arguments))
+            .catch_unwind()
+            .instrument(span.clone())
+            .await;
+        let (output, outcome) = ran.unwrap_or_else(|_panic| {
+            tracing::warn!(event, "a hook panicked");
+            if event == PRE_TOOL_USE {
+                let denied = HookDecision::deny("a hook panicked; the tool call is denied");
+                (denied.to_hook_output(), Some("deny"))
+            } else {
+                (serde_json::json!({}), Some("proceed"))
+            }
+        });
         if let Some(outcome) = outcome {
             spans::hook_ran(&span, event, outcome);
         }
@@ -772,6 +788,23 @@ mod tests {
             Some(r"^(Bash|a\.b)$")
         );
         assert_eq!(Hooks::new().pre_tool_use_matcher(), None);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_hook_denies_a_tool_call_and_lets_other_events_proceed() {
+        let hooks = Hooks::new()
+            .pre_tool_use("*", |_| async { panic!("the hook fails") })
+            .stop(|_| async { panic!("the hook fails") });
+        assert_eq!(
+            hooks
+                .answer(&serde_json::json!({"event": PRE_TOOL_USE, "tool_name": "Bash"}))
+                .await,
+            HookDecision::deny("a hook panicked; the tool call is denied").to_hook_output()
+        );
+        assert_eq!(
+            hooks.answer(&serde_json::json!({"event": STOP})).await,
+            serde_json::json!({})
+        );
     }
 
     #[tokio::test]

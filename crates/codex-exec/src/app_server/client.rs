@@ -292,6 +292,17 @@ impl AppServer {
         })
     }
 
+    /// How many messages codex sent on this connection so far.
+    pub(crate) fn messages_received(&self) -> u64 {
+        self.inner.received()
+    }
+
+    /// Stops codex (its process group) because it stopped answering; every request and
+    /// stream then fails with [`Error::AppServerClosed`].
+    pub(crate) fn kill_hung(&self) {
+        self.inner.kill_hung();
+    }
+
     /// The process id of codex, when this client spawned it.
     #[must_use]
     pub fn pid(&self) -> Option<u32> {

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::process::ExitStatus;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -147,6 +147,9 @@ pub(crate) struct Inner {
     redactor: Arc<Redactor>,
     /// Set once every waiter has been failed.
     closed_tx: watch::Sender<bool>,
+    /// How many messages (lines or frames, parsed or not) the server sent so far: a hung
+    /// server sends none.
+    received: AtomicU64,
     /// The URL of the remote app-server, for a WebSocket connection.
     endpoint: Option<String>,
 }
@@ -186,6 +189,7 @@ pub(crate) fn start(
             .map(|p| (p.containment, TurnActivity::new(p.pid, p.orphans.clone()))),
         redactor,
         closed_tx: watch::Sender::new(false),
+        received: AtomicU64::new(0),
         endpoint: remote.map(|r| r.url().to_owned()),
     });
     let (reader, writer) = wire.split(settings.max_line_len);
@@ -241,6 +245,11 @@ impl Inner {
     /// detached from codex. `None` without a process.
     pub(crate) fn begin_turn(&self) -> Option<ActiveTurn> {
         self.scope.as_ref().map(|(_, activity)| activity.begin())
+    }
+
+    /// How many messages the server sent so far (see [`Inner::received`]).
+    pub(crate) fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Sends a request and waits for its result.
@@ -377,6 +386,15 @@ impl Inner {
     pub(crate) fn kill(&self) {
         if let Some((_, shared)) = &self.process {
             shared.request_stop(Reason::Dropped);
+        }
+        self.stop.cancel();
+    }
+
+    /// Stops the process (its group: `SIGTERM`, then `SIGKILL` after the grace period) and
+    /// the tasks because it stopped answering.
+    pub(crate) fn kill_hung(&self) {
+        if let Some((_, shared)) = &self.process {
+            shared.request_stop(Reason::IdleTimeout);
         }
         self.stop.cancel();
     }
@@ -666,6 +684,9 @@ async fn read_loop(inner: Arc<Inner>, mut frames: FrameReader, process: Option<P
                 })
             }) => read,
         };
+        if read.is_some() {
+            inner.received.fetch_add(1, Ordering::Relaxed);
+        }
         match read {
             None => break,
             Some(Ok(incoming)) => inner.dispatch(incoming),

@@ -12,6 +12,9 @@ use crate::ExecOptions;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_mins(2);
 /// Default time a server-request handler may take before the default answer is sent: 300 s.
 pub const DEFAULT_SERVER_REQUEST_TIMEOUT: Duration = Duration::from_mins(5);
+/// Default quiet period after which a turn that sent nothing is checked with `thread/read`:
+/// 30 s (see [`AppServerOptions::turn_probe_after`]).
+pub const DEFAULT_TURN_PROBE_AFTER: Duration = Duration::from_secs(30);
 /// Default number of notifications a subscription buffers before it lags: 4096.
 pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 4096;
 /// Default number of outgoing messages queued for the writer: 256.
@@ -49,6 +52,7 @@ pub struct AppServerOptions {
     pub(crate) opt_out_notification_methods: Vec<String>,
     pub(crate) request_timeout: Duration,
     pub(crate) server_request_timeout: Duration,
+    pub(crate) turn_probe_after: Duration,
     pub(crate) subscription_capacity: usize,
     pub(crate) write_queue_len: usize,
     pub(crate) handlers: Handlers,
@@ -114,6 +118,7 @@ impl Default for AppServerOptions {
             opt_out_notification_methods: Vec::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             server_request_timeout: DEFAULT_SERVER_REQUEST_TIMEOUT,
+            turn_probe_after: DEFAULT_TURN_PROBE_AFTER,
             subscription_capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
             write_queue_len: DEFAULT_WRITE_QUEUE_LEN,
             handlers: Handlers::new(),
@@ -186,6 +191,27 @@ impl AppServerOptions {
     /// By default, [`DEFAULT_SERVER_REQUEST_TIMEOUT`] (300 s).
     pub fn server_request_timeout(mut self, timeout: Duration) -> Self {
         self.server_request_timeout = timeout;
+        self
+    }
+
+    /// How long a turn of a [`Runtime`](super::Runtime) may send no notification before the
+    /// runtime asks codex about it (`thread/read` with its turns), because codex sometimes
+    /// never sends a turn's `turn/completed` (openai/codex#35810, #35847). When codex reports
+    /// the turn finished, the turn ends with the items and status codex recorded (and the usage
+    /// reported so far); while codex reports it in progress, the turn goes on, checked again
+    /// after each quiet period. With an [idle timeout](crate::ExecOptions::idle_timeout), the
+    /// checks come at least twice per idle period, and a codex that answered nothing at all
+    /// during it counts as hung: the turn ends with
+    /// [`Error::IdleTimeout`](crate::Error::IdleTimeout) and the app-server (its process
+    /// group) is stopped. Without one, a check that gets no answer within the
+    /// [request timeout](Self::request_timeout) while codex sent nothing else stops the
+    /// app-server the same way, and the turn ends with
+    /// [`Error::AppServerClosed`](crate::Error::AppServerClosed). Values below 1 ms count as
+    /// 1 ms.
+    ///
+    /// By default, [`DEFAULT_TURN_PROBE_AFTER`] (30 s).
+    pub fn turn_probe_after(mut self, quiet: Duration) -> Self {
+        self.turn_probe_after = quiet.max(Duration::from_millis(1));
         self
     }
 

@@ -28,13 +28,15 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use codex_agent_protocol::app_server::{
-    DynamicToolSpec, JsonRpcError, ServerRequest, TurnStartParams, TurnSteerParams,
+    DynamicToolSpec, ItemCompletedNotification, JsonRpcError, ServerNotification, ServerRequest,
+    ThreadReadParams, Turn, TurnCompletedNotification, TurnStartParams, TurnStatus,
+    TurnSteerParams,
 };
-use codex_agent_protocol::exec::{ThreadEvent, ThreadStarted};
+use codex_agent_protocol::exec::{StreamError, ThreadEvent, ThreadStarted};
 use codex_agent_protocol::projection::TurnProjection;
-use futures::{Stream, StreamExt as _};
+use futures::{FutureExt as _, Stream, StreamExt as _};
 use serde_json::Value;
-use tokio::sync::{Mutex, oneshot};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{AppServer, AppServerOptions, Handlers, METHOD_NOT_FOUND, RemoteEndpoint};
 use crate::containment::ActiveTurn;
@@ -58,7 +60,14 @@ pub type RequestHandler = Arc<
 /// The server requests a thread's [`RequestHandler`] gets.
 pub const THREAD_REQUEST_METHODS: &[&str] = ServerRequest::KNOWN_METHODS;
 
-type ThreadTable = RwLock<HashMap<String, RequestHandler>>;
+/// The threads' request handlers, and where each thread's running turn hears about a handler
+/// that panicked.
+#[derive(Default)]
+struct ThreadTable {
+    handlers: RwLock<HashMap<String, RequestHandler>>,
+    /// The running turn of each thread: the `error` events for it.
+    reports: std::sync::Mutex<HashMap<String, mpsc::UnboundedSender<ThreadEvent>>>,
+}
 
 /// Where the runtime's app-servers come from.
 enum Source {
@@ -241,14 +250,59 @@ impl Shared {
 
     fn register(&self, thread_id: &str, handler: &RequestHandler) {
         self.threads
+            .handlers
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(thread_id.to_owned(), Arc::clone(handler));
     }
+
+    /// Where the `error` events of `thread_id`'s handlers go from now on: the turn starting.
+    fn report_to(&self, thread_id: &str) -> mpsc::UnboundedReceiver<ThreadEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.threads
+            .reports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(thread_id.to_owned(), tx);
+        rx
+    }
 }
 
-/// Answers one server request with the handler of the thread it names.
+/// Answers one server request with the handler of the thread it names. A handler that panics
+/// gets the request its default answer (a decline, see [`Handlers`]) and the thread's running
+/// turn an `error` event saying so: codex always gets an answer, the turn goes on.
 async fn dispatch(table: &ThreadTable, request: ServerRequest) -> Result<Value, JsonRpcError> {
+    let fallback = request.clone();
+    let thread_id = request.thread_id().map(str::to_owned);
+    let answered = std::panic::AssertUnwindSafe(answer(table, request))
+        .catch_unwind()
+        .await;
+    answered.unwrap_or_else(|_panic| {
+        let method = fallback.method();
+        tracing::warn!(
+            method,
+            "the request handler panicked: sending the default answer"
+        );
+        let message = format!(
+            "the handler of `{method}` panicked; codex was sent the default answer (a decline)"
+        );
+        let sender = thread_id.and_then(|id| {
+            table
+                .reports
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&id)
+                .cloned()
+        });
+        if let Some(sender) = sender {
+            let _ = sender.send(ThreadEvent::Error(StreamError::new(message)));
+        }
+        super::handlers::default_answer(&fallback)
+    })
+}
+
+/// The answer of the handler of the thread `request` names.
+async fn answer(table: &ThreadTable, request: ServerRequest) -> Result<Value, JsonRpcError> {
     let Some(thread_id) = request.thread_id() else {
         return Err(JsonRpcError::new(
             METHOD_NOT_FOUND,
@@ -256,6 +310,7 @@ async fn dispatch(table: &ThreadTable, request: ServerRequest) -> Result<Value, 
         ));
     };
     let handler = table
+        .handlers
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .get(thread_id)
@@ -450,6 +505,8 @@ async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<Ru
         Some(id) => id,
     };
     params.thread_id.clone_from(&id);
+    // Before `turn/start`: a handler may be asked (and fail) before the response comes.
+    let reports = shared.report_to(&id);
     let notes = send_turn_start(&live, params)
         .await
         .map_err(|e| closed(shared, &live, e))?;
@@ -459,9 +516,8 @@ async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<Ru
         Arc::clone(shared),
         id,
         notes,
-        limits.cancel.clone().unwrap_or_default(),
-        limits.turn_timeout,
-        limits.idle_timeout,
+        reports,
+        &limits,
     ))
 }
 
@@ -552,6 +608,15 @@ fn closed(shared: &Shared, live: &Live, error: Error) -> Error {
 /// a fired cancel handle with [`Error::Cancelled`] once the interrupt completed the turn, a
 /// lost connection with [`Error::AppServerClosed`], and notifications that stop before
 /// `turn/completed` with [`Error::TurnIncomplete`].
+///
+/// # Turns always end
+///
+/// A turn quiet for [`AppServerOptions::turn_probe_after`] is checked with `thread/read`:
+/// when codex recorded it finished but never sent its `turn/completed`, the stream ends
+/// with the items and status codex recorded, as if the notifications had come. A codex that
+/// answers nothing at all is stopped (see that option), so the stream ends at the idle
+/// timeout, or after a check that got no answer, whatever codex does. A request handler
+/// that panics yields an `error` event (and codex gets the default answer, a decline).
 pub struct RuntimeTurn {
     live: Live,
     shared: Arc<Shared>,
@@ -567,10 +632,42 @@ pub struct RuntimeTurn {
     _watcher: oneshot::Sender<()>,
     turn_limit: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
     idle_limit: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+    /// Messages codex had sent when the idle period began: the same count when it ends means
+    /// codex answered nothing, not even the `thread/read` checks, and is hung.
+    idle_mark: u64,
+    /// The quiet period after which the turn is checked, and its timer.
+    probe_every: Duration,
+    quiet: Pin<Box<tokio::time::Sleep>>,
+    /// The `thread/read` check in flight, on a task of its own (aborted when dropped).
+    probe: Option<ProbeTask>,
+    /// Items whose `item/completed` came, so that a turn ended from `thread/read` does not
+    /// complete them twice.
+    completed_items: std::collections::HashSet<String>,
+    /// `error` events from the thread's request handlers.
+    reports: mpsc::UnboundedReceiver<ThreadEvent>,
     ended: bool,
     /// Counts this turn as running on the app-server until the turn and its cleanup are over:
     /// then what it detached from codex is killed (see [`AppServer::containment`]).
     active: Option<ActiveTurn>,
+}
+
+/// A `thread/read` check running on its own task; dropping it aborts the task.
+struct ProbeTask(tokio::task::JoinHandle<Probe>);
+
+impl Drop for ProbeTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// What a `thread/read` check learned about a quiet turn.
+enum Probe {
+    /// codex recorded the turn as finished: its final state.
+    Finished(Box<Turn>),
+    /// Still running, or not known yet.
+    Running,
+    /// No answer, and nothing else from codex either, within the request timeout.
+    Hung,
 }
 
 impl std::fmt::Debug for RuntimeTurn {
@@ -589,10 +686,11 @@ impl RuntimeTurn {
         shared: Arc<Shared>,
         thread_id: String,
         notes: super::TurnStream,
-        cancel: CancelHandle,
-        turn_timeout: Option<Duration>,
-        idle_timeout: Option<Duration>,
+        reports: mpsc::UnboundedReceiver<ThreadEvent>,
+        limits: &ExecOptions,
     ) -> Self {
+        let cancel = limits.cancel.clone().unwrap_or_default();
+        let (turn_timeout, idle_timeout) = (limits.turn_timeout, limits.idle_timeout);
         let turn_id = notes.turn_id().to_owned();
         let cancelled = Arc::new(AtomicBool::new(false));
         let (watcher, stop) = oneshot::channel::<()>();
@@ -621,7 +719,21 @@ impl RuntimeTurn {
         ))));
         let sleep = |limit: Duration| (limit, Box::pin(tokio::time::sleep(limit)));
         let active = live.server.begin_turn();
+        // At least twice per idle period, so that a live codex answers a check within it.
+        let probe_every = idle_timeout.map_or(shared.options.turn_probe_after, |idle| {
+            shared
+                .options
+                .turn_probe_after
+                .min(idle / 2)
+                .max(Duration::from_millis(1))
+        });
         Self {
+            idle_mark: live.server.messages_received(),
+            probe_every,
+            quiet: Box::pin(tokio::time::sleep(probe_every)),
+            probe: None,
+            completed_items: std::collections::HashSet::new(),
+            reports,
             state: TurnProjection::new(turn_id.clone()),
             live,
             shared,
@@ -791,6 +903,101 @@ impl RuntimeTurn {
     }
 }
 
+impl RuntimeTurn {
+    /// Starts a `thread/read` check of this turn.
+    fn start_probe(&mut self) {
+        let server = Arc::clone(&self.live.server);
+        let turn_id = self.turn_id.clone();
+        let mut params = ThreadReadParams::new(self.thread_id.clone());
+        params.include_turns = Some(true);
+        self.probe = Some(ProbeTask(tokio::spawn(async move {
+            let before = server.messages_received();
+            match server.thread_read(params).await {
+                Ok(read) => match read.thread.turns.into_iter().find(|t| t.id == turn_id) {
+                    Some(turn) if !matches!(turn.status, TurnStatus::InProgress) => {
+                        Probe::Finished(Box::new(turn))
+                    }
+                    _ => Probe::Running,
+                },
+                Err(Error::RequestTimeout { .. }) if server.messages_received() == before => {
+                    Probe::Hung
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "checking a quiet turn with thread/read failed");
+                    Probe::Running
+                }
+            }
+        })));
+    }
+
+    /// Ends the turn with the state codex recorded for it: the items not completed yet, then
+    /// `turn/completed`, through the projection as if codex had sent them.
+    fn finish_from_record(&mut self, turn: Turn) {
+        tracing::warn!(
+            thread_id = %self.thread_id,
+            turn_id = %self.turn_id,
+            "codex recorded the turn as finished but sent no turn/completed; ending it from thread/read"
+        );
+        for item in &turn.items {
+            if self.completed_items.contains(item.id()) {
+                continue;
+            }
+            let note = serde_json::json!({
+                "item": item,
+                "threadId": self.thread_id,
+                "turnId": self.turn_id,
+                "completedAtMs": 0,
+            });
+            match serde_json::from_value::<ItemCompletedNotification>(note) {
+                Ok(note) => {
+                    let note = ServerNotification::ItemCompleted(Box::new(note));
+                    self.queue
+                        .extend(self.state.on_notification(&note).into_iter().map(Ok));
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "an item of thread/read does not round-trip");
+                }
+            }
+        }
+        let mut turn = turn;
+        turn.items.clear();
+        let note = serde_json::json!({ "threadId": self.thread_id, "turn": turn });
+        match serde_json::from_value::<TurnCompletedNotification>(note) {
+            Ok(note) => {
+                let note = ServerNotification::TurnCompleted(Box::new(note));
+                self.queue
+                    .extend(self.state.on_notification(&note).into_iter().map(Ok));
+                self.stop_orphaned_commands();
+            }
+            Err(error) => {
+                tracing::debug!(%error, "the turn of thread/read does not round-trip");
+                let error = self.fail(Error::TurnIncomplete);
+                self.queue.push_back(Err(error));
+            }
+        }
+        // No more notifications are wanted; the projection is done.
+        self.notes = None;
+    }
+
+    /// The idle timeout elapsed: a codex that sent nothing at all during it is hung and is
+    /// stopped; either way the turn ends with [`Error::IdleTimeout`].
+    fn idle_timeout(&mut self, limit: Duration) -> Error {
+        if self.live.server.messages_received() == self.idle_mark {
+            tracing::warn!(
+                pid = ?self.live.server.pid(),
+                ?limit,
+                "codex app-server answered nothing within the idle timeout; stopping it"
+            );
+            self.live.server.kill_hung();
+            let shared = Arc::clone(&self.shared);
+            let generation = self.live.generation;
+            tokio::spawn(async move { shared.forget(generation).await });
+        }
+        self.ended = true;
+        Error::IdleTimeout { limit }
+    }
+}
+
 impl Stream for RuntimeTurn {
     type Item = Result<ThreadEvent, Error>;
 
@@ -802,6 +1009,9 @@ impl Stream for RuntimeTurn {
             }
             if this.ended {
                 return Poll::Ready(None);
+            }
+            if let Poll::Ready(Some(event)) = this.reports.poll_recv(cx) {
+                return Poll::Ready(Some(Ok(event)));
             }
             if this.state.is_done() {
                 this.ended = true;
@@ -821,24 +1031,32 @@ impl Stream for RuntimeTurn {
                 && sleep.as_mut().poll(cx).is_ready()
             {
                 let limit = *limit;
-                this.ended = true;
-                return Poll::Ready(Some(Err(Error::IdleTimeout { limit })));
+                return Poll::Ready(Some(Err(this.idle_timeout(limit))));
             }
             let Some(notes) = this.notes.as_mut() else {
                 this.ended = true;
                 return Poll::Ready(None);
             };
+            // Notifications first: those codex sent before answering a check are older than
+            // the answer.
             match notes.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {}
                 Poll::Ready(Some(Ok(note))) => {
+                    let now = tokio::time::Instant::now();
                     if let Some((limit, sleep)) = &mut this.idle_limit {
-                        sleep.as_mut().reset(tokio::time::Instant::now() + *limit);
+                        sleep.as_mut().reset(now + *limit);
+                        this.idle_mark = this.live.server.messages_received();
+                    }
+                    this.quiet.as_mut().reset(now + this.probe_every);
+                    if let ServerNotification::ItemCompleted(done) = &note.body {
+                        this.completed_items.insert(done.item.id().to_owned());
                     }
                     this.queue
                         .extend(this.state.on_notification(&note.body).into_iter().map(Ok));
                     if this.state.is_done() {
                         this.stop_orphaned_commands();
                     }
+                    continue;
                 }
                 Poll::Ready(Some(Err(error))) => {
                     let error = this.fail(error);
@@ -850,6 +1068,35 @@ impl Stream for RuntimeTurn {
                     return Poll::Ready(Some(Err(Error::TurnIncomplete)));
                 }
             }
+            if let Some(probe) = &mut this.probe
+                && let Poll::Ready(joined) = Pin::new(&mut probe.0).poll(cx)
+            {
+                this.probe = None;
+                // A check that panicked or was aborted learned nothing.
+                match joined.unwrap_or(Probe::Running) {
+                    Probe::Finished(turn) => {
+                        this.finish_from_record(*turn);
+                        continue;
+                    }
+                    Probe::Running => {}
+                    Probe::Hung => {
+                        tracing::warn!(
+                            pid = ?this.live.server.pid(),
+                            "codex app-server answered nothing, not even thread/read; stopping it"
+                        );
+                        // The turn's stream then fails with `AppServerClosed`.
+                        this.live.server.kill_hung();
+                        continue;
+                    }
+                }
+            }
+            if this.probe.is_none() && this.quiet.as_mut().poll(cx).is_ready() {
+                let next = tokio::time::Instant::now() + this.probe_every;
+                this.quiet.as_mut().reset(next);
+                this.start_probe();
+                continue;
+            }
+            return Poll::Pending;
         }
     }
 }

@@ -11,6 +11,7 @@ mod api;
 mod app_server;
 mod app_server_peer;
 mod app_server_replay;
+mod app_server_stall;
 mod argv_golden;
 mod backpressure;
 mod cancel;

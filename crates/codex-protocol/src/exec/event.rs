@@ -330,6 +330,17 @@ pub struct StreamError {
     pub extra: Map<String, Value>,
 }
 
+impl StreamError {
+    /// An `error` event with this message.
+    #[must_use]
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            extra: Map::new(),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for ThreadEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(ThreadEventVisitor)

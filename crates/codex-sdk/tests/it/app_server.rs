@@ -376,6 +376,70 @@ async fn an_approval_closure_declines_a_command() {
     );
 }
 
+/// An approval handler that panics.
+struct Panicking;
+
+impl ApprovalHandler for Panicking {
+    fn command_execution<'a>(
+        &'a self,
+        _request: &'a CommandExecutionRequestApprovalParams,
+    ) -> ApprovalFuture<'a, ApprovalDecision> {
+        Box::pin(async { panic!("the approval handler fails") })
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_approval_handler_declines_and_the_turn_ends_with_an_error_event() {
+    let h = harness().await;
+    h.mock.push(Sse::reply(
+        "resp-1",
+        [sse::exec_command("call-1", "touch f")],
+    ));
+    h.mock.push(Sse::message("resp-2", "done"));
+    let options = h
+        .thread_options()
+        .approval_policy(ApprovalPolicy::Untrusted)
+        .sandbox_mode(SandboxMode::WorkspaceWrite)
+        .approval_handler(Panicking);
+    let thread = h.codex.start_thread(options);
+    let mut stream = thread
+        .run_streamed("make f", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let events: Vec<ThreadEvent> = drain(&mut stream)
+        .await
+        .into_iter()
+        .map(|event| event.expect("no stream error"))
+        .collect();
+    let errors: Vec<&str> = events
+        .iter()
+        .filter_map(|event| match event {
+            ThreadEvent::Error(error) => Some(error.message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "the handler of `item/commandExecution/requestApproval` panicked; codex was sent the default answer (a decline)"
+        ]
+    );
+    let turn = Turn::from_events(events).expect("the turn completes");
+    let status = turn.items.iter().find_map(|item| match &item.details {
+        ItemDetails::CommandExecution(c) => Some(c.status.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        (
+            h.workdir.path().join("f").exists(),
+            status,
+            turn.final_response.as_str()
+        ),
+        (false, Some(CommandExecutionStatus::Declined), "done")
+    );
+    h.assert_no_mock_problems();
+}
+
 #[tokio::test]
 async fn ready_made_policies_decide() {
     assert_eq!(
