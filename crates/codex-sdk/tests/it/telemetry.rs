@@ -378,6 +378,10 @@ pub(crate) mod receiver {
 
         /// A gRPC receiver: `endpoint` and `metrics_endpoint` are both its address
         /// (`http://127.0.0.1:PORT`), as gRPC exporters take it.
+        #[expect(
+            clippy::unused_async,
+            reason = "called like `start`, and it must run inside the runtime (it binds a Tokio socket)"
+        )]
         pub(crate) async fn start_grpc() -> Self {
             let incoming = tonic::transport::server::TcpIncoming::bind(([127, 0, 0, 1], 0).into())
                 .expect("bind the gRPC receiver");
