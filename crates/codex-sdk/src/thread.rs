@@ -146,8 +146,13 @@ pub struct Thread {
 pub(crate) struct TurnSpan(Arc<Mutex<Option<tracing::Span>>>);
 
 impl TurnSpan {
-    fn set(&self, span: &tracing::Span) {
+    /// Puts `span` in the slot until the returned guard is dropped or released.
+    fn hold(&self, span: &tracing::Span) -> TurnSpanGuard {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(span.clone());
+        TurnSpanGuard {
+            slot: self.clone(),
+            span: span.clone(),
+        }
     }
 
     /// Clears the slot if it still holds `span` (a later turn may have set its own).
@@ -164,6 +169,24 @@ impl TurnSpan {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+}
+
+/// A turn's hold on its thread's [`TurnSpan`]: clears the slot when dropped (or released).
+struct TurnSpanGuard {
+    slot: TurnSpan,
+    span: tracing::Span,
+}
+
+impl TurnSpanGuard {
+    fn release(&self) {
+        self.slot.clear(&self.span);
+    }
+}
+
+impl Drop for TurnSpanGuard {
+    fn drop(&mut self) {
+        self.release();
     }
 }
 
@@ -219,6 +242,28 @@ impl Thread {
             .as_ref()
             .map(ThreadTracker::usage)
             .unwrap_or_default()
+    }
+
+    /// Starts tracking a turn (the budget permitting) and makes its span the running turn's.
+    fn start_turn(&self, tracker: &ThreadTracker) -> Result<(TurnTracker, TurnSpanGuard), Error> {
+        let telemetry = tracker.start_turn(None).map_err(Error::BudgetExceeded)?;
+        let guard = self.turn_span.hold(telemetry.span());
+        Ok((telemetry, guard))
+    }
+
+    /// What answers the thread's server requests on the app-server, in the running turn's span.
+    fn request_handler(&self) -> codex_agent_exec::app_server::RequestHandler {
+        self.options
+            .request_handler(Arc::clone(&self.tool_session), &self.turn_span)
+    }
+
+    /// The hooks of an exec turn (the approval handler's included), their spans under the
+    /// running turn's.
+    fn exec_hooks(&self) -> crate::hooks::Hooks {
+        let turn_span = self.turn_span.clone();
+        self.options
+            .exec_hooks()
+            .parent_span(move || turn_span.get())
     }
 
     /// The thread's tracker, or the error of an unpriced USD budget.
@@ -315,8 +360,7 @@ impl Thread {
         }
         let mut guard = Arc::clone(&self.turn_lock).lock_owned().await;
         // The previous turn's usage is in now: the budget is checked again.
-        let mut telemetry = tracker.start_turn(None).map_err(Error::BudgetExceeded)?;
-        self.turn_span.set(telemetry.span());
+        let (mut telemetry, turn_span) = self.start_turn(tracker)?;
         let inner = &self.codex.inner;
         let limits = inner.options.process_options_onto(options.limits);
         let mut tools = None;
@@ -338,10 +382,7 @@ impl Thread {
                         .thread_options(&self.options.exec)
                         .turn_options(&options.exec)
                         .dynamic_tools(specs)
-                        .handler(
-                            self.options
-                                .request_handler(Arc::clone(&self.tool_session), &self.turn_span),
-                        )
+                        .handler(self.request_handler())
                         .limits(&limits)
                         .thread_config(hook_config.unwrap_or_default());
                     // The requests are sent in the turn's span: their trace context is its.
@@ -372,7 +413,6 @@ impl Thread {
         let backend = match started.await {
             Ok(backend) => backend,
             Err(error) => {
-                self.turn_span.clear(telemetry.span());
                 telemetry.not_started(error_type(&error));
                 return Err(error);
             }
@@ -386,7 +426,7 @@ impl Thread {
             failed: false,
             ended: false,
             telemetry,
-            turn_span: self.turn_span.clone(),
+            turn_span,
             over_budget: None,
             turn: Some(guard),
             attachments,
@@ -414,11 +454,7 @@ impl Thread {
         let mut codex_options = self.codex.inner.options.exec.clone();
         let mut tools = None;
         // The approval handler, if any, decides commands through a PreToolUse hook.
-        let turn_span = self.turn_span.clone();
-        let hooks = self
-            .options
-            .exec_hooks()
-            .parent_span(move || turn_span.get());
+        let hooks = self.exec_hooks();
         let hooks_bypassed = !hooks.is_empty();
         if !self.options.tools.is_empty() || hooks_bypassed {
             let (route, with_tools) = self.serve_tools(codex_options, hooks).await?;
@@ -761,8 +797,8 @@ pub struct TurnStream {
     /// The turn's span, log and usage; ended before the turn lock is released (fields drop in
     /// order), so the next turn sees this one's usage.
     telemetry: TurnTracker,
-    /// The thread's running-turn slot, holding this turn's span until the turn ends.
-    turn_span: TurnSpan,
+    /// Holds this turn's span in the thread's running-turn slot until the turn ends.
+    turn_span: TurnSpanGuard,
     /// Set when the turn crossed the thread's budget and was stopped: the stream's
     /// cancellation error becomes [`Error::BudgetExceeded`].
     over_budget: Option<BudgetExceeded>,
@@ -853,7 +889,6 @@ impl std::fmt::Debug for TurnStream {
 
 impl Drop for TurnStream {
     fn drop(&mut self) {
-        self.turn_span.clear(self.telemetry.span());
         if let Some(tools) = self.tools.take() {
             tools.end();
         }
@@ -1030,7 +1065,7 @@ impl Stream for TurnStream {
             }
             Poll::Ready(None) => {
                 self.ended = true;
-                self.turn_span.clear(self.telemetry.span());
+                self.turn_span.release();
                 // The turn is over: its attachments go.
                 self.attachments = None;
                 if let Some(tools) = self.tools.take() {

@@ -486,19 +486,19 @@ impl Hooks {
     /// ([`ApprovalHandler::command_execution`]): accepting allows it, declining or cancelling
     /// denies it (the turn goes on; the model is told the handler declined).
     pub fn approval_handler(self, handler: Arc<dyn ApprovalHandler>) -> Self {
+        const KIND: &str = "command_execution";
         self.pre_tool_use(SHELL_TOOL, move |event: PreToolUse| {
             let handler = Arc::clone(&handler);
             async move {
                 let Some(request) = approval_request(event.command().unwrap_or_default()) else {
                     return HookDecision::deny("the approval request could not be built");
                 };
-                let kind = "command_execution";
-                let span = spans::approval(kind, "");
+                let span = spans::approval(KIND, "");
                 let decision = handler
                     .command_execution(&request)
                     .instrument(span.clone())
                     .await;
-                spans::decided(&span, kind, &decision);
+                spans::decided(&span, KIND, &decision);
                 match decision {
                     ApprovalDecision::Accept
                     | ApprovalDecision::AcceptForSession
