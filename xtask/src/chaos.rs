@@ -367,7 +367,7 @@ async fn one_run(codex: &Path, run: &RunSpec) -> Result<RunResult, String> {
         [sse::function_call(
             "call-1",
             "exec_command",
-            &json!({"cmd": "sleep 1; echo chaos", "yield_time_ms": 10_000}),
+            &json!({"cmd": "sleep 3; echo chaos", "yield_time_ms": 10_000}),
         )],
     ));
     mock.repeat_forever(Sse::message("resp-2", REPLY));
