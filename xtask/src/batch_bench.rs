@@ -12,6 +12,10 @@
 //!   SQLite store (claims, heartbeats, results, per-task directories), the store's creation
 //!   left out.
 //!
+//! `--codex fake` runs the testkit's fake codex (this executable, replaying a four-line turn;
+//! exec only) instead: turns then cost little more than a process, and the difference is the
+//! runner's own work (store, claims, heartbeats, directories) with far less noise.
+//!
 //! It prints tasks per minute of both and the runner's overhead per task,
 //! `(runner wall − direct wall) / N` (goal: under 5 ms), as a Markdown table. The runs are in
 //! one process, so build with `--release` for numbers that mean something (`cargo run -p
@@ -31,6 +35,15 @@ use codex_agent_testkit::mock_server::MockServer;
 use codex_agent_testkit::sse::Sse;
 use futures::StreamExt as _;
 
+/// What the fake codex prints for every turn (`--codex fake`): a turn that costs nothing but
+/// the process, so that what is left is the runner's own work.
+const FAKE_TURN: [&str; 4] = [
+    r#"{"type":"thread.started","thread_id":"019a0000-0000-7000-8000-0000000000b1"}"#,
+    r#"{"type":"turn.started"}"#,
+    r#"{"type":"item.completed","item":{"id":"item_0","type":"agent_message","text":"ok"}}"#,
+    r#"{"type":"turn.completed","usage":{"input_tokens":3,"cached_input_tokens":0,"output_tokens":1}}"#,
+];
+
 /// Tasks per measurement by default.
 const DEFAULT_TASKS: usize = 200;
 /// Concurrencies measured by default.
@@ -42,6 +55,8 @@ struct Args {
     tasks: usize,
     concurrency: Vec<usize>,
     transports: Vec<BatchTransport>,
+    /// `--codex fake`: the testkit's fake codex (this executable) instead of the real one.
+    fake: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -49,6 +64,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         tasks: DEFAULT_TASKS,
         concurrency: DEFAULT_CONCURRENCY.to_vec(),
         transports: vec![BatchTransport::Exec, BatchTransport::AppServer],
+        fake: false,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -78,15 +94,26 @@ fn parse(args: &[String]) -> Result<Args, String> {
                     })
                     .collect::<Result<_, _>>()?;
             }
+            "--codex" => match value()?.as_str() {
+                "fake" => parsed.fake = true,
+                "real" => parsed.fake = false,
+                other => return Err(format!("--codex is real or fake, got `{other}`")),
+            },
             other => {
                 return Err(format!(
-                    "unknown argument `{other}`; usage: cargo xtask batch-bench [--tasks N] [--concurrency 1,4,8] [--transport exec,app-server]"
+                    "unknown argument `{other}`; usage: cargo xtask batch-bench [--tasks N] [--concurrency 1,4,8] [--transport exec,app-server] [--codex real|fake]"
                 ));
             }
         }
     }
     if parsed.tasks == 0 {
         return Err("--tasks must be at least 1".to_owned());
+    }
+    if parsed.fake && parsed.transports.contains(&BatchTransport::AppServer) {
+        if parsed.transports.len() == 1 {
+            return Err("--codex fake runs the exec transport only".to_owned());
+        }
+        parsed.transports.retain(|t| *t == BatchTransport::Exec);
     }
     Ok(parsed)
 }
@@ -102,7 +129,21 @@ struct Row {
 /// `cargo xtask batch-bench`.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let args = parse(args)?;
-    let codex = codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
+    let codex = if args.fake {
+        std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?
+    } else {
+        codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?
+    };
+    let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let fake_script = if args.fake {
+        let mut script = codex_agent_testkit::fake_codex::Script::new();
+        for line in FAKE_TURN {
+            script = script.line(line);
+        }
+        Some(script.write_to(scratch.path()).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -116,6 +157,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             if let Some(value) = std::env::var_os(name) {
                 env.push((name.into(), value));
             }
+        }
+        if let Some(script) = &fake_script {
+            env.push((
+                codex_agent_testkit::fake_codex::SCRIPT_ENV.into(),
+                script.clone().into_os_string(),
+            ));
         }
         let base = CodexOptions::new().codex_path(&codex).env(env);
         let mut rows = Vec::new();
@@ -157,7 +204,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
         Ok::<_, String>(rows)
     })?;
-    println!("{}", table(&rows, args.tasks));
+    println!("{}", table(&rows, args.tasks, args.fake));
     Ok(())
 }
 
@@ -261,7 +308,7 @@ async fn through_runner(
     Ok(wall)
 }
 
-fn table(rows: &[Row], tasks: usize) -> String {
+fn table(rows: &[Row], tasks: usize, fake: bool) -> String {
     let mut out = String::new();
     let profile = if cfg!(debug_assertions) {
         " (debug build: rerun with --release for real numbers)"
@@ -270,7 +317,12 @@ fn table(rows: &[Row], tasks: usize) -> String {
     };
     let _ = writeln!(
         out,
-        "\n{tasks} one-turn tasks, real codex against the scripted model{profile}\n"
+        "\n{tasks} one-turn tasks, {} codex{profile}\n",
+        if fake {
+            "the fake"
+        } else {
+            "real codex against the scripted model: the real"
+        }
     );
     out.push_str("| transport | concurrency | direct tasks/min | runner tasks/min | direct wall s | runner wall s | runner overhead ms/task (goal < 5) |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");

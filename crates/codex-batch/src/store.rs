@@ -165,14 +165,28 @@ impl Store {
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
             .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30));
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|e| Error::DatabaseUnreachable {
-                url: url.clone(),
-                reason: e.to_string(),
-            })?;
+        // Switching a new file to WAL takes a lock the busy timeout does not cover: when
+        // another process is creating the same store, connecting is tried again.
+        let mut attempt = 1;
+        let pool = loop {
+            match sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+                .await
+            {
+                Ok(pool) => break pool,
+                Err(e) if attempt < CONNECT_ATTEMPTS && is_busy(&e) => {
+                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                    attempt += 1;
+                }
+                Err(e) => {
+                    return Err(Error::DatabaseUnreachable {
+                        url,
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        };
         let store = Self {
             backend: Backend::Sqlite(pool),
             url,
@@ -260,7 +274,12 @@ impl Store {
         Ok(version.unwrap_or(0))
     }
 
+    /// Brings the schema to [`SCHEMA_VERSION`]. Several processes may open the same new
+    /// store at once (`codex-batch run` and `codex-batch status`, workers starting together):
+    /// a migration that loses that race fails, and is then checked and retried, so that each
+    /// opener only sees an error when the schema does not end up current.
     async fn migrate(&self) -> Result<(), Error> {
+        const ATTEMPTS: u32 = 5;
         let found = self.applied_version().await?;
         if found > SCHEMA_VERSION {
             return Err(Error::SchemaTooNew {
@@ -269,10 +288,27 @@ impl Store {
             });
         }
         let migrator = migrator();
-        on_pool!(self, pool => migrator.run(pool).await).map_err(|e| Error::Database {
-            context: "migrating the schema",
-            reason: e.to_string(),
-        })
+        let mut attempt = 1;
+        loop {
+            let Err(error) = on_pool!(self, pool => migrator.run(pool).await) else {
+                return Ok(());
+            };
+            if self
+                .applied_version()
+                .await
+                .is_ok_and(|version| version == SCHEMA_VERSION)
+            {
+                return Ok(());
+            }
+            if attempt == ATTEMPTS {
+                return Err(Error::Database {
+                    context: "migrating the schema",
+                    reason: error.to_string(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            attempt += 1;
+        }
     }
 
     /// Creates the run with these tasks, or checks that an existing run of that name was made
@@ -609,6 +645,20 @@ const CLAIM_POSTGRES: &str = "UPDATE batch_tasks SET state = 'leased', worker = 
      AND (state = 'queued' OR (state = 'leased' AND lease_until_ms < $4)) ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED) \
      RETURNING task_id, split, task, claims";
 
+/// How many times opening a SQLite store is tried while another process holds its lock.
+const CONNECT_ATTEMPTS: u32 = 8;
+
+/// Whether SQLite said the database is busy or locked (`SQLITE_BUSY`, `SQLITE_LOCKED`).
+fn is_busy(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(sqlx::error::DatabaseError::code)
+        .is_some_and(|code| {
+            let primary = code.parse::<i64>().map_or(-1, |c| c & 0xff);
+            primary == 5 || primary == 6
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -620,5 +670,32 @@ mod tests {
             "postgres://u:[REDACTED]@h:5/db"
         );
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+    }
+
+    /// `codex-batch run` creating its store while `codex-batch status` (or a test) opens it:
+    /// both must get a current store, whoever migrates first.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_first_opens_of_one_store_all_succeed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for round in 0..10 {
+            let path = dir.path().join(format!("race-{round}.db"));
+            let opens: Vec<_> = (0..4)
+                .map(|_| {
+                    let path = path.clone();
+                    tokio::spawn(async move { Store::open_sqlite(&path).await })
+                })
+                .collect();
+            for open in opens {
+                let store = open
+                    .await
+                    .expect("the open task")
+                    .unwrap_or_else(|e| panic!("round {round}: a racing open failed: {e}"));
+                assert_eq!(
+                    store.applied_version().await.expect("version"),
+                    SCHEMA_VERSION
+                );
+                store.close().await;
+            }
+        }
     }
 }
