@@ -317,11 +317,11 @@ fn table(rows: &[Row], tasks: usize, fake: bool) -> String {
     };
     let _ = writeln!(
         out,
-        "\n{tasks} one-turn tasks, {} codex{profile}\n",
+        "\n{tasks} one-turn tasks, {}{profile}\n",
         if fake {
-            "the fake"
+            "the fake codex"
         } else {
-            "real codex against the scripted model: the real"
+            "the real codex against the scripted model"
         }
     );
     out.push_str("| transport | concurrency | direct tasks/min | runner tasks/min | direct wall s | runner wall s | runner overhead ms/task (goal < 5) |\n");
