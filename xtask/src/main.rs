@@ -123,6 +123,11 @@ const INTERNAL: &[Command] = &[
     ),
     ("__chaos-host", "one chaos run's turn", chaos::host),
     (
+        "__soak-model",
+        "the scripted model of a soak phase, in its own process",
+        soak::model,
+    ),
+    (
         "__bench-child",
         "one measured run of a stream benchmark",
         bench::child::run,

@@ -5,14 +5,15 @@
 //! - `fake-exec`: `--fake-turns` turns (default 1,000) over the exec transport against the
 //!   testkit's fake codex (this executable, replaying a four-line turn);
 //! - `real-exec` and `real-app-server`: `--real-turns` turns (default 200) each against the
-//!   real pinned codex and the scripted mock model (the `turn-overhead` bench's rig), a new
-//!   thread every ten turns.
+//!   real pinned codex and the scripted mock model, a new thread every ten turns. The model
+//!   runs in a process of its own (`xtask __soak-model`): it keeps every request it receives,
+//!   which would otherwise count as this process's growth.
 //!
 //! Every `--every` turns (default 50) this process's resident set, open file descriptors,
 //! threads and live descendant processes are sampled. The report gives each phase's samples,
 //! the RSS slope in MiB per 1,000 turns (least squares over the samples after the first,
-//! which is the warm-up), and the leaks: descriptors, threads or descendants whose last sample is
-//! above the highest of the first half, and any descendant still alive once the phase's `Codex` is
+//! which is the warm-up), and the leaks: descriptors, threads or descendants whose every sample
+//! in the second half is above every sample in the first, and any descendant still alive once the phase's `Codex` is
 //! dropped. Goal: flat, RSS growth under 1 MiB per 1,000 turns. The command fails on a leak;
 //! a missed RSS goal is reported, not failed, since one run's slope is noisy.
 //!
@@ -26,7 +27,7 @@ use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, Transport, TurnOptions
 use codex_agent_testkit::fake_codex::{SCRIPT_ENV, Script};
 use serde_json::{Value, json};
 
-use crate::bench::turn_overhead::{PROMPT, REPLY, Rig};
+use crate::bench::turn_overhead::{PROMPT, REPLY};
 
 /// Turns through the fake codex, by default.
 const DEFAULT_FAKE_TURNS: usize = 1_000;
@@ -136,6 +137,98 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("soak found leaks:\n  {}", leaks.join("\n  ")))
     }
+}
+
+/// The scripted model in a process of its own (`xtask __soak-model`), so that what it keeps
+/// (every request it captured) is not counted in this process's RSS, with a `CODEX_HOME`
+/// pointing at it and an empty working directory.
+struct ModelRig {
+    model: std::process::Child,
+    _home: codex_agent_testkit::codex_home::CodexHome,
+    workdir: tempfile::TempDir,
+    env: Vec<(OsString, OsString)>,
+}
+
+impl ModelRig {
+    fn start() -> Result<Self, String> {
+        use std::io::BufRead as _;
+        let exe =
+            std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+        let mut model = std::process::Command::new(exe)
+            .arg("__soak-model")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start the model process: {e}"))?;
+        let mut url = String::new();
+        let stdout = model
+            .stdout
+            .take()
+            .ok_or("the model process has no stdout")?;
+        std::io::BufReader::new(stdout)
+            .read_line(&mut url)
+            .map_err(|e| format!("cannot read the model's address: {e}"))?;
+        let url = url.trim().to_owned();
+        if !url.starts_with("http://") {
+            let _ = model.kill();
+            let _ = model.wait();
+            return Err(format!(
+                "the model process printed {url:?}, not its address"
+            ));
+        }
+        let home = codex_agent_testkit::codex_home::CodexHome::for_url(
+            &url,
+            codex_agent_testkit::codex_home::CodexHomeOptions::default(),
+        )
+        .map_err(|e| e.to_string())?;
+        let workdir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let mut env = home.env();
+        for key in ["PATH", "HOME"] {
+            if let Some(value) = std::env::var_os(key) {
+                env.push((key.into(), value));
+            }
+        }
+        Ok(Self {
+            model,
+            _home: home,
+            workdir,
+            env,
+        })
+    }
+
+    fn thread_options(&self) -> ThreadOptions {
+        ThreadOptions::new()
+            .skip_git_repo_check(true)
+            .working_directory(self.workdir.path())
+    }
+}
+
+impl Drop for ModelRig {
+    fn drop(&mut self) {
+        // Closing its stdin ends the model process.
+        drop(self.model.stdin.take());
+        let _ = self.model.wait();
+    }
+}
+
+/// `xtask __soak-model`: the scripted model answering every turn with [`REPLY`]; prints its
+/// base URL, then serves until stdin is closed.
+pub(crate) fn model(_args: &[String]) -> Result<(), String> {
+    use std::io::Read as _;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let mock = runtime
+        .block_on(codex_agent_testkit::mock_server::MockServer::start())
+        .map_err(|e| e.to_string())?;
+    mock.repeat_forever(codex_agent_testkit::sse::Sse::message("resp-1", REPLY));
+    println!("{}", mock.url());
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    runtime.block_on(mock.shutdown());
+    Ok(())
 }
 
 /// One sample of this process.
@@ -260,7 +353,7 @@ async fn run_phase(name: &str, args: &Args) -> Result<PhaseReport, String> {
         }
         "real-exec" | "real-app-server" => {
             let path = codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
-            let rig = Rig::start().await?;
+            let rig = ModelRig::start()?;
             let transport = if name == "real-exec" {
                 Transport::Exec
             } else {
@@ -279,7 +372,7 @@ async fn run_phase(name: &str, args: &Args) -> Result<PhaseReport, String> {
     };
     let thread_options = rig.as_ref().map_or_else(
         || ThreadOptions::new().skip_git_repo_check(true),
-        Rig::thread_options,
+        ModelRig::thread_options,
     );
     println!(
         "soak {name}: {turns} turns, a sample every {} turns",
@@ -317,8 +410,9 @@ async fn run_phase(name: &str, args: &Args) -> Result<PhaseReport, String> {
     let mut leaks = growth_leaks(&samples);
     drop(thread);
     drop(codex);
-    let after_drop_descendants = drained_descendants().await?;
+    // The model process is this process's child too: it goes first.
     drop(rig);
+    let after_drop_descendants = drained_descendants().await?;
     if after_drop_descendants > 0 {
         leaks.push(format!(
             "{after_drop_descendants} descendant process(es) still alive {} s after the Codex was dropped",
@@ -339,26 +433,26 @@ async fn run_phase(name: &str, args: &Args) -> Result<PhaseReport, String> {
 /// The descriptors, threads or descendants that kept growing; growing descendants are named.
 fn growth_leaks(samples: &[Sample]) -> Vec<String> {
     let mut leaks = Vec::new();
-    // A leak grows with the turns: the last sample above the highest of the first half (the
-    // sample before the first turn left out, as nothing was spawned yet). Pools that grow and
-    // shrink (tokio's blocking threads) stay within that band.
+    // A leak grows with the turns: every sample of the second half above every sample of the
+    // first (the sample before the first turn left out, as nothing was spawned yet). What
+    // comes and goes (tokio's blocking threads, the commands and shells of recent turns)
+    // overlaps between the halves.
     let measured = samples.get(1..).unwrap_or_default();
-    if let Some(last) = measured.last() {
-        let first_half = &measured[..measured.len().div_ceil(2)];
-        let band = |of: fn(&Sample) -> usize| first_half.iter().map(of).max().unwrap_or(0);
-        for (what, high, now) in [
-            ("open file descriptors", band(|s| s.fds), last.fds),
-            ("threads", band(|s| s.threads), last.threads),
+    if measured.len() >= 2 {
+        let (first, second) = measured.split_at(measured.len() / 2);
+        for (what, of) in [
             (
-                "live descendant processes",
-                band(|s| s.descendants),
-                last.descendants,
+                "open file descriptors",
+                (|s: &Sample| s.fds) as fn(&Sample) -> usize,
             ),
+            ("threads", |s: &Sample| s.threads),
+            ("live descendant processes", |s: &Sample| s.descendants),
         ] {
-            if now > high {
+            let high = first.iter().map(of).max().unwrap_or(0);
+            let low = second.iter().map(of).min().unwrap_or(0);
+            if low > high {
                 leaks.push(format!(
-                    "{what}: {now} at turn {}, above the first half's highest {high}",
-                    last.turns
+                    "{what}: at least {low} in the second half, above the first half's highest {high}"
                 ));
                 if what == "live descendant processes" {
                     for pid in descendants(std::process::id()) {
@@ -585,6 +679,24 @@ mod tests {
         let slope = rss_slope(&samples).expect("enough samples");
         assert!((slope - 10.0).abs() < 1e-9, "slope {slope}");
         assert_eq!(rss_slope(&samples[..3]), None);
+    }
+
+    #[test]
+    fn only_growth_across_the_halves_is_a_leak() {
+        let with = |descendants: usize| Sample {
+            descendants,
+            ..at(0, 0)
+        };
+        // Comes and goes: not a leak.
+        let steady = [with(0), with(18), with(21), with(18), with(20)];
+        assert!(growth_leaks(&steady).is_empty());
+        // Grows: a leak.
+        let growing = [with(0), with(2), with(4), with(6), with(8)];
+        let leaks = growth_leaks(&growing);
+        assert!(
+            leaks[0].starts_with("live descendant processes: at least 6"),
+            "{leaks:?}"
+        );
     }
 
     #[test]
