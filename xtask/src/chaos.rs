@@ -38,6 +38,7 @@ use codex_agent_sdk::{
 };
 use codex_agent_testkit::codex_home::{CodexHome, CodexHomeOptions};
 use codex_agent_testkit::mock_server::MockServer;
+use codex_agent_testkit::process_watch;
 use codex_agent_testkit::sse::{self, Sse};
 use serde_json::{Value, json};
 
@@ -573,7 +574,7 @@ fn read_host(host: &mut Child) -> Option<String> {
 
 /// The codex process below the host: the first descendant whose command line names codex.
 fn codex_process(host: u32) -> Option<u32> {
-    crate::soak::tree_below(host)
+    process_watch::descendants(host)
         .into_iter()
         .find(|pid| crate::soak::cmdline(*pid).contains("codex"))
 }
@@ -590,7 +591,7 @@ fn kill(pid: u32) {
 async fn drain(run: &str) -> Vec<u32> {
     let deadline = Instant::now() + DRAIN_LIMIT;
     loop {
-        let left = crate::soak::marked(MARKER_ENV, run);
+        let left = process_watch::with_env(MARKER_ENV, run);
         if left.is_empty() || Instant::now() >= deadline {
             return left;
         }

@@ -20,11 +20,11 @@
 //! The report is printed and written to `target/soak/report.json`.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, Transport, TurnOptions};
 use codex_agent_testkit::fake_codex::{SCRIPT_ENV, Script};
+use codex_agent_testkit::process_watch;
 use serde_json::{Value, json};
 
 use crate::bench::turn_overhead::{PROMPT, REPLY};
@@ -540,8 +540,8 @@ fn marker() -> (OsString, OsString) {
 /// Every live process a phase started: the ones below this process, and the ones that left
 /// the tree (a `setsid` or double-forked child, now under init) but carry [`MARKER_ENV`].
 fn descendants(root: u32) -> Vec<u32> {
-    let mut found = tree_below(root);
-    for pid in marked(MARKER_ENV, &root.to_string()) {
+    let mut found = process_watch::descendants(root);
+    for pid in process_watch::with_env(MARKER_ENV, &root.to_string()) {
         if pid != root && !found.contains(&pid) {
             found.push(pid);
         }
@@ -549,107 +549,17 @@ fn descendants(root: u32) -> Vec<u32> {
     found
 }
 
-/// Every live process whose environment holds `key=value`.
-pub(crate) fn marked(key: &str, value: &str) -> Vec<u32> {
-    let needle = format!("{key}={value}\0");
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid == std::process::id() || is_zombie(pid) {
-            continue;
-        }
-        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
-            continue;
-        };
-        if environ
-            .windows(needle.len())
-            .any(|w| w == needle.as_bytes())
-        {
-            found.push(pid);
-        }
-    }
-    found
-}
-
-fn is_zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
-        stat.rfind(')')
-            .and_then(|i| stat[i + 1..].split_whitespace().next())
-            .is_none_or(|state| state == "Z" || state == "X")
-    })
-}
-
-/// Every live (not zombie) process below `root` in the process tree.
-pub(crate) fn tree_below(root: u32) -> Vec<u32> {
-    let mut parents: Vec<(u32, u32)> = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-            continue;
-        };
-        let mut fields = rest.split_whitespace();
-        let state = fields.next().unwrap_or("");
-        let Some(parent_pid) = fields.next().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        if state != "Z" && state != "X" {
-            parents.push((pid, parent_pid));
-        }
-    }
-    let mut found = vec![root];
-    let mut i = 0;
-    while i < found.len() {
-        let parent = found[i];
-        found.extend(
-            parents
-                .iter()
-                .filter(|(_, ppid)| *ppid == parent)
-                .map(|(pid, _)| *pid),
-        );
-        i += 1;
-    }
-    found.remove(0);
-    found
-}
-
+/// `pid`'s command line for a report: its arguments joined by spaces, cut at 160 characters.
 pub(crate) fn cmdline(pid: u32) -> String {
-    std::fs::read(PathBuf::from(format!("/proc/{pid}/cmdline")))
-        .map(|bytes| {
-            bytes
-                .split(|b| *b == 0)
-                .map(String::from_utf8_lossy)
-                .collect::<Vec<_>>()
-                .join(" ")
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .chars()
-                .take(160)
-                .collect()
-        })
+    process_watch::cmdline(pid)
         .unwrap_or_default()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(160)
+        .collect()
 }
 
 #[cfg(test)]

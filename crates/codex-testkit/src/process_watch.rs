@@ -173,3 +173,214 @@ pub fn open_fds() -> Option<usize> {
         None
     }
 }
+
+/// One running process, as `/proc/<pid>/stat` describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProcessInfo {
+    /// Its pid.
+    pub pid: u32,
+    /// Its parent's pid.
+    pub parent: u32,
+    /// Its process group.
+    pub group: u32,
+    /// Running, or exited and not yet reaped.
+    pub state: ProcessState,
+}
+
+/// Every process on the machine (Linux: from `/proc`; elsewhere none), zombies included.
+///
+/// A process that exits while the list is read is left out.
+#[must_use]
+pub fn processes() -> Vec<ProcessInfo> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            parse_stat(pid, &stat)
+        })
+        .collect()
+}
+
+/// `pid (comm) state ppid pgrp …`: the command name may hold spaces and parentheses, so the
+/// fields are the ones after the last `)`.
+fn parse_stat(pid: u32, stat: &str) -> Option<ProcessInfo> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace();
+    let state = match fields.next()? {
+        "Z" | "X" => ProcessState::Zombie,
+        _ => ProcessState::Alive,
+    };
+    let parent = fields.next()?.parse().ok()?;
+    let group = fields.next()?.parse().ok()?;
+    Some(ProcessInfo {
+        pid,
+        parent,
+        group,
+        state,
+    })
+}
+
+/// The running (not zombie) processes descending from `root`, `root` excluded, nearest
+/// first (children, then grandchildren, …). A process that left the tree (reparented to init
+/// after its parent died) is not found here: mark processes with an environment variable and
+/// use [`with_env`] for those.
+#[must_use]
+pub fn descendants(root: u32) -> Vec<u32> {
+    let alive: Vec<ProcessInfo> = processes()
+        .into_iter()
+        .filter(|p| p.state == ProcessState::Alive)
+        .collect();
+    let mut found = vec![root];
+    let mut next = 0;
+    while let Some(&parent) = found.get(next) {
+        next += 1;
+        for process in &alive {
+            if process.parent == parent && !found.contains(&process.pid) {
+                found.push(process.pid);
+            }
+        }
+    }
+    found.remove(0);
+    found
+}
+
+/// The running (not zombie) processes whose parent is `parent`.
+#[must_use]
+pub fn children(parent: u32) -> Vec<u32> {
+    processes()
+        .into_iter()
+        .filter(|p| p.parent == parent && p.state == ProcessState::Alive)
+        .map(|p| p.pid)
+        .collect()
+}
+
+/// The running (not zombie) members of process group `group`.
+#[must_use]
+pub fn group_members(group: u32) -> Vec<u32> {
+    processes()
+        .into_iter()
+        .filter(|p| p.group == group && p.state == ProcessState::Alive)
+        .map(|p| p.pid)
+        .collect()
+}
+
+/// The running (not zombie) processes, this one excluded, whose environment holds
+/// `key=value`: found wherever they were reparented to, so detached processes count.
+#[must_use]
+pub fn with_env(key: &str, value: &str) -> Vec<u32> {
+    let needle = format!("{key}={value}\0");
+    let own = std::process::id();
+    processes()
+        .into_iter()
+        .filter(|p| p.pid != own && p.state == ProcessState::Alive)
+        .filter(|p| {
+            std::fs::read(format!("/proc/{}/environ", p.pid)).is_ok_and(|environ| {
+                environ
+                    .windows(needle.len())
+                    .any(|window| window == needle.as_bytes())
+            })
+        })
+        .map(|p| p.pid)
+        .collect()
+}
+
+/// The arguments `pid` runs with (`/proc/<pid>/cmdline`), or `None` when it is gone (or is a
+/// kernel thread, which has none).
+#[must_use]
+pub fn cmdline(pid: u32) -> Option<Vec<String>> {
+    let bytes = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    if bytes.is_empty() {
+        return None;
+    }
+    Some(
+        bytes
+            .strip_suffix(b"\0")
+            .unwrap_or(&bytes)
+            .split(|b| *b == 0)
+            .map(|arg| String::from_utf8_lossy(arg).into_owned())
+            .collect(),
+    )
+}
+
+/// A running process whose arguments are exactly `argv`, if there is one.
+#[must_use]
+pub fn find_by_argv(argv: &[&str]) -> Option<u32> {
+    processes()
+        .into_iter()
+        .filter(|p| p.state == ProcessState::Alive)
+        .map(|p| p.pid)
+        .find(|pid| cmdline(*pid).is_some_and(|args| args.iter().eq(argv.iter().copied())))
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_with_parentheses_in_the_name_parse() {
+        let info = parse_stat(42, "42 (a (b) c) S 7 9 9 0 -1").expect("parses");
+        assert_eq!((info.pid, info.parent, info.group), (42, 7, 9));
+        assert_eq!(info.state, ProcessState::Alive);
+        let zombie = parse_stat(43, "43 (x) Z 1 1 1").expect("parses");
+        assert_eq!(zombie.state, ProcessState::Zombie);
+        assert_eq!(parse_stat(44, "44 (x) S notanumber 1"), None);
+    }
+
+    #[test]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test spawns a small process tree to look for"
+    )]
+    fn descendants_children_env_and_argv_find_a_real_tree() {
+        let marker = format!("w{}", std::process::id());
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 31.5 & wait"])
+            .env("CODEX_TESTKIT_WATCH", &marker)
+            .spawn()
+            .expect("spawn sh");
+        let shell = child.id();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut below = Vec::new();
+        while std::time::Instant::now() < deadline {
+            below = descendants(std::process::id());
+            if below.len() >= 2 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let sleeper = find_by_argv(&["sleep", "31.5"]);
+        let by_env = with_env("CODEX_TESTKIT_WATCH", &marker);
+        let direct = children(shell);
+        let shell_args = cmdline(shell);
+        let _ = child.kill();
+        let _ = child.wait();
+        if let Some(pid) = sleeper {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+        let sleeper = sleeper.expect("the sleep is found by its argv");
+        assert!(
+            below.contains(&shell) && below.contains(&sleeper),
+            "{below:?}"
+        );
+        assert_eq!(direct, vec![sleeper]);
+        assert!(
+            by_env.contains(&shell) && by_env.contains(&sleeper),
+            "{by_env:?}"
+        );
+        assert_eq!(
+            shell_args,
+            Some(vec![
+                "sh".to_owned(),
+                "-c".to_owned(),
+                "sleep 31.5 & wait".to_owned()
+            ])
+        );
+        assert_eq!(cmdline(u32::MAX), None);
+    }
+}

@@ -141,7 +141,7 @@ impl RemoteAppServer {
     /// it was killed and nothing it started outlived it.
     #[must_use]
     pub fn group_members(&self) -> Vec<u32> {
-        group_members(self.pid)
+        crate::process_watch::group_members(self.pid)
     }
 
     async fn wait_ready(&mut self) -> Result<(), Error> {
@@ -247,28 +247,4 @@ fn spawn(
         path: codex.to_path_buf(),
         source,
     })
-}
-
-/// The running (not zombie) processes of process group `pgid`, from `/proc` (Linux; empty
-/// elsewhere).
-fn group_members(pgid: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| {
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                return false;
-            };
-            // After the command name: state, ppid, pgrp.
-            let Some((_, rest)) = stat.rsplit_once(')') else {
-                return false;
-            };
-            let mut fields = rest.split_whitespace();
-            let state = fields.next();
-            let group = fields.nth(1).and_then(|g| g.parse::<u32>().ok());
-            group == Some(pgid) && !matches!(state, Some("Z" | "X"))
-        })
-        .collect()
 }

@@ -2,7 +2,6 @@
 //! `--budget-usd`; both leave the run resumable, and the same command then completes it with
 //! every task exactly once.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -28,41 +27,6 @@ async fn status_of(db: &Path, run: &str) -> RunStatus {
     let status = store.status(run).await.expect("the run's status");
     store.close().await;
     status
-}
-
-/// Every process descending from `root` now (from `/proc`), `root` excluded.
-fn descendants(root: u32) -> BTreeSet<u32> {
-    let mut parent_of = BTreeMap::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // `pid (comm) state ppid …`: the command may hold spaces and parentheses.
-        let parent_pid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok());
-        if let Some(parent_pid) = parent_pid {
-            parent_of.insert(pid, parent_pid);
-        }
-    }
-    let mut found = BTreeSet::new();
-    let mut frontier = vec![root];
-    while let Some(parent) = frontier.pop() {
-        for (&pid, &ppid) in &parent_of {
-            if ppid == parent && found.insert(pid) {
-                frontier.push(pid);
-            }
-        }
-    }
-    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,7 +69,7 @@ async fn ctrl_c_interrupts_running_tasks_and_the_same_command_resumes() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let codex_processes = descendants(pid);
+    let codex_processes = process_watch::descendants(pid);
     assert!(
         !codex_processes.is_empty(),
         "codex processes run under codex-batch"

@@ -257,17 +257,9 @@ fn unique_sleep_duration() -> String {
 
 /// Waits (bounded) until a process runs with exactly `argv` and returns its pid.
 async fn wait_for_process(argv: &[&str]) -> u32 {
-    let wanted: Vec<u8> = argv
-        .iter()
-        .flat_map(|arg| [arg.as_bytes(), b"\0"].concat())
-        .collect();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let found = std::fs::read_dir("/proc")
-            .expect("/proc is readable")
-            .filter_map(Result::ok)
-            .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-            .find(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == wanted));
+        let found = process_watch::find_by_argv(argv);
         if let Some(pid) = found {
             return pid;
         }

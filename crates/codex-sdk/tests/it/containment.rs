@@ -78,10 +78,9 @@ fn unique_sleep_duration(n: u32) -> String {
 
 /// Waits (bounded) until a process runs with exactly `sleep <duration>`; returns its pid.
 async fn wait_for_sleep(duration: &str) -> u32 {
-    let wanted = format!("sleep\0{duration}\0").into_bytes();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        if let Some(pid) = find_process(&wanted) {
+        if let Some(pid) = process_watch::find_by_argv(&["sleep", duration]) {
             return pid;
         }
         assert!(
@@ -90,14 +89,6 @@ async fn wait_for_sleep(duration: &str) -> u32 {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-}
-
-fn find_process(cmdline: &[u8]) -> Option<u32> {
-    std::fs::read_dir("/proc")
-        .expect("/proc is readable")
-        .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .find(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == cmdline))
 }
 
 /// Kills the processes of a failed test, so that a failure does not leave them running.

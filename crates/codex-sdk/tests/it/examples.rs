@@ -561,7 +561,7 @@ async fn streaming_exits_130_on_ctrl_c_and_codex_is_gone() {
         .wait_for_requests(1, RUN_TIMEOUT)
         .await
         .expect("codex asks the model");
-    let codex_pids = children_of(pid);
+    let codex_pids = process_watch::children(pid);
     interrupt(pid);
 
     let output = tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
@@ -779,26 +779,6 @@ async fn images_rejects_a_missing_prompt() {
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("usage: images"), "{}", run.stderr);
     assert_eq!(setup.mock.requests().len(), 0);
-}
-
-/// The pids whose parent is `pid` (Linux; elsewhere, none are checked).
-fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|candidate| {
-            std::fs::read_to_string(format!("/proc/{candidate}/stat"))
-                .ok()
-                .and_then(|stat| {
-                    let (_, rest) = stat.rsplit_once(')')?;
-                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
-                })
-                == Some(pid)
-        })
-        .collect()
 }
 
 /// Sends `SIGINT` to `pid`, as Ctrl-C in a terminal would.
