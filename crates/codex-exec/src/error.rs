@@ -106,6 +106,18 @@ pub enum Error {
         /// The configured idle timeout.
         limit: Duration,
     },
+    /// codex could not reach the model server for longer than the configured offline timeout
+    /// ([`ExecOptions::offline_timeout`](crate::ExecOptions::offline_timeout)): it kept
+    /// reporting `Reconnecting... waiting for network`. The exec transport killed the process
+    /// group; the app-server transport interrupted the turn.
+    #[error(
+        "codex could not reach the model server for {} (it kept reconnecting, waiting for the network)",
+        HumanDuration(*limit)
+    )]
+    ModelUnreachable {
+        /// The configured offline timeout.
+        limit: Duration,
+    },
     /// No codex binary was found; `searched` lists every place looked at, in order.
     #[error(
         "could not find the codex binary{}",
@@ -403,6 +415,7 @@ impl Error {
             Self::Cancelled => ErrorCategory::Cancelled,
             Self::TurnTimeout { .. }
             | Self::IdleTimeout { .. }
+            | Self::ModelUnreachable { .. }
             | Self::ExitTimeout { .. }
             | Self::RequestTimeout { .. } => ErrorCategory::Timeout,
             Self::LineTooLong { .. } | Self::InvalidUtf8 { .. } | Self::Parse(_) => {

@@ -123,7 +123,7 @@ pub use schema_file::SchemaFile;
 pub use sessions::SessionStore;
 pub use stream::ExecStream;
 pub use supervisor::{
-    DEFAULT_EXIT_TIMEOUT, DEFAULT_KILL_GRACE, DEFAULT_MAX_LINE_LEN, DEFAULT_STDERR_TAIL_LEN,
-    ExecOptions, KeepAlive, ProcessSpec,
+    DEFAULT_EXIT_TIMEOUT, DEFAULT_KILL_GRACE, DEFAULT_MAX_LINE_LEN, DEFAULT_OFFLINE_TIMEOUT,
+    DEFAULT_STDERR_TAIL_LEN, ExecOptions, KeepAlive, ProcessSpec,
 };
 pub use version::{ParseVersionError, Version};

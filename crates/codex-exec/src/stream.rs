@@ -129,6 +129,7 @@ impl ExecStream {
             cancel: cancel.clone(),
             stop: None,
             idle,
+            offline: None,
             deadline: None,
             limits: Limits::from(options),
             stderr_task: Some(spawned.stderr_task),
@@ -197,6 +198,14 @@ impl FusedStream for ExecStream {
     }
 }
 
+/// Whether `message` (of an `error` event) is codex waiting for the network: a refused or
+/// failed connection to the model server, which codex 0.169–0.171 retry forever
+/// (`Reconnecting... waiting for network (Connection failed: …)`), unlike the bounded
+/// `Reconnecting... n/5` retries.
+pub(crate) fn waiting_for_network(message: &str) -> bool {
+    message.starts_with("Reconnecting...") && message.contains("waiting for network")
+}
+
 /// What one poll of a running turn produced.
 enum Step {
     /// An item; the stream goes on.
@@ -228,6 +237,9 @@ struct Running {
     /// the supervisor reports the process reaped.
     stop: Option<Reason>,
     idle: Option<Idle>,
+    /// The offline timeout, running since codex's first `waiting for network` error with no
+    /// other event after it.
+    offline: Option<Pin<Box<Sleep>>>,
     /// The exit timeout, while one phase of it runs: waiting for the exit after end of file,
     /// for end of file after the exit, or for the end of stderr.
     deadline: Option<Pin<Box<Sleep>>>,
@@ -260,6 +272,19 @@ impl Running {
                     self.request_stop(Reason::IdleTimeout);
                     continue;
                 }
+                if self
+                    .offline
+                    .as_mut()
+                    .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready())
+                {
+                    tracing::warn!(
+                        pid = self.pid,
+                        limit = ?self.limits.offline,
+                        "codex could not reach the model server within the offline timeout; stopping it"
+                    );
+                    self.request_stop(Reason::Offline);
+                    continue;
+                }
                 match self.lines.poll_line(cx) {
                     Poll::Ready(Some(Ok((number, text)))) => {
                         // A registered secret never leaves the SDK in an event: a line that
@@ -276,6 +301,7 @@ impl Running {
                             Error::Parse(e.with_line(number).redacted(&self.redactor))
                         });
                         self.restart_idle();
+                        self.track_offline(item.as_ref().ok());
                         return Poll::Ready(Step::Item(item));
                     }
                     Poll::Ready(Some(Err(error))) => {
@@ -367,6 +393,22 @@ impl Running {
         self.deadline
             .as_mut()
             .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready())
+    }
+
+    /// Starts the offline timer at codex's first `waiting for network` error, and stops it
+    /// at any other event.
+    fn track_offline(&mut self, event: Option<&ThreadEvent>) {
+        let Some(limit) = self.limits.offline else {
+            return;
+        };
+        match event {
+            Some(ThreadEvent::Error(error)) if waiting_for_network(&error.message) => {
+                self.offline
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+            }
+            Some(_) => self.offline = None,
+            None => {}
+        }
     }
 
     fn restart_idle(&mut self) {

@@ -57,6 +57,9 @@ pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(2);
 /// Default time codex may run on after closing stdout, or keep its pipes open after exiting:
 /// 5 s.
 pub const DEFAULT_EXIT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default time a turn may wait for an unreachable model server
+/// ([`ExecOptions::offline_timeout`]): 60 s.
+pub const DEFAULT_OFFLINE_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// Anything kept alive until the process is reaped (for example the temp dir holding the
 /// output schema).
@@ -264,6 +267,7 @@ pub struct ExecOptions {
     pub(crate) exit_timeout: Duration,
     pub(crate) turn_timeout: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) offline_timeout: Option<Duration>,
     pub(crate) cancel: Option<CancelHandle>,
     pub(crate) secrets: Vec<String>,
     pub(crate) parent_death_signal: bool,
@@ -279,6 +283,7 @@ impl Default for ExecOptions {
             exit_timeout: DEFAULT_EXIT_TIMEOUT,
             turn_timeout: None,
             idle_timeout: None,
+            offline_timeout: Some(DEFAULT_OFFLINE_TIMEOUT),
             cancel: None,
             secrets: Vec::new(),
             parent_death_signal: true,
@@ -296,6 +301,7 @@ impl fmt::Debug for ExecOptions {
             .field("exit_timeout", &self.exit_timeout)
             .field("turn_timeout", &self.turn_timeout)
             .field("idle_timeout", &self.idle_timeout)
+            .field("offline_timeout", &self.offline_timeout)
             .field("cancel", &self.cancel)
             .field("secrets", &self.secrets.len())
             .field("parent_death_signal", &self.parent_death_signal)
@@ -350,6 +356,19 @@ impl ExecOptions {
     /// command runs. By default, there is no idle timeout.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Stops the turn with [`Error::ModelUnreachable`] when codex has been unable to reach the
+    /// model server for this long: codex 0.169–0.171 treat a refused or failed connection as
+    /// the network being down and wait for it forever, reporting `Reconnecting... waiting for
+    /// network` errors at growing intervals (5 s, 10 s, 20 s, …), whatever the provider's retry
+    /// settings. The time counts from the first such error; any other event (the model
+    /// answered) starts it afresh. `None` waits as long as codex does.
+    ///
+    /// By default, 60 s.
+    pub fn offline_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.offline_timeout = timeout;
         self
     }
 
@@ -422,6 +441,13 @@ impl ExecOptions {
     pub fn get_idle_timeout(&self) -> Option<Duration> {
         self.idle_timeout
     }
+
+    /// How long a turn may wait for an unreachable model server, if bounded
+    /// ([`offline_timeout`](Self::offline_timeout)).
+    #[must_use]
+    pub fn get_offline_timeout(&self) -> Option<Duration> {
+        self.offline_timeout
+    }
 }
 
 /// Why the supervisor stopped the process.
@@ -435,6 +461,8 @@ pub(crate) enum Reason {
     TurnTimeout,
     /// No stdout line within the idle timeout.
     IdleTimeout,
+    /// codex waited for an unreachable model server longer than the offline timeout.
+    Offline,
     /// stdout closed but the process did not exit.
     ExitTimeout,
 }
@@ -914,6 +942,9 @@ impl Reason {
                 limit: limits.idle.unwrap_or_default(),
             },
             Self::ExitTimeout => Error::ExitTimeout { limit: limits.exit },
+            Self::Offline => Error::ModelUnreachable {
+                limit: limits.offline.unwrap_or_default(),
+            },
         }
     }
 }
@@ -923,6 +954,7 @@ impl Reason {
 pub(crate) struct Limits {
     pub(crate) turn: Option<Duration>,
     pub(crate) idle: Option<Duration>,
+    pub(crate) offline: Option<Duration>,
     pub(crate) exit: Duration,
 }
 
@@ -931,6 +963,7 @@ impl From<&ExecOptions> for Limits {
         Self {
             turn: options.turn_timeout,
             idle: options.idle_timeout,
+            offline: options.offline_timeout,
             exit: options.exit_timeout,
         }
     }

@@ -201,6 +201,10 @@ pub enum TimeoutKind {
     Turn,
     /// The idle limit ([`TurnOptions::idle_timeout`](crate::TurnOptions::idle_timeout)).
     Idle,
+    /// codex could not reach the model server for this long
+    /// ([`TurnOptions::offline_timeout`](crate::TurnOptions::offline_timeout)): it kept
+    /// reconnecting, waiting for the network.
+    Offline,
     /// codex closed its output but did not exit in time.
     Exit,
     /// The app-server did not answer a request in time.
@@ -215,6 +219,7 @@ impl std::fmt::Display for TimeoutKind {
         match self {
             Self::Turn => f.write_str("the turn's time limit"),
             Self::Idle => f.write_str("the idle time limit"),
+            Self::Offline => f.write_str("the time limit for reaching the model server"),
             Self::Exit => f.write_str("the exit time limit"),
             Self::Request { method } => write!(f, "the time limit of `{method}`"),
         }
@@ -399,6 +404,10 @@ impl Error {
                 E::ExitTimeout { limit } => Self::Timeout {
                     limit,
                     kind: TimeoutKind::Exit,
+                },
+                E::ModelUnreachable { limit } => Self::Timeout {
+                    limit,
+                    kind: TimeoutKind::Offline,
                 },
                 other => Self::Io(other),
             },

@@ -110,6 +110,22 @@ impl TurnOptions {
         self.limits = self.limits.idle_timeout(limit);
         self
     }
+
+    /// Fails the turn with [`Error::Timeout`] (kind [`TimeoutKind::Offline`]) when codex has
+    /// been unable to reach the model server for this long. codex 0.169–0.171 take a refused
+    /// or failed connection for a network outage and wait for the network forever, reporting
+    /// `Reconnecting... waiting for network` errors (5 s, 10 s, 20 s, … apart) whatever the
+    /// provider's retry settings; the time counts from the first of them, and any other event
+    /// starts it afresh. The exec transport kills codex, the app-server transport interrupts
+    /// the turn. `None` waits as long as codex does.
+    ///
+    /// By default, 60 s.
+    ///
+    /// [`TimeoutKind::Offline`]: crate::TimeoutKind::Offline
+    pub fn offline_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.limits = self.limits.offline_timeout(limit);
+        self
+    }
 }
 
 /// A conversation with codex. Turns on one thread run one at a time: a second `run` waits

@@ -632,6 +632,11 @@ pub struct RuntimeTurn {
     _watcher: oneshot::Sender<()>,
     turn_limit: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
     idle_limit: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+    /// The offline timeout ([`ExecOptions::offline_timeout`]), if bounded.
+    offline_limit: Option<Duration>,
+    /// Running since codex's first `waiting for network` error with no other notification
+    /// after it.
+    offline: Option<Pin<Box<tokio::time::Sleep>>>,
     /// Messages codex had sent when the idle period began: the same count when it ends means
     /// codex answered nothing, not even the `thread/read` checks, and is hung.
     idle_mark: u64,
@@ -746,6 +751,8 @@ impl RuntimeTurn {
             _watcher: watcher,
             turn_limit: turn_timeout.map(sleep),
             idle_limit: idle_timeout.map(sleep),
+            offline_limit: limits.offline_timeout,
+            offline: None,
             ended: false,
             active,
         }
@@ -979,6 +986,52 @@ impl RuntimeTurn {
         self.notes = None;
     }
 
+    /// The turn's time limits: the error of the first one that ran out, if any.
+    fn poll_limits(&mut self, cx: &mut Context<'_>) -> Option<Error> {
+        if let Some((limit, sleep)) = &mut self.turn_limit
+            && sleep.as_mut().poll(cx).is_ready()
+        {
+            let limit = *limit;
+            self.ended = true;
+            return Some(Error::TurnTimeout { limit });
+        }
+        if let Some((limit, sleep)) = &mut self.idle_limit
+            && sleep.as_mut().poll(cx).is_ready()
+        {
+            let limit = *limit;
+            return Some(self.idle_timeout(limit));
+        }
+        if let (Some(limit), Some(sleep)) = (self.offline_limit, &mut self.offline)
+            && sleep.as_mut().poll(cx).is_ready()
+        {
+            tracing::warn!(
+                pid = ?self.live.server.pid(),
+                ?limit,
+                "codex could not reach the model server within the offline timeout; ending the turn"
+            );
+            self.ended = true;
+            return Some(Error::ModelUnreachable { limit });
+        }
+        None
+    }
+
+    /// Starts the offline timer at codex's first `waiting for network` error, and stops it at
+    /// any other notification.
+    fn track_offline(&mut self, note: &ServerNotification) {
+        let Some(limit) = self.offline_limit else {
+            return;
+        };
+        match note {
+            ServerNotification::Error(error)
+                if error.will_retry && crate::stream::waiting_for_network(&error.error.message) =>
+            {
+                self.offline
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+            }
+            _ => self.offline = None,
+        }
+    }
+
     /// The idle timeout elapsed: a codex that sent nothing at all during it is hung and is
     /// stopped; either way the turn ends with [`Error::IdleTimeout`].
     fn idle_timeout(&mut self, limit: Duration) -> Error {
@@ -1020,18 +1073,8 @@ impl Stream for RuntimeTurn {
                 }
                 return Poll::Ready(None);
             }
-            if let Some((limit, sleep)) = &mut this.turn_limit
-                && sleep.as_mut().poll(cx).is_ready()
-            {
-                let limit = *limit;
-                this.ended = true;
-                return Poll::Ready(Some(Err(Error::TurnTimeout { limit })));
-            }
-            if let Some((limit, sleep)) = &mut this.idle_limit
-                && sleep.as_mut().poll(cx).is_ready()
-            {
-                let limit = *limit;
-                return Poll::Ready(Some(Err(this.idle_timeout(limit))));
+            if let Some(error) = this.poll_limits(cx) {
+                return Poll::Ready(Some(Err(error)));
             }
             let Some(notes) = this.notes.as_mut() else {
                 this.ended = true;
@@ -1048,6 +1091,7 @@ impl Stream for RuntimeTurn {
                         this.idle_mark = this.live.server.messages_received();
                     }
                     this.quiet.as_mut().reset(now + this.probe_every);
+                    this.track_offline(&note.body);
                     if let ServerNotification::ItemCompleted(done) = &note.body {
                         this.completed_items.insert(done.item.id().to_owned());
                     }

@@ -26,6 +26,7 @@ mod host_tools;
 mod image;
 #[cfg(feature = "mcp")]
 mod mcp_client;
+mod offline;
 mod readme;
 mod remote;
 mod resume;

@@ -104,7 +104,25 @@ impl MockServer {
     ///
     /// Cancel safe: nothing runs until it returns.
     pub async fn start() -> Result<Self, Error> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        Self::start_on(0).await
+    }
+
+    /// Starts a server on `127.0.0.1:port`, with an empty queue: the way to bring a model
+    /// server back where a stopped one was ([`addr`](Self::addr)), so that codex, configured
+    /// with the old URL, reaches the new one. Port 0 picks a free port, like
+    /// [`start`](Self::start).
+    ///
+    /// Must be called inside a tokio runtime; the server's tasks run on it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bind`] when the port cannot be bound.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: nothing runs until it returns.
+    pub async fn start_on(port: u16) -> Result<Self, Error> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
             .await
             .map_err(Error::Bind)?;
         let addr = listener.local_addr().map_err(Error::Bind)?;
