@@ -11,7 +11,7 @@
 //! | fault | what happens |
 //! |---|---|
 //! | `kill-codex` | `SIGKILL` to the codex process |
-//! | `kill-model` | the scripted model server is shut down |
+//! | `kill-model` | the scripted model server is shut down (the host's 10 s offline timeout ends the turn) |
 //! | `kill-host` | `SIGKILL` to the host (the SDK's own process) |
 //! | `drop-turn` | the host drops the turn's future (cancellation) |
 //! | `full-disk` | `CODEX_HOME` on a nearly full 512 KiB tmpfs (root only) |
@@ -50,6 +50,8 @@ const HANG_LIMIT: Duration = Duration::from_secs(90);
 const DRAIN_LIMIT: Duration = Duration::from_secs(3);
 /// The latest moment a fault is injected at, after the host starts.
 const LATEST_FAULT_MS: u64 = 4_000;
+/// The hosts' offline timeout (`TurnOptions::offline_timeout`).
+const OFFLINE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The environment variable marking every process of a run.
 const MARKER_ENV: &str = "CODEX_SDK_CHAOS_RUN";
 /// What the model answers at the end of a turn.
@@ -644,7 +646,12 @@ async fn host_turn(spec: &Value) -> String {
             .sandbox_mode(SandboxMode::DangerFullAccess)
             .approval_policy(ApprovalPolicy::Never),
     );
-    let turn = thread.run("run the command", TurnOptions::new());
+    // A model server killed mid-turn leaves codex waiting for the network forever; the
+    // offline timeout ends the turn (shorter than the default 60 s, to keep runs short).
+    let turn = thread.run(
+        "run the command",
+        TurnOptions::new().offline_timeout(Some(OFFLINE_TIMEOUT)),
+    );
     let result = match spec["drop_after_ms"].as_u64() {
         Some(ms) => {
             let Ok(result) = tokio::time::timeout(Duration::from_millis(ms), turn).await else {
