@@ -16,7 +16,7 @@ use codex_agent_testkit::real_codex::{
     CODEX_PATH_VAR, CODEX_VERSION_VAR, DEFAULT_CODEX_VERSION, SUPPORTED_CODEX_VERSIONS,
 };
 
-use crate::{api, cmd, real_codex_tests, release, schema, tidy};
+use crate::{api, cmd, project_root, real_codex_tests, release, schema, tidy};
 
 /// How a step that did not fail ended.
 enum Status {
@@ -235,10 +235,20 @@ fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false")
 }
 
-/// Every crate builds, and its library's own tests pass, with no default features, with each
-/// feature alone and with all features (`cargo hack --each-feature`). The integration tests
-/// run with all features in `test`. The declared `rust-version` is the pinned toolchain's, so
-/// every other step checks it too.
+/// The crates that have cargo features: the only ones whose library tests differ by feature.
+const CRATES_WITH_FEATURES: &[&str] = &[
+    "codex-agent-batch",
+    "codex-agent-sdk",
+    "codex-agent-telemetry",
+    "codex-agent-tools",
+];
+
+/// Every crate builds on its own (without the workspace's feature unification) with no
+/// default features and with each feature alone, its library, binaries and examples; and the
+/// library tests of each crate that has features pass under each (`cargo hack
+/// --each-feature`). All features together are left to `clippy` and `test`, which build every
+/// target with them, and the integration tests run there. The declared `rust-version` is the
+/// pinned toolchain's, so every other step checks it too.
 fn features() -> Result<Status, String> {
     if let Some(skipped) = ensure_tool("hack", "cargo-hack")? {
         return Ok(skipped);
@@ -248,17 +258,17 @@ fn features() -> Result<Status, String> {
         "check",
         "--workspace",
         "--each-feature",
-        "--all-targets",
-    ]))?;
-    passed(&mut cmd::cargo([
-        "hack",
-        "test",
-        "--workspace",
-        "--exclude",
-        "xtask",
-        "--each-feature",
+        "--exclude-all-features",
         "--lib",
-    ]))
+        "--bins",
+        "--examples",
+    ]))?;
+    let mut test = vec!["hack", "test"];
+    for krate in CRATES_WITH_FEATURES {
+        test.extend(["--package", krate]);
+    }
+    test.extend(["--each-feature", "--exclude-all-features", "--lib"]);
+    passed(&mut cmd::cargo(test))
 }
 
 /// Every published crate's public API equals its committed listing in `api/`; a change
@@ -295,6 +305,27 @@ mod tests {
 
     fn strings(args: &[&str]) -> Vec<String> {
         args.iter().map(|&arg| arg.to_owned()).collect()
+    }
+
+    #[test]
+    fn the_crates_with_features_are_the_ones_declaring_features() {
+        let mut declaring = Vec::new();
+        for entry in std::fs::read_dir(project_root().join("crates")).expect("crates/") {
+            let manifest = entry.expect("an entry").path().join("Cargo.toml");
+            let Ok(text) = std::fs::read_to_string(&manifest) else {
+                continue;
+            };
+            if text.lines().any(|line| line.trim() == "[features]") {
+                let name = text
+                    .lines()
+                    .find_map(|line| line.strip_prefix("name = \""))
+                    .and_then(|rest| rest.strip_suffix('"'))
+                    .expect("the package name comes first");
+                declaring.push(name.to_owned());
+            }
+        }
+        declaring.sort();
+        assert_eq!(declaring, CRATES_WITH_FEATURES);
     }
 
     #[test]

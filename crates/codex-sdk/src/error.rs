@@ -219,7 +219,7 @@ impl std::fmt::Display for TimeoutKind {
         match self {
             Self::Turn => f.write_str("the turn's time limit"),
             Self::Idle => f.write_str("the idle time limit"),
-            Self::Offline => f.write_str("the time limit for reaching the model server"),
+            Self::Offline => f.write_str("the model server is unreachable: the offline time limit"),
             Self::Exit => f.write_str("the exit time limit"),
             Self::Request { method } => write!(f, "the time limit of `{method}`"),
         }
