@@ -16,7 +16,7 @@ use codex_agent_testkit::real_codex::{
     CODEX_PATH_VAR, CODEX_VERSION_VAR, DEFAULT_CODEX_VERSION, SUPPORTED_CODEX_VERSIONS,
 };
 
-use crate::{api, cmd, project_root, real_codex_tests, release, schema, tidy};
+use crate::{api, cmd, real_codex_tests, release, schema, tidy};
 
 /// How a step that did not fail ended.
 enum Status {
@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn the_crates_with_features_are_the_ones_declaring_features() {
         let mut declaring = Vec::new();
-        for entry in std::fs::read_dir(project_root().join("crates")).expect("crates/") {
+        for entry in std::fs::read_dir(crate::project_root().join("crates")).expect("crates/") {
             let manifest = entry.expect("an entry").path().join("Cargo.toml");
             let Ok(text) = std::fs::read_to_string(&manifest) else {
                 continue;
