@@ -5,4 +5,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| codex_agent_exec::fuzzing::framing(data));
+fuzz_target!(|data: &[u8]| codex_sdk_fuzz::framing(data));

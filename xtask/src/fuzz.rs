@@ -1,7 +1,8 @@
 //! `cargo xtask fuzz`: a short run of every fuzz target in `fuzz/` (a workspace of its own,
 //! see `fuzz/README.md`), from its committed seeds. Not part of `verify`: it needs
 //! `cargo-fuzz` and builds the targets in release mode with nightly flags
-//! (`RUSTC_BOOTSTRAP=1`), which takes longer than the run itself.
+//! (`RUSTC_BOOTSTRAP=1`), which takes longer than the run itself. `verify`'s `fuzz-smoke`
+//! step runs the same bodies on mutated seeds without libFuzzer instead.
 //!
 //! Each target runs `--seconds` seconds (20 by default) with no sanitizer (`-s none`: the
 //! crates forbid `unsafe`, so the fuzzer looks for panics, not memory errors). The corpus

@@ -33,6 +33,7 @@ const STEPS: &[(&str, StepFn)] = &[
     ("tidy", tidy_step),
     ("clippy", clippy),
     ("test", test),
+    ("fuzz-smoke", fuzz_smoke),
     ("test-codex-versions", test_codex_versions),
     ("doctest", doctest),
     ("doc", doc),
@@ -153,6 +154,24 @@ fn test() -> Result<Status, String> {
 /// The real-codex tier under every supported codex version but the default (which `test`
 /// covered): nextest selects the tier's tests; without nextest, `cargo test` runs the tier's
 /// packages whole.
+/// A short fuzz run: the bodies of the `fuzz/` targets on mutations of their seeds, without
+/// libFuzzer (`fuzz/tests/smoke.rs`; the framing target's is in codex-agent-exec's tests).
+/// The fuzz workspace builds into this workspace's target directory, sharing its artifacts.
+fn fuzz_smoke() -> Result<Status, String> {
+    let root = crate::project_root();
+    let mut command = cmd::cargo([
+        "test",
+        "--locked",
+        "--no-default-features",
+        "--manifest-path",
+    ]);
+    command
+        .arg(root.join("fuzz/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(root.join("target"));
+    passed(&mut command)
+}
+
 fn test_codex_versions() -> Result<Status, String> {
     let nextest = cmd::succeeds_quietly(&mut cmd::cargo(["nextest", "--version"]));
     for version in other_codex_versions() {

@@ -474,6 +474,19 @@ mod tests {
         }
     }
 
+    /// The short fuzz run of the framing target (`cargo xtask fuzz` runs the long one):
+    /// mutations of its seeds, without libFuzzer.
+    #[test]
+    fn framing_holds_on_mutated_seeds() {
+        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/seeds/framing");
+        codex_agent_testkit::mutate::smoke(
+            "framing",
+            std::path::Path::new(seeds),
+            20_000,
+            check_framing,
+        );
+    }
+
     #[test]
     fn utf8_split_across_reads_is_fine() {
         let text = "é€".as_bytes();

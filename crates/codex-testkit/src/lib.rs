@@ -45,6 +45,7 @@ pub mod fake_codex;
 pub mod mcp_everything;
 pub mod mcp_server;
 pub mod mock_server;
+pub mod mutate;
 pub mod process_watch;
 pub mod real_codex;
 pub mod remote_server;
