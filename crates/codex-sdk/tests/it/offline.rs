@@ -22,9 +22,10 @@ const OFFLINE: Duration = Duration::from_secs(3);
 /// A `CODEX_HOME` pointing at a model server that was stopped, and a [`Codex`] on
 /// `transport` using it; the port the server had, to bring it back on.
 struct Offline {
-    home: CodexHome,
-    workdir: tempfile::TempDir,
+    /// First, so that it is dropped first: its codex stops before its home goes.
     codex: Codex,
+    _home: CodexHome,
+    workdir: tempfile::TempDir,
     port: u16,
 }
 
@@ -42,9 +43,9 @@ impl Offline {
         )
         .expect("the facade finds codex");
         Self {
-            home,
-            workdir: tempfile::tempdir().expect("a working directory"),
             codex,
+            _home: home,
+            workdir: tempfile::tempdir().expect("a working directory"),
             port,
         }
     }
@@ -142,7 +143,6 @@ async fn check_gone_for_good(transport: Transport) {
         );
         mock.shutdown().await;
     }
-    drop(world.home);
 }
 
 fn stream_pid_alive(pid: u32) -> bool {

@@ -37,11 +37,12 @@ pub(crate) fn codex_env(home: &CodexHome) -> Vec<(OsString, OsString)> {
 /// One test's world: a mock model, a `CODEX_HOME` pointing at it, a working directory, and a
 /// [`Codex`] running the real binary with only that environment.
 pub(crate) struct Harness {
+    /// First, so that it is dropped first: its codex processes stop before their home goes.
+    pub(crate) codex: Codex,
     pub(crate) mock: MockServer,
-    /// Kept alive for the test: dropping it removes the directory.
+    /// Kept alive for the test: dropping it removes the directory (once no codex uses it).
     home: CodexHome,
     pub(crate) workdir: TempDir,
-    pub(crate) codex: Codex,
 }
 
 impl Harness {
@@ -64,10 +65,10 @@ impl Harness {
             .env(codex_env(&home));
         let codex = Codex::new(configure(options, &home)).expect("the facade finds codex");
         Self {
+            codex,
             mock,
             home,
             workdir,
-            codex,
         }
     }
 
