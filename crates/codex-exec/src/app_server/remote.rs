@@ -365,7 +365,10 @@ mod tests {
             ("ws://tok-3c9f1a@h:1/p", "ws://[REDACTED]@h:1/p"),
             ("ws://h:1/?t=tok-3c9f1a", "ws://h:1/?[REDACTED]"),
             ("ws://h:1/p#tok-3c9f1a", "ws://h:1/p#[REDACTED]"),
-            ("wss://u:pw-3c9f1a@h:1/?k=v", "wss://u:[REDACTED]@h:1/?[REDACTED]"),
+            (
+                "wss://u:pw-3c9f1a@h:1/?k=v",
+                "wss://u:[REDACTED]@h:1/?[REDACTED]",
+            ),
         ] {
             let error = RemoteEndpoint::new(url).expect_err("refused");
             let Error::InvalidEndpoint { endpoint, .. } = &error else {
