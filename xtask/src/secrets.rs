@@ -301,13 +301,16 @@ fn named_tests(how: &str) -> Vec<String> {
 /// [`UNREVIEWED`], gone items dropped. Never approves anything. Also returns what changed.
 fn bless_list(committed: &str, entries: &[Entry], items: &[Item]) -> (String, String) {
     let listed: BTreeMap<&str, &Entry> = entries.iter().map(|e| (e.key.as_str(), e)).collect();
-    let header: String = committed
+    let mut header = String::new();
+    for line in committed
         .lines()
         .take_while(|line| line.trim().is_empty() || line.starts_with('#'))
-        .map(|line| format!("{line}\n"))
-        .collect();
+    {
+        header.push_str(line);
+        header.push('\n');
+    }
     let mut text = if header.trim().is_empty() {
-        format!("# The secrets audit: see xtask/src/secrets.rs (`cargo xtask secrets`).\n\n")
+        "# The secrets audit: see xtask/src/secrets.rs (`cargo xtask secrets`).\n\n".to_owned()
     } else {
         header
     };
