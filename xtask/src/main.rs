@@ -29,6 +29,7 @@ mod parity;
 mod real_codex_tests;
 mod release;
 mod schema;
+mod secrets;
 mod soak;
 mod tidy;
 mod verify;
@@ -64,6 +65,11 @@ const COMMANDS: &[Command] = &[
         "tidy",
         "run the source-text and dependency-direction checks",
         tidy::run,
+    ),
+    (
+        "secrets",
+        "check audit/secrets.txt, the reviewed list of every error, tracing call, Debug and secret-named field [--bless]",
+        secrets::run,
     ),
     (
         "parity",

@@ -9,6 +9,8 @@
 //! - every file that calls the testkit's real-codex locator is in the real-codex tier, which
 //!   `verify` runs under every supported codex version ([`real_codex_tests`]).
 //!
+//! It also runs the secrets audit ([`secrets::check`], `audit/secrets.txt`).
+//!
 //! The checks run on a copy of the source with comments and literal contents blanked out
 //! ([`blank_non_code`]), so documentation and strings may mention what code may not use.
 //! The brace matching is textual, not a parser: good enough for rustfmt-formatted code.
@@ -17,7 +19,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{deps, project_root, real_codex_tests};
+use crate::{deps, project_root, real_codex_tests, secrets};
 
 /// The directories whose `.rs` files are checked, relative to the workspace root.
 const ROOTS: &[&str] = &["crates", "xtask"];
@@ -55,15 +57,22 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
 /// Runs the source-text checks and the dependency-direction check.
 pub(crate) fn check() -> Result<(), String> {
-    let sources = check_sources(&project_root());
+    let root = project_root();
+    let sources = check_sources(&root);
     let dependencies = deps::check();
-    match (sources, dependencies) {
-        (Ok(count), Ok(())) => {
-            println!("tidy: {count} files clean, dependency direction holds");
+    let audit = secrets::check(&root);
+    match (sources, dependencies, audit) {
+        (Ok(count), Ok(()), Ok(audit)) => {
+            println!(
+                "tidy: {count} files clean, dependency direction holds, secrets audit: {audit}"
+            );
             Ok(())
         }
-        (Ok(_), Err(err)) | (Err(err), Ok(())) => Err(err),
-        (Err(sources), Err(dependencies)) => Err(format!("{sources}\n{dependencies}")),
+        (sources, dependencies, audit) => Err([sources.err(), dependencies.err(), audit.err()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n")),
     }
 }
 

@@ -135,16 +135,21 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The URL with any password replaced, for errors and logs.
+/// The URL with any password replaced, for errors and logs. The query is hidden whole: it can
+/// carry the password too (`?password=…`, which PostgreSQL URLs accept).
 fn redact_url(url: &str) -> String {
+    let (url, query) = match url.split_once('?') {
+        Some((base, _)) => (base, "?[REDACTED]"),
+        None => (url, ""),
+    };
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+        return format!("{url}{query}");
     };
     let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_owned();
+        return format!("{url}{query}");
     };
     let user = userinfo.split(':').next().unwrap_or_default();
-    format!("{scheme}://{user}:[REDACTED]@{host}")
+    format!("{scheme}://{user}:[REDACTED]@{host}{query}")
 }
 
 fn u64_of(v: i64) -> u64 {
@@ -670,6 +675,14 @@ mod tests {
             "postgres://u:[REDACTED]@h:5/db"
         );
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        assert_eq!(
+            redact_url("postgres://u@h/db?sslmode=require&password=pw-5e1d"),
+            "postgres://u:[REDACTED]@h/db?[REDACTED]"
+        );
+        assert_eq!(
+            redact_url("postgresql:///db?password=pw-5e1d"),
+            "postgresql:///db?[REDACTED]"
+        );
     }
 
     /// `codex-batch run` creating its store while `codex-batch status` (or a test) opens it:

@@ -27,7 +27,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codex_agent_protocol::secret::{Redactor, Secret};
+use codex_agent_protocol::secret::{REDACTED, Redactor, Secret};
 use http::HeaderValue;
 use http::header::AUTHORIZATION;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -38,6 +38,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::transport::WsStream;
 use crate::Error;
+use crate::redact_url::redact_url;
 
 /// How long connecting to a remote endpoint (TCP, WebSocket upgrade) or its `/readyz` check
 /// may take by default.
@@ -101,8 +102,10 @@ impl RemoteEndpoint {
     /// URL (a token belongs in [`token`](Self::token), where it stays out of logs).
     pub fn new(url: impl Into<String>) -> Result<Self, Error> {
         let url = url.into();
+        // The URL is refused, and its userinfo, query or fragment is where a token would be:
+        // the error shows none of them.
         let invalid = |reason| Error::InvalidEndpoint {
-            endpoint: url.clone(),
+            endpoint: refused_url(&url),
             reason,
         };
         let Some(rest) = url.strip_prefix("ws://") else {
@@ -323,6 +326,15 @@ impl RemoteEndpoint {
     }
 }
 
+/// `url` as an error about it shows it: the userinfo (`redact_url`'s rules) and the whole query
+/// and fragment replaced by [`REDACTED`], since a refused URL may carry a token in any of them.
+fn refused_url(url: &str) -> String {
+    match url.find(['?', '#']) {
+        Some(at) => format!("{}{}{REDACTED}", redact_url(&url[..at]), &url[at..=at]),
+        None => redact_url(url),
+    }
+}
+
 /// The status code of an HTTP/1.x answer's status line.
 fn parse_status(answer: &[u8]) -> Option<u16> {
     let line = answer.split(|&b| b == b'\n').next()?;
@@ -345,6 +357,29 @@ mod tests {
         }
     }
 
+    /// A token put in a refused URL does not reach the error (secrets audit, `audit/secrets.txt`).
+    #[test]
+    fn refused_urls_do_not_show_their_credentials() {
+        for (url, shown) in [
+            ("ws://user:pw-3c9f1a@h:1", "ws://user:[REDACTED]@h:1"),
+            ("ws://tok-3c9f1a@h:1/p", "ws://[REDACTED]@h:1/p"),
+            ("ws://h:1/?t=tok-3c9f1a", "ws://h:1/?[REDACTED]"),
+            ("ws://h:1/p#tok-3c9f1a", "ws://h:1/p#[REDACTED]"),
+            (
+                "wss://u:pw-3c9f1a@h:1/?k=v",
+                "wss://u:[REDACTED]@h:1/?[REDACTED]",
+            ),
+        ] {
+            let error = RemoteEndpoint::new(url).expect_err("refused");
+            let Error::InvalidEndpoint { endpoint, .. } = &error else {
+                panic!("{url}: expected InvalidEndpoint, got {error:?}");
+            };
+            assert_eq!(endpoint, shown);
+            let text = format!("{error} {error:?}");
+            assert!(!text.contains("3c9f1a"), "{text}");
+        }
+    }
+
     #[test]
     fn urls_are_validated() {
         assert_eq!(
@@ -364,6 +399,7 @@ mod tests {
         assert!(reason("ws://user:pw@h:1").starts_with("credentials"));
         assert!(reason("ws://h:1/?token=x").starts_with("a query"));
         let ok = RemoteEndpoint::new("ws://[::1]:4500/path").expect("valid");
+        assert_eq!(ok.url(), "ws://[::1]:4500/path");
         assert_eq!((ok.host.as_str(), ok.port), ("::1", 4500));
         assert_eq!(ok.host_header(), "[::1]");
     }

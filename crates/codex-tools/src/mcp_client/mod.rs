@@ -145,11 +145,38 @@ impl fmt::Debug for McpTransport {
             Self::Stdio { spec, .. } => f.debug_struct("Stdio").field("spec", spec).finish(),
             Self::Http { url, bearer } => f
                 .debug_struct("Http")
-                .field("url", url)
+                .field("url", &url_without_credentials(url))
                 .field("bearer", bearer)
                 .finish(),
         }
     }
+}
+
+/// `url` without what may carry a token: its userinfo, query and fragment become
+/// `[REDACTED]`. (`Debug` of the transport; the token itself belongs in `bearer`.)
+fn url_without_credentials(url: &str) -> String {
+    const REDACTED: &str = codex_agent_protocol::secret::REDACTED;
+    let (base, hidden_tail) = match url.find(['?', '#']) {
+        Some(at) => (&url[..at], Some(&url[at..=at])),
+        None => (url, None),
+    };
+    let mut shown = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rsplit_once('@') {
+                Some((_, host)) => {
+                    format!("{scheme}://{REDACTED}@{host}{}", &rest[authority_end..])
+                }
+                None => base.to_owned(),
+            }
+        }
+        None => base.to_owned(),
+    };
+    if let Some(separator) = hidden_tail {
+        shown.push_str(separator);
+        shown.push_str(REDACTED);
+    }
+    shown
 }
 
 impl McpTransport {
@@ -1293,6 +1320,26 @@ async fn process_stop(process: &mut Box<dyn LaunchedProcess>) {
 #[cfg(test)]
 mod secret_tests {
     use super::*;
+
+    /// A token in an HTTP server's URL stays out of the transport's `Debug` (secrets audit,
+    /// `audit/secrets.txt`).
+    #[test]
+    fn http_transport_debug_hides_url_credentials() {
+        let transport = McpTransport::Http {
+            url: "https://user:pw-8a2c@mcp.example/mcp?api_key=key-8a2c#frag-8a2c".to_owned(),
+            bearer: Some(Secret::new("bearer-8a2c")),
+        };
+        let debug = format!("{transport:?}");
+        assert!(!debug.contains("8a2c"), "{debug}");
+        assert!(
+            debug.contains("https://[REDACTED]@mcp.example/mcp?[REDACTED]"),
+            "{debug}"
+        );
+        assert_eq!(
+            url_without_credentials("http://127.0.0.1:3001/mcp"),
+            "http://127.0.0.1:3001/mcp"
+        );
+    }
 
     #[test]
     fn the_bearer_token_never_shows_in_debug() {
