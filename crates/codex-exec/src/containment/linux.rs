@@ -282,15 +282,11 @@ impl Cgroup {
 
     /// Kills, waits (bounded, blocking) until empty, removes.
     fn kill_and_remove_now(&self) -> io::Result<()> {
-        match self.kill() {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            other => other?,
+        if !self.start_kill()? {
+            return Ok(());
         }
         let deadline = Instant::now() + KILL_BOUND;
-        while self.populated()? {
-            if Instant::now() >= deadline {
-                return Err(io::Error::other("the cgroup did not empty in time"));
-            }
+        while self.still_populated(deadline)? {
             std::thread::sleep(POLL);
         }
         self.remove()
@@ -298,18 +294,34 @@ impl Cgroup {
 
     /// Kills, waits (bounded) until empty, removes.
     async fn kill_and_remove(&self) -> io::Result<()> {
-        match self.kill() {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            other => other?,
+        if !self.start_kill()? {
+            return Ok(());
         }
         let deadline = Instant::now() + KILL_BOUND;
-        while self.populated()? {
-            if Instant::now() >= deadline {
-                return Err(io::Error::other("the cgroup did not empty in time"));
-            }
+        while self.still_populated(deadline)? {
             tokio::time::sleep(POLL).await;
         }
         self.remove()
+    }
+
+    /// Kills every process in the cgroup; `false` when the cgroup is gone already.
+    fn start_kill(&self) -> io::Result<bool> {
+        match self.kill() {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            other => other.map(|()| true),
+        }
+    }
+
+    /// Whether the cgroup still holds processes; an error once `deadline` has passed with
+    /// some left.
+    fn still_populated(&self, deadline: Instant) -> io::Result<bool> {
+        if !self.populated()? {
+            return Ok(false);
+        }
+        if Instant::now() >= deadline {
+            return Err(io::Error::other("the cgroup did not empty in time"));
+        }
+        Ok(true)
     }
 }
 
