@@ -3,13 +3,17 @@
 //! leave nothing behind.
 //!
 //! Each run starts a fresh host process (this executable as `__chaos-host`) that runs one
-//! turn through `codex-agent-sdk` on one transport: the model asks for a command (`sleep`,
-//! then `echo`), then answers. The parent owns the scripted model and injects one fault after
-//! a random delay (0 to 4 s: during the spawn, the handshake, the model stream or the
-//! command):
+//! turn through `codex-agent-sdk` on one transport, with an attachment (staged in a store of
+//! the run's own), an event log (4 KiB files, so that the turn rotates them) and a host tool:
+//! the model calls the tool (it answers after a second), then asks for a command (`sleep 3`,
+//! then `echo`; on the app-server the approval handler accepts it after half a second), then
+//! answers. The parent owns the scripted model and injects one fault after a random delay (0
+//! to 6 s: during the spawn, the handshake, the staging, the model stream, the tool call, the
+//! approval, the command, the event log's writes):
 //!
 //! | fault | what happens |
 //! |---|---|
+//! | `none` | nothing: the baseline, which must end `ok` with every phase in the event log |
 //! | `kill-codex` | `SIGKILL` to the codex process |
 //! | `kill-model` | the scripted model server is shut down (the host's 10 s offline timeout ends the turn) |
 //! | `kill-host` | `SIGKILL` to the host (the SDK's own process) |
@@ -18,10 +22,13 @@
 //! | `unwritable-home` | `CODEX_HOME` on a read-only tmpfs (root only) |
 //!
 //! A run passes when the host reports a finished turn or a typed error (or was the one
-//! killed), within 90 s, without a panic; and when, 3 s after the host is gone, no process
-//! the run started is alive (found by an environment marker, so detached ones count) and the
-//! host's private `TMPDIR` is empty. A host killed with `SIGKILL` cannot clean its temp
-//! files: those are counted apart, as `temp-after-host-kill`.
+//! killed), within 90 s, without a panic; when, 3 s after the host is gone, no process the
+//! run started is alive (found by an environment marker, so detached ones count) and the
+//! host's private `TMPDIR` is empty; and when the state it wrote is whole: the event log
+//! replays, and the attachment store, once swept, lists only blobs that are there with their
+//! size (a host that was not killed leaves no staged set). A host killed with `SIGKILL`
+//! cannot clean its temp files: those are counted apart, as `temp-after-host-kill`. The
+//! hosts get an empty `HOME`, so that the machine's shell profile stays out of the commands.
 //!
 //! `cargo xtask chaos [--runs N] [--seed S] [--transport exec|app-server] [--fault F]...`;
 //! 100 runs per transport by default. The report (runs, outcomes, failures by kind) is
@@ -33,8 +40,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use codex_agent_sdk::approval::{
+    ApprovalDecision, ApprovalFuture, ApprovalHandler, CommandExecutionRequestApprovalParams,
+};
+use codex_agent_sdk::files::{Store, StoreOptions};
+use codex_agent_sdk::registry::ToolRegistry;
+use codex_agent_sdk::telemetry::{EventLog, EventLogOptions};
+use codex_agent_sdk::tools::{Tool, ToolError};
 use codex_agent_sdk::{
-    ApprovalPolicy, Codex, CodexOptions, SandboxMode, ThreadOptions, Transport, TurnOptions,
+    ApprovalPolicy, Attachment, Codex, CodexOptions, ItemDetails, SandboxMode, Telemetry,
+    ThreadEvent, ThreadOptions, Transport, TurnOptions,
 };
 use codex_agent_testkit::codex_home::{CodexHome, CodexHomeOptions};
 use codex_agent_testkit::mock_server::MockServer;
@@ -49,7 +64,9 @@ const HANG_LIMIT: Duration = Duration::from_secs(90);
 /// How long the processes of a run may take to be gone after its host is.
 const DRAIN_LIMIT: Duration = Duration::from_secs(3);
 /// The latest moment a fault is injected at, after the host starts.
-const LATEST_FAULT_MS: u64 = 4_000;
+const LATEST_FAULT_MS: u64 = 6_000;
+/// The host tool of every run.
+const NOTE_TOOL: &str = "chaos_note";
 /// The hosts' offline timeout (`TurnOptions::offline_timeout`).
 const OFFLINE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The environment variable marking every process of a run.
@@ -57,7 +74,8 @@ const MARKER_ENV: &str = "CODEX_SDK_CHAOS_RUN";
 /// What the model answers at the end of a turn.
 const REPLY: &str = "chaos run finished";
 
-const FAULTS: [&str; 6] = [
+const FAULTS: [&str; 7] = [
+    "none",
     "kill-codex",
     "kill-model",
     "kill-host",
@@ -363,8 +381,19 @@ impl Drop for Tmpfs {
     }
 }
 
-async fn one_run(codex: &Path, run: &RunSpec) -> Result<RunResult, String> {
+/// The scripted model of every run: the host tool first (a second long), then the command,
+/// then the answer.
+async fn scripted_model(transport: &str) -> Result<MockServer, String> {
     let mock = MockServer::start().await.map_err(|e| e.to_string())?;
+    let note = json!({"text": "chaos"});
+    mock.push(Sse::reply(
+        "resp-0",
+        [if transport == "app-server" {
+            sse::function_call("call-0", NOTE_TOOL, &note)
+        } else {
+            sse::mcp_tool_call("call-0", "host", NOTE_TOOL, &note)
+        }],
+    ));
     mock.push(Sse::reply(
         "resp-1",
         [sse::function_call(
@@ -374,15 +403,25 @@ async fn one_run(codex: &Path, run: &RunSpec) -> Result<RunResult, String> {
         )],
     ));
     mock.repeat_forever(Sse::message("resp-2", REPLY));
+    Ok(mock)
+}
+
+async fn one_run(codex: &Path, run: &RunSpec) -> Result<RunResult, String> {
+    let mock = scripted_model(&run.transport).await?;
     let home = CodexHome::with_options(&mock, CodexHomeOptions::default().retries(0, 0))
         .map_err(|e| e.to_string())?;
     let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
     let workdir = scratch.path().join("work");
     let tmp = scratch.path().join("tmp");
+    let log_dir = scratch.path().join("log");
+    let store_dir = scratch.path().join("store");
     for dir in [&workdir, &tmp] {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
+    let attachment = workdir.join("notes.txt");
+    std::fs::write(&attachment, "chaos attachment\n".repeat(64))
+        .map_err(|e| format!("cannot write {}: {e}", attachment.display()))?;
 
     let (tmpfs, env) = run_env(run, &home, &tmp)?;
 
@@ -392,6 +431,9 @@ async fn one_run(codex: &Path, run: &RunSpec) -> Result<RunResult, String> {
         "workdir": workdir,
         "env": env.iter().map(|(k, v)| [k.to_string_lossy(), v.to_string_lossy()]).collect::<Vec<_>>(),
         "drop_after_ms": (run.fault == "drop-turn").then_some(run.delay_ms),
+        "log_dir": log_dir,
+        "store_dir": store_dir,
+        "attachment": attachment,
     });
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
     let mut host = Command::new(exe)
@@ -441,6 +483,10 @@ async fn one_run(codex: &Path, run: &RunSpec) -> Result<RunResult, String> {
             kill(*pid);
         }
     }
+    problems.extend(check_state(&log_dir, &store_dir, host_killed));
+    if run.fault == "none" {
+        problems.extend(check_baseline(&outcome, &log_dir));
+    }
     let temp_left = std::fs::read_dir(&tmp).map_or(0, Iterator::count);
     let mut temp_after_host_kill = 0;
     if temp_left > 0 {
@@ -461,6 +507,92 @@ async fn one_run(codex: &Path, run: &RunSpec) -> Result<RunResult, String> {
         problems,
         temp_after_host_kill,
     })
+}
+
+/// The state the host wrote, whatever killed it: the event log replays (a torn last line is
+/// skipped, nothing else may be), and the attachment store is consistent once swept (every
+/// entry's blob is there, with its size); a host that was not killed left no staged set
+/// behind.
+fn check_state(log_dir: &Path, store_dir: &Path, host_killed: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    if log_dir.exists()
+        && let Err(e) = codex_agent_sdk::telemetry::replay(log_dir)
+    {
+        problems.push(format!("torn-state: the event log does not replay: {e}"));
+    }
+    if !store_dir.exists() {
+        return problems;
+    }
+    let store = match Store::open(StoreOptions::new().root(store_dir)) {
+        Ok(store) => store,
+        Err(e) => {
+            problems.push(format!("torn-state: the store does not open: {e}"));
+            return problems;
+        }
+    };
+    match store.sweep() {
+        Ok(report) if report.sets > 0 && !host_killed => problems.push(format!(
+            "staging: {} attachment set(s) left by a host that was not killed",
+            report.sets
+        )),
+        Ok(_) => {}
+        Err(e) => problems.push(format!("torn-state: the store does not sweep: {e}")),
+    }
+    match store.entries() {
+        Ok(entries) => {
+            for entry in entries {
+                let blob = store.blob_path(&entry.sha256);
+                let size = std::fs::metadata(&blob).map(|m| m.len()).ok();
+                if size != Some(entry.size) {
+                    problems.push(format!(
+                        "torn-state: blob {} is {size:?} bytes, its entry says {}",
+                        entry.sha256, entry.size
+                    ));
+                }
+            }
+        }
+        Err(e) => problems.push(format!("torn-state: the store's entries: {e}")),
+    }
+    problems
+}
+
+/// The unfaulted run: the turn ends `ok`, and its event log holds the host tool call, the
+/// command and the answer (so the phases the faults aim at really happen).
+fn check_baseline(outcome: &str, log_dir: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    if outcome != "ok" {
+        problems.push(format!("baseline: the unfaulted turn ended {outcome}"));
+    }
+    let records = codex_agent_sdk::telemetry::replay(log_dir).unwrap_or_default();
+    let completed: Vec<&ItemDetails> = records
+        .iter()
+        .filter_map(|record| match &record.event {
+            ThreadEvent::ItemCompleted(done) => Some(&done.item.details),
+            _ => None,
+        })
+        .collect();
+    let has = |what: &str, found: &dyn Fn(&ItemDetails) -> bool| {
+        (!completed.iter().any(|d| found(d))).then(|| {
+            let kinds: Vec<String> = completed
+                .iter()
+                .map(|d| format!("{d:?}").chars().take(200).collect())
+                .collect();
+            format!("baseline: no completed {what} in the event log (completed: {kinds:?})")
+        })
+    };
+    problems.extend(has("host tool call", &|d| {
+        matches!(
+            d,
+            ItemDetails::McpToolCall(_) | ItemDetails::DynamicToolCall(_)
+        )
+    }));
+    problems.extend(has("command", &|d| {
+        matches!(d, ItemDetails::CommandExecution(_))
+    }));
+    problems.extend(has("answer", &|d| {
+        matches!(d, ItemDetails::AgentMessage(_))
+    }));
+    problems
 }
 
 /// The host's environment for `run`, and the tmpfs its `CODEX_HOME` lies on for the disk
@@ -488,11 +620,16 @@ fn run_env(run: &RunSpec, home: &CodexHome, tmp: &Path) -> Result<(Option<Tmpfs>
         env.retain(|(k, _)| k != "CODEX_HOME");
         env.push(("CODEX_HOME".into(), fs.path().as_os_str().to_owned()));
     }
-    for key in ["PATH", "HOME"] {
-        if let Some(value) = std::env::var_os(key) {
-            env.push((key.into(), value));
-        }
+    if let Some(path) = std::env::var_os("PATH") {
+        env.push(("PATH".into(), path));
     }
+    // An empty HOME: the login shell of codex's commands then sources no profile of the
+    // machine (a profile that runs `pyenv init` can stall every command for a minute on a
+    // lock a killed run left behind).
+    let user_home = tmp.with_file_name("home");
+    std::fs::create_dir_all(&user_home)
+        .map_err(|e| format!("cannot create {}: {e}", user_home.display()))?;
+    env.push(("HOME".into(), user_home.into_os_string()));
     env.push((MARKER_ENV.into(), run.id.clone().into()));
     env.push(("TMPDIR".into(), tmp.as_os_str().to_owned()));
 
@@ -630,27 +767,51 @@ async fn host_turn(spec: &Value) -> String {
     } else {
         Transport::Exec
     };
+    // Small log files, so that the turn's events rotate them.
+    let log = match EventLog::open(
+        EventLogOptions::new(text("log_dir"))
+            .max_bytes(4_096)
+            .retain(64),
+    ) {
+        Ok(log) => log,
+        Err(e) => return format!("error:Telemetry:{e}"),
+    };
     let codex = match Codex::new(
         CodexOptions::new()
             .codex_path(PathBuf::from(text("codex")))
             .env(env)
-            .transport(transport),
+            .transport(transport)
+            .attachment_store(StoreOptions::new().root(text("store_dir")))
+            .telemetry(Telemetry::new().event_log(log)),
     ) {
         Ok(codex) => codex,
         Err(e) => return format!("error:{}:{e}", kind_of(&e)),
     };
-    let thread = codex.start_thread(
-        ThreadOptions::new()
-            .skip_git_repo_check(true)
-            .working_directory(text("workdir"))
-            .sandbox_mode(SandboxMode::DangerFullAccess)
-            .approval_policy(ApprovalPolicy::Never),
-    );
+    let tools = match ToolRegistry::new().with(note_tool()) {
+        Ok(tools) => tools,
+        Err(e) => return format!("error:Tools:{e}"),
+    };
+    let mut options = ThreadOptions::new()
+        .skip_git_repo_check(true)
+        .working_directory(text("workdir"))
+        .sandbox_mode(SandboxMode::DangerFullAccess)
+        .tools(tools);
+    // The app-server asks before each command: the handler takes half a second to accept.
+    options = if transport == Transport::AppServer {
+        options
+            .approval_policy(ApprovalPolicy::Untrusted)
+            .approval_handler(SlowAccept)
+    } else {
+        options.approval_policy(ApprovalPolicy::Never)
+    };
+    let thread = codex.start_thread(options);
     // A model server killed mid-turn leaves codex waiting for the network forever; the
     // offline timeout ends the turn (shorter than the default 60 s, to keep runs short).
     let turn = thread.run(
-        "run the command",
-        TurnOptions::new().offline_timeout(Some(OFFLINE_TIMEOUT)),
+        "note it, then run the command",
+        TurnOptions::new()
+            .offline_timeout(Some(OFFLINE_TIMEOUT))
+            .attach(Attachment::file(text("attachment"))),
     );
     let result = match spec["drop_after_ms"].as_u64() {
         Some(ms) => {
@@ -668,6 +829,35 @@ async fn host_turn(spec: &Value) -> String {
         Ok(turn) if turn.final_response == REPLY => "ok".to_owned(),
         Ok(turn) => format!("ok:unexpected answer {:?}", turn.final_response),
         Err(e) => format!("error:{}:{}", kind_of(&e), one_line(&e.to_string())),
+    }
+}
+
+/// The host tool the model calls first: it answers after a second, so that faults land
+/// while it runs.
+fn note_tool() -> Tool {
+    Tool::new(
+        NOTE_TOOL,
+        "Takes a note.",
+        json!({"type": "object", "properties": {"text": {"type": "string"}}}),
+        |_arguments| async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Ok::<_, ToolError>("noted".to_owned())
+        },
+    )
+}
+
+/// Accepts every request after half a second, so that faults land while one is pending.
+struct SlowAccept;
+
+impl ApprovalHandler for SlowAccept {
+    fn command_execution<'a>(
+        &'a self,
+        _request: &'a CommandExecutionRequestApprovalParams,
+    ) -> ApprovalFuture<'a, ApprovalDecision> {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            ApprovalDecision::Accept
+        })
     }
 }
 
