@@ -23,7 +23,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -67,6 +67,27 @@ struct ThreadTable {
     handlers: RwLock<HashMap<String, RequestHandler>>,
     /// The running turn of each thread: the `error` events for it.
     reports: std::sync::Mutex<HashMap<String, mpsc::UnboundedSender<ThreadEvent>>>,
+}
+
+impl ThreadTable {
+    /// Takes `thread_id`'s handler and report channel out, if `handler` is still the one
+    /// registered for it (another value of the same thread may have registered its own since).
+    fn forget(&self, thread_id: &str, handler: &RequestHandler) {
+        let mut handlers = self
+            .handlers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if handlers
+            .get(thread_id)
+            .is_some_and(|registered| Arc::ptr_eq(registered, handler))
+        {
+            handlers.remove(thread_id);
+            self.reports
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(thread_id);
+        }
+    }
 }
 
 /// Where the runtime's app-servers come from.
@@ -248,12 +269,18 @@ impl Shared {
         }
     }
 
-    fn register(&self, thread_id: &str, handler: &RequestHandler) {
+    /// Registers `thread_id`'s request handler, until `slot` is dropped.
+    fn register(&self, slot: &mut ThreadSlot, thread_id: &str, handler: &RequestHandler) {
         self.threads
             .handlers
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(thread_id.to_owned(), Arc::clone(handler));
+        slot.registered = Some(Registration {
+            table: Arc::downgrade(&self.threads),
+            thread_id: thread_id.to_owned(),
+            handler: Arc::clone(handler),
+        });
     }
 
     /// Where the `error` events of `thread_id`'s handlers go from now on: the turn starting.
@@ -324,12 +351,44 @@ async fn answer(table: &ThreadTable, request: ServerRequest) -> Result<Value, Js
     handler(request).await
 }
 
-/// The app-server state of one thread: which app-server it is loaded on. Keep one per
-/// thread, guarded by the thread's turn lock, and pass it to every turn.
-#[derive(Debug, Default)]
+/// The app-server state of one thread: which app-server it is loaded on, and its request
+/// handler's registration. Keep one per thread, guarded by the thread's turn lock, and pass
+/// it to every turn; dropping it takes the thread's handler out of the runtime (a long-lived
+/// runtime that runs many threads holds only the live ones').
+#[derive(Default)]
 pub struct ThreadSlot {
     /// The generation of the app-server the thread is loaded on.
     loaded_on: Option<u64>,
+    registered: Option<Registration>,
+}
+
+/// A thread's request handler, registered in its runtime's table.
+struct Registration {
+    table: Weak<ThreadTable>,
+    thread_id: String,
+    handler: RequestHandler,
+}
+
+impl fmt::Debug for ThreadSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadSlot")
+            .field("loaded_on", &self.loaded_on)
+            .field(
+                "registered",
+                &self.registered.as_ref().map(|r| r.thread_id.as_str()),
+            )
+            .finish()
+    }
+}
+
+impl Drop for ThreadSlot {
+    fn drop(&mut self) {
+        if let Some(registration) = self.registered.take()
+            && let Some(table) = registration.table.upgrade()
+        {
+            table.forget(&registration.thread_id, &registration.handler);
+        }
+    }
 }
 
 /// What a turn needs from the thread that runs it.
@@ -485,14 +544,14 @@ async fn start_turn(shared: &Arc<Shared>, request: TurnRequest<'_>) -> Result<Ru
                 .await
                 .map_err(|e| closed(shared, &live, e))?;
             let id = response.thread.id;
-            shared.register(&id, &handler);
+            shared.register(slot, &id, &handler);
             *thread_id.lock().unwrap_or_else(PoisonError::into_inner) = Some(id.clone());
             slot.loaded_on = Some(live.generation);
             id
         }
         Some(id) if slot.loaded_on != Some(live.generation) => {
             // Registered first: a resumed thread may ask for approvals at once.
-            shared.register(&id, &handler);
+            shared.register(slot, &id, &handler);
             let mut params = thread.thread_resume_params(&id);
             merge_config(&mut params.config, thread_config);
             live.server
@@ -1142,5 +1201,90 @@ impl Stream for RuntimeTurn {
             }
             return Poll::Pending;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handler() -> RequestHandler {
+        default_handler()
+    }
+
+    fn registered(table: &ThreadTable) -> usize {
+        table
+            .handlers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    fn register(
+        table: &Arc<ThreadTable>,
+        slot: &mut ThreadSlot,
+        id: &str,
+        handler: &RequestHandler,
+    ) {
+        table
+            .handlers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned(), Arc::clone(handler));
+        table
+            .reports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned(), mpsc::unbounded_channel().0);
+        slot.registered = Some(Registration {
+            table: Arc::downgrade(table),
+            thread_id: id.to_owned(),
+            handler: Arc::clone(handler),
+        });
+    }
+
+    #[test]
+    fn a_dropped_thread_slot_takes_its_handler_out() {
+        let table = Arc::new(ThreadTable::default());
+        let mut slots: Vec<ThreadSlot> = (0..100).map(|_| ThreadSlot::default()).collect();
+        for (n, slot) in slots.iter_mut().enumerate() {
+            register(&table, slot, &format!("thread-{n}"), &handler());
+        }
+        assert_eq!(registered(&table), 100);
+        slots.truncate(10);
+        assert_eq!(registered(&table), 10);
+        assert_eq!(
+            table
+                .reports
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .len(),
+            10
+        );
+        drop(slots);
+        assert_eq!(registered(&table), 0);
+    }
+
+    #[test]
+    fn a_stale_slot_leaves_a_newer_registration_of_its_thread() {
+        let table = Arc::new(ThreadTable::default());
+        let mut old = ThreadSlot::default();
+        register(&table, &mut old, "thread", &handler());
+        let mut new = ThreadSlot::default();
+        let newer = handler();
+        register(&table, &mut new, "thread", &newer);
+        drop(old);
+        assert_eq!(registered(&table), 1, "the newer registration stays");
+        drop(new);
+        assert_eq!(registered(&table), 0);
+    }
+
+    #[test]
+    fn a_slot_outliving_its_runtime_drops_quietly() {
+        let table = Arc::new(ThreadTable::default());
+        let mut slot = ThreadSlot::default();
+        register(&table, &mut slot, "thread", &handler());
+        drop(table);
+        drop(slot);
     }
 }
