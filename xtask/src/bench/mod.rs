@@ -551,7 +551,7 @@ impl Table {
                 quantile(ratios, 1.0),
             ),
             format!("{:+.2}%", (quantile(ratios, 0.5) - 1.0) * 100.0),
-            "the off run just before".to_owned(),
+            "the off run of its pair".to_owned(),
             quantile(ratios, 0.5),
             Some(1.01),
         );

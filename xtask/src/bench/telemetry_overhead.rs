@@ -1,8 +1,9 @@
 //! `telemetry-overhead`: the per-turn cost of exporting the SDK's telemetry over OTLP.
 //!
 //! Both sides run `thread.run()` on the real pinned codex against the scripted mock model (the
-//! [`Rig`] of `turn-overhead`), on one facade; runs alternate (off, on, off, on, ...) after two
-//! warm-up pairs. The process has one global `tracing` subscriber, as an application that
+//! [`Rig`] of `turn-overhead`), on one facade, in pairs after two warm-up pairs; the order
+//! within a pair alternates (off then on, on then off, ...) so that whatever favours the first
+//! or the second turn of a pair favours both sides alike. The process has one global `tracing` subscriber, as an application that
 //! exports has: the `codex-agent-telemetry` OTLP layer ([`Otlp`], HTTP/protobuf, batch span
 //! processor and periodic metric reader) exporting to a loopback sink, behind a switch.
 //! "Off" turns the switch off: every span and metric event of the turn is refused at its
@@ -76,7 +77,12 @@ pub(super) fn measure(
             sink: Received::default(),
         };
         for i in 0..runs + 2 {
-            for on in [false, true] {
+            let order = if i % 2 == 0 {
+                [false, true]
+            } else {
+                [true, false]
+            };
+            for on in order {
                 exporting.store(on, Ordering::SeqCst);
                 let thread = sdk.start_thread(thread_options.clone());
                 let start = Instant::now();

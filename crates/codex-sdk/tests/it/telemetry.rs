@@ -1174,3 +1174,125 @@ async fn approvals_and_hooks_are_spans_of_the_turn() {
         h.assert_no_mock_problems();
     }
 }
+
+/// Every server request that asks the user is an approval of the turn, not only commands and
+/// patches: the agent's question (`request_user_input`, which codex sends as
+/// `item/tool/requestUserInput`) and its permission request (`request_permissions`, sent as
+/// `item/permissions/requestApproval` under `on-request`) each get an `approval {kind}` span,
+/// a child of the turn's span, with the decision; the answers reach the model. Both tools are
+/// behind codex features (`default_mode_request_user_input`, `request_permissions_tool`).
+#[tokio::test]
+async fn questions_and_permission_requests_are_approval_spans_of_the_turn() {
+    use codex_agent_sdk::ApprovalPolicy;
+    use codex_agent_sdk::approval::{
+        ApprovalDecision, ApprovalHandlers, ToolRequestUserInputAnswer,
+        ToolRequestUserInputResponse,
+    };
+
+    let h = Harness::with(CodexHomeOptions::default(), |options: CodexOptions, _| {
+        options
+            .transport(Transport::AppServer)
+            .config_entry("features.default_mode_request_user_input", true)
+            .config_entry("features.request_permissions_tool", true)
+    })
+    .await;
+    let questions = serde_json::json!({"questions": [{
+        "id": "branch",
+        "header": "Branch",
+        "question": "Which branch?",
+        "options": [
+            {"label": "main", "description": "The main branch."},
+            {"label": "dev", "description": "The dev branch."}
+        ]
+    }]});
+    let permissions = serde_json::json!({
+        "permissions": {"network": {"enabled": true}},
+        "reason": "fetch the crates"
+    });
+    h.mock.push(Sse::reply(
+        "resp-1",
+        [sse::function_call("call-q", "request_user_input", &questions)],
+    ));
+    h.mock.push(Sse::reply(
+        "resp-2",
+        [sse::function_call("call-p", "request_permissions", &permissions)],
+    ));
+    h.mock.push(Sse::message("resp-3", "on main"));
+    let handler = ApprovalHandlers::new()
+        .on_permissions(|request| async move { ApprovalDecision::Accept.for_permissions(&request) })
+        .on_user_input(|request| async move {
+        let answers = request
+            .questions
+            .iter()
+            .map(|q| {
+                (
+                    q.id.clone(),
+                    ToolRequestUserInputAnswer::new(vec!["main".to_owned()]),
+                )
+            })
+            .collect();
+        ToolRequestUserInputResponse::new(answers)
+    });
+    let capture = SpanCapture::new();
+    let subscriber = tracing_subscriber::registry().with(capture.layer());
+    let _default = tracing::subscriber::set_default(subscriber);
+    let thread = h
+        .codex
+        .start_thread(
+            h.thread_options()
+                .approval_policy(ApprovalPolicy::OnRequest)
+                .approval_handler(handler),
+        );
+    let turn = run(&thread, "ask me").await.expect("the turn completes");
+    assert_eq!(turn.final_response, "on main");
+    let output = h.mock.requests()[1]
+        .function_call_output("call-q")
+        .expect("the answer goes back to the model");
+    assert!(output.contains("main"), "{output}");
+    let output = h.mock.requests()[2]
+        .function_call_output("call-p")
+        .expect("the grant goes back to the model");
+    let grant: serde_json::Value = serde_json::from_str(&output).expect("the grant is JSON");
+    assert_eq!(
+        grant["permissions"]["network"],
+        serde_json::json!({"enabled": true}),
+        "{output}"
+    );
+
+    let spans = capture.spans();
+    let agent = spans
+        .iter()
+        .position(|s| s.field("otel.name") == Some("invoke_agent codex"))
+        .expect("a turn span");
+    let approvals: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name == "approval")
+        .map(|s| {
+            (
+                s.field("otel.name").map(str::to_owned),
+                s.field(semconv::CODEX_APPROVAL_DECISION).map(str::to_owned),
+                s.field(semconv::GEN_AI_TOOL_CALL_ID).map(str::to_owned),
+                s.parent,
+            )
+        })
+        .collect();
+    assert_eq!(
+        approvals,
+        [
+            (
+                Some("approval user_input".to_owned()),
+                Some("accept".to_owned()),
+                Some("call-q".to_owned()),
+                Some(agent),
+            ),
+            (
+                Some("approval permissions".to_owned()),
+                Some("accept".to_owned()),
+                Some("call-p".to_owned()),
+                Some(agent),
+            )
+        ]
+    );
+    h.assert_no_mock_problems();
+}
+
