@@ -1211,38 +1211,44 @@ async fn questions_and_permission_requests_are_approval_spans_of_the_turn() {
     });
     h.mock.push(Sse::reply(
         "resp-1",
-        [sse::function_call("call-q", "request_user_input", &questions)],
+        [sse::function_call(
+            "call-q",
+            "request_user_input",
+            &questions,
+        )],
     ));
     h.mock.push(Sse::reply(
         "resp-2",
-        [sse::function_call("call-p", "request_permissions", &permissions)],
+        [sse::function_call(
+            "call-p",
+            "request_permissions",
+            &permissions,
+        )],
     ));
     h.mock.push(Sse::message("resp-3", "on main"));
     let handler = ApprovalHandlers::new()
         .on_permissions(|request| async move { ApprovalDecision::Accept.for_permissions(&request) })
         .on_user_input(|request| async move {
-        let answers = request
-            .questions
-            .iter()
-            .map(|q| {
-                (
-                    q.id.clone(),
-                    ToolRequestUserInputAnswer::new(vec!["main".to_owned()]),
-                )
-            })
-            .collect();
-        ToolRequestUserInputResponse::new(answers)
-    });
+            let answers = request
+                .questions
+                .iter()
+                .map(|q| {
+                    (
+                        q.id.clone(),
+                        ToolRequestUserInputAnswer::new(vec!["main".to_owned()]),
+                    )
+                })
+                .collect();
+            ToolRequestUserInputResponse::new(answers)
+        });
     let capture = SpanCapture::new();
     let subscriber = tracing_subscriber::registry().with(capture.layer());
     let _default = tracing::subscriber::set_default(subscriber);
-    let thread = h
-        .codex
-        .start_thread(
-            h.thread_options()
-                .approval_policy(ApprovalPolicy::OnRequest)
-                .approval_handler(handler),
-        );
+    let thread = h.codex.start_thread(
+        h.thread_options()
+            .approval_policy(ApprovalPolicy::OnRequest)
+            .approval_handler(handler),
+    );
     let turn = run(&thread, "ask me").await.expect("the turn completes");
     assert_eq!(turn.final_response, "on main");
     let output = h.mock.requests()[1]
@@ -1296,3 +1302,61 @@ async fn questions_and_permission_requests_are_approval_spans_of_the_turn() {
     h.assert_no_mock_problems();
 }
 
+/// The event log shared by 8 threads whose turns run at once on one app-server: it rotates
+/// at the configured size, and every event of every turn is there exactly once, whole, in its
+/// thread's order (counted against the events the streams gave), and replays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_log_rotates_under_eight_concurrent_threads() {
+    const THREADS: usize = 8;
+    const MAX_BYTES: u64 = 2048;
+    let logs = tempfile::tempdir().expect("tempdir");
+    let log = EventLog::open(
+        EventLogOptions::new(logs.path())
+            .max_bytes(MAX_BYTES)
+            .retain(10_000),
+    )
+    .expect("open the log");
+    let h = harness(
+        Transport::AppServer,
+        Telemetry::new().event_log(log.clone()),
+    )
+    .await;
+    h.mock.repeat_forever(Sse::message("resp-1", "hi"));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|_| h.codex.start_thread(h.thread_options()))
+        .collect();
+    let turns = threads.iter().map(|thread| async move {
+        let mut stream = thread
+            .run_streamed("say hi", TurnOptions::new())
+            .await
+            .expect("the turn starts");
+        let mut events = Vec::new();
+        while let Some(event) = tokio::time::timeout(WAIT, stream.next())
+            .await
+            .expect("the turn ends in time")
+        {
+            events.push(event.expect("no error"));
+        }
+        (thread.id().expect("started"), events)
+    });
+    let streamed = futures::future::join_all(turns).await;
+
+    let files = log.files();
+    assert!(files.len() > 1, "the log rotated: {files:?}");
+    for file in &files {
+        let size = std::fs::metadata(file).expect("metadata").len();
+        assert!(size <= MAX_BYTES, "{}: {size} bytes", file.display());
+    }
+    let records = codex_agent_sdk::telemetry::replay(logs.path()).expect("the log replays");
+    let total: usize = streamed.iter().map(|(_, events)| events.len()).sum();
+    assert_eq!(records.len(), total, "every event, once");
+    for (thread_id, events) in &streamed {
+        let logged: Vec<&ThreadEvent> = records
+            .iter()
+            .filter(|r| r.thread_id.as_deref() == Some(thread_id.as_str()))
+            .map(|r| &r.event)
+            .collect();
+        assert_eq!(logged, events.iter().collect::<Vec<_>>(), "{thread_id}");
+    }
+    h.assert_no_mock_problems();
+}
