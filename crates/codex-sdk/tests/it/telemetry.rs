@@ -1182,6 +1182,10 @@ async fn approvals_and_hooks_are_spans_of_the_turn() {
 /// a child of the turn's span, with the decision; the answers reach the model. Both tools are
 /// behind codex features (`default_mode_request_user_input`, `request_permissions_tool`).
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one real turn with both requests, checked whole"
+)]
 async fn questions_and_permission_requests_are_approval_spans_of_the_turn() {
     use codex_agent_sdk::ApprovalPolicy;
     use codex_agent_sdk::approval::{

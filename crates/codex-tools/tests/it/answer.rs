@@ -232,17 +232,21 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ApprovalCounts {
 /// is answered in an `approval {kind}` span with its decision and counted in
 /// `codex.approvals`; a dynamic tool call asks nobody and makes no approval span.
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "both handler setups over every kind, checked whole"
+)]
 fn every_request_that_asks_the_user_has_a_span_and_a_count() {
     use codex_agent_testkit::spans::SpanCapture;
     use tracing_subscriber::layer::SubscriberExt as _;
 
     let requests = sample_requests();
     let first = |method: &str| {
-        requests
+        let (_, request) = requests
             .iter()
             .find(|(_, r)| r.method() == method)
-            .map(|(_, r)| r.clone())
-            .unwrap_or_else(|| panic!("no sample {method}"))
+            .unwrap_or_else(|| panic!("no sample {method}"));
+        request.clone()
     };
     let asking = [
         "item/commandExecution/requestApproval",
