@@ -27,8 +27,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use codex_agent_sdk::TurnOptions;
 use codex_agent_sdk::telemetry::otlp::{Otlp, OtlpOptions, OtlpProtocol};
+use codex_agent_sdk::{Telemetry, TurnOptions};
 use tracing::subscriber::Interest;
 use tracing_subscriber::layer::{Context, Filter, Layer as _, SubscriberExt as _};
 
@@ -44,6 +44,9 @@ pub(super) struct Samples {
     pub(super) on_ms: Vec<f64>,
     /// What the sink received.
     pub(super) sink: Received,
+    /// The trackers' work per synthetic turn, in microseconds: export off, on
+    /// ([`tracker_cost`]).
+    pub(super) tracker_us: (f64, f64),
 }
 
 /// Runs `runs` alternating pairs (after two warm-up pairs) and returns their times. Builds the
@@ -54,18 +57,20 @@ pub(super) fn measure(
     codex_path: &Path,
     runs: usize,
 ) -> Result<Samples, String> {
-    let (addr, received) = start_sink()?;
-    let otlp = Otlp::new(
-        OtlpOptions::new()
-            .protocol(OtlpProtocol::HttpProtobuf)
-            .endpoint(format!("http://{addr}/v1/traces"))
-            .metrics_endpoint(format!("http://{addr}/v1/metrics"))
-            .service_name("codex-sdk-bench"),
-    )
-    .map_err(|e| e.to_string())?;
+    let (otlp, received) = exporter()?;
+    // The in-process tracker measurement exports to a sink of its own, so that the real turns'
+    // count stays exact.
+    let (tracker_otlp, _) = exporter()?;
     let exporting = Arc::new(AtomicBool::new(false));
-    let layer = otlp.layer().with_filter(Switch(Arc::clone(&exporting)));
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+    let tracker_exporting = Arc::new(AtomicBool::new(false));
+    let subscriber = tracing_subscriber::registry()
+        .with(otlp.layer().with_filter(Switch(Arc::clone(&exporting))))
+        .with(
+            tracker_otlp
+                .layer()
+                .with_filter(Switch(Arc::clone(&tracker_exporting))),
+        );
+    tracing::subscriber::set_global_default(subscriber)
         .map_err(|e| format!("cannot install the bench's subscriber: {e}"))?;
     let samples = runtime.block_on(async {
         let rig = Rig::start().await?;
@@ -75,6 +80,7 @@ pub(super) fn measure(
             off_ms: Vec::new(),
             on_ms: Vec::new(),
             sink: Received::default(),
+            tracker_us: (0.0, 0.0),
         };
         for i in 0..runs + 2 {
             let order = if i % 2 == 0 {
@@ -112,7 +118,9 @@ pub(super) fn measure(
         exporting.store(false, Ordering::SeqCst);
         Ok::<_, String>(samples)
     })?;
+    let tracker_us = tracker_cost(&tracker_exporting)?;
     otlp.shutdown().map_err(|e| e.to_string())?;
+    tracker_otlp.shutdown().map_err(|e| e.to_string())?;
     let sink = received
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -128,7 +136,60 @@ pub(super) fn measure(
     if sink.metric_requests == 0 {
         return Err("the OTLP sink received no metrics".into());
     }
-    Ok(Samples { sink, ..samples })
+    Ok(Samples {
+        sink,
+        tracker_us,
+        ..samples
+    })
+}
+
+/// An OTLP/HTTP exporter to a new loopback sink, and what the sink receives.
+fn exporter() -> Result<(Otlp, Count), String> {
+    let (addr, received) = start_sink()?;
+    let otlp = Otlp::new(
+        OtlpOptions::new()
+            .protocol(OtlpProtocol::HttpProtobuf)
+            .endpoint(format!("http://{addr}/v1/traces"))
+            .metrics_endpoint(format!("http://{addr}/v1/metrics"))
+            .service_name("codex-sdk-bench"),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((otlp, received))
+}
+
+/// Synthetic turns per side of [`tracker_cost`].
+const TRACKER_TURNS: u32 = 4000;
+
+/// The SDK's telemetry work on a turn's path, without codex and its noise: [`TRACKER_TURNS`]
+/// synthetic turns (the testkit's 14-event turn: 5 tool calls, a message, usage), each on a
+/// new thread as the real turns are, fed through the trackers the facade drives, with
+/// `exporting` off and on (alternating quarters). Returns the mean microseconds per turn of
+/// each side: off, on. The exporter's own thread works beside, off the turn's path.
+fn tracker_cost(exporting: &AtomicBool) -> Result<(f64, f64), String> {
+    let events = codex_agent_testkit::synthetic::exec_stream(14)
+        .iter()
+        .map(|line| codex_agent_protocol::exec::parse_event(line).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let telemetry = Telemetry::new();
+    let mut seconds = [0.0_f64; 2];
+    for quarter in 0..8 {
+        let on = quarter % 2 == 1;
+        exporting.store(on, Ordering::SeqCst);
+        let start = Instant::now();
+        for _ in 0..TRACKER_TURNS / 4 {
+            let thread = telemetry
+                .thread(Some("gpt-5"), None, None)
+                .map_err(|e| e.to_string())?;
+            let mut turn = thread.start_turn(None).map_err(|e| e.to_string())?;
+            for event in &events {
+                turn.on_event(event).map_err(|e| e.to_string())?;
+            }
+        }
+        seconds[usize::from(on)] += start.elapsed().as_secs_f64();
+    }
+    exporting.store(false, Ordering::SeqCst);
+    let per_turn = |total: f64| total * 1e6 / f64::from(TRACKER_TURNS);
+    Ok((per_turn(seconds[0]), per_turn(seconds[1])))
 }
 
 /// The bench's switch: a per-layer filter that lets everything through while on, nothing
