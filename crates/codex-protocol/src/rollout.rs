@@ -10,7 +10,7 @@
 //! | `session_meta` | [`SessionMeta`]: id, cwd, cli version, source, originator, … (first line) |
 //! | `event_msg` | [`EventMsg`]: turn boundaries (`task_started`, `task_complete`, `turn_aborted`), completed items (`item_completed`, carrying codex's core item), token counts, settings |
 //! | `response_item` | the model's history item (message, reasoning, function call and output), kept raw |
-//! | `turn_context`, `world_state`, `token_usage_record`, `compacted` | kept raw ([`RolloutItem::Other`]) |
+//! | `turn_context`, `world_state`, `token_usage_record`, `compacted`, `retained_context` | kept raw ([`RolloutItem::Other`]) |
 //!
 //! Anything else is [`RolloutItem::Unknown`] (an event message codex adds later is
 //! [`EventMsg::Unknown`], a core item [`CoreItem::Unknown`]), with the raw JSON, so a rollout of
@@ -55,7 +55,7 @@ pub enum RolloutItem {
     /// `event_msg`: something that happened in a turn.
     EventMsg(EventMsg),
     /// A known line type this crate keeps raw: `response_item`, `turn_context`,
-    /// `world_state`, `token_usage_record`, `compacted`.
+    /// `world_state`, `token_usage_record`, `compacted`, `retained_context`.
     Other {
         /// The line's `type`.
         kind: String,
@@ -78,6 +78,10 @@ pub const RAW_LINE_TYPES: &[&str] = &[
     "world_state",
     "token_usage_record",
     "compacted",
+    // The user's answers to `request_user_input` that codex keeps for later turns
+    // (`{"type": "verified_answer", "turn_id", "call_id", "questions": [{question, answer}]}`),
+    // seen with codex 0.169.0 and `features.default_mode_request_user_input`.
+    "retained_context",
 ];
 
 /// `session_meta`: what codex records when a thread starts.

@@ -15,6 +15,12 @@
 //! # Ok::<(), codex_agent_telemetry::Error>(())
 //! ```
 //!
+//! Install the subscriber globally, as above. A scoped one (`set_default`, `with_subscriber`)
+//! sees only what is emitted on its thread or inside its future, not what the SDK's tasks emit
+//! on the runtime's other threads; and when it is the process's only dispatcher, `tracing`
+//! caches a callsite first hit outside its scope as disabled for good, so spans of later
+//! turns can go missing.
+//!
 //! # Configuration
 //!
 //! Every knob can be set in code ([`OtlpOptions`]) or left to the standard variables, which

@@ -45,11 +45,13 @@ pub const CODEX_TURN_ID: &str = "codex.turn.id";
 /// `codex.cost.usd`: the turn's estimated cost, when the model is priced.
 pub const CODEX_COST_USD: &str = "codex.cost.usd";
 
-/// `codex.approval.kind`: what an approval request is about (`command_execution`,
-/// `file_change`).
+/// `codex.approval.kind`: what a request that asks the user is about (`command_execution`,
+/// `file_change`, `permissions`, `user_input` for the agent's questions, `elicitation` for an
+/// MCP server's).
 pub const CODEX_APPROVAL_KIND: &str = "codex.approval.kind";
 /// `codex.approval.decision`: the handler's answer (`accept`, `accept_for_session`,
-/// `accept_with_execpolicy_amendment`, `decline`, `cancel`).
+/// `accept_with_execpolicy_amendment`, `decline`, `cancel`). A permissions answer that
+/// grants nothing, and an answer to questions that answers none, are `decline`.
 pub const CODEX_APPROVAL_DECISION: &str = "codex.approval.decision";
 /// `codex.hook.event`: codex's name of a hook event (`PreToolUse`, `PostToolUse`, `Stop`, …).
 pub const CODEX_HOOK_EVENT: &str = "codex.hook.event";
@@ -87,8 +89,9 @@ pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
 pub const INVOKE_AGENT_SPAN: &str = "invoke_agent codex";
 /// The span name of a tool call, before its tool name: `execute_tool`.
 pub const EXECUTE_TOOL_SPAN: &str = "execute_tool";
-/// The span name of an approval request, before its kind: `approval` (`approval
-/// command_execution`, `approval file_change`). Emitted by `codex-agent-tools`, a child of the
+/// The span name of a request that asks the user, before its kind: `approval` (`approval
+/// command_execution`, `approval file_change`, `approval permissions`, `approval
+/// user_input`, `approval elicitation`). Emitted by `codex-agent-tools`, a child of the
 /// turn's span (on exec, of the `hook PreToolUse` span that asks the handler).
 pub const APPROVAL_SPAN: &str = "approval";
 /// The span name of a hook event's run, before codex's event name: `hook` (`hook

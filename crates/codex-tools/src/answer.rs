@@ -43,9 +43,15 @@ pub fn thread_id(request: &ServerRequest) -> Option<&str> {
 /// | `item/tool/call` | the tool of that namespace and name in `tools` ([`ToolSession::call`]); a failed call (unknown tool, bad arguments, handler error, timeout, cancellation, panic) is `success: false` with a text saying why |
 /// | anything else | error `-32601` (method not found) |
 ///
-/// Command and file change approvals each run in a span `approval {kind}` (a child of the
-/// current span) with the decision as `codex.approval.decision`, and count in the metric
-/// `codex.approvals` (by `codex.approval.kind` and `codex.approval.decision`).
+/// Every request that asks the user (command and file change approvals, permissions, the
+/// agent's questions, MCP elicitations) runs in a span `approval {kind}` (a child of the
+/// current span; kind `command_execution`, `file_change`, `permissions`, `user_input` or
+/// `elicitation`) with the decision as `codex.approval.decision`, and counts in the metric
+/// `codex.approvals` (by `codex.approval.kind` and `codex.approval.decision`). The decision
+/// of a permissions answer is `decline` when it grants nothing, `accept_for_session` when it
+/// grants for the session, else `accept`; of an answer to questions, `decline` when it
+/// answers none, else `accept`; of an elicitation, its action. Tool calls are not asked of
+/// the user: their spans come from the turn's items.
 ///
 /// # Errors
 ///
@@ -101,11 +107,25 @@ pub async fn answer(
             ))
         }
         ServerRequest::PermissionsRequestApproval(params) => {
-            to_value(&handler.permissions(&params).await)
+            const KIND: &str = "permissions";
+            let span = spans::approval(KIND, &params.item_id);
+            let answer = handler.permissions(&params).instrument(span.clone()).await;
+            spans::answered(&span, KIND, spans::permissions_decision(&answer));
+            to_value(&answer)
         }
-        ServerRequest::ToolRequestUserInput(params) => to_value(&handler.user_input(&params).await),
+        ServerRequest::ToolRequestUserInput(params) => {
+            const KIND: &str = "user_input";
+            let span = spans::approval(KIND, &params.item_id);
+            let answer = handler.user_input(&params).instrument(span.clone()).await;
+            spans::answered(&span, KIND, spans::user_input_decision(&answer));
+            to_value(&answer)
+        }
         ServerRequest::McpServerElicitationRequest(params) => {
-            to_value(&handler.elicitation(&params).await)
+            const KIND: &str = "elicitation";
+            let span = spans::approval(KIND, "");
+            let answer = handler.elicitation(&params).instrument(span.clone()).await;
+            spans::answered(&span, KIND, spans::elicitation_decision(&answer));
+            to_value(&answer)
         }
         ServerRequest::DynamicToolCall(params) => {
             let result = tools

@@ -3,13 +3,18 @@
 //! on each other, and the SDK's tests check the names against those constants); the
 //! telemetry crate's layer turns them into OpenTelemetry spans and metrics.
 
+use codex_agent_protocol::app_server::{
+    McpServerElicitationAction, McpServerElicitationRequestResponse, PermissionGrantScope,
+    PermissionsRequestApprovalResponse, ToolRequestUserInputResponse,
+};
 use tracing::Span;
 use tracing::field::Empty;
 
 use crate::approval::ApprovalDecision;
 
-/// A span `approval {kind}` (`command_execution`, `file_change`) for the request about item
-/// `item_id`, a child of the current span. Its decision is recorded by [`decided`].
+/// A span `approval {kind}` (`command_execution`, `file_change`, `permissions`, `user_input`,
+/// `elicitation`) for the request about item `item_id` (empty: none), a child of the current
+/// span. Its decision is recorded by [`decided`] or [`answered`].
 pub(crate) fn approval(kind: &'static str, item_id: &str) -> Span {
     tracing::info_span!(
         "approval",
@@ -24,7 +29,12 @@ pub(crate) fn approval(kind: &'static str, item_id: &str) -> Span {
 /// Records `decision` on the approval's span and counts it (`codex.approvals`, by kind and
 /// decision).
 pub(crate) fn decided(span: &Span, kind: &'static str, decision: &ApprovalDecision) {
-    let decision = decision_name(decision);
+    answered(span, kind, decision_name(decision));
+}
+
+/// Records `decision` (as `codex.approval.decision` spells it) on the request's span and
+/// counts it (`codex.approvals`, by kind and decision).
+pub(crate) fn answered(span: &Span, kind: &'static str, decision: &'static str) {
     span.record("codex.approval.decision", decision);
     tracing::info!(
         monotonic_counter.codex.approvals = 1_u64,
@@ -41,6 +51,40 @@ fn decision_name(decision: &ApprovalDecision) -> &'static str {
         ApprovalDecision::AcceptWithExecpolicyAmendment(_) => "accept_with_execpolicy_amendment",
         ApprovalDecision::Decline => "decline",
         ApprovalDecision::Cancel => "cancel",
+    }
+}
+
+/// The decision of a permissions answer: `decline` when it grants nothing,
+/// `accept_for_session` when it grants for the session, else `accept`.
+pub(crate) fn permissions_decision(answer: &PermissionsRequestApprovalResponse) -> &'static str {
+    let granted = &answer.permissions;
+    if granted.file_system.is_none() && granted.network.is_none() && granted.extra.is_empty() {
+        "decline"
+    } else if answer.scope == Some(PermissionGrantScope::Session) {
+        "accept_for_session"
+    } else {
+        "accept"
+    }
+}
+
+/// The decision of an answer to the agent's questions: `decline` when it answers none, else
+/// `accept`.
+pub(crate) fn user_input_decision(answer: &ToolRequestUserInputResponse) -> &'static str {
+    if answer.answers.is_empty() {
+        "decline"
+    } else {
+        "accept"
+    }
+}
+
+/// The decision of an elicitation answer: its action (`unknown` for an action this crate
+/// does not know).
+pub(crate) fn elicitation_decision(answer: &McpServerElicitationRequestResponse) -> &'static str {
+    match answer.action {
+        McpServerElicitationAction::Accept => "accept",
+        McpServerElicitationAction::Decline => "decline",
+        McpServerElicitationAction::Cancel => "cancel",
+        _ => "unknown",
     }
 }
 

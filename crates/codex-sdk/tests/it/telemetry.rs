@@ -628,19 +628,22 @@ pub(crate) mod receiver {
     }
 }
 
-/// The OTLP/HTTP export of a real app-server turn with a command: the receiver decodes the
-/// thread → `invoke_agent codex` (CLIENT) → `execute_tool shell` tree, in one trace, with
-/// correct parent links and the `GenAI` attributes, and no secret in any attribute.
+/// The OTLP/HTTP export of a real turn with a command and a host tool, on both transports:
+/// the receiver decodes the thread → `invoke_agent codex` (CLIENT) → `execute_tool shell` and
+/// `execute_tool note` tree, in one trace, with correct parent links and the `GenAI`
+/// attributes, the metrics, and no secret in any attribute, metric or event log record.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otlp_export_delivers_the_span_tree_of_a_real_turn() {
     use codex_agent_sdk::telemetry::otlp::OtlpOptions;
 
-    let receiver = receiver::Receiver::start().await;
-    let options = OtlpOptions::new()
-        .endpoint(&receiver.endpoint)
-        .metrics_endpoint(&receiver.metrics_endpoint)
-        .service_name("codex-sdk-test");
-    export_a_real_turn(&receiver, options).await;
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let receiver = receiver::Receiver::start().await;
+        let options = OtlpOptions::new()
+            .endpoint(&receiver.endpoint)
+            .metrics_endpoint(&receiver.metrics_endpoint)
+            .service_name("codex-sdk-test");
+        export_a_real_turn(transport, &receiver, options).await;
+    }
 }
 
 /// The same over gRPC: a tonic collector decodes the same span tree and metrics, and gets the
@@ -659,7 +662,7 @@ async fn otlp_grpc_export_delivers_the_span_tree_of_a_real_turn() {
         .header("Authorization", token);
     let debug = format!("{options:?}");
     assert!(!debug.contains("otlp-grpc-token"), "{debug}");
-    export_a_real_turn(&receiver, options).await;
+    export_a_real_turn(Transport::AppServer, &receiver, options).await;
     let authorizations = receiver.authorizations();
     assert!(
         !authorizations.is_empty() && authorizations.iter().all(|a| a == token),
@@ -667,32 +670,71 @@ async fn otlp_grpc_export_delivers_the_span_tree_of_a_real_turn() {
     );
 }
 
-/// One real app-server turn with a command, exported with `options` to `receiver`, checked
-/// whole.
+/// A host tool that takes a text: `note`.
+fn note_tool() -> codex_agent_sdk::tools::Tool {
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct Note {
+        text: String,
+    }
+    codex_agent_sdk::tools::Tool::typed("note", "Takes a note.", |note: Note| async move {
+        Ok::<_, codex_agent_sdk::tools::ToolError>(format!("noted {} bytes", note.text.len()))
+    })
+    .read_only(true)
+}
+
+/// One real turn on `transport` with a command and a host tool (each given a secret, and
+/// content capture on), exported with `options` to `receiver`, checked whole.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one real turn checked whole: spans, links, attributes, metrics, secrets"
+)]
 async fn export_a_real_turn(
+    transport: Transport,
     receiver: &receiver::Receiver,
     options: codex_agent_sdk::telemetry::otlp::OtlpOptions,
 ) {
+    use codex_agent_sdk::registry::ToolRegistry;
     use codex_agent_sdk::telemetry::otlp::Otlp;
     use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 
     let secret = "sk-proj-otlpsecretvalue12345678";
     let otlp = Otlp::new(options).expect("the exporter builds");
-    let h = harness(Transport::AppServer, Telemetry::new().capture_content(true)).await;
+    let logs = tempfile::tempdir().expect("tempdir");
+    let log = EventLog::open(EventLogOptions::new(logs.path())).expect("open the log");
+    let h = harness(
+        transport,
+        Telemetry::new().capture_content(true).event_log(log),
+    )
+    .await;
     h.mock.push(Sse::reply_with_usage(
         "resp-1",
         [sse::exec_command("call-1", &format!("echo {secret}"))],
         &sse::Usage::new(30, 4),
     ));
+    let arguments = serde_json::json!({"text": format!("remember {secret}")});
+    let host_call = match transport {
+        Transport::AppServer => sse::function_call("call-2", "note", &arguments),
+        _ => sse::mcp_tool_call("call-2", "host", "note", &arguments),
+    };
     h.mock.push(Sse::reply_with_usage(
         "resp-2",
-        [sse::assistant_message("msg-1", "done")],
-        &sse::Usage::new(40, 2),
+        [host_call],
+        &sse::Usage::new(20, 1),
     ));
+    h.mock.push(Sse::reply_with_usage(
+        "resp-3",
+        [sse::assistant_message("msg-1", "done")],
+        &sse::Usage::new(20, 1),
+    ));
+    let tools = ToolRegistry::new().with(note_tool()).expect("a valid tool");
     let subscriber = tracing_subscriber::registry().with(otlp.layer());
     let guard = tracing::subscriber::set_default(subscriber);
-    let thread = h.codex.start_thread(h.thread_options().model(MODEL));
-    run(&thread, "run echo").await.expect("the turn completes");
+    let thread = h
+        .codex
+        .start_thread(h.thread_options().model(MODEL).tools(tools));
+    run(&thread, "run echo and take a note")
+        .await
+        .expect("the turn completes");
     let thread_id = thread.id().expect("started");
     drop(thread);
     drop(guard);
@@ -702,26 +744,27 @@ async fn export_a_real_turn(
         .expect("the spans are flushed");
 
     let spans = receiver.spans();
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
     let find = |name: &str| {
-        spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
-            panic!(
-                "no {name} in {:?}",
-                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
-            )
-        })
+        let found: Vec<_> = spans.iter().filter(|s| s.name == name).collect();
+        assert_eq!(found.len(), 1, "{transport}: one {name} in {names:?}");
+        found[0]
     };
-    let (thread_span, agent, tool) = (
+    let (thread_span, agent, tool, host) = (
         find("codex.thread"),
         find("invoke_agent codex"),
         find("execute_tool shell"),
+        find("execute_tool note"),
     );
-    assert_eq!(agent.parent_span_id, thread_span.span_id);
-    assert_eq!(tool.parent_span_id, agent.span_id);
-    assert!(thread_span.parent_span_id.is_empty());
-    assert_eq!(agent.trace_id, thread_span.trace_id);
-    assert_eq!(tool.trace_id, thread_span.trace_id);
+    assert_eq!(agent.parent_span_id, thread_span.span_id, "{transport}");
+    assert_eq!(tool.parent_span_id, agent.span_id, "{transport}");
+    assert_eq!(host.parent_span_id, agent.span_id, "{transport}");
+    assert!(thread_span.parent_span_id.is_empty(), "{transport}");
+    for span in [agent, tool, host] {
+        assert_eq!(span.trace_id, thread_span.trace_id, "{transport}");
+    }
     // SpanKind: CLIENT = 3, INTERNAL = 1.
-    assert_eq!((agent.kind, tool.kind), (3, 1));
+    assert_eq!((agent.kind, tool.kind, host.kind), (3, 1, 1), "{transport}");
     let attribute = |span: &opentelemetry_proto::tonic::trace::v1::Span, key: &str| {
         span.attributes
             .iter()
@@ -755,23 +798,56 @@ async fn export_a_real_turn(
         text("execute_tool")
     );
     assert_eq!(attribute(tool, semconv::GEN_AI_TOOL_NAME), text("shell"));
+    // The call id is the item's id: the model's call id on the app-server, exec's own item
+    // numbering (`item_N`, in order) on exec.
+    let call_ids = match transport {
+        Transport::AppServer => ["call-1", "call-2"],
+        _ => ["item_0", "item_1"],
+    };
     assert_eq!(
         attribute(tool, semconv::GEN_AI_TOOL_CALL_ID),
-        text("call-1")
+        text(call_ids[0]),
+        "{transport}"
     );
     assert_eq!(
         attribute(tool, semconv::CODEX_COMMAND_EXIT_CODE),
         Some(Any::IntValue(0))
     );
-    let everything = format!("{spans:?} {:?}", receiver.metrics());
+    // The host tool: a dynamic tool (`function`) on the app-server, a tool of the SDK's MCP
+    // server (`extension`) on exec.
+    let host_type = match transport {
+        Transport::AppServer => "function",
+        _ => "extension",
+    };
+    for (key, value) in [
+        (semconv::GEN_AI_OPERATION_NAME, "execute_tool"),
+        (semconv::GEN_AI_TOOL_NAME, "note"),
+        (semconv::GEN_AI_TOOL_CALL_ID, call_ids[1]),
+        (semconv::GEN_AI_TOOL_TYPE, host_type),
+        (semconv::CODEX_ITEM_STATUS, "completed"),
+    ] {
+        assert_eq!(attribute(host, key), text(value), "{transport}: {key}");
+    }
+    let captured = attribute(host, semconv::GEN_AI_TOOL_CALL_ARGUMENTS);
+    let Some(Any::StringValue(captured)) = captured else {
+        panic!("{transport}: the host tool's arguments are captured: {captured:?}");
+    };
+    assert!(captured.contains("[REDACTED]"), "{transport}: {captured}");
+    let log = std::fs::read_to_string(logs.path().join("events.ndjson")).expect("the event log");
+    assert!(
+        log.contains(&format!("\"{}\"", call_ids[1])),
+        "{transport}: the log has the host call"
+    );
+    let everything = format!("{spans:?} {:?} {log}", receiver.metrics());
     assert!(
         !everything.contains(secret),
-        "the secret reached the collector"
+        "{transport}: the secret reached the collector or the log"
     );
     check_metrics(&receiver.metrics());
 }
 
-/// The metrics of one turn with one successful `shell` call and 70 input / 6 output tokens.
+/// The metrics of one turn with one successful `shell` call, one successful `note` call and
+/// 70 input / 6 output tokens.
 fn check_metrics(metrics: &[opentelemetry_proto::tonic::metrics::v1::Metric]) {
     use opentelemetry_proto::tonic::common::v1::KeyValue;
     use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
@@ -821,41 +897,42 @@ fn check_metrics(metrics: &[opentelemetry_proto::tonic::metrics::v1::Metric]) {
             (Some("output".to_owned()), 1, Some(6.0)),
         ]
     );
-    for name in [
-        semconv::GEN_AI_CLIENT_OPERATION_DURATION,
-        semconv::GEN_AI_EXECUTE_TOOL_DURATION,
+    for (name, calls) in [
+        (semconv::GEN_AI_CLIENT_OPERATION_DURATION, 1),
+        (semconv::GEN_AI_EXECUTE_TOOL_DURATION, 2),
     ] {
         let Data::Histogram(histogram) = metric(name) else {
             panic!("{name}: a histogram");
         };
         let count: u64 = histogram.data_points.iter().map(|p| p.count).sum();
-        assert_eq!(count, 1, "{name}");
+        assert_eq!(count, calls, "{name}");
     }
-    for (name, key, value) in [
+    for (name, key, values) in [
         (
             semconv::CODEX_TOOL_CALLS,
             semconv::GEN_AI_TOOL_NAME,
-            "shell",
+            &["note", "shell"][..],
         ),
         (
             semconv::CODEX_TURNS,
             semconv::CODEX_TURN_OUTCOME,
-            "completed",
+            &["completed"][..],
         ),
     ] {
         let Data::Sum(sum) = metric(name) else {
             panic!("{name}: a sum");
         };
-        let points: Vec<(Option<String>, Option<Number>)> = sum
+        let mut points: Vec<(Option<String>, Option<Number>)> = sum
             .data_points
             .iter()
             .map(|p| (attribute(&p.attributes, key), p.value))
             .collect();
-        assert_eq!(
-            points,
-            [(Some(value.to_owned()), Some(Number::AsInt(1)))],
-            "{name}"
-        );
+        points.sort_by(|a, b| a.0.cmp(&b.0));
+        let expected: Vec<_> = values
+            .iter()
+            .map(|v| (Some((*v).to_owned()), Some(Number::AsInt(1))))
+            .collect();
+        assert_eq!(points, expected, "{name}");
     }
     assert!(metrics.iter().all(|m| m.name != semconv::CODEX_TOOL_ERRORS));
 }
@@ -1096,4 +1173,194 @@ async fn approvals_and_hooks_are_spans_of_the_turn() {
         );
         h.assert_no_mock_problems();
     }
+}
+
+/// Every server request that asks the user is an approval of the turn, not only commands and
+/// patches: the agent's question (`request_user_input`, which codex sends as
+/// `item/tool/requestUserInput`) and its permission request (`request_permissions`, sent as
+/// `item/permissions/requestApproval` under `on-request`) each get an `approval {kind}` span,
+/// a child of the turn's span, with the decision; the answers reach the model. Both tools are
+/// behind codex features (`default_mode_request_user_input`, `request_permissions_tool`).
+#[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one real turn with both requests, checked whole"
+)]
+async fn questions_and_permission_requests_are_approval_spans_of_the_turn() {
+    use codex_agent_sdk::ApprovalPolicy;
+    use codex_agent_sdk::approval::{
+        ApprovalDecision, ApprovalHandlers, ToolRequestUserInputAnswer,
+        ToolRequestUserInputResponse,
+    };
+
+    let h = Harness::with(CodexHomeOptions::default(), |options: CodexOptions, _| {
+        options
+            .transport(Transport::AppServer)
+            .config_entry("features.default_mode_request_user_input", true)
+            .config_entry("features.request_permissions_tool", true)
+    })
+    .await;
+    let questions = serde_json::json!({"questions": [{
+        "id": "branch",
+        "header": "Branch",
+        "question": "Which branch?",
+        "options": [
+            {"label": "main", "description": "The main branch."},
+            {"label": "dev", "description": "The dev branch."}
+        ]
+    }]});
+    let permissions = serde_json::json!({
+        "permissions": {"network": {"enabled": true}},
+        "reason": "fetch the crates"
+    });
+    h.mock.push(Sse::reply(
+        "resp-1",
+        [sse::function_call(
+            "call-q",
+            "request_user_input",
+            &questions,
+        )],
+    ));
+    h.mock.push(Sse::reply(
+        "resp-2",
+        [sse::function_call(
+            "call-p",
+            "request_permissions",
+            &permissions,
+        )],
+    ));
+    h.mock.push(Sse::message("resp-3", "on main"));
+    let handler = ApprovalHandlers::new()
+        .on_permissions(|request| async move { ApprovalDecision::Accept.for_permissions(&request) })
+        .on_user_input(|request| async move {
+            let answers = request
+                .questions
+                .iter()
+                .map(|q| {
+                    (
+                        q.id.clone(),
+                        ToolRequestUserInputAnswer::new(vec!["main".to_owned()]),
+                    )
+                })
+                .collect();
+            ToolRequestUserInputResponse::new(answers)
+        });
+    let capture = SpanCapture::new();
+    let subscriber = tracing_subscriber::registry().with(capture.layer());
+    let _default = tracing::subscriber::set_default(subscriber);
+    let thread = h.codex.start_thread(
+        h.thread_options()
+            .approval_policy(ApprovalPolicy::OnRequest)
+            .approval_handler(handler),
+    );
+    let turn = run(&thread, "ask me").await.expect("the turn completes");
+    assert_eq!(turn.final_response, "on main");
+    let output = h.mock.requests()[1]
+        .function_call_output("call-q")
+        .expect("the answer goes back to the model");
+    assert!(output.contains("main"), "{output}");
+    let output = h.mock.requests()[2]
+        .function_call_output("call-p")
+        .expect("the grant goes back to the model");
+    let grant: serde_json::Value = serde_json::from_str(&output).expect("the grant is JSON");
+    assert_eq!(
+        grant["permissions"]["network"],
+        serde_json::json!({"enabled": true}),
+        "{output}"
+    );
+
+    let spans = capture.spans();
+    let agent = spans
+        .iter()
+        .position(|s| s.field("otel.name") == Some("invoke_agent codex"))
+        .expect("a turn span");
+    let approvals: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name == "approval")
+        .map(|s| {
+            (
+                s.field("otel.name").map(str::to_owned),
+                s.field(semconv::CODEX_APPROVAL_DECISION).map(str::to_owned),
+                s.field(semconv::GEN_AI_TOOL_CALL_ID).map(str::to_owned),
+                s.parent,
+            )
+        })
+        .collect();
+    assert_eq!(
+        approvals,
+        [
+            (
+                Some("approval user_input".to_owned()),
+                Some("accept".to_owned()),
+                Some("call-q".to_owned()),
+                Some(agent),
+            ),
+            (
+                Some("approval permissions".to_owned()),
+                Some("accept".to_owned()),
+                Some("call-p".to_owned()),
+                Some(agent),
+            )
+        ]
+    );
+    h.assert_no_mock_problems();
+}
+
+/// The event log shared by 8 threads whose turns run at once on one app-server: it rotates
+/// at the configured size, and every event of every turn is there exactly once, whole, in its
+/// thread's order (counted against the events the streams gave), and replays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_log_rotates_under_eight_concurrent_threads() {
+    const THREADS: usize = 8;
+    const MAX_BYTES: u64 = 2048;
+    let logs = tempfile::tempdir().expect("tempdir");
+    let log = EventLog::open(
+        EventLogOptions::new(logs.path())
+            .max_bytes(MAX_BYTES)
+            .retain(10_000),
+    )
+    .expect("open the log");
+    let h = harness(
+        Transport::AppServer,
+        Telemetry::new().event_log(log.clone()),
+    )
+    .await;
+    h.mock.repeat_forever(Sse::message("resp-1", "hi"));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|_| h.codex.start_thread(h.thread_options()))
+        .collect();
+    let turns = threads.iter().map(|thread| async move {
+        let mut stream = thread
+            .run_streamed("say hi", TurnOptions::new())
+            .await
+            .expect("the turn starts");
+        let mut events = Vec::new();
+        while let Some(event) = tokio::time::timeout(WAIT, stream.next())
+            .await
+            .expect("the turn ends in time")
+        {
+            events.push(event.expect("no error"));
+        }
+        (thread.id().expect("started"), events)
+    });
+    let streamed = futures::future::join_all(turns).await;
+
+    let files = log.files();
+    assert!(files.len() > 1, "the log rotated: {files:?}");
+    for file in &files {
+        let size = std::fs::metadata(file).expect("metadata").len();
+        assert!(size <= MAX_BYTES, "{}: {size} bytes", file.display());
+    }
+    let records = codex_agent_sdk::telemetry::replay(logs.path()).expect("the log replays");
+    let total: usize = streamed.iter().map(|(_, events)| events.len()).sum();
+    assert_eq!(records.len(), total, "every event, once");
+    for (thread_id, events) in &streamed {
+        let logged: Vec<&ThreadEvent> = records
+            .iter()
+            .filter(|r| r.thread_id.as_deref() == Some(thread_id.as_str()))
+            .map(|r| &r.event)
+            .collect();
+        assert_eq!(logged, events.iter().collect::<Vec<_>>(), "{thread_id}");
+    }
+    h.assert_no_mock_problems();
 }

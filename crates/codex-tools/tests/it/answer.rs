@@ -195,3 +195,148 @@ fn futures_and_handlers_are_send_and_sync() {
         ApprovalDecision::Decline
     }));
 }
+
+/// The `codex.approvals` metric events (`(kind, decision)`), as the telemetry layer reads them.
+#[derive(Clone, Default)]
+struct ApprovalCounts(std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ApprovalCounts {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Fields(BTreeMap<String, String>);
+        impl tracing::field::Visit for Fields {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                self.0.insert(field.name().to_owned(), value.to_owned());
+            }
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.insert(field.name().to_owned(), format!("{value:?}"));
+            }
+        }
+        let mut fields = Fields(BTreeMap::new());
+        event.record(&mut fields);
+        if fields
+            .0
+            .get("monotonic_counter.codex.approvals")
+            .map(String::as_str)
+            == Some("1")
+        {
+            let get = |key: &str| fields.0.get(key).cloned().unwrap_or_default();
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((get("codex.approval.kind"), get("codex.approval.decision")));
+        }
+    }
+}
+
+/// Every request that asks the user, whatever its kind (the permissions request included),
+/// is answered in an `approval {kind}` span with its decision and counted in
+/// `codex.approvals`; a dynamic tool call asks nobody and makes no approval span.
+#[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "both handler setups over every kind, checked whole"
+)]
+fn every_request_that_asks_the_user_has_a_span_and_a_count() {
+    use codex_agent_testkit::spans::SpanCapture;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    let requests = sample_requests();
+    let first = |method: &str| {
+        let (_, request) = requests
+            .iter()
+            .find(|(_, r)| r.method() == method)
+            .unwrap_or_else(|| panic!("no sample {method}"));
+        request.clone()
+    };
+    let asking = [
+        "item/commandExecution/requestApproval",
+        "item/fileChange/requestApproval",
+        "item/permissions/requestApproval",
+        "item/tool/requestUserInput",
+        "mcpServer/elicitation/request",
+    ];
+    let tools = tools();
+    let closures = closures();
+    let setups: [(&str, &dyn ApprovalHandler); 2] =
+        [("default", &AlwaysDecline), ("closures", &closures)];
+    let mut spans = Vec::new();
+    let mut counts = Vec::new();
+    for (setup, handler) in setups {
+        let capture = SpanCapture::new();
+        let metrics = ApprovalCounts::default();
+        let subscriber = tracing_subscriber::registry()
+            .with(capture.layer())
+            .with(metrics.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            for method in asking.iter().chain(&["item/tool/call"]) {
+                let answer = block_on(codex_agent_tools::answer(first(method), handler, &tools));
+                assert!(answer.is_ok(), "{setup} {method}: {answer:?}");
+            }
+        });
+        for span in capture.spans() {
+            assert_eq!(span.name, "approval", "{setup}: {span:?}");
+            let field = |name: &str| span.field(name).unwrap_or("-").to_owned();
+            spans.push(format!(
+                "{setup}: {} kind={} decision={} call={}",
+                field("otel.name"),
+                field("codex.approval.kind"),
+                field("codex.approval.decision"),
+                field("gen_ai.tool.call.id"),
+            ));
+        }
+        for (kind, decision) in metrics
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .drain(..)
+        {
+            counts.push(format!("{setup}: {kind} {decision}"));
+        }
+    }
+    let call_id = |method: &str| match first(method) {
+        ServerRequest::CommandExecutionRequestApproval(p) => p.item_id.clone(),
+        ServerRequest::FileChangeRequestApproval(p) => p.item_id.clone(),
+        ServerRequest::PermissionsRequestApproval(p) => p.item_id.clone(),
+        ServerRequest::ToolRequestUserInput(p) => p.item_id.clone(),
+        _ => "-".to_owned(),
+    };
+    let expected = |setup: &str, decisions: [&str; 5]| {
+        let kinds = [
+            "command_execution",
+            "file_change",
+            "permissions",
+            "user_input",
+            "elicitation",
+        ];
+        kinds
+            .iter()
+            .zip(asking)
+            .zip(decisions)
+            .map(|((kind, method), decision)| {
+                (
+                    format!(
+                        "{setup}: approval {kind} kind={kind} decision={decision} call={}",
+                        call_id(method)
+                    ),
+                    format!("{setup}: {kind} {decision}"),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (expected_spans, expected_counts): (Vec<String>, Vec<String>) =
+        expected("default", ["decline"; 5])
+            .into_iter()
+            .chain(expected(
+                "closures",
+                [
+                    "accept_with_execpolicy_amendment",
+                    "accept_for_session",
+                    "accept_for_session",
+                    "accept",
+                    "accept",
+                ],
+            ))
+            .unzip();
+    pretty_assertions::assert_eq!(spans, expected_spans);
+    pretty_assertions::assert_eq!(counts, expected_counts);
+}
