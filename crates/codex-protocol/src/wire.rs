@@ -115,8 +115,9 @@ pub(crate) use wire_enum;
 /// with the meaning of serde's derive and `#[serde(flatten)] extra` (known keys to their
 /// fields, `duplicate field` and `missing field` errors worded as serde words them, every
 /// other key into `extra`), without serde's flatten machinery, which buffers each key as
-/// `Content` and replays the leftovers through a second deserializer: on the hot item types
-/// that was a tenth of the parse.
+/// `Content` and replays the leftovers through a second deserializer: on the command items
+/// that was a tenth of the parse, and most of it on the small events and items (usage, file
+/// changes, MCP calls, to-do lists). Every exec payload with an `extra` map uses it.
 ///
 /// Each field is `name: "wire name" required` (absent is an error) or `name: "wire name"
 /// default` (absent is `Default::default()`, as `#[serde(default)]` and serde's `Option`

@@ -87,7 +87,18 @@ impl TurnCollector {
     /// Takes one event.
     pub fn push(&mut self, event: ThreadEvent) {
         match event {
-            ThreadEvent::ItemCompleted(e) => self.items.push(e.item),
+            ThreadEvent::ItemCompleted(e) => {
+                // A turn's items are all held until it ends, so the slack of the last growth
+                // is part of `run()`'s peak memory: grow by a quarter instead of doubling
+                // (large blocks grow in place, so the smaller steps cost few copies).
+                if self.items.len() == self.items.capacity() {
+                    self.items
+                        .reserve_exact((self.items.capacity() / 4).max(MIN_ITEMS_GROWTH));
+                }
+                let mut item = e.item;
+                shrink(&mut item);
+                self.items.push(item);
+            }
             ThreadEvent::TurnCompleted(e) => {
                 self.usage = Some(e.usage);
                 self.status = Some(e.status.unwrap_or(TurnStatus::Completed));
@@ -160,6 +171,26 @@ impl TurnCollector {
     }
 }
 
+/// The fewest items [`TurnCollector`] makes room for at once.
+const MIN_ITEMS_GROWTH: usize = 16;
+
+/// Drops the spare capacity of an item's lists (a deserialized list grows by doubling, so a
+/// list of two file changes holds room for four), since a collected item is kept for the
+/// rest of the turn.
+fn shrink(item: &mut ThreadItem) {
+    match &mut item.details {
+        ItemDetails::FileChange(change) => change.changes.shrink_to_fit(),
+        ItemDetails::TodoList(list) => list.items.shrink_to_fit(),
+        ItemDetails::McpToolCall(call) => {
+            if let Some(result) = &mut call.result {
+                result.content.shrink_to_fit();
+            }
+        }
+        ItemDetails::CollabToolCall(call) => call.receiver_thread_ids.shrink_to_fit(),
+        _ => {}
+    }
+}
+
 /// A finished turn whose final answer was parsed into a `T`
 /// ([`Thread::run_json`](crate::Thread::run_json)).
 #[derive(Debug, Clone, PartialEq)]
@@ -175,5 +206,35 @@ impl<T> JsonTurn<T> {
     /// The parsed answer, without the turn.
     pub fn into_value(self) -> T {
         self.value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use codex_agent_protocol::exec::parse_event;
+
+    use super::*;
+
+    #[test]
+    fn collected_items_keep_little_spare_room() {
+        let line = r#"{"type":"item.completed","item":{"id":"item_0","type":"file_change","changes":[{"path":"/a","kind":"add"},{"path":"/b","kind":"update"}],"status":"completed"}}"#;
+        let mut collector = TurnCollector::new();
+        // Doubling would leave room for 2,048 items.
+        let count = 1100;
+        for _ in 0..count {
+            collector.push(parse_event(line).expect("a valid event"));
+        }
+        assert_eq!(collector.items.len(), count);
+        assert!(
+            collector.items.capacity() <= count * 5 / 4,
+            "room for {} items",
+            collector.items.capacity()
+        );
+        for item in &collector.items {
+            let ItemDetails::FileChange(change) = &item.details else {
+                panic!("not a file change: {item:?}");
+            };
+            assert_eq!(change.changes.capacity(), change.changes.len());
+        }
     }
 }

@@ -149,7 +149,7 @@ impl ThreadEvent {
 }
 
 /// `thread.started`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ThreadStarted {
     /// The thread id (a `UUIDv7`); pass it to resume the thread.
@@ -158,6 +158,10 @@ pub struct ThreadStarted {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(ThreadStarted {
+    thread_id: "thread_id" required,
+});
 
 impl ThreadStarted {
     /// `thread.started` for this thread id.
@@ -180,7 +184,7 @@ pub struct TurnStarted {
 }
 
 /// Token usage of a turn, summed over every model request of the turn.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct Usage {
     /// Input tokens.
@@ -204,6 +208,15 @@ pub struct Usage {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(Usage {
+    input_tokens: "input_tokens" required,
+    cached_input_tokens: "cached_input_tokens" required,
+    cache_write_input_tokens: "cache_write_input_tokens" default,
+    output_tokens: "output_tokens" required,
+    reasoning_output_tokens: "reasoning_output_tokens" default,
+    model_context_window: "model_context_window" default,
+});
+
 wire_enum! {
     /// How a turn that ended without failing ended.
     pub enum TurnStatus {
@@ -216,7 +229,7 @@ wire_enum! {
 }
 
 /// `turn.completed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct TurnCompleted {
     /// Token usage of the turn.
@@ -230,8 +243,13 @@ pub struct TurnCompleted {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(TurnCompleted {
+    usage: "usage" required,
+    status: "status" default,
+});
+
 /// The error of a failed turn.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct TurnError {
     /// What went wrong, as codex words it.
@@ -249,8 +267,14 @@ pub struct TurnError {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(TurnError {
+    message: "message" required,
+    codex_error_info: "codex_error_info" default,
+    additional_details: "additional_details" default,
+});
+
 /// `turn.failed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct TurnFailed {
     /// The error.
@@ -259,6 +283,10 @@ pub struct TurnFailed {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(TurnFailed {
+    error: "error" required,
+});
 
 /// `item.started`, `item.updated` and `item.completed`.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -277,7 +305,7 @@ wire::deserialize_with_extra!(ItemEvent {
 
 /// Payload of the text delta events: `item.agent_message.delta`,
 /// `item.command_execution.output_delta` and `item.file_change.output_delta`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ItemDelta {
     /// The item the text belongs to.
@@ -289,8 +317,13 @@ pub struct ItemDelta {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(ItemDelta {
+    item_id: "item_id" required,
+    delta: "delta" required,
+});
+
 /// Payload of `item.reasoning.summary_delta`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ReasoningSummaryDelta {
     /// The reasoning item.
@@ -304,8 +337,14 @@ pub struct ReasoningSummaryDelta {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(ReasoningSummaryDelta {
+    item_id: "item_id" required,
+    delta: "delta" required,
+    summary_index: "summary_index" required,
+});
+
 /// Payload of `item.reasoning.text_delta`: raw reasoning text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ReasoningTextDelta {
     /// The reasoning item.
@@ -319,8 +358,14 @@ pub struct ReasoningTextDelta {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(ReasoningTextDelta {
+    item_id: "item_id" required,
+    delta: "delta" required,
+    content_index: "content_index" required,
+});
+
 /// Top-level `error`: a stream error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct StreamError {
     /// The message.
@@ -329,6 +374,10 @@ pub struct StreamError {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(StreamError {
+    message: "message" required,
+});
 
 impl StreamError {
     /// An `error` event with this message.

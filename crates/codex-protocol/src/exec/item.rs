@@ -363,7 +363,7 @@ wire_enum! {
 ///
 /// `diff` and `move_path` are never written by `codex exec`; the app-server transport fills
 /// them in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct FileUpdateChange {
     /// Absolute path of the file.
@@ -381,8 +381,15 @@ pub struct FileUpdateChange {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(FileUpdateChange {
+    path: "path" required,
+    kind: "kind" required,
+    diff: "diff" default,
+    move_path: "move_path" default,
+});
+
 /// `file_change`: a patch applied by the agent. Exec JSONL carries no diff.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct FileChangeItem {
     /// The changed files.
@@ -393,6 +400,11 @@ pub struct FileChangeItem {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(FileChangeItem {
+    changes: "changes" required,
+    status: "status" required,
+});
 
 wire_enum! {
     /// Status of an `mcp_tool_call` item.
@@ -410,7 +422,7 @@ wire_enum! {
 }
 
 /// The result of an MCP tool call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct McpToolCallResult {
     /// MCP content blocks, as sent by the server.
@@ -425,8 +437,14 @@ pub struct McpToolCallResult {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(McpToolCallResult {
+    content: "content" required,
+    structured_content: "structured_content" default,
+    meta: "_meta" default,
+});
+
 /// The error of a failed MCP tool call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct McpToolCallError {
     /// What went wrong.
@@ -436,8 +454,12 @@ pub struct McpToolCallError {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(McpToolCallError {
+    message: "message" required,
+});
+
 /// `mcp_tool_call`: a call to a tool of an MCP server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct McpToolCallItem {
     /// The MCP server's configured name.
@@ -461,6 +483,16 @@ pub struct McpToolCallItem {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(McpToolCallItem {
+    server: "server" required,
+    tool: "tool" required,
+    arguments: "arguments" default,
+    result: "result" default,
+    error: "error" default,
+    status: "status" required,
+    duration_ms: "duration_ms" default,
+});
 
 wire_enum! {
     /// A multi-agent collaboration tool.
@@ -507,7 +539,7 @@ wire_enum! {
 }
 
 /// Last known state of a collaborating agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct CollabAgentState {
     /// Its status.
@@ -520,8 +552,13 @@ pub struct CollabAgentState {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(CollabAgentState {
+    status: "status" required,
+    message: "message" default,
+});
+
 /// `collab_tool_call`: a call to a multi-agent tool (not in the TypeScript SDK's types).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct CollabToolCallItem {
     /// Which tool.
@@ -542,6 +579,15 @@ pub struct CollabToolCallItem {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(CollabToolCallItem {
+    tool: "tool" required,
+    sender_thread_id: "sender_thread_id" required,
+    receiver_thread_ids: "receiver_thread_ids" required,
+    prompt: "prompt" default,
+    agents_states: "agents_states" default,
+    status: "status" required,
+});
 
 /// What a web search did.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -660,7 +706,7 @@ pub struct WebSearchItem {
 }
 
 /// One entry of a to-do list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct TodoItem {
     /// The step.
@@ -672,9 +718,14 @@ pub struct TodoItem {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(TodoItem {
+    text: "text" required,
+    completed: "completed" required,
+});
+
 /// `todo_list`: the agent's plan. Started on the first `update_plan`, updated on later ones,
 /// completed at the end of the turn (after the final agent message).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct TodoListItem {
     /// The steps, in order.
@@ -684,8 +735,12 @@ pub struct TodoListItem {
     pub extra: Map<String, Value>,
 }
 
+wire::deserialize_with_extra!(TodoListItem {
+    items: "items" required,
+});
+
 /// `error`: a non-fatal error surfaced as an item (for example unknown model metadata).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ErrorItem {
     /// The message.
@@ -694,6 +749,10 @@ pub struct ErrorItem {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(ErrorItem {
+    message: "message" required,
+});
 
 wire_enum! {
     /// Status of a `dynamic_tool_call` item.
@@ -713,7 +772,7 @@ wire_enum! {
 ///
 /// Never written by `codex exec` (it has no dynamic tools); codex-agent-sdk's app-server transport
 /// maps the app-server's `dynamicToolCall` items to it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct DynamicToolCallItem {
     /// The tool name.
@@ -740,6 +799,16 @@ pub struct DynamicToolCallItem {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+wire::deserialize_with_extra!(DynamicToolCallItem {
+    tool: "tool" required,
+    namespace: "namespace" default,
+    arguments: "arguments" default,
+    status: "status" required,
+    content_items: "content_items" default,
+    success: "success" default,
+    duration_ms: "duration_ms" default,
+});
 
 impl<'de> Deserialize<'de> for ThreadItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
