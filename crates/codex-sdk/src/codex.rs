@@ -497,6 +497,13 @@ impl Codex {
 
     /// Resumes a thread by id (threads persist under `$CODEX_HOME/sessions`): with `codex exec
     /// resume`, or `thread/resume` before the first turn on the app-server.
+    ///
+    /// On the app-server, a thread stays loaded in the `codex app-server` that ran it, for as
+    /// long as that process lives, and only that process may write to it: resuming it through
+    /// another [`Codex`] (another app-server on the same `CODEX_HOME`) while the first one is
+    /// alive fails the first turn with [`Error::Rpc`] (`thread/resume`, code -32600, "thread
+    /// … already has an active writer"). Resume it through the `Codex` that ran it, or drop
+    /// that one first. Exec has no such limit: its processes live for one turn.
     #[must_use]
     pub fn resume_thread(&self, id: impl Into<String>, options: ThreadOptions) -> Thread {
         Thread::new(self.clone(), options, Some(id.into()))

@@ -271,6 +271,20 @@ impl std::fmt::Display for StderrHint<'_> {
     }
 }
 
+/// The status of codex's `unexpected status 401 Unauthorized: …` turn failure message (the
+/// wording of codex 0.169–0.171 on both transports), when the message has that shape.
+fn status_in_message(message: &str) -> Option<u16> {
+    let (_, rest) = message.split_once("unexpected status ")?;
+    let digits = rest.get(..3)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit())
+        || rest[3..].starts_with(|c: char| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let status: u16 = digits.parse().ok()?;
+    (100..600).contains(&status).then_some(status)
+}
+
 /// Redacts `secret` (and the shapes of bearer tokens and OpenAI keys) from `text`, with the
 /// one redactor of the SDK.
 pub(crate) fn redact(text: &str, secret: Option<&str>) -> String {
@@ -281,8 +295,9 @@ impl Error {
     /// Whether retrying the same turn may succeed: transient process failures, stalls (the
     /// idle, exit and request limits), and turn failures codex attributes to load, rate
     /// limits or the network (by their [`CodexErrorInfo`] when the app-server reports one,
-    /// else by their message). A turn that used up its own time limit is not retryable: it
-    /// would most likely run out again, repeating what it did.
+    /// else by the HTTP status in their message, as [`Error::http_status`] reads it: 408, 429
+    /// and 5xx, else by their wording). A turn that used up its own time limit is not
+    /// retryable: it would most likely run out again, repeating what it did.
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -311,6 +326,11 @@ impl Error {
                 _ => false,
             },
             Self::TurnFailed { message, .. } => {
+                // exec reports no structured error: the status in codex's message decides,
+                // as the structured one does on the app-server.
+                if let Some(status) = status_in_message(message) {
+                    return status == 408 || status == 429 || status >= 500;
+                }
                 let m = message.to_ascii_lowercase();
                 [
                     "high demand",
@@ -329,6 +349,34 @@ impl Error {
             }
             _ => false,
         }
+    }
+
+    /// The HTTP status the model server answered with, for a turn that failed on an HTTP
+    /// error (`401` for a rejected API key, `429`, `500`, …), the same on both transports: on
+    /// the app-server from codex's structured error ([`CodexErrorInfo`]), on exec, which
+    /// reports none, from codex's message (`unexpected status 401 Unauthorized: …`). `None`
+    /// for every other error, and for turn failures codex reports without a status.
+    #[must_use]
+    pub fn http_status(&self) -> Option<u16> {
+        let Self::TurnFailed {
+            message,
+            codex_error_info,
+        } = self
+        else {
+            return None;
+        };
+        let structured = match codex_error_info {
+            Some(
+                CodexErrorInfo::HttpConnectionFailed(details)
+                | CodexErrorInfo::ResponseStreamConnectionFailed(details)
+                | CodexErrorInfo::ResponseStreamDisconnected(details)
+                | CodexErrorInfo::ResponseTooManyFailedAttempts(details),
+            ) => details
+                .http_status_code
+                .and_then(|status| u16::try_from(status).ok()),
+            _ => None,
+        };
+        structured.or_else(|| status_in_message(message))
     }
 
     /// The whole story, for printing: the message, every cause on a line of its own, and the
@@ -452,6 +500,82 @@ mod tests {
                 signal,
                 stderr: tail.to_owned(),
             }),
+        }
+    }
+
+    fn turn_failed(message: &str, codex_error_info: Option<CodexErrorInfo>) -> Error {
+        Error::TurnFailed {
+            message: message.to_owned(),
+            codex_error_info,
+        }
+    }
+
+    #[test]
+    fn the_http_status_of_a_turn_failure_is_the_same_on_both_transports() {
+        let rejected = "unexpected status 401 Unauthorized: Incorrect API key provided: [REDACTED]., url: http://127.0.0.1:9/v1/responses";
+        let details: CodexErrorInfo = serde_json::from_value(
+            serde_json::json!({"httpConnectionFailed": {"httpStatusCode": 401}}),
+        )
+        .expect("the app-server's shape");
+        // exec: the message only; app-server: the same message and the structured error.
+        assert_eq!(turn_failed(rejected, None).http_status(), Some(401));
+        assert_eq!(
+            turn_failed(rejected, Some(details)).http_status(),
+            Some(401)
+        );
+        // The structured status wins over the message.
+        let other: CodexErrorInfo = serde_json::from_value(
+            serde_json::json!({"httpConnectionFailed": {"httpStatusCode": 503}}),
+        )
+        .expect("the app-server's shape");
+        assert_eq!(turn_failed(rejected, Some(other)).http_status(), Some(503));
+
+        for (message, status) in [
+            (
+                "unexpected status 429 Too Many Requests: slow down",
+                Some(429),
+            ),
+            (
+                "unexpected status 409 Conflict: codex-agent-testkit mock: …",
+                Some(409),
+            ),
+            ("unexpected status 5000 nonsense", None),
+            ("unexpected status 42", None),
+            ("unexpected status abc", None),
+            ("We're currently experiencing high demand", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                turn_failed(message, None).http_status(),
+                status,
+                "{message}"
+            );
+        }
+        assert_eq!(Error::Cancelled.http_status(), None);
+    }
+
+    #[test]
+    fn a_status_in_an_exec_message_decides_retrying_as_the_structured_one_does() {
+        for (message, retryable) in [
+            (
+                "unexpected status 401 Unauthorized: Incorrect API key",
+                false,
+            ),
+            (
+                "unexpected status 400 Bad Request: timed out reading the body",
+                false,
+            ),
+            ("unexpected status 408 Request Timeout: …", true),
+            ("unexpected status 429 Too Many Requests: …", true),
+            ("unexpected status 501 Not Implemented: …", true),
+            ("We're currently experiencing high demand", true),
+            ("the model refused", false),
+        ] {
+            assert_eq!(
+                turn_failed(message, None).is_retryable(),
+                retryable,
+                "{message}"
+            );
         }
     }
 

@@ -1,6 +1,7 @@
 //! A throwaway `CODEX_HOME` whose `config.toml` points codex at a [`MockServer`].
 //!
-//! With only [`CodexHome::env`] in its environment (plus `PATH` and `HOME`), a plain
+//! With only [`CodexHome::env`] in its environment (plus `PATH` and `HOME`: that is
+//! [`CodexHome::child_env`]), a plain
 //! `codex exec --json --skip-git-repo-check` talks to the mock and nothing else; no `-c` flags
 //! are needed. The written `config.toml`:
 //!
@@ -159,6 +160,9 @@ pub struct CodexHome {
     dir: TempDir,
 }
 
+/// The variables of this process [`CodexHome::child_env`] hands on.
+const INHERITED_VARS: [&str; 2] = ["PATH", "HOME"];
+
 impl CodexHome {
     /// The model written to `config.toml` by default.
     pub const MODEL: &'static str = "gpt-5.5";
@@ -223,8 +227,9 @@ impl CodexHome {
         self.path().join("config.toml")
     }
 
-    /// The environment a test must give codex: `CODEX_HOME` and
-    /// [`CodexHome::API_KEY_VAR`]. Add `PATH` and `HOME`; nothing else is needed.
+    /// The variables that point codex at the mock: `CODEX_HOME` and
+    /// [`CodexHome::API_KEY_VAR`]. codex also needs `PATH` and `HOME`; nothing else is needed
+    /// ([`CodexHome::child_env`] adds them).
     #[must_use]
     pub fn env(&self) -> Vec<(OsString, OsString)> {
         vec![
@@ -237,6 +242,29 @@ impl CodexHome {
                 OsString::from(Self::API_KEY),
             ),
         ]
+    }
+
+    /// The whole environment to give codex with `CodexOptions::env`: [`CodexHome::env`] plus
+    /// this process's `PATH` (codex and the commands it runs need it) and `HOME`, when set.
+    /// Nothing else is inherited, so the user's own `CODEX_HOME`, API keys and proxy settings
+    /// stay out of the test.
+    #[must_use]
+    pub fn child_env(&self) -> Vec<(OsString, OsString)> {
+        self.child_env_from(|name: &str| std::env::var_os(name))
+    }
+
+    /// [`CodexHome::child_env`] with the inherited variables read through `lookup`.
+    fn child_env_from(
+        &self,
+        lookup: impl Fn(&str) -> Option<OsString>,
+    ) -> Vec<(OsString, OsString)> {
+        let mut env = self.env();
+        env.extend(
+            INHERITED_VARS
+                .iter()
+                .filter_map(|name| Some((OsString::from(name), lookup(name)?))),
+        );
+        env
     }
 }
 
@@ -350,6 +378,27 @@ fn toml_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn child_env_adds_path_and_home_and_nothing_else() {
+        let home = CodexHome::for_url("http://127.0.0.1:9/v1", CodexHomeOptions::default())
+            .expect("a home");
+        let lookup = |name: &str| match name {
+            "PATH" => Some(OsString::from("/usr/bin:/bin")),
+            "HOME" => Some(OsString::from("/home/user")),
+            _ => Some(OsString::from("inherited")),
+        };
+        let mut expected = home.env();
+        expected.push(("PATH".into(), "/usr/bin:/bin".into()));
+        expected.push(("HOME".into(), "/home/user".into()));
+        assert_eq!(home.child_env_from(lookup), expected);
+
+        // An unset variable is left out, not set empty.
+        let only_path = |name: &str| (name == "PATH").then(|| OsString::from("/bin"));
+        let mut expected = home.env();
+        expected.push(("PATH".into(), "/bin".into()));
+        assert_eq!(home.child_env_from(only_path), expected);
+    }
 
     #[test]
     fn default_config_points_at_the_mock() {

@@ -4,8 +4,12 @@
 //! [`MockResponse`]s; each `POST /v1/responses` consumes the next one, in order. Every request is
 //! captured as a [`CapturedRequest`] for assertions. `GET /v1/models` answers an empty list.
 //!
-//! Nothing hangs by accident: a `POST /v1/responses` with nothing queued gets a `500` whose
-//! error message names the problem, and the problem is recorded in [`MockServer::problems`].
+//! Nothing hangs by accident: a `POST /v1/responses` with nothing queued gets a `409 Conflict`
+//! whose error message names the problem, and the problem is recorded in
+//! [`MockServer::problems`]. codex passes a 409's message on (`turn failed: unexpected status
+//! 409 Conflict: codex-agent-testkit mock: request #2 … found no scripted response …`) and does
+//! not retry it; a `500` would be retried and then reported as codex's own "high demand"
+//! message, which hides what went wrong.
 //! Unknown routes get a `404` and are recorded the same way.
 //!
 //! Dropping the server stops it: the listener and every open connection (held gates
@@ -310,10 +314,10 @@ async fn handle(
                 );
                 inner.problems.push(problem.clone());
                 Err(json_response(
-                    500,
+                    409,
                     &openai_error(
                         &format!("codex-agent-testkit mock: {problem}"),
-                        "server_error",
+                        "invalid_request_error",
                         "mock_queue_empty",
                     ),
                 ))

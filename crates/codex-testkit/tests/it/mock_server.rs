@@ -165,13 +165,13 @@ async fn a_cut_off_stream_ends_without_the_final_chunk() {
 }
 
 #[tokio::test]
-async fn an_empty_queue_answers_500_and_records_the_problem() {
+async fn an_empty_queue_answers_409_and_records_the_problem() {
     let mock = start().await;
     mock.push(Sse::message("resp-1", "only one"));
     assert_eq!(http::post_responses(mock.addr()).await.status, 200);
 
     let response = http::post_responses(mock.addr()).await;
-    assert_eq!(response.status, 500);
+    assert_eq!(response.status, 409);
     let body: Value = serde_json::from_str(&response.body).expect("a JSON body");
     assert_eq!(body["error"]["code"], json!("mock_queue_empty"));
     let message = body["error"]["message"].as_str().expect("a message");
