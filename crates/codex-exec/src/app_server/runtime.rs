@@ -276,11 +276,11 @@ impl Shared {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(thread_id.to_owned(), Arc::clone(handler));
-        slot.registered = Some(Registration {
+        slot.registered = Some(std::panic::AssertUnwindSafe(Registration {
             table: Arc::downgrade(&self.threads),
             thread_id: thread_id.to_owned(),
             handler: Arc::clone(handler),
-        });
+        }));
     }
 
     /// Where the `error` events of `thread_id`'s handlers go from now on: the turn starting.
@@ -359,7 +359,9 @@ async fn answer(table: &ThreadTable, request: ServerRequest) -> Result<Value, Js
 pub struct ThreadSlot {
     /// The generation of the app-server the thread is loaded on.
     loaded_on: Option<u64>,
-    registered: Option<Registration>,
+    /// Only compared and removed on drop, never called: asserting unwind safety keeps the
+    /// slot (and the threads holding it) `UnwindSafe` as before.
+    registered: Option<std::panic::AssertUnwindSafe<Registration>>,
 }
 
 /// A thread's request handler, registered in its runtime's table.
@@ -383,7 +385,7 @@ impl fmt::Debug for ThreadSlot {
 
 impl Drop for ThreadSlot {
     fn drop(&mut self) {
-        if let Some(registration) = self.registered.take()
+        if let Some(std::panic::AssertUnwindSafe(registration)) = self.registered.take()
             && let Some(table) = registration.table.upgrade()
         {
             table.forget(&registration.thread_id, &registration.handler);
@@ -1236,11 +1238,11 @@ mod tests {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.to_owned(), mpsc::unbounded_channel().0);
-        slot.registered = Some(Registration {
+        slot.registered = Some(std::panic::AssertUnwindSafe(Registration {
             table: Arc::downgrade(table),
             thread_id: id.to_owned(),
             handler: Arc::clone(handler),
-        });
+        }));
     }
 
     #[test]
