@@ -361,7 +361,7 @@ mod tests {
         assert_eq!(parse_skips(&[]), Ok(vec![]));
         assert_eq!(
             parse_skips(&strings(&["--skip", "lint"])),
-            Err("unknown step `lint`; steps are fmt, tidy, clippy, test, test-codex-versions, doctest, doc, schema, deny, features, package, api".to_owned())
+            Err("unknown step `lint`; steps are fmt, tidy, clippy, test, fuzz-smoke, test-codex-versions, doctest, doc, schema, deny, features, package, api".to_owned())
         );
         assert_eq!(
             parse_skips(&strings(&["--skip"])),
