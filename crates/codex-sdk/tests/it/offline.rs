@@ -14,7 +14,7 @@ use codex_agent_testkit::process_watch;
 use codex_agent_testkit::sse::Sse;
 use futures::StreamExt as _;
 
-use crate::support::{WAIT, codex_env, real_codex};
+use crate::support::{WAIT, codex_env, next_event, real_codex};
 
 /// The offline timeout of the tests that end a turn with it.
 const OFFLINE: Duration = Duration::from_secs(3);
@@ -87,10 +87,7 @@ async fn check_gone_for_good(transport: Transport) {
     let pid = stream.pid().expect("codex runs");
     let mut reconnects = 0;
     let error = loop {
-        match tokio::time::timeout(WAIT, stream.next())
-            .await
-            .expect("the turn ends in time")
-        {
+        match next_event(&mut stream).await {
             Some(Ok(event)) => reconnects += usize::from(is_waiting_for_network(&event)),
             Some(Err(error)) => break error,
             None => panic!("{transport:?}: the stream ended without the offline error"),
@@ -176,10 +173,7 @@ async fn check_back_in_time(transport: Transport) {
     .expect("the turn starts");
     let mut mock = None;
     let mut answer = None;
-    while let Some(event) = tokio::time::timeout(WAIT, stream.next())
-        .await
-        .expect("the turn ends in time")
-    {
+    while let Some(event) = next_event(&mut stream).await {
         let event = event.unwrap_or_else(|e| panic!("{transport:?}: the turn failed: {e:?}"));
         if is_waiting_for_network(&event) && mock.is_none() {
             mock = Some(world.bring_back("made it").await);

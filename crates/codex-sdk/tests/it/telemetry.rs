@@ -13,7 +13,7 @@ use futures::StreamExt as _;
 use pretty_assertions::assert_eq;
 use tracing_subscriber::layer::SubscriberExt as _;
 
-use crate::support::{Harness, WAIT, run};
+use crate::support::{Harness, WAIT, next_event, run};
 
 /// The model the testkit's `CODEX_HOME` configures, named in the thread options so that the
 /// SDK can price it.
@@ -1335,10 +1335,7 @@ async fn the_event_log_rotates_under_eight_concurrent_threads() {
             .await
             .expect("the turn starts");
         let mut events = Vec::new();
-        while let Some(event) = tokio::time::timeout(WAIT, stream.next())
-            .await
-            .expect("the turn ends in time")
-        {
+        while let Some(event) = next_event(&mut stream).await {
             events.push(event.expect("no error"));
         }
         (thread.id().expect("started"), events)
