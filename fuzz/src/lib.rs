@@ -10,8 +10,12 @@ use codex_agent_protocol::projection::TurnProjection;
 use codex_agent_protocol::rollout::parse_rollout;
 
 /// `codex exec --json` lines: [`parse_event_bytes`] and the strict parser never panic, and what
-/// they report about a line (unknowns, the error's text) can be computed for any input.
+/// they report about a line (unknowns, the error's text) can be computed for any input. Under
+/// `cargo fuzz`, the protocol crate's fast JSON path must also agree with `serde_json` on it
+/// (`codex_agent_protocol::fuzzing::fast_json`).
 pub fn exec_line(data: &[u8]) {
+    #[cfg(fuzzing)]
+    codex_agent_protocol::fuzzing::fast_json(data);
     match parse_event_bytes(data) {
         Ok(event) => drop(event.unknowns()),
         Err(error) => drop(error.with_line(7).to_string()),

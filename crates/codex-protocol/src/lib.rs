@@ -38,6 +38,7 @@
 pub mod app_server;
 mod error;
 pub mod exec;
+mod fast_json;
 pub mod history;
 pub mod projection;
 pub mod rollout;
@@ -45,6 +46,25 @@ mod schema;
 pub mod secret;
 pub mod structured;
 mod wire;
+
+/// Entry points for the fuzz targets in `fuzz/` (built only with `--cfg fuzzing`, which
+/// `cargo fuzz` sets).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Checks the fast JSON path against `serde_json` on `data` (see the `exec_line` fuzz
+    /// target).
+    ///
+    /// # Panics
+    ///
+    /// When the fast path returns a value `serde_json` does not, which is the bug the fuzzer
+    /// looks for.
+    pub fn fast_json(data: &[u8]) {
+        if let Ok(text) = std::str::from_utf8(data) {
+            crate::fast_json::check_against_serde(text);
+        }
+    }
+}
 
 pub use error::{MAX_EXCERPT_CHARS, ParseError};
 pub use schema::schemas;

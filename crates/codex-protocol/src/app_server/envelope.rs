@@ -501,7 +501,8 @@ macro_rules! message_impls {
         /// [`ParseError::Json`] when the line is not JSON; [`ParseError::Shape`] when it is no
         /// JSON-RPC message, or a known method's params do not have the documented shape.
         pub fn $parse(line: &str) -> Result<$message, ParseError> {
-            let map: Map<String, Value> = serde_json::from_str(line).map_err(|e| serde_error(&e, line))?;
+            let map: Map<String, Value> =
+                crate::fast_json::parse(line).map_err(|e| serde_error(&e, line))?;
             $message::from_map(map).map_err(|reason| shape_error(reason, line))
         }
 

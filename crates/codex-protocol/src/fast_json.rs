@@ -1,0 +1,784 @@
+//! A fast path for reading JSON lines into this crate's types, checked against `serde_json`.
+//!
+//! [`from_str`] is a `serde` deserializer for one JSON document held in a `&str`, made for the
+//! shapes codex writes: it borrows every string without escapes, and decodes escaped strings
+//! eight bytes at a time into one reused buffer (`serde_json` copies each run between two
+//! escapes with a separate call, which on command output full of quotes, backslashes and tabs
+//! was a quarter of the typed parse).
+//!
+//! It never decides what is an error. Whenever anything is not exactly what it handles (a
+//! syntax error, a visitor's error, a number with a fraction or exponent or a sign, a surrogate
+//! escape, nesting deeper than [`MAX_DEPTH`], an enum, bytes), it gives up and returns `None`,
+//! and the caller parses the same line with `serde_json`, whose value or error is then the
+//! answer. So the only property to keep is: when this returns `Some`, the value is the one
+//! `serde_json` returns for the same text. The tests check that on every fixture line, on
+//! edge cases and on mutated lines, and the `exec_line` fuzz target checks it on whatever the
+//! fuzzer finds.
+//!
+//! Each `deserialize_*` method calls the visitor method `serde_json` calls for the same token
+//! (`null` as `visit_none` for options, strings as `visit_borrowed_str` or `visit_str`,
+//! non-negative integers as `visit_u64`, other numbers through `serde_json::Number`), so
+//! visitors see the same calls in the same order.
+
+use std::cell::Cell;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Visitor};
+use serde::{Deserialize, forward_to_deserialize_any};
+
+/// Nesting deeper than this is left to `serde_json` (whose own limit is 128).
+pub(crate) const MAX_DEPTH: u32 = 100;
+
+/// Decode buffers larger than this are not kept for the next line.
+const KEEP_SCRATCH: usize = 256 * 1024;
+
+thread_local! {
+    /// The decode buffer of escaped strings, reused from line to line on each thread.
+    static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
+}
+
+/// Reads `text` as one JSON document into a `T`, or `None` when the fast path gives up (see
+/// the [module docs](self)): the caller then parses `text` with `serde_json`.
+pub(crate) fn from_str<'de, T: Deserialize<'de>>(text: &'de str) -> Option<T> {
+    let mut de = Deserializer {
+        input: text.as_bytes(),
+        text,
+        pos: 0,
+        depth: 0,
+        scratch: SCRATCH.take(),
+    };
+    let value = T::deserialize(&mut de).ok();
+    de.skip_ws();
+    let complete = de.pos == de.input.len();
+    let mut scratch = std::mem::take(&mut de.scratch);
+    if scratch.capacity() <= KEEP_SCRATCH {
+        scratch.clear();
+        SCRATCH.set(scratch);
+    }
+    value.filter(|_| complete)
+}
+
+/// Reads `text` as one JSON document into a `T`: [`from_str`], and `serde_json` when the fast
+/// path gives up. The value or error is the one `serde_json::from_str` gives.
+///
+/// # Errors
+///
+/// As `serde_json::from_str`.
+pub(crate) fn parse<'de, T: Deserialize<'de>>(text: &'de str) -> serde_json::Result<T> {
+    match from_str(text) {
+        Some(value) => Ok(value),
+        None => serde_json::from_str(text),
+    }
+}
+
+/// Why the fast path gave up; never shown to anyone.
+#[derive(Debug)]
+pub(crate) struct GiveUp;
+
+impl fmt::Display for GiveUp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("left to serde_json")
+    }
+}
+
+impl std::error::Error for GiveUp {}
+
+impl de::Error for GiveUp {
+    fn custom<T: fmt::Display>(_msg: T) -> Self {
+        GiveUp
+    }
+}
+
+type Result<T> = std::result::Result<T, GiveUp>;
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// A mask whose lowest set bit (if any) is the high bit of the first byte of `word` (little
+/// endian) that ends a run of plain string bytes: `"`, `\` or a control character. Bits above
+/// the lowest may be false positives, never the lowest.
+#[inline]
+fn specials(word: u64) -> u64 {
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    ((quote.wrapping_sub(ONES) & !quote)
+        | (backslash.wrapping_sub(ONES) & !backslash)
+        | (word.wrapping_sub(ONES * 0x20) & !word))
+        & HIGHS
+}
+
+#[inline]
+fn is_special(byte: u8) -> bool {
+    byte == b'"' || byte == b'\\' || byte < 0x20
+}
+
+/// The index of the first special byte at or after `at`, or `bytes.len()`.
+#[inline]
+fn find_special(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        let mask = specials(u64::from_le_bytes(*chunk));
+        if mask != 0 {
+            return at + (mask.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while at < bytes.len() && !is_special(bytes[at]) {
+        at += 1;
+    }
+    at
+}
+
+/// Four hex digits.
+fn hex4(bytes: &[u8]) -> Option<u32> {
+    let digits = bytes.get(..4)?;
+    let mut value = 0;
+    for &digit in digits {
+        value = value * 16 + char::from(digit).to_digit(16)?;
+    }
+    Some(value)
+}
+
+/// A decoded string: borrowed from the input, or in the scratch buffer.
+enum Text<'de, 's> {
+    Borrowed(&'de str),
+    Copied(&'s str),
+}
+
+struct Deserializer<'de> {
+    input: &'de [u8],
+    text: &'de str,
+    pos: usize,
+    depth: u32,
+    scratch: String,
+}
+
+impl<'de> Deserializer<'de> {
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.input.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.input.get(self.pos).copied()
+    }
+
+    /// Consumes `byte` (after whitespace) or gives up.
+    #[inline]
+    fn expect(&mut self, byte: u8) -> Result<()> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(GiveUp)
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<()> {
+        if self.input.get(self.pos..self.pos + word.len()) == Some(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(GiveUp)
+        }
+    }
+
+    /// The string whose opening quote is at `self.pos`.
+    fn string(&mut self) -> Result<Text<'de, '_>> {
+        let start = self.pos + 1;
+        let mut at = find_special(self.input, start);
+        match self.input.get(at) {
+            Some(b'"') => {
+                self.pos = at + 1;
+                // Both ends are ASCII quotes, so both are character boundaries.
+                return self.text.get(start..at).map(Text::Borrowed).ok_or(GiveUp);
+            }
+            Some(b'\\') => {}
+            _ => return Err(GiveUp),
+        }
+        let (input, text) = (self.input, self.text);
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        // Every piece appended below is cut at ASCII bytes (the special ones), which are
+        // character boundaries, so each slice of `text` is a `str` without a second check.
+        scratch.push_str(text.get(start..at).ok_or(GiveUp)?);
+        loop {
+            // `input[at]` is a backslash.
+            let escaped = *input.get(at + 1).ok_or(GiveUp)?;
+            at += 2;
+            let ch = match escaped {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let code = hex4(&input[at..]).ok_or(GiveUp)?;
+                    at += 4;
+                    let code = if (0xD800..0xDC00).contains(&code) {
+                        // A surrogate pair: the low half must follow at once.
+                        if input.get(at..at + 2) != Some(b"\\u") {
+                            return Err(GiveUp);
+                        }
+                        let low = hex4(&input[at + 2..]).ok_or(GiveUp)?;
+                        if !(0xDC00..0xE000).contains(&low) {
+                            return Err(GiveUp);
+                        }
+                        at += 6;
+                        0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        code
+                    };
+                    char::from_u32(code).ok_or(GiveUp)?
+                }
+                _ => return Err(GiveUp),
+            };
+            scratch.push(ch);
+            // Copy up to the next special byte, eight bytes at a time while eight bytes end
+            // on a character boundary: append all eight, then cut back to the special one.
+            // Where they do not, the whole run up to the special byte at once.
+            loop {
+                if let Some(chunk) = text.get(at..at + 8) {
+                    let word = chunk.as_bytes().first_chunk::<8>().ok_or(GiveUp)?;
+                    let mask = specials(u64::from_le_bytes(*word));
+                    let len = scratch.len();
+                    scratch.push_str(chunk);
+                    if mask == 0 {
+                        at += 8;
+                        continue;
+                    }
+                    let plain = (mask.trailing_zeros() / 8) as usize;
+                    scratch.truncate(len + plain);
+                    at += plain;
+                } else {
+                    let end = find_special(input, at);
+                    scratch.push_str(text.get(at..end).ok_or(GiveUp)?);
+                    at = end;
+                }
+                break;
+            }
+            match input.get(at) {
+                Some(b'"') => break,
+                Some(b'\\') => {}
+                _ => return Err(GiveUp),
+            }
+        }
+        self.pos = at + 1;
+        Ok(Text::Copied(self.scratch.as_str()))
+    }
+
+    /// The number starting at `self.pos`: non-negative integers that fit a `u64` here, every
+    /// other number through `serde_json::Number`, as `serde_json` reads it.
+    fn number<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        let start = self.pos;
+        let input = self.input;
+        let mut at = start;
+        let mut value: Option<u64> = Some(0);
+        while let Some(&digit @ b'0'..=b'9') = input.get(at) {
+            value = value
+                .and_then(|v| v.checked_mul(10))
+                .and_then(|v| v.checked_add(u64::from(digit - b'0')));
+            at += 1;
+        }
+        let plain = at > start
+            && (input[start] != b'0' || at == start + 1)
+            && !matches!(input.get(at), Some(b'.' | b'e' | b'E' | b'-' | b'+'));
+        if let (true, Some(value)) = (plain, value) {
+            self.pos = at;
+            return visitor.visit_u64(value);
+        }
+        while let Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'-' | b'+') = input.get(at) {
+            at += 1;
+        }
+        let number: serde_json::Number =
+            serde_json::from_str(self.text.get(start..at).ok_or(GiveUp)?).map_err(|_| GiveUp)?;
+        self.pos = at;
+        de::Deserializer::deserialize_any(number, visitor).map_err(|_| GiveUp)
+    }
+
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(GiveUp);
+        }
+        self.pos += 1;
+        Ok(())
+    }
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+    type Error = GiveUp;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.peek().ok_or(GiveUp)? {
+            b'"' => match self.string()? {
+                Text::Borrowed(text) => visitor.visit_borrowed_str(text),
+                Text::Copied(text) => visitor.visit_str(text),
+            },
+            b'{' => {
+                self.enter()?;
+                let value = visitor.visit_map(Entries {
+                    de: &mut *self,
+                    first: true,
+                })?;
+                self.depth -= 1;
+                self.expect(b'}')?;
+                Ok(value)
+            }
+            b'[' => {
+                self.enter()?;
+                let value = visitor.visit_seq(Elements {
+                    de: &mut *self,
+                    first: true,
+                })?;
+                self.depth -= 1;
+                self.expect(b']')?;
+                Ok(value)
+            }
+            b'0'..=b'9' | b'-' => self.number(visitor),
+            b'n' => {
+                self.literal(b"null")?;
+                visitor.visit_unit()
+            }
+            b't' => {
+                self.literal(b"true")?;
+                visitor.visit_bool(true)
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                visitor.visit_bool(false)
+            }
+            _ => Err(GiveUp),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.peek() == Some(b'n') {
+            self.literal(b"null")?;
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    fn deserialize_i128<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    fn deserialize_u128<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 u8 u16 u32 u64 f64 char str string unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+/// An object's entries.
+struct Entries<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    first: bool,
+}
+
+impl<'de> de::MapAccess<'de> for Entries<'_, 'de> {
+    type Error = GiveUp;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        match self.de.peek() {
+            Some(b'}') => return Ok(None),
+            Some(b',') if !self.first => {
+                self.de.pos += 1;
+                if self.de.peek() != Some(b'"') {
+                    return Err(GiveUp);
+                }
+            }
+            Some(b'"') if self.first => {}
+            _ => return Err(GiveUp),
+        }
+        self.first = false;
+        seed.deserialize(MapKey { de: &mut *self.de }).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        self.de.expect(b':')?;
+        seed.deserialize(&mut *self.de)
+    }
+}
+
+/// An array's elements.
+struct Elements<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    first: bool,
+}
+
+impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
+    type Error = GiveUp;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        match self.de.peek() {
+            Some(b']') => return Ok(None),
+            Some(b',') if !self.first => self.de.pos += 1,
+            Some(_) if self.first => {}
+            _ => return Err(GiveUp),
+        }
+        self.first = false;
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+}
+
+/// `deserialize_*` methods taking only a visitor, each giving up.
+macro_rules! give_up {
+    ($($method:ident)*) => {
+        $(fn $method<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+            Err(GiveUp)
+        })*
+    };
+}
+
+/// An object key: always a string.
+struct MapKey<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+}
+
+impl<'de> de::Deserializer<'de> for MapKey<'_, 'de> {
+    type Error = GiveUp;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.de.string()? {
+            Text::Borrowed(text) => visitor.visit_borrowed_str(text),
+            Text::Copied(text) => visitor.visit_str(text),
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _visitor: V,
+    ) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _visitor: V,
+    ) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, _visitor: V) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        _visitor: V,
+    ) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value> {
+        Err(GiveUp)
+    }
+
+    give_up! {
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+        deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_bytes
+        deserialize_byte_buf deserialize_option deserialize_unit deserialize_seq deserialize_map
+    }
+}
+
+/// For the fuzz targets and the tests: panics when the fast path returns a value for `text`
+/// that differs from `serde_json`'s (for a [`ThreadEvent`](crate::exec::ThreadEvent) and for
+/// a [`serde_json::Value`]), or returns one where `serde_json` fails. Returns whether the fast
+/// path took the line as an event.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn check_against_serde(text: &str) -> bool {
+    fn agree<'de, T>(text: &'de str) -> bool
+    where
+        T: Deserialize<'de> + PartialEq + fmt::Debug,
+    {
+        let Some(fast) = from_str::<T>(text) else {
+            return false;
+        };
+        match serde_json::from_str::<T>(text) {
+            Ok(slow) => assert!(
+                fast == slow,
+                "the fast path disagrees with serde_json on {text:?}:\n{fast:?}\n{slow:?}"
+            ),
+            Err(error) => {
+                panic!("the fast path accepted {text:?}, which serde_json rejects: {error}")
+            }
+        }
+        true
+    }
+    agree::<serde_json::Value>(text);
+    agree::<crate::exec::ThreadEvent>(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    /// Every `.jsonl` file under `fixtures/<dir>`, recursively.
+    fn jsonl_files(dir: &str) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut stack = vec![
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fixtures")
+                .join(dir),
+        ];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("the fixtures are readable") {
+                let path = entry.expect("a directory entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "jsonl") {
+                    out.push(path);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn lines(files: &[PathBuf]) -> Vec<String> {
+        files
+            .iter()
+            .flat_map(|path| {
+                std::fs::read_to_string(path)
+                    .expect("a readable fixture")
+                    .lines()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn takes_every_live_exec_line_and_agrees_with_serde_json() {
+        let files: Vec<PathBuf> = jsonl_files("codex-0.169.0")
+            .into_iter()
+            .filter(|p| {
+                p.parent().is_some_and(|d| d.ends_with("codex-0.169.0"))
+                    && !p.to_string_lossy().ends_with(".requests.jsonl")
+            })
+            .collect();
+        assert!(files.len() >= 20, "the live exec transcripts: {files:?}");
+        let mut taken = 0;
+        for line in lines(&files) {
+            assert!(
+                check_against_serde(&line),
+                "the fast path gave up on a live exec line: {line}"
+            );
+            taken += 1;
+        }
+        assert!(taken > 100, "only {taken} lines");
+        for line in codex_agent_testkit::synthetic::exec_stream(14 * 3) {
+            assert!(check_against_serde(&line), "gave up on {line}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_every_captured_json_line() {
+        // Requests, app-server traffic and rollouts: shapes far beyond exec events.
+        let files = jsonl_files("");
+        let all = lines(&files);
+        assert!(all.len() > 500, "only {} lines", all.len());
+        let mut values = 0;
+        for line in &all {
+            check_against_serde(line);
+            values += usize::from(from_str::<serde_json::Value>(line).is_some());
+        }
+        // Almost every captured line is plain JSON the fast path reads itself.
+        assert!(values * 10 > all.len() * 9, "{values} of {}", all.len());
+    }
+
+    #[test]
+    fn edge_cases_agree_with_serde_json() {
+        let mut cases: Vec<String> = [
+            r#"{"type":"error","message":"a \"b\" \\ \/ \b\f\n\r\t \u0000 \u00e9 \u2713 \ud83d\ude00"}"#,
+            r#"{"type":"error","message":"\ud83d"}"#,
+            r#"{"type":"error","message":"\ud83d\u0041"}"#,
+            r#"{"type":"error","message":"\ude00"}"#,
+            r#"{"type":"error","message":"\x"}"#,
+            r#"{"type":"error","message":"\u12"}"#,
+            r#"{"type":"error","message":"\u12g4"}"#,
+            "{\"type\":\"error\",\"message\":\"raw \t tab\"}",
+            "{\"type\":\"error\",\"message\":\"raw \u{1} control\"}",
+            r#"{"type":"error","message":"unterminated"#,
+            r#"{"type":"error","message":"x\"#,
+            r#"{"type":"error","message":"x\u"#,
+            r#"{"type":"error","message":"x","message":"y"}"#,
+            r#"{"type":"error","message":"x",}"#,
+            r#"{"type":"error" "message":"x"}"#,
+            r#"{"type":"error","message":"x"} x"#,
+            " \t\r\n{ \"type\" : \"error\" , \"message\" : \"x\" } \r\n",
+            r#"{"type":"error","message":"x","extra":[1,2,]}"#,
+            r#"{"type":"error","message":"x","extra":[,1]}"#,
+            r#"{"type":"error","message":"x","extra":[1 2]}"#,
+            r#"{"type":"error","message":"x","extra":{}}"#,
+            r#"{"type":"error","message":"x","extra":[]}"#,
+            r#"{"type":"error","message":"x","extra":[true,false,null,tru,nul]}"#,
+            r#"{"type":"error","message":"x","extra":[true,false,null]}"#,
+            r#"{"type":"error","message":"x","a\"b\u00e9":1}"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":18446744073709551615,"cached_input_tokens":0,"output_tokens":1}}"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":18446744073709551616,"cached_input_tokens":0,"output_tokens":1}}"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":-1,"cached_input_tokens":0,"output_tokens":1}}"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":1.0,"cached_input_tokens":0,"output_tokens":1}}"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":01,"cached_input_tokens":0,"output_tokens":1}}"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":1,"cached_input_tokens":0,"output_tokens":1,"x":[0,-0,-0.0,1e3,1E-3,2.5,-7,1.7976931348623157e308,1e309,123456789012345678901234567890,0.1e,1.,-,+1,.5]}}"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":1,"cached_input_tokens":0,"output_tokens":1,"x":[0,-0,-0.0,1e3,1E-3,2.5,-7,1.7976931348623157e308,123456789012345678901234567890]}}"#,
+            r#"{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"c","aggregated_output":"","exit_code":-1,"status":"completed"}}"#,
+            r#"{"type":"item.completed","item":{"type":"command_execution","id":"i","id":"j","command":"c","aggregated_output":"","exit_code":null,"status":"completed"}}"#,
+            r#"{"item":{"id":"i","type":"agent_message","text":"t"},"type":"item.completed"}"#,
+            r#"{"type":"brand.new","payload":{"a":[1,{"b":null}]}}"#,
+            r#"{"type":7}"#,
+            "[1,2,3]",
+            r#""a string""#,
+            "",
+            "   ",
+            "{",
+            "}",
+            "nul",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        // Nesting around the depth limit, on both sides of it.
+        for depth in [1, 50, 99, 100, 101, 127, 128, 129, 200] {
+            let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            cases.push(format!(r#"{{"type":"x","deep":{nested}}}"#));
+        }
+        // An escape at every position of a string, around the eight-byte chunks.
+        for len in 0..24 {
+            for at in 0..=len {
+                let mut text = "é".repeat(len % 3) + &"a".repeat(len);
+                let boundary = text
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([text.len()])
+                    .nth(at)
+                    .unwrap_or(text.len());
+                text.insert_str(boundary, "\\\"");
+                cases.push(format!(r#"{{"type":"error","message":"{text}"}}"#));
+            }
+        }
+        for case in &cases {
+            check_against_serde(case);
+        }
+        // The common shapes are taken, not left to serde_json.
+        assert!(check_against_serde(&cases[0]));
+        assert!(check_against_serde(&cases[16]));
+    }
+
+    #[test]
+    fn mutated_lines_agree_with_serde_json() {
+        // A small deterministic fuzzer over the live lines: deletions, duplications and
+        // replacements with the bytes JSON cares about (the fuzz target goes much further).
+        let files: Vec<PathBuf> = jsonl_files("codex-0.169.0")
+            .into_iter()
+            .filter(|p| !p.to_string_lossy().ends_with(".requests.jsonl"))
+            .collect();
+        let seeds = lines(&files);
+        let interesting = b"\"\\{}[],:0123456789-+.eEtfnu \t\n\x01\xc3\xa9";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % (bound.max(1) as u64)).unwrap_or(0)
+        };
+        let mut checked = 0;
+        for round in 0..20_000 {
+            let mut bytes = seeds[round % seeds.len()].clone().into_bytes();
+            for _ in 0..=next(3) {
+                let at = next(bytes.len());
+                match next(3) {
+                    0 if !bytes.is_empty() => drop(bytes.remove(at)),
+                    1 => {
+                        let byte = bytes.get(at).copied().unwrap_or(b'"');
+                        bytes.insert(at, byte);
+                    }
+                    _ => bytes.insert(at, interesting[next(interesting.len())]),
+                }
+            }
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                check_against_serde(text);
+                checked += 1;
+            }
+        }
+        assert!(checked > 15_000, "only {checked} mutated lines were UTF-8");
+    }
+}
