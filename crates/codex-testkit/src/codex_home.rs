@@ -160,6 +160,53 @@ pub struct CodexHome {
     dir: TempDir,
 }
 
+/// How long dropping a [`CodexHome`] waits for the codex processes still using it to exit
+/// after `SIGTERM`, and then after `SIGKILL`.
+const DROP_GRACE: [std::time::Duration; 2] = [
+    std::time::Duration::from_secs(3),
+    std::time::Duration::from_secs(2),
+];
+
+impl Drop for CodexHome {
+    /// Stops the processes still running on this home before it is removed: an app-server
+    /// whose `Codex` was just dropped stops asynchronously, and until it is gone it writes into
+    /// the home (its thread database, its writer locks), which left directories such as
+    /// `codex-testkit-home.*/thread-writer-locks/` behind in the temp dir. They are found by
+    /// their `CODEX_HOME` wherever they were reparented to, sent `SIGTERM` (codex flushes its
+    /// exporters then, as when the SDK stops it) and, if still there after three seconds,
+    /// `SIGKILL`. The waits poll `/proc` on this thread, without the async runtime, whose
+    /// tasks may be blocked by this drop.
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::process::{Pid, Signal, kill_process};
+            let home = self.dir.path().to_string_lossy().into_owned();
+            for (signal, grace) in [Signal::TERM, Signal::KILL].into_iter().zip(DROP_GRACE) {
+                let deadline = std::time::Instant::now() + grace;
+                let mut signalled = false;
+                loop {
+                    let pids = crate::process_watch::with_env("CODEX_HOME", &home);
+                    if pids.is_empty() {
+                        return;
+                    }
+                    if std::time::Instant::now() >= deadline {
+                        break;
+                    }
+                    if !signalled {
+                        for pid in pids {
+                            if let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
+                                let _ = kill_process(pid, signal);
+                            }
+                        }
+                        signalled = true;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            }
+        }
+    }
+}
+
 /// The variables of this process [`CodexHome::child_env`] hands on.
 const INHERITED_VARS: [&str; 2] = ["PATH", "HOME"];
 
