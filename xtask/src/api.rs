@@ -468,10 +468,21 @@ fn fingerprint(value: &Value) -> String {
 }
 
 /// Removes `id` keys and spans/docs/links everywhere: ids shift when unrelated items change.
+/// Lists of member ids (a tuple variant's fields, a struct's `fields`) keep their length and
+/// which entries are hidden (`null`), not the ids: the members get lines of their own.
 fn strip_ids(value: &mut Value) {
     if let Some(object) = value.as_object_mut() {
         for noise in ["id", "span", "docs", "links"] {
             object.remove(noise);
+        }
+        for (key, child) in object.iter_mut() {
+            if matches!(key.as_str(), "tuple" | "fields")
+                && let Some(list) = child.as_array_mut()
+            {
+                for entry in list.iter_mut().filter(|entry| entry.is_number()) {
+                    *entry = Value::from("member");
+                }
+            }
         }
         for child in object.values_mut() {
             strip_ids(child);
@@ -571,6 +582,26 @@ mod tests {
         let changed: Vec<&String> = before.symmetric_difference(&after).collect();
         assert_eq!(changed.len(), 2, "{changed:?}");
         assert!(changed.iter().all(|l| l.starts_with("fn demo::Thing::get")));
+    }
+
+    #[test]
+    fn member_ids_do_not_reach_fingerprints() {
+        // rustdoc numbers items anew when unrelated private items come and go: a tuple
+        // variant's fields are listed by those numbers, which must not change its line.
+        let variant = |ids: [u64; 2]| {
+            serde_json::json!({"variant": {"kind": {"tuple": [ids[0], null, ids[1]]},
+                                           "discriminant": null}})
+        };
+        assert_eq!(fingerprint(&variant([10, 11])), fingerprint(&variant([870, 871])));
+        let three = serde_json::json!({"variant": {"kind": {"tuple": [10, 11, 12]},
+                                                   "discriminant": null}});
+        assert_ne!(fingerprint(&variant([10, 11])), fingerprint(&three));
+        let plain = |ids: Vec<u64>| {
+            serde_json::json!({"struct": {"kind": {"plain": {"fields": ids,
+                                                             "has_stripped_fields": false}}}})
+        };
+        assert_eq!(fingerprint(&plain(vec![1, 2])), fingerprint(&plain(vec![5, 9])));
+        assert_ne!(fingerprint(&plain(vec![1, 2])), fingerprint(&plain(vec![1])));
     }
 
     #[test]
