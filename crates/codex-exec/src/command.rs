@@ -224,6 +224,7 @@ pub struct CodexOptions {
     base_url: Option<String>,
     api_key: Option<Secret>,
     env: Option<BTreeMap<OsString, OsString>>,
+    env_vars: BTreeMap<OsString, OsString>,
     secrets: Vec<Secret>,
     secret_env: Vec<String>,
     secret_env_vars: Vec<(String, Secret)>,
@@ -240,6 +241,7 @@ impl fmt::Debug for CodexOptions {
             .field("base_url", &self.base_url.as_deref().map(DebugUrl))
             .field("api_key", &self.api_key)
             .field("env", &self.env.as_ref().map(EnvKeys))
+            .field("env_vars", &EnvKeys(&self.env_vars))
             .field("secrets", &self.secrets.len())
             .field("secret_env", &self.secret_env)
             .field(
@@ -406,6 +408,9 @@ impl CodexOptions {
         if self.env.is_some() {
             set.push("`CodexOptions::env`");
         }
+        if !self.env_vars.is_empty() {
+            set.push("`CodexOptions::env_var`");
+        }
         if !self.secret_env.is_empty() {
             set.push("`CodexOptions::secret_env`");
         }
@@ -437,6 +442,9 @@ impl CodexOptions {
     #[must_use]
     pub fn codex_home(&self) -> Option<std::path::PathBuf> {
         let lookup = |name: &str| -> Option<OsString> {
+            if let Some(value) = self.env_vars.get(std::ffi::OsStr::new(name)) {
+                return Some(value.clone());
+            }
             match &self.env {
                 Some(env) => env.get(std::ffi::OsStr::new(name)).cloned(),
                 None => std::env::var_os(name),
@@ -449,7 +457,8 @@ impl CodexOptions {
     }
 
     /// The complete environment of the child: when set, nothing is inherited from this
-    /// process. Replaces an earlier environment.
+    /// process. Replaces an earlier environment; the variables of
+    /// [`env_var`](Self::env_var) still apply on top of it.
     ///
     /// By default, the child inherits this process's environment.
     pub fn env(
@@ -461,6 +470,18 @@ impl CodexOptions {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
         );
+        self
+    }
+
+    /// Sets one variable of the child's environment, on top of the inherited environment, or
+    /// of [`env`](Self::env) when that is set (in either order of the calls). A later call for
+    /// the same name wins. The SDK's own variables (the originator, the API key, the
+    /// secrets of [`secret_env_var`](Self::secret_env_var), the package's `PATH`
+    /// directories) are still applied after it.
+    ///
+    /// By default, none.
+    pub fn env_var(mut self, name: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env_vars.insert(name.into(), value.into());
         self
     }
 }
@@ -1078,6 +1099,7 @@ pub(crate) fn env_plan(
         (None, Some(inherited)) => inherited.iter().cloned().collect(),
         (None, None) => std::env::vars_os().collect(),
     };
+    vars.extend(codex.env_vars.iter().map(|(k, v)| (k.clone(), v.clone())));
     if vars
         .get(OsStr::new(ORIGINATOR_ENV))
         .is_none_or(|v| v.is_empty())
@@ -1836,6 +1858,78 @@ mod tests {
                 (OsStr::new(ORIGINATOR_ENV), OsStr::new("mine")),
                 (OsStr::new("ONLY"), OsStr::new("1"))
             ]
+        );
+    }
+
+    #[test]
+    fn env_var_adds_to_the_inherited_or_replaced_environment() {
+        let input = Input::from("x");
+        let codex = CodexOptions::new()
+            .env_var("EXTRA", "1")
+            .env_var("HOME", "/mine")
+            .env_var("EXTRA", "2");
+        let spec = build(
+            &ExecRequest::new(&input)
+                .codex_options(&codex)
+                .inherited_env([("HOME", "/h"), ("KEPT", "k")]),
+        );
+        let vars: Vec<_> = spec.env().iter().collect();
+        assert_eq!(
+            vars,
+            [
+                (OsStr::new(ORIGINATOR_ENV), OsStr::new(ORIGINATOR)),
+                (OsStr::new("EXTRA"), OsStr::new("2")),
+                (OsStr::new("HOME"), OsStr::new("/mine")),
+                (OsStr::new("KEPT"), OsStr::new("k")),
+            ]
+        );
+        assert_eq!(
+            codex.codex_home(),
+            Some(std::path::PathBuf::from("/mine/.codex"))
+        );
+
+        // Before or after `env`, the variable lands on the replaced environment.
+        for codex in [
+            CodexOptions::new()
+                .env_var("EXTRA", "1")
+                .env([("ONLY", "1")]),
+            CodexOptions::new()
+                .env([("ONLY", "1")])
+                .env_var("EXTRA", "1"),
+        ] {
+            let spec = build(
+                &ExecRequest::new(&input)
+                    .codex_options(&codex)
+                    .inherited_env([("HOME", "/h")]),
+            );
+            let names: Vec<_> = spec.env().iter().map(|(k, _)| k).collect();
+            assert_eq!(
+                names,
+                [
+                    OsStr::new(ORIGINATOR_ENV),
+                    "EXTRA".as_ref(),
+                    "ONLY".as_ref()
+                ]
+            );
+            assert!(format!("{codex:?}").contains("EXTRA"), "{codex:?}");
+        }
+        // Names only: a value never shows, and an API key set this way is a secret like any.
+        let codex = CodexOptions::new().env_var(OPENAI_API_KEY_ENV, "sk-planted-123");
+        assert!(
+            !format!("{codex:?}").contains("sk-planted-123"),
+            "{codex:?}"
+        );
+        let spec = build(
+            &ExecRequest::new(&input)
+                .codex_options(&codex)
+                .inherited_env([("HOME", "/h")]),
+        );
+        assert!(
+            codex
+                .secrets_for(spec.env())
+                .iter()
+                .any(|secret| secret.expose() == "sk-planted-123"),
+            "an API key set with env_var is redacted like one inherited"
         );
     }
 

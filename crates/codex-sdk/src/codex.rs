@@ -207,6 +207,20 @@ impl CodexOptions {
         self
     }
 
+    /// Sets one variable of codex's environment, on top of this process's environment (or of
+    /// [`env`](Self::env)'s, in either order of the calls); a later call for the same name
+    /// wins. The SDK still adds the originator and the API key after it.
+    ///
+    /// By default, none.
+    pub fn env_var(
+        mut self,
+        name: impl Into<std::ffi::OsString>,
+        value: impl Into<std::ffi::OsString>,
+    ) -> Self {
+        self.exec = self.exec.env_var(name, value);
+        self
+    }
+
     /// Selects the transport. [`Transport::Remote`] also needs the endpoint: use
     /// [`remote`](Self::remote) instead.
     ///
