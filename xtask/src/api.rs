@@ -592,7 +592,10 @@ mod tests {
             serde_json::json!({"variant": {"kind": {"tuple": [ids[0], null, ids[1]]},
                                            "discriminant": null}})
         };
-        assert_eq!(fingerprint(&variant([10, 11])), fingerprint(&variant([870, 871])));
+        assert_eq!(
+            fingerprint(&variant([10, 11])),
+            fingerprint(&variant([870, 871]))
+        );
         let three = serde_json::json!({"variant": {"kind": {"tuple": [10, 11, 12]},
                                                    "discriminant": null}});
         assert_ne!(fingerprint(&variant([10, 11])), fingerprint(&three));
@@ -600,8 +603,14 @@ mod tests {
             serde_json::json!({"struct": {"kind": {"plain": {"fields": ids,
                                                              "has_stripped_fields": false}}}})
         };
-        assert_eq!(fingerprint(&plain(vec![1, 2])), fingerprint(&plain(vec![5, 9])));
-        assert_ne!(fingerprint(&plain(vec![1, 2])), fingerprint(&plain(vec![1])));
+        assert_eq!(
+            fingerprint(&plain(vec![1, 2])),
+            fingerprint(&plain(vec![5, 9]))
+        );
+        assert_ne!(
+            fingerprint(&plain(vec![1, 2])),
+            fingerprint(&plain(vec![1]))
+        );
     }
 
     #[test]
