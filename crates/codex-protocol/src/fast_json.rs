@@ -5,9 +5,8 @@
 //! eight bytes at a time into one buffer per line, allocated once at the size of the rest of
 //! the line (`serde_json` copies each run between two escapes with a separate call, which on
 //! command output full of quotes, backslashes and tabs was a quarter of the typed parse). A
-//! buffer kept from line to line in a thread-local was 3% faster but raised the peak RSS of a
-//! streaming consumer by 2 MiB (9.7 to 11.9 MiB over the 200,000-event bench stream, with the
-//! same peak heap): not worth it.
+//! buffer kept from line to line in a thread-local was about 3% faster; it is not worth state
+//! that outlives the call.
 //!
 //! It never decides what is an error. Whenever anything is not exactly what it handles (a
 //! syntax error, a visitor's error, a number with a fraction or exponent or a sign, a surrogate
