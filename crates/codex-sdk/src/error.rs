@@ -141,8 +141,9 @@ pub enum Error {
     RemoteUnauthorized {
         /// The endpoint URL.
         endpoint: String,
-        /// The client's error, with the server's reason.
-        source: codex_agent_exec::Error,
+        /// The client's error, with the server's reason (boxed, so that `Result<T, Error>`
+        /// stays small).
+        source: Box<codex_agent_exec::Error>,
     },
     /// A remote app-server could not be reached (refused, timed out), refused the connection
     /// (another HTTP status, a failed `/readyz`), closed it while turns ran, or no endpoint of
@@ -479,7 +480,7 @@ impl Error {
             C::Remote => match &err {
                 E::RemoteUnauthorized { endpoint, .. } => Self::RemoteUnauthorized {
                     endpoint: endpoint.clone(),
-                    source: err,
+                    source: Box::new(err),
                 },
                 _ => Self::Remote(err),
             },
@@ -490,6 +491,17 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_of_the_error_stay_below_clippys_large_error_threshold() {
+        // A user's `fn main() -> Result<(), Error>` (the README's quickstart) trips clippy's
+        // `result_large_err` from 128 bytes on: box a large variant's payload instead.
+        assert!(
+            std::mem::size_of::<Error>() < 128,
+            "codex_agent_sdk::Error is {} bytes",
+            std::mem::size_of::<Error>()
+        );
+    }
 
     fn process_exit(code: Option<i32>, signal: Option<i32>, tail: &str) -> Error {
         Error::ProcessExit {

@@ -121,7 +121,7 @@ async fn a_wrong_or_missing_token_is_refused_with_a_typed_error() {
     };
     assert_eq!(endpoint, &peer.server.url());
     assert!(
-        matches!(source, ExecError::RemoteUnauthorized { reason, .. } if reason.contains("invalid")),
+        matches!(&**source, ExecError::RemoteUnauthorized { reason, .. } if reason.contains("invalid")),
         "{source:?}"
     );
     assert_eq!(
@@ -140,7 +140,7 @@ async fn a_wrong_or_missing_token_is_refused_with_a_typed_error() {
         .await
         .expect_err("a missing token is refused");
     assert!(
-        matches!(&error, Error::RemoteUnauthorized { source: ExecError::RemoteUnauthorized { reason, .. }, .. } if reason.contains("missing")),
+        matches!(&error, Error::RemoteUnauthorized { source, .. } if matches!(&**source, ExecError::RemoteUnauthorized { reason, .. } if reason.contains("missing"))),
         "{error:?}"
     );
     assert!(mock.requests().is_empty(), "nothing reached the model");
