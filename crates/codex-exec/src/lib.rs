@@ -99,6 +99,7 @@ mod redact_url;
 mod schema_file;
 mod sessions;
 mod stderr_tail;
+mod stdout_thread;
 mod stream;
 mod supervisor;
 mod toml_literal;

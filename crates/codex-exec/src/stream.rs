@@ -1,8 +1,9 @@
 //! [`ExecStream`]: the events of one `codex exec --json` turn, as a pull-based stream.
 //!
-//! The stream reads stdout itself, in [`poll_next`](futures::Stream::poll_next): when the
-//! consumer does not poll, nothing is read, the pipe fills up and codex blocks on its next
-//! write. No channel sits between codex and the consumer.
+//! The stream frames and parses stdout in [`poll_next`](futures::Stream::poll_next); the bytes
+//! come from a reader thread (`stdout_thread`) that reads at most four 64 KiB chunks ahead:
+//! when the consumer does not poll, the thread stops reading, the pipe fills up and codex
+//! blocks on its next write.
 //!
 //! One poll, in order: a cancel or a stop already decided ends the stream once the supervisor
 //! has reaped the process; the idle timer is checked; the next stdout line is framed, parsed
@@ -17,7 +18,6 @@ use std::time::Duration;
 use codex_agent_protocol::exec::{ThreadEvent, parse_event};
 use futures::Stream;
 use futures::stream::FusedStream;
-use tokio::process::ChildStdout;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
@@ -27,6 +27,7 @@ use crate::containment::Containment;
 use crate::error::Error;
 use crate::framing::{FrameError, LineReader};
 use crate::stderr_tail::{self, SharedTail};
+use crate::stdout_thread::{self, Stdout};
 use crate::supervisor::{self, ExecOptions, Limits, Outcome, ProcessSpec, Reason, Shared};
 use codex_agent_protocol::secret::Redactor;
 
@@ -111,8 +112,18 @@ impl ExecStream {
                 containment: None,
             });
         }
-        let spawned = supervisor::spawn(spec.into(), options, &cancel)?;
+        let spec: ProcessSpec = spec.into();
+        let program = spec.program().to_owned();
+        let spawned = supervisor::spawn(spec, options, &cancel)?;
         let containment = Some(spawned.containment);
+        let stdout = match stdout_thread::reader(spawned.stdout) {
+            Ok(stdout) => stdout,
+            Err(source) => {
+                // codex runs, but nobody could read it: stop it (the supervisor reaps it).
+                spawned.shared.request_stop(Reason::Dropped);
+                return Err(Error::Spawn { program, source });
+            }
+        };
         let idle = options.idle_timeout.map(|limit| Idle {
             limit,
             sleep: Box::pin(tokio::time::sleep(limit)),
@@ -120,7 +131,7 @@ impl ExecStream {
         });
         let running = Running {
             pid: spawned.pid,
-            lines: LineReader::new(spawned.stdout, options.max_line_len),
+            lines: LineReader::new(stdout, options.max_line_len),
             stdout_done: false,
             outcome_rx: spawned.outcome,
             outcome: None,
@@ -225,7 +236,7 @@ struct Idle {
 
 struct Running {
     pid: u32,
-    lines: LineReader<ChildStdout>,
+    lines: LineReader<Stdout>,
     stdout_done: bool,
     outcome_rx: oneshot::Receiver<Outcome>,
     outcome: Option<Outcome>,

@@ -12,8 +12,8 @@
 //!   reports the [`Outcome`] on a oneshot channel after dropping the keep-alive guard (the
 //!   output-schema temp dir), so that whoever sees the outcome sees the files gone.
 //!
-//! The stream itself reads stdout; nothing here buffers stdout, so a slow consumer slows codex
-//! through the pipe.
+//! The stream reads stdout (through a reader thread that stays at most four chunks ahead of
+//! it); nothing here buffers stdout, so a slow consumer slows codex through the pipe.
 //!
 //! # The parent-death signal
 //!

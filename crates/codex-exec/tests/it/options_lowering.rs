@@ -198,6 +198,12 @@ fn rows() -> Vec<Row> {
                 secrets: - sk-base-openai-key-0000"#]]),
         ),
         row(
+            "env_var",
+            Codex(|o| o.env_var("ROW_EXTRA", "1")),
+            Changes(expect!["env: + ROW_EXTRA=1"]),
+            Changes(expect!["env: + ROW_EXTRA=1"]),
+        ),
+        row(
             "model",
             Thread(|o| o.model("gpt-row")),
             Changes(expect![[r"
