@@ -303,6 +303,15 @@ impl<'de> Deserializer<'de> {
     }
 }
 
+/// `deserialize_*` methods that give up, each with the arguments it takes before the visitor.
+macro_rules! give_up {
+    ($($method:ident($($arg:ident: $ty:ty),*))*) => {
+        $(fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* _visitor: V) -> Result<V::Value> {
+            Err(GiveUp)
+        })*
+    };
+}
+
 impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     type Error = GiveUp;
 
@@ -366,33 +375,10 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         visitor.visit_newtype_struct(self)
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_f32<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_i128<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_u128<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(GiveUp)
+    give_up! {
+        deserialize_enum(_name: &'static str, _variants: &'static [&'static str])
+        deserialize_bytes() deserialize_byte_buf() deserialize_f32() deserialize_i128()
+        deserialize_u128()
     }
 
     forward_to_deserialize_any! {
@@ -453,15 +439,6 @@ impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
     }
 }
 
-/// `deserialize_*` methods taking only a visitor, each giving up.
-macro_rules! give_up {
-    ($($method:ident)*) => {
-        $(fn $method<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-            Err(GiveUp)
-        })*
-    };
-}
-
 /// An object key: always a string.
 struct MapKey<'a, 'de> {
     de: &'a mut Deserializer<'de>,
@@ -493,58 +470,18 @@ impl<'de> de::Deserializer<'de> for MapKey<'_, 'de> {
         self.deserialize_any(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _visitor: V,
-    ) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _visitor: V,
-    ) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, _visitor: V) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        _visitor: V,
-    ) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value> {
-        Err(GiveUp)
-    }
-
     give_up! {
-        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
-        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
-        deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_bytes
-        deserialize_byte_buf deserialize_option deserialize_unit deserialize_seq deserialize_map
+        deserialize_newtype_struct(_name: &'static str)
+        deserialize_enum(_name: &'static str, _variants: &'static [&'static str])
+        deserialize_unit_struct(_name: &'static str)
+        deserialize_tuple(_len: usize)
+        deserialize_tuple_struct(_name: &'static str, _len: usize)
+        deserialize_struct(_name: &'static str, _fields: &'static [&'static str])
+        deserialize_bool() deserialize_i8() deserialize_i16() deserialize_i32() deserialize_i64()
+        deserialize_i128() deserialize_u8() deserialize_u16() deserialize_u32() deserialize_u64()
+        deserialize_u128() deserialize_f32() deserialize_f64() deserialize_char()
+        deserialize_bytes() deserialize_byte_buf() deserialize_option() deserialize_unit()
+        deserialize_seq() deserialize_map()
     }
 }
 
