@@ -8,8 +8,9 @@
 //! current-thread runtime (2,200 with this thread), and a sixth of `run_streamed`'s time. A thread that reads with
 //! `poll` + `read` waits on the pipe only while it is empty, and reads up to 64 KiB at once;
 //! while the consumer is behind, it waits on the bounded channel instead, and nobody is woken
-//! by codex's writes. Backpressure is kept: at most `QUEUED` chunks wait, then the thread
-//! stops reading and codex blocks on a full pipe, as before.
+//! by codex's writes. Backpressure is kept: at most four 64 KiB chunks are read ahead (two
+//! queued, one held by the thread, one being framed), then the thread stops reading and codex
+//! blocks on a full pipe, as before.
 //!
 //! The thread ends at end-of-file, at a read error (passed on), when the reader is dropped
 //! (it looks at least every `STOP_CHECK` while the pipe is quiet, so a pipe that a detached
@@ -58,8 +59,10 @@ mod threaded {
 
     use crate::framing::READ_CHUNK;
 
-    /// Chunks read ahead of the consumer at most.
-    const QUEUED: usize = 4;
+    /// Chunks waiting in the channel at most. With the one the thread holds while the channel
+    /// is full and the one the reader is taking lines from, at most `QUEUED + 2` chunks of 64
+    /// KiB are read ahead of the stream's own line buffer.
+    const QUEUED: usize = 2;
 
     /// How often a thread waiting on a quiet pipe checks whether its reader was dropped.
     const STOP_CHECK: Duration = Duration::from_millis(100);

@@ -16,8 +16,10 @@ struct Report {
     pipe_size: Option<usize>,
 }
 
-/// Bytes the stream itself reads ahead: one read buffer (see `framing::READ_CHUNK`).
-const READ_AHEAD: usize = 64 * 1024;
+/// Bytes the stream itself reads ahead at most: its line buffer (`framing::READ_CHUNK`, 64 KiB)
+/// and the four 64 KiB chunks of its stdout reader thread (`stdout_thread`: two queued, one
+/// held by the thread while the queue is full, one being framed).
+const READ_AHEAD: usize = 5 * 64 * 1024;
 
 #[cfg(target_os = "linux")]
 #[tokio::test]
@@ -34,8 +36,8 @@ async fn a_slow_consumer_blocks_the_writer() {
     });
     let mut stream = ExecStream::spawn(scratch.spec(&script), &support::options()).expect("spawn");
 
-    // Take enough items that the stream has read several times (a read takes at most
-    // `READ_AHEAD` bytes, about 63 lines).
+    // Take enough items that the stream has read several times (a read takes at most 64 KiB,
+    // about 63 lines).
     let consumed = 200;
     for _ in 0..consumed {
         assert!(matches!(next(&mut stream).await, Some(Ok(_))));
