@@ -483,8 +483,6 @@ fn strip_ids(value: &mut Value) {
                     *entry = Value::from("member");
                 }
             }
-        }
-        for child in object.values_mut() {
             strip_ids(child);
         }
     } else if let Some(array) = value.as_array_mut() {

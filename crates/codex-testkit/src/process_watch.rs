@@ -251,21 +251,13 @@ pub fn descendants(root: u32) -> Vec<u32> {
 /// The running (not zombie) processes whose parent is `parent`.
 #[must_use]
 pub fn children(parent: u32) -> Vec<u32> {
-    processes()
-        .into_iter()
-        .filter(|p| p.parent == parent && p.state == ProcessState::Alive)
-        .map(|p| p.pid)
-        .collect()
+    alive_where(|p| p.parent == parent)
 }
 
 /// The running (not zombie) members of process group `group`.
 #[must_use]
 pub fn group_members(group: u32) -> Vec<u32> {
-    processes()
-        .into_iter()
-        .filter(|p| p.group == group && p.state == ProcessState::Alive)
-        .map(|p| p.pid)
-        .collect()
+    alive_where(|p| p.group == group)
 }
 
 /// The running (not zombie) processes, this one excluded, whose environment holds
@@ -274,16 +266,21 @@ pub fn group_members(group: u32) -> Vec<u32> {
 pub fn with_env(key: &str, value: &str) -> Vec<u32> {
     let needle = format!("{key}={value}\0");
     let own = std::process::id();
-    processes()
-        .into_iter()
-        .filter(|p| p.pid != own && p.state == ProcessState::Alive)
-        .filter(|p| {
-            std::fs::read(format!("/proc/{}/environ", p.pid)).is_ok_and(|environ| {
+    alive_where(|p| {
+        p.pid != own
+            && std::fs::read(format!("/proc/{}/environ", p.pid)).is_ok_and(|environ| {
                 environ
                     .windows(needle.len())
                     .any(|window| window == needle.as_bytes())
             })
-        })
+    })
+}
+
+/// The pids of the running (not zombie) processes that `keep` accepts.
+fn alive_where(keep: impl Fn(&ProcessInfo) -> bool) -> Vec<u32> {
+    processes()
+        .into_iter()
+        .filter(|p| p.state == ProcessState::Alive && keep(p))
         .map(|p| p.pid)
         .collect()
 }
