@@ -342,14 +342,16 @@ mod tests {
         let shell = child.id();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         let mut below = Vec::new();
+        let mut sleeper = None;
+        // Until the shell's child has executed `sleep` (before that it still reads as `sh`).
         while std::time::Instant::now() < deadline {
             below = descendants(std::process::id());
-            if below.len() >= 2 {
+            sleeper = find_by_argv(&["sleep", "31.5"]);
+            if below.len() >= 2 && sleeper.is_some_and(|pid| below.contains(&pid)) {
                 break;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        let sleeper = find_by_argv(&["sleep", "31.5"]);
         let by_env = with_env("CODEX_TESTKIT_WATCH", &marker);
         let direct = children(shell);
         let shell_args = cmdline(shell);
