@@ -137,10 +137,75 @@ pub(crate) fn package_step() -> Result<(), String> {
     for excluded in unpublished(&root, &crates)? {
         command.args(["--exclude", &excluded]);
     }
-    cmd::run(&mut command)?;
+    let cargo_home = cargo_home()?;
+    clear_overlay_extractions(&cargo_home, &crates)?;
+    let packed = cmd::run(&mut command);
+    // Leave no extraction behind for the next run to trip on either.
+    clear_overlay_extractions(&cargo_home, &crates)?;
+    packed?;
     let sizes = crate_sizes(&target_directory(&root)?, &crates)?;
     println!("{}", size_table(&sizes));
     check_sizes(&sizes)
+}
+
+/// Cargo's home directory: `$CARGO_HOME`, else `$HOME/.cargo`.
+fn cargo_home() -> Result<PathBuf, String> {
+    if let Some(home) = std::env::var_os("CARGO_HOME").filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(home));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|home| PathBuf::from(home).join(".cargo"))
+        .ok_or_else(|| "neither CARGO_HOME nor HOME is set: cannot find cargo's home".to_owned())
+}
+
+/// Removes what cargo extracted of the workspace's own crates from the temporary local
+/// registries of earlier `cargo package --workspace` / `cargo publish --workspace` runs, and
+/// returns what it removed.
+///
+/// Cargo verifies a crate that depends on another workspace crate against the `.crate` it
+/// just packed, through a local registry in `target/package/tmp-registry`, and unpacks that
+/// `.crate` under `$CARGO_HOME/registry/src/-<hash of the registry's path>/<name>-<version>`.
+/// It never unpacks again over a directory that is already there. So a second run from the
+/// same checkout path (a CI runner's fixed clone path, with the cargo home kept between runs)
+/// builds the dependents against the first run's sources of an unchanged version, and fails
+/// as soon as a dependent uses anything added since. Local registries are the only sources
+/// whose directory names start with `-` (they have no host); crates.io's never do, and
+/// nothing but the workspace's own crates is touched.
+fn clear_overlay_extractions(
+    cargo_home: &Path,
+    crates: &[Published],
+) -> Result<Vec<PathBuf>, String> {
+    let src = cargo_home.join("registry").join("src");
+    let entries = match fs::read_dir(&src) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(format!("could not list {}: {err}", src.display())),
+    };
+    let mut removed = Vec::new();
+    for entry in entries {
+        let registry = entry.map_err(|err| format!("could not list {}: {err}", src.display()))?;
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for krate in crates {
+            let unpacked = registry
+                .path()
+                .join(format!("{}-{}", krate.name, krate.version));
+            match fs::remove_dir_all(&unpacked) {
+                Ok(()) => removed.push(unpacked),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => {
+                    return Err(format!(
+                        "could not remove cargo's stale extraction {}: {err}",
+                        unpacked.display()
+                    ));
+                }
+            }
+        }
+    }
+    removed.sort();
+    Ok(removed)
 }
 
 /// Workspace members that are not published (`publish = false`), for `--exclude`.
@@ -400,7 +465,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     for excluded in unpublished(workspace, &crates)? {
         publish.args(["--exclude", &excluded]);
     }
-    cmd::run(&mut publish)?;
+    let cargo_home = cargo_home()?;
+    clear_overlay_extractions(&cargo_home, &crates)?;
+    let published = cmd::run(&mut publish);
+    clear_overlay_extractions(&cargo_home, &crates)?;
+    published?;
     // `cargo publish --dry-run` keeps no `.crate` files: pack them again (already verified)
     // to report their sizes.
     let mut pack = in_workspace(cmd::cargo([
@@ -474,6 +543,52 @@ mod tests {
     use super::*;
 
     const MANIFEST: &str = "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.package]\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace.dependencies]\ncodex-agent-protocol = { path = \"crates/codex-protocol\", version = \"0.1.0\" }\ncodex-agent-testkit = { path = \"crates/codex-testkit\" }\nserde = { version = \"0.1.0\" }\n";
+
+    #[test]
+    fn only_the_workspace_crates_unpacked_from_local_registries_are_cleared() {
+        let home = tempfile::tempdir().expect("temp dir");
+        let src = home.path().join("registry").join("src");
+        let stale = [
+            src.join("-14cd1cce6819ff87").join("codex-agent-exec-0.1.0"),
+            src.join("-d1f03c42d51bf21a").join("codex-agent-exec-0.1.0"),
+            src.join("-d1f03c42d51bf21a").join("codex-agent-sdk-0.1.0"),
+        ];
+        let kept = [
+            // crates.io's extraction of a crate with the same name and version.
+            src.join("index.crates.io-1949cf8c6b5b557f")
+                .join("codex-agent-exec-0.1.0"),
+            // Another crate in a local registry, and another version of ours.
+            src.join("-14cd1cce6819ff87").join("serde-1.0.0"),
+            src.join("-14cd1cce6819ff87").join("codex-agent-exec-0.2.0"),
+        ];
+        for dir in stale.iter().chain(&kept) {
+            fs::create_dir_all(dir.join("src")).expect("mkdir");
+            fs::write(dir.join(".cargo-ok"), "{\"v\":1}").expect("write");
+        }
+        let crates = ["codex-agent-exec", "codex-agent-sdk"].map(|name| Published {
+            name: name.to_owned(),
+            version: "0.1.0".to_owned(),
+            depends_on: BTreeSet::new(),
+        });
+        let removed = clear_overlay_extractions(home.path(), &crates).expect("clears");
+        let mut expected = stale.to_vec();
+        expected.sort();
+        assert_eq!(removed, expected);
+        assert!(stale.iter().all(|dir| !dir.exists()));
+        assert!(kept.iter().all(|dir| dir.join(".cargo-ok").exists()));
+        // Nothing left: a second pass removes nothing; a cargo home without sources is fine.
+        assert!(
+            clear_overlay_extractions(home.path(), &crates)
+                .expect("clears")
+                .is_empty()
+        );
+        let empty = tempfile::tempdir().expect("temp dir");
+        assert!(
+            clear_overlay_extractions(empty.path(), &crates)
+                .expect("clears")
+                .is_empty()
+        );
+    }
 
     #[test]
     fn the_bump_moves_the_package_and_internal_versions_only() {
