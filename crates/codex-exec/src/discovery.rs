@@ -260,23 +260,17 @@ impl Discovery {
         if let Some(path) = &self.explicit {
             // A path that names a file must exist: finding out at the first turn, as a spawn
             // error, is too late. A bare program name is left to the spawn's `PATH` lookup.
-            if path.components().count() > 1 && !path.is_file() {
-                return Err(Error::CodexNotFound {
-                    searched: vec![path.clone()],
-                });
+            if path.components().count() > 1 {
+                not_a_file(path, "the codex path option")?;
             }
             return Ok(found(path.clone(), Vec::new(), BinarySource::Explicit));
         }
         if let Some(path) = (self.env)(CODEX_PATH_ENV).filter(|p| !p.is_empty()) {
             let path = PathBuf::from(path);
-            if path.is_file() {
-                return Ok(found(path, Vec::new(), BinarySource::CodexPathEnv));
-            }
             // An explicit setting that does not work is an error, not a cue to run some
             // other codex.
-            return Err(Error::CodexNotFound {
-                searched: vec![path],
-            });
+            not_a_file(&path, "`CODEX_PATH`")?;
+            return Ok(found(path, Vec::new(), BinarySource::CodexPathEnv));
         }
 
         let mut searched = Vec::new();
@@ -408,6 +402,22 @@ fn search_pypi(
     }
     searched.push(binary);
     None
+}
+
+/// [`Error::InvalidCodexPath`] unless `path` (named by `setting`) is a file, or a link to one.
+fn not_a_file(path: &Path, setting: &'static str) -> Result<(), Error> {
+    let problem = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => return Ok(()),
+        Ok(meta) if meta.is_dir() => "is a directory",
+        Ok(_) => "is not a regular file",
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => "does not exist",
+        Err(_) => "cannot be read",
+    };
+    Err(Error::InvalidCodexPath {
+        path: path.to_path_buf(),
+        setting,
+        problem,
+    })
 }
 
 /// Formats the places a search looked at, for [`Error::CodexNotFound`].
@@ -661,8 +671,22 @@ mod tests {
             .discover()
             .expect_err("missing");
         assert!(
-            matches!(&error, Error::CodexNotFound { searched } if searched == &[PathBuf::from("/does/not/exist/codex")]),
+            matches!(&error, Error::InvalidCodexPath { path, setting: "the codex path option", problem: "does not exist" } if path == Path::new("/does/not/exist/codex")),
             "{error:?}"
+        );
+        let folder = isolated(&tree, &[])
+            .codex_path(tree.path(""))
+            .discover()
+            .expect_err("a directory");
+        assert!(
+            matches!(
+                &folder,
+                Error::InvalidCodexPath {
+                    problem: "is a directory",
+                    ..
+                }
+            ),
+            "{folder:?}"
         );
     }
 
@@ -695,8 +719,26 @@ mod tests {
             .discover()
             .expect_err("CODEX_PATH must exist");
         assert!(
-            matches!(&err, Error::CodexNotFound { searched } if searched == &[missing]),
+            matches!(&err, Error::InvalidCodexPath { path, setting: "`CODEX_PATH`", problem: "does not exist" } if *path == missing),
             "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "`CODEX_PATH` names `{}`, which does not exist: it must name the codex executable",
+                missing.display()
+            )
+        );
+        // A folder (an npm prefix, say) is named as such, not as a failed search.
+        let folder = tree.path("missing");
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        let err = isolated(&tree, &[("CODEX_PATH", &folder.clone().into())])
+            .discover()
+            .expect_err("CODEX_PATH must be a file");
+        assert!(
+            err.to_string()
+                .contains("which is a directory: it must name the codex executable"),
+            "{err}"
         );
     }
 

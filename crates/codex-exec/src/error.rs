@@ -127,6 +127,23 @@ pub enum Error {
         /// Every candidate path that was checked.
         searched: Vec<PathBuf>,
     },
+    /// The codex path set explicitly (`CODEX_PATH`, or [`Discovery::codex_path`]) names no
+    /// file: nothing else is searched, since an explicit setting that does not work is an
+    /// error, not a cue to run some other codex.
+    ///
+    /// [`Discovery::codex_path`]: crate::Discovery::codex_path
+    #[error(
+        "{setting} names `{}`, which {problem}: it must name the codex executable",
+        path.display()
+    )]
+    InvalidCodexPath {
+        /// The path as set.
+        path: PathBuf,
+        /// Which setting named it: `` `CODEX_PATH` `` or `the codex path option`.
+        setting: &'static str,
+        /// What is wrong with it: `does not exist`, `is a directory`, `is not a regular file`.
+        problem: &'static str,
+    },
     /// `codex --version` did not yield a version.
     #[error("could not determine the version of `{}`: {reason}", path.display())]
     VersionProbe {
@@ -397,7 +414,9 @@ impl Error {
     #[must_use]
     pub fn category(&self) -> ErrorCategory {
         match self {
-            Self::CodexNotFound { .. } | Self::ThreadNotFound { .. } => ErrorCategory::NotFound,
+            Self::CodexNotFound { .. }
+            | Self::InvalidCodexPath { .. }
+            | Self::ThreadNotFound { .. } => ErrorCategory::NotFound,
             Self::Spawn { .. } | Self::VersionProbe { .. } => ErrorCategory::Spawn,
             Self::ConfigNull { .. }
             | Self::ConfigEmptyKey { .. }

@@ -503,6 +503,34 @@ impl Codex {
         Ok(store)
     }
 
+    /// Stops this `Codex`'s app-server and waits for it to exit: its input is closed, codex
+    /// exits on its own (flushing what it writes on a graceful stop, such as telemetry), and
+    /// is stopped when it has not within the exit timeout. The threads it had loaded are
+    /// released for another `Codex` to resume (see [`Error::ThreadBusy`]). Turns still
+    /// running on it end with an error; a later turn starts a new app-server and resumes its
+    /// thread there. On [`Transport::Remote`] the connection is closed and the server keeps
+    /// running; on [`Transport::Exec`] there is nothing to stop (each turn's process ends
+    /// with the turn) and this returns at once.
+    ///
+    /// Dropping the last clone of a `Codex` (and its threads and turns) also stops the
+    /// app-server, without waiting for it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future leaves the app-server closing: its input is closed, so it exits
+    /// on its own, and it is stopped once the last turn on it is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ProcessExit`] when codex did not exit with code 0 (the message has its last
+    /// stderr line).
+    pub async fn shutdown(&self) -> Result<(), Error> {
+        match &self.inner.backend {
+            Backend::Exec(_) => Ok(()),
+            Backend::AppServer(runtime) => runtime.shutdown().await.map_err(Error::from_exec),
+        }
+    }
+
     /// Starts a new thread; its id is known after its first turn starts.
     #[must_use]
     pub fn start_thread(&self, options: ThreadOptions) -> Thread {
@@ -515,9 +543,9 @@ impl Codex {
     /// On the app-server, a thread stays loaded in the `codex app-server` that ran it, for as
     /// long as that process lives, and only that process may write to it: resuming it through
     /// another [`Codex`] (another app-server on the same `CODEX_HOME`) while the first one is
-    /// alive fails the first turn with [`Error::Rpc`] (`thread/resume`, code -32600, "thread
-    /// … already has an active writer"). Resume it through the `Codex` that ran it, or drop
-    /// that one first. Exec has no such limit: its processes live for one turn.
+    /// alive fails the first turn with [`Error::ThreadBusy`]. Resume it through the `Codex`
+    /// that ran it, or stop that one first ([`Codex::shutdown`]). Exec has no such limit: its
+    /// processes live for one turn.
     #[must_use]
     pub fn resume_thread(&self, id: impl Into<String>, options: ThreadOptions) -> Thread {
         Thread::new(self.clone(), options, Some(id.into()))

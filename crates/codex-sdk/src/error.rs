@@ -24,6 +24,22 @@ pub enum Error {
         /// Every candidate path that was checked.
         searched: Vec<PathBuf>,
     },
+    /// The codex path set explicitly (`CODEX_PATH` or [`CodexOptions::codex_path`]) names no
+    /// file: a missing path or a directory. Nothing else is searched.
+    ///
+    /// [`CodexOptions::codex_path`]: crate::CodexOptions::codex_path
+    #[error(
+        "{setting} names `{}`, which {problem}: it must name the codex executable",
+        path.display()
+    )]
+    InvalidCodexPath {
+        /// The path as set.
+        path: PathBuf,
+        /// Which setting named it: `` `CODEX_PATH` `` or `` `CodexOptions::codex_path` ``.
+        setting: &'static str,
+        /// What is wrong with it: `does not exist`, `is a directory`, `is not a regular file`.
+        problem: &'static str,
+    },
     /// The options cannot be turned into a codex command (a `null` config value, an approval
     /// policy codex refuses, an output schema that is not an object, ...).
     #[error("invalid options")]
@@ -80,6 +96,18 @@ pub enum Error {
     #[error("no thread `{id}`")]
     ThreadNotFound {
         /// The id asked for.
+        id: String,
+    },
+    /// Another `codex app-server` on the same `CODEX_HOME` has this thread loaded, and an
+    /// app-server lets only the process that loaded a thread write to it (codex's `thread/resume`
+    /// answers "thread … already has an active writer"). It is released when that process
+    /// exits: resume the thread through the [`Codex`](crate::Codex) that ran it, or stop that
+    /// one first ([`Codex::shutdown`](crate::Codex::shutdown), or drop it).
+    #[error(
+        "thread `{id}` is held by another codex app-server (one writer per thread): resume it through the `Codex` that ran it, or stop that one first (`Codex::shutdown`)"
+    )]
+    ThreadBusy {
+        /// The thread's id.
         id: String,
     },
     /// The thread has no id yet: it is stored once its first turn starts.
@@ -286,6 +314,15 @@ fn status_in_message(message: &str) -> Option<u16> {
     (100..600).contains(&status).then_some(status)
 }
 
+/// The thread id of codex's refusal to load a thread another app-server holds: code -32600,
+/// "thread <id> already has an active writer" (codex 0.169–0.171).
+fn busy_thread(code: i64, message: &str) -> Option<String> {
+    let id = message
+        .strip_prefix("thread ")?
+        .strip_suffix(" already has an active writer")?;
+    (code == -32600 && !id.is_empty() && !id.contains(char::is_whitespace)).then(|| id.to_owned())
+}
+
 /// Redacts `secret` (and the shapes of bearer tokens and OpenAI keys) from `text`, with the
 /// one redactor of the SDK.
 pub(crate) fn redact(text: &str, secret: Option<&str>) -> String {
@@ -397,19 +434,38 @@ impl Error {
         }
     }
 
+    /// [`Error::from_exec`] for codex-agent-exec's `NotFound` category.
+    fn from_exec_not_found(err: codex_agent_exec::Error) -> Self {
+        use codex_agent_exec::Error as E;
+        match err {
+            E::CodexNotFound { mut searched } => {
+                // The same directory can be on `PATH` twice.
+                let mut seen = std::collections::HashSet::new();
+                searched.retain(|path| seen.insert(path.clone()));
+                Self::BinaryNotFound { searched }
+            }
+            E::InvalidCodexPath {
+                path,
+                setting,
+                problem,
+            } => Self::InvalidCodexPath {
+                path,
+                setting: if setting == "the codex path option" {
+                    "`CodexOptions::codex_path`"
+                } else {
+                    setting
+                },
+                problem,
+            },
+            E::ThreadNotFound { id, .. } => Self::ThreadNotFound { id },
+            other => Self::Spawn(other),
+        }
+    }
+
     pub(crate) fn from_exec(err: codex_agent_exec::Error) -> Self {
         use codex_agent_exec::{Error as E, ErrorCategory as C};
         match err.category() {
-            C::NotFound => match err {
-                E::CodexNotFound { mut searched } => {
-                    // The same directory can be on `PATH` twice.
-                    let mut seen = std::collections::HashSet::new();
-                    searched.retain(|path| seen.insert(path.clone()));
-                    Self::BinaryNotFound { searched }
-                }
-                E::ThreadNotFound { id, .. } => Self::ThreadNotFound { id },
-                other => Self::Spawn(other),
-            },
+            C::NotFound => Self::from_exec_not_found(err),
             C::Spawn => Self::Spawn(err),
             C::InvalidOptions => Self::InvalidOptions(err),
             C::Unsupported => match err {
@@ -468,10 +524,13 @@ impl Error {
                     code,
                     message,
                     ..
-                } => Self::Rpc {
-                    method,
-                    code,
-                    message,
+                } => match busy_thread(code, &message) {
+                    Some(id) => Self::ThreadBusy { id },
+                    None => Self::Rpc {
+                        method,
+                        code,
+                        message,
+                    },
                 },
                 other => Self::AppServer(other),
             },
@@ -491,6 +550,36 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codexs_one_writer_refusal_is_a_busy_thread() {
+        let rpc = |code: i64, message: &str| {
+            Error::from_exec(codex_agent_exec::Error::Rpc {
+                method: "thread/resume".to_owned(),
+                code,
+                message: message.to_owned(),
+                data: None,
+            })
+        };
+        let id = "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b";
+        let busy = rpc(-32600, &format!("thread {id} already has an active writer"));
+        assert!(
+            matches!(&busy, Error::ThreadBusy { id: got } if got == id),
+            "{busy:?}"
+        );
+        assert!(busy.to_string().contains(id), "{busy}");
+        assert!(!busy.is_retryable());
+        // Anything else stays the server's refusal.
+        for (code, message) in [
+            (-32603, format!("thread {id} already has an active writer")),
+            (-32600, format!("thread {id} is not loaded")),
+            (-32600, "thread  already has an active writer".to_owned()),
+            (-32600, "already has an active writer".to_owned()),
+        ] {
+            let error = rpc(code, &message);
+            assert!(matches!(error, Error::Rpc { .. }), "{message}: {error:?}");
+        }
+    }
 
     #[test]
     fn results_of_the_error_stay_below_clippys_large_error_threshold() {

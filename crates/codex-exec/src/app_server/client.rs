@@ -765,6 +765,12 @@ impl AppServer {
     ///
     /// Dropping the future stops the app-server, as dropping the client does.
     pub async fn shutdown(self) -> Result<(), Error> {
+        self.close().await
+    }
+
+    /// [`AppServer::shutdown`] through a shared handle, for the runtime: other handles see a
+    /// closed client afterwards.
+    pub(crate) async fn close(&self) -> Result<(), Error> {
         self.inner.close_input().await;
         if tokio::time::timeout(self.exit_timeout, self.inner.wait_closed())
             .await

@@ -222,6 +222,32 @@ impl Runtime {
     pub async fn server(&self) -> Result<Arc<AppServer>, Error> {
         Ok(self.shared.live().await?.server)
     }
+
+    /// Stops the running app-server, if there is one, and waits for it: closes its input,
+    /// waits (bounded by the exit timeout) for codex to exit, and stops it if it does not.
+    /// Turns still running on it end with [`Error::AppServerClosed`]; the threads it had
+    /// loaded are released (an app-server holds each thread it loaded until it exits), and
+    /// the next turn starts a new app-server and resumes them there. On a remote runtime
+    /// this closes the connection; the server elsewhere keeps running.
+    ///
+    /// A turn that starts while this runs waits for it, then starts a new app-server.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future leaves the app-server closing: its input is closed (it exits on
+    /// its own), and it is stopped once the last turn on it is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AppServerClosed`] when codex did not exit with code 0 (its stderr tail
+    /// included).
+    pub async fn shutdown(&self) -> Result<(), Error> {
+        let mut live = self.shared.live.lock().await;
+        match live.take() {
+            Some(current) => current.server.close().await,
+            None => Ok(()),
+        }
+    }
 }
 
 impl Shared {

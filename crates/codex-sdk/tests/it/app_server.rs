@@ -756,6 +756,61 @@ async fn a_resumed_thread_continues_on_a_new_process() {
 }
 
 #[tokio::test]
+async fn a_thread_held_by_another_app_server_is_busy_until_that_codex_shuts_down() {
+    let h = harness().await;
+    h.mock.push(Sse::message("resp-1", "First answer."));
+    h.mock.push(Sse::message("resp-2", "Second answer."));
+    let app_server_codex = || {
+        codex_agent_sdk::Codex::new(
+            CodexOptions::new()
+                .codex_path(crate::support::real_codex())
+                .env(h.env())
+                .transport(Transport::AppServer),
+        )
+        .expect("the facade finds codex")
+    };
+    let first_codex = app_server_codex();
+    let first = first_codex.start_thread(h.thread_options());
+    let mut stream = first
+        .run_streamed("first question", TurnOptions::new())
+        .await
+        .expect("the first turn starts");
+    let pid = stream.pid().expect("the app-server runs");
+    drain(&mut stream).await;
+    drop(stream);
+    let id = first.id().expect("an id");
+
+    // The first app-server is alive and holds the thread: a second one may not load it.
+    let second_codex = app_server_codex();
+    let resumed: Thread = second_codex.resume_thread(&id, h.thread_options());
+    let error = run(&resumed, "second question")
+        .await
+        .expect_err("the thread is held by the first app-server");
+    assert!(
+        matches!(&error, Error::ThreadBusy { id: busy } if *busy == id),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("Codex::shutdown"), "{error}");
+
+    // A graceful stop: the first app-server exits on its own, and is gone when this returns.
+    first_codex.shutdown().await.expect("codex exits cleanly");
+    assert!(
+        codex_agent_testkit::process_watch::state(pid).is_dead(),
+        "the app-server is gone once shutdown returns: {:?}",
+        codex_agent_testkit::process_watch::state(pid)
+    );
+    // Shutting down twice, or with no app-server running, is a no-op.
+    first_codex.shutdown().await.expect("nothing left to stop");
+
+    let turn = run(&resumed, "second question")
+        .await
+        .expect("the released thread resumes on the second app-server");
+    assert_eq!(turn.final_response, "Second answer.");
+    assert_eq!(resumed.id().as_deref(), Some(id.as_str()));
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
 async fn an_app_server_killed_between_turns_is_replaced_by_the_next_turn() {
     let h = harness().await;
     h.mock.push(Sse::message("resp-1", "First answer."));

@@ -293,9 +293,25 @@ async fn missing_files_are_refused_up_front() {
 
     let error = Codex::new(CodexOptions::new().codex_path("/does/not/exist/codex"))
         .expect_err("no such binary");
-    assert!(matches!(error, Error::BinaryNotFound { .. }), "{error:?}");
     assert!(
-        error.to_string().contains("npm install -g @openai/codex"),
-        "{error}"
+        matches!(&error, Error::InvalidCodexPath { path, setting: "`CodexOptions::codex_path`", problem: "does not exist" } if path == std::path::Path::new("/does/not/exist/codex")),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "`CodexOptions::codex_path` names `/does/not/exist/codex`, which does not exist: it must name the codex executable"
+    );
+    let folder = tempfile::tempdir().expect("temp dir");
+    let error = Codex::new(CodexOptions::new().codex_path(folder.path()))
+        .expect_err("a folder is no binary");
+    assert!(
+        matches!(
+            &error,
+            Error::InvalidCodexPath {
+                problem: "is a directory",
+                ..
+            }
+        ),
+        "{error:?}"
     );
 }
