@@ -5,7 +5,12 @@
 //! every library crate and builds each one from its own `.crate` file (cargo's default
 //! verification; the internal dependencies resolve to the other freshly packed crates through
 //! cargo's local registry overlay), then prints each `.crate` size and fails when one is over
-//! [`MAX_CRATE_BYTES`].
+//! [`MAX_CRATE_BYTES`]. To that overlay the workspace crates are registry crates, which cargo
+//! takes to be immutable per version: it keeps what it unpacked of them under
+//! `$CARGO_HOME/registry/src/` and what it built of them in the target directory, and an
+//! earlier run's copies of the same version would stand in for today's code. So the step
+//! builds in an emptied `target/package-verify` and clears those extractions before and after
+//! ([`clear_overlay_extractions`]); `release` does the same for `cargo publish --dry-run`.
 //!
 //! `release VERSION` bumps the one workspace version (`[workspace.package]` and every internal
 //! dependency in `[workspace.dependencies]`), checks that `CHANGELOG.md` has a `## [VERSION]`
@@ -137,15 +142,40 @@ pub(crate) fn package_step() -> Result<(), String> {
     for excluded in unpublished(&root, &crates)? {
         command.args(["--exclude", &excluded]);
     }
+    let verify_dir = fresh_verify_dir(&target_directory(&root)?)?;
+    command.arg("--target-dir").arg(&verify_dir);
     let cargo_home = cargo_home()?;
     clear_overlay_extractions(&cargo_home, &crates)?;
     let packed = cmd::run(&mut command);
     // Leave no extraction behind for the next run to trip on either.
     clear_overlay_extractions(&cargo_home, &crates)?;
     packed?;
-    let sizes = crate_sizes(&target_directory(&root)?, &crates)?;
+    let sizes = crate_sizes(&verify_dir, &crates)?;
+    // The verification build is large and never reused: keep the `.crate` files only.
+    remove_dir_if_there(&verify_dir.join("debug"))?;
     println!("{}", size_table(&sizes));
     check_sizes(&sizes)
+}
+
+/// `target/package-verify`, emptied: the target directory of `cargo package`'s and `cargo
+/// publish --dry-run`'s verification builds.
+///
+/// Cargo fingerprints a registry crate by name and version, never by content, and in these
+/// builds the workspace crates are registry crates (of the local overlay registry). In a
+/// target directory that built them before, a dependent is checked against the old build of
+/// an unchanged version, whatever changed since; so every run starts from an empty one.
+fn fresh_verify_dir(target: &Path) -> Result<PathBuf, String> {
+    let dir = target.join("package-verify");
+    remove_dir_if_there(&dir)?;
+    Ok(dir)
+}
+
+fn remove_dir_if_there(dir: &Path) -> Result<(), String> {
+    match fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(format!("could not remove {}: {err}", dir.display())),
+    }
 }
 
 /// Cargo's home directory: `$CARGO_HOME`, else `$HOME/.cargo`.
@@ -465,11 +495,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     for excluded in unpublished(workspace, &crates)? {
         publish.args(["--exclude", &excluded]);
     }
+    let verify_dir = fresh_verify_dir(&target)?;
+    publish.arg("--target-dir").arg(&verify_dir);
     let cargo_home = cargo_home()?;
     clear_overlay_extractions(&cargo_home, &crates)?;
     let published = cmd::run(&mut publish);
     clear_overlay_extractions(&cargo_home, &crates)?;
     published?;
+    remove_dir_if_there(&verify_dir)?;
     // `cargo publish --dry-run` keeps no `.crate` files: pack them again (already verified)
     // to report their sizes.
     let mut pack = in_workspace(cmd::cargo([

@@ -771,8 +771,13 @@ impl AppServer {
     /// [`AppServer::shutdown`] through a shared handle, for the runtime: other handles see a
     /// closed client afterwards.
     pub(crate) async fn close(&self) -> Result<(), Error> {
-        self.inner.close_input().await;
-        if tokio::time::timeout(self.exit_timeout, self.inner.wait_closed())
+        // Closing the input waits for room in the write queue, which a codex that stopped
+        // reading never makes: the exit timeout bounds both steps.
+        let graceful = async {
+            self.inner.close_input().await;
+            self.inner.wait_closed().await
+        };
+        if tokio::time::timeout(self.exit_timeout, graceful)
             .await
             .is_err()
         {

@@ -811,6 +811,43 @@ async fn a_thread_held_by_another_app_server_is_busy_until_that_codex_shuts_down
 }
 
 #[tokio::test]
+async fn shutdown_mid_turn_ends_the_turn_and_the_next_turn_starts_a_new_app_server() {
+    let h = harness().await;
+    let gate = Gate::new();
+    h.mock.push(held_reply(&gate));
+    h.mock.push(Sse::message("resp-2", "After the restart."));
+    let thread = h.start_thread();
+    let mut stream = thread
+        .run_streamed("think", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let pid = stream.pid().expect("the app-server runs");
+    until_first_delta(&mut stream).await;
+
+    // The model is mid-reply and held: shutdown must neither wait for the turn nor hang.
+    let stopped = tokio::time::timeout(WAIT, h.codex.shutdown())
+        .await
+        .expect("shutdown returns while a turn runs");
+    assert!(
+        codex_agent_testkit::process_watch::state(pid).is_dead(),
+        "the app-server is gone once shutdown returns ({stopped:?}): {:?}",
+        codex_agent_testkit::process_watch::state(pid)
+    );
+    let rest = drain(&mut stream).await;
+    assert!(
+        matches!(rest.last(), Some(Err(_))),
+        "the running turn ends with an error: {rest:#?}"
+    );
+    drop(stream);
+    gate.release();
+
+    let turn = run(&thread, "again")
+        .await
+        .expect("the next turn starts a new app-server");
+    assert_eq!(turn.final_response, "After the restart.");
+}
+
+#[tokio::test]
 async fn an_app_server_killed_between_turns_is_replaced_by_the_next_turn() {
     let h = harness().await;
     h.mock.push(Sse::message("resp-1", "First answer."));
