@@ -233,6 +233,9 @@ fn clear_overlay_extractions(
                 }
             }
         }
+        // A registry directory left empty goes too (one per checkout path that ever packed);
+        // one with anything else in it stays.
+        let _ = fs::remove_dir(registry.path());
     }
     removed.sort();
     Ok(removed)
@@ -609,6 +612,10 @@ mod tests {
         assert_eq!(removed, expected);
         assert!(stale.iter().all(|dir| !dir.exists()));
         assert!(kept.iter().all(|dir| dir.join(".cargo-ok").exists()));
+        assert!(
+            !src.join("-d1f03c42d51bf21a").exists(),
+            "an emptied local registry directory is removed"
+        );
         // Nothing left: a second pass removes nothing; a cargo home without sources is fine.
         assert!(
             clear_overlay_extractions(home.path(), &crates)
