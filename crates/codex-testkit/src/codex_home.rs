@@ -181,27 +181,26 @@ impl Drop for CodexHome {
         {
             use rustix::process::{Pid, Signal, kill_process};
             let home = self.dir.path().to_string_lossy().into_owned();
-            for (signal, grace) in [Signal::TERM, Signal::KILL].into_iter().zip(DROP_GRACE) {
-                let deadline = std::time::Instant::now() + grace;
-                let mut signalled = false;
-                loop {
-                    let pids = crate::process_watch::with_env("CODEX_HOME", &home);
-                    if pids.is_empty() {
-                        return;
-                    }
-                    if std::time::Instant::now() >= deadline {
-                        break;
-                    }
-                    if !signalled {
-                        for pid in pids {
-                            if let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
-                                let _ = kill_process(pid, signal);
-                            }
-                        }
-                        signalled = true;
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(5));
+            let mut signals = [Signal::TERM, Signal::KILL].into_iter().zip(DROP_GRACE);
+            // Each signal is sent when the previous one's grace ran out (the first at once).
+            let mut deadline = std::time::Instant::now();
+            loop {
+                let pids = crate::process_watch::with_env("CODEX_HOME", &home);
+                if pids.is_empty() {
+                    return;
                 }
+                if std::time::Instant::now() >= deadline {
+                    let Some((signal, grace)) = signals.next() else {
+                        return;
+                    };
+                    for pid in pids {
+                        if let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
+                            let _ = kill_process(pid, signal);
+                        }
+                    }
+                    deadline = std::time::Instant::now() + grace;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
             }
         }
     }
@@ -425,6 +424,43 @@ fn toml_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn dropping_a_home_stops_the_processes_still_using_it() {
+        use std::io::BufRead as _;
+        use std::os::unix::process::ExitStatusExt as _;
+        let home = CodexHome::for_url("http://127.0.0.1:9/v1", CodexHomeOptions::default())
+            .expect("a home");
+        let dir = home.path().to_path_buf();
+        let spawn = |script: &str| {
+            let mut child = std::process::Command::new("/bin/sh")
+                .args(["-c", script])
+                .env("CODEX_HOME", &dir)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("sh starts");
+            let mut ready = String::new();
+            std::io::BufReader::new(child.stdout.take().expect("piped"))
+                .read_line(&mut ready)
+                .expect("reads");
+            assert_eq!(ready, "ready\n");
+            child
+        };
+        // One ends on SIGTERM; one ignores it, and ends on the SIGKILL after the grace period.
+        let mut polite = spawn("echo ready; exec sleep 30");
+        let mut stubborn = spawn("trap '' TERM; echo ready; while :; do sleep 0.05; done");
+
+        drop(home);
+
+        assert_eq!(polite.wait().expect("reaped").signal(), Some(15));
+        assert_eq!(stubborn.wait().expect("reaped").signal(), Some(9));
+        assert!(!dir.exists(), "the home is removed");
+        assert_eq!(
+            crate::process_watch::with_env("CODEX_HOME", &dir.to_string_lossy()),
+            Vec::<u32>::new()
+        );
+    }
 
     #[test]
     fn child_env_adds_path_and_home_and_nothing_else() {

@@ -264,16 +264,19 @@ pub fn group_members(group: u32) -> Vec<u32> {
 /// `key=value`: found wherever they were reparented to, so detached processes count.
 #[must_use]
 pub fn with_env(key: &str, value: &str) -> Vec<u32> {
-    let needle = format!("{key}={value}\0");
+    let entry = format!("{key}={value}");
     let own = std::process::id();
     alive_where(|p| {
         p.pid != own
-            && std::fs::read(format!("/proc/{}/environ", p.pid)).is_ok_and(|environ| {
-                environ
-                    .windows(needle.len())
-                    .any(|window| window == needle.as_bytes())
-            })
+            && std::fs::read(format!("/proc/{}/environ", p.pid))
+                .is_ok_and(|environ| holds_entry(&environ, entry.as_bytes()))
     })
+}
+
+/// Whether the `\0`-separated environment block `environ` has `entry` as one whole entry
+/// (not inside another variable's value).
+fn holds_entry(environ: &[u8], entry: &[u8]) -> bool {
+    environ.split(|&b| b == 0).any(|item| item == entry)
 }
 
 /// The pids of the running (not zombie) processes that `keep` accepts.
@@ -316,6 +319,18 @@ pub fn find_by_argv(argv: &[&str]) -> Option<u32> {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_environment_entry_matches_whole_entries_only() {
+        let environ = b"PATH=/bin\0OUTER=CODEX_HOME=/tmp/h\0CODEX_HOME=/tmp/home\0";
+        assert!(holds_entry(environ, b"CODEX_HOME=/tmp/home"));
+        assert!(holds_entry(environ, b"PATH=/bin"));
+        // Inside another variable's value, or a prefix of the value: no match.
+        assert!(!holds_entry(environ, b"CODEX_HOME=/tmp/h"));
+        assert!(!holds_entry(environ, b"CODEX_HOME=/tmp"));
+        // The last entry may lack its terminator.
+        assert!(holds_entry(b"A=1\0B=2", b"B=2"));
+    }
 
     #[test]
     fn stat_lines_with_parentheses_in_the_name_parse() {
