@@ -427,6 +427,10 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test starts the processes the drop must stop"
+    )]
     fn dropping_a_home_stops_the_processes_still_using_it() {
         use std::io::BufRead as _;
         use std::os::unix::process::ExitStatusExt as _;
