@@ -406,9 +406,20 @@ fn search_pypi(
 
 /// [`Error::InvalidCodexPath`] unless `path` (named by `setting`) is a file, or a link to one.
 fn not_a_file(path: &Path, setting: &'static str) -> Result<(), Error> {
+    let mut inside = None;
     let problem = match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => return Ok(()),
-        Ok(meta) if meta.is_dir() => "is a directory",
+        Ok(meta) if meta.is_dir() => {
+            let name = if cfg!(windows) { "codex.exe" } else { "codex" };
+            inside = [
+                path.join(name),
+                path.join("bin").join(name),
+                path.join("node_modules").join(".bin").join(name),
+            ]
+            .into_iter()
+            .find(|candidate| is_executable(candidate));
+            "is a directory"
+        }
         Ok(_) => "is not a regular file",
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => "does not exist",
         Err(_) => "cannot be read",
@@ -417,7 +428,20 @@ fn not_a_file(path: &Path, setting: &'static str) -> Result<(), Error> {
         path: path.to_path_buf(),
         setting,
         problem,
+        inside,
     })
+}
+
+/// The end of [`Error::InvalidCodexPath`]'s message: the executable found in the directory.
+pub(crate) struct Inside<'a>(pub(crate) Option<&'a Path>);
+
+impl fmt::Display for Inside<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(found) => write!(f, " (this directory has one: `{}`)", found.display()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Formats the places a search looked at, for [`Error::CodexNotFound`].
@@ -671,7 +695,7 @@ mod tests {
             .discover()
             .expect_err("missing");
         assert!(
-            matches!(&error, Error::InvalidCodexPath { path, setting: "the codex path option", problem: "does not exist" } if path == Path::new("/does/not/exist/codex")),
+            matches!(&error, Error::InvalidCodexPath { path, setting: "the codex path option", problem: "does not exist", .. } if path == Path::new("/does/not/exist/codex")),
             "{error:?}"
         );
         let folder = isolated(&tree, &[])
@@ -719,7 +743,7 @@ mod tests {
             .discover()
             .expect_err("CODEX_PATH must exist");
         assert!(
-            matches!(&err, Error::InvalidCodexPath { path, setting: "`CODEX_PATH`", problem: "does not exist" } if *path == missing),
+            matches!(&err, Error::InvalidCodexPath { path, setting: "`CODEX_PATH`", problem: "does not exist", .. } if *path == missing),
             "{err:?}"
         );
         assert_eq!(
@@ -729,15 +753,42 @@ mod tests {
                 missing.display()
             )
         );
-        // A folder (an npm prefix, say) is named as such, not as a failed search.
+        // A folder is named as such, not as a failed search.
         let folder = tree.path("missing");
         std::fs::create_dir_all(&folder).expect("mkdir");
         let err = isolated(&tree, &[("CODEX_PATH", &folder.clone().into())])
             .discover()
             .expect_err("CODEX_PATH must be a file");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "`CODEX_PATH` names `{}`, which is a directory: it must name the codex executable",
+                folder.display()
+            )
+        );
+        // An npm prefix: the executable in it is pointed out.
+        let prefix = tree.path("prefix");
+        let bin = prefix.join("node_modules").join(".bin");
+        std::fs::create_dir_all(&bin).expect("mkdir");
+        std::fs::write(bin.join("codex"), "#!/bin/sh\n").expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(bin.join("codex"), std::fs::Permissions::from_mode(0o755))
+                .expect("chmod");
+        }
+        let err = isolated(&tree, &[("CODEX_PATH", &prefix.clone().into())])
+            .discover()
+            .expect_err("CODEX_PATH must be a file");
         assert!(
-            err.to_string()
-                .contains("which is a directory: it must name the codex executable"),
+            matches!(&err, Error::InvalidCodexPath { inside: Some(found), .. } if *found == bin.join("codex")),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().ends_with(&format!(
+                "(this directory has one: `{}`)",
+                bin.join("codex").display()
+            )),
             "{err}"
         );
     }

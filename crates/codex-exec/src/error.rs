@@ -133,8 +133,9 @@ pub enum Error {
     ///
     /// [`Discovery::codex_path`]: crate::Discovery::codex_path
     #[error(
-        "{setting} names `{}`, which {problem}: it must name the codex executable",
-        path.display()
+        "{setting} names `{}`, which {problem}: it must name the codex executable{}",
+        path.display(),
+        crate::discovery::Inside(inside.as_deref())
     )]
     InvalidCodexPath {
         /// The path as set.
@@ -143,6 +144,9 @@ pub enum Error {
         setting: &'static str,
         /// What is wrong with it: `does not exist`, `is a directory`, `is not a regular file`.
         problem: &'static str,
+        /// For a directory, the codex executable found in it (`codex`, `bin/codex` or an npm
+        /// install's `node_modules/.bin/codex`), which is likely what was meant.
+        inside: Option<PathBuf>,
     },
     /// `codex --version` did not yield a version.
     #[error("could not determine the version of `{}`: {reason}", path.display())]

@@ -29,8 +29,9 @@ pub enum Error {
     ///
     /// [`CodexOptions::codex_path`]: crate::CodexOptions::codex_path
     #[error(
-        "{setting} names `{}`, which {problem}: it must name the codex executable",
-        path.display()
+        "{setting} names `{}`, which {problem}: it must name the codex executable{}",
+        path.display(),
+        Inside(inside.as_deref())
     )]
     InvalidCodexPath {
         /// The path as set.
@@ -39,6 +40,9 @@ pub enum Error {
         setting: &'static str,
         /// What is wrong with it: `does not exist`, `is a directory`, `is not a regular file`.
         problem: &'static str,
+        /// For a directory, the codex executable found in it (`codex`, `bin/codex` or an npm
+        /// install's `node_modules/.bin/codex`), which is likely what was meant.
+        inside: Option<PathBuf>,
     },
     /// The options cannot be turned into a codex command (a `null` config value, an approval
     /// policy codex refuses, an output schema that is not an object, ...).
@@ -255,6 +259,18 @@ impl std::fmt::Display for TimeoutKind {
     }
 }
 
+/// The end of [`Error::InvalidCodexPath`]'s message: the executable found in the directory.
+struct Inside<'a>(Option<&'a std::path::Path>);
+
+impl std::fmt::Display for Inside<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(found) => write!(f, " (this directory has one: `{}`)", found.display()),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A duration as seconds with millisecond precision (`2.5s`).
 struct HumanDuration(Duration);
 
@@ -448,7 +464,9 @@ impl Error {
                 path,
                 setting,
                 problem,
+                inside,
             } => Self::InvalidCodexPath {
+                inside,
                 path,
                 setting: if setting == "the codex path option" {
                     "`CodexOptions::codex_path`"

@@ -294,7 +294,7 @@ async fn missing_files_are_refused_up_front() {
     let error = Codex::new(CodexOptions::new().codex_path("/does/not/exist/codex"))
         .expect_err("no such binary");
     assert!(
-        matches!(&error, Error::InvalidCodexPath { path, setting: "`CodexOptions::codex_path`", problem: "does not exist" } if path == std::path::Path::new("/does/not/exist/codex")),
+        matches!(&error, Error::InvalidCodexPath { path, setting: "`CodexOptions::codex_path`", problem: "does not exist", inside: None } if path == std::path::Path::new("/does/not/exist/codex")),
         "{error:?}"
     );
     assert_eq!(
