@@ -99,6 +99,23 @@ async fn turns_run_over_a_websocket_with_a_token() {
     assert_eq!(second.final_response, "Second turn");
     assert!(thread.id().is_some());
     assert_eq!(mock.requests().len(), 2);
+
+    // Shutting a remote Codex down closes its connection only: the server keeps running, and
+    // the next turn connects again and resumes the thread there.
+    codex
+        .shutdown()
+        .await
+        .expect("the connection closes cleanly");
+    assert!(
+        !codex_agent_testkit::process_watch::state(peer.server.pid()).is_dead(),
+        "the remote server keeps running"
+    );
+    mock.push(Sse::message("resp-3", "Third turn"));
+    let third = tokio::time::timeout(WAIT, thread.run("once more", TurnOptions::new()))
+        .await
+        .expect("in time")
+        .expect("the thread goes on over a new connection");
+    assert_eq!(third.final_response, "Third turn");
     assert_eq!(mock.problems(), Vec::<String>::new());
 
     drop((thread, codex));
