@@ -142,19 +142,30 @@ pub(crate) fn package_step() -> Result<(), String> {
     for excluded in unpublished(&root, &crates)? {
         command.args(["--exclude", &excluded]);
     }
-    let verify_dir = fresh_verify_dir(&target_directory(&root)?)?;
-    command.arg("--target-dir").arg(&verify_dir);
-    let cargo_home = cargo_home()?;
-    clear_overlay_extractions(&cargo_home, &crates)?;
-    let packed = cmd::run(&mut command);
-    // Leave no extraction behind for the next run to trip on either.
-    clear_overlay_extractions(&cargo_home, &crates)?;
-    packed?;
+    let verify_dir = run_fresh(&mut command, &target_directory(&root)?, &crates)?;
     let sizes = crate_sizes(&verify_dir, &crates)?;
     // The verification build is large and never reused: keep the `.crate` files only.
     remove_dir_if_there(&verify_dir.join("debug"))?;
     println!("{}", size_table(&sizes));
     check_sizes(&sizes)
+}
+
+/// Runs `command` (a `cargo package` or `cargo publish` of the workspace) with its
+/// verification builds in an emptied `target/package-verify` ([`fresh_verify_dir`]) and none
+/// of cargo's earlier extractions of `crates` ([`clear_overlay_extractions`], before and after,
+/// so that the next run does not trip on this one's either); returns that directory.
+fn run_fresh(
+    command: &mut std::process::Command,
+    target: &Path,
+    crates: &[Published],
+) -> Result<PathBuf, String> {
+    let verify_dir = fresh_verify_dir(target)?;
+    command.arg("--target-dir").arg(&verify_dir);
+    let cargo_home = cargo_home()?;
+    clear_overlay_extractions(&cargo_home, crates)?;
+    let ran = cmd::run(command);
+    clear_overlay_extractions(&cargo_home, crates)?;
+    ran.map(|()| verify_dir)
 }
 
 /// `target/package-verify`, emptied: the target directory of `cargo package`'s and `cargo
@@ -498,13 +509,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     for excluded in unpublished(workspace, &crates)? {
         publish.args(["--exclude", &excluded]);
     }
-    let verify_dir = fresh_verify_dir(&target)?;
-    publish.arg("--target-dir").arg(&verify_dir);
-    let cargo_home = cargo_home()?;
-    clear_overlay_extractions(&cargo_home, &crates)?;
-    let published = cmd::run(&mut publish);
-    clear_overlay_extractions(&cargo_home, &crates)?;
-    published?;
+    let verify_dir = run_fresh(&mut publish, &target, &crates)?;
     remove_dir_if_there(&verify_dir)?;
     // `cargo publish --dry-run` keeps no `.crate` files: pack them again (already verified)
     // to report their sizes.

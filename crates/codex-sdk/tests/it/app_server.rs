@@ -474,6 +474,27 @@ fn held_reply(gate: &Gate) -> MockResponse {
     .hold_after(3, gate)
 }
 
+/// A turn of a new thread whose model reply is held after its first text delta (and, when
+/// `then` is given, the model's reply to the thread's next call): the gate that releases the
+/// reply, the thread, its stream and the events so far.
+async fn held_turn(
+    h: &Harness,
+    then: Option<&str>,
+) -> (Gate, Thread, TurnStream, Vec<ThreadEvent>) {
+    let gate = Gate::new();
+    h.mock.push(held_reply(&gate));
+    if let Some(text) = then {
+        h.mock.push(Sse::message("resp-2", text));
+    }
+    let thread = h.start_thread();
+    let mut stream = thread
+        .run_streamed("think", TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let events = until_first_delta(&mut stream).await;
+    (gate, thread, stream, events)
+}
+
 /// Reads events until the first agent message delta: the model is mid-stream.
 async fn until_first_delta(stream: &mut TurnStream) -> Vec<ThreadEvent> {
     let mut seen = Vec::new();
@@ -493,14 +514,7 @@ async fn until_first_delta(stream: &mut TurnStream) -> Vec<ThreadEvent> {
 #[tokio::test]
 async fn an_interrupt_mid_stream_completes_every_open_item() {
     let h = harness().await;
-    let gate = Gate::new();
-    h.mock.push(held_reply(&gate));
-    let thread = h.start_thread();
-    let mut stream = thread
-        .run_streamed("think", TurnOptions::new())
-        .await
-        .expect("the turn starts");
-    let mut events = until_first_delta(&mut stream).await;
+    let (gate, _thread, mut stream, mut events) = held_turn(&h, None).await;
 
     stream.interrupt().await.expect("turn/interrupt succeeds");
     events.extend(
@@ -552,15 +566,7 @@ async fn an_interrupt_mid_stream_completes_every_open_item() {
 #[tokio::test]
 async fn steered_input_joins_the_running_turn() {
     let h = harness().await;
-    let gate = Gate::new();
-    h.mock.push(held_reply(&gate));
-    h.mock.push(Sse::message("resp-2", "steered answer"));
-    let thread = h.start_thread();
-    let mut stream = thread
-        .run_streamed("think", TurnOptions::new())
-        .await
-        .expect("the turn starts");
-    until_first_delta(&mut stream).await;
+    let (gate, _thread, mut stream, _) = held_turn(&h, Some("steered answer")).await;
 
     stream
         .steer("also: be brief")
@@ -599,15 +605,7 @@ async fn steered_input_joins_the_running_turn() {
 #[tokio::test]
 async fn dropping_a_stream_interrupts_the_turn_and_keeps_the_process() {
     let h = harness().await;
-    let gate = Gate::new();
-    h.mock.push(held_reply(&gate));
-    h.mock.push(Sse::message("resp-2", "next answer"));
-    let thread = h.start_thread();
-    let mut stream = thread
-        .run_streamed("think", TurnOptions::new())
-        .await
-        .expect("the turn starts");
-    until_first_delta(&mut stream).await;
+    let (gate, thread, stream, _) = held_turn(&h, Some("next answer")).await;
     let pid = stream.pid().expect("the app-server runs");
     drop(stream);
 
@@ -705,24 +703,26 @@ async fn a_failed_turn_carries_codex_error_info() {
     assert!(error.is_retryable());
 }
 
+/// A second `Codex` on the harness's home and mock, with an app-server of its own.
+fn app_server_codex(h: &Harness) -> codex_agent_sdk::Codex {
+    codex_agent_sdk::Codex::new(
+        CodexOptions::new()
+            .codex_path(crate::support::real_codex())
+            .env(h.env())
+            .transport(Transport::AppServer),
+    )
+    .expect("the facade finds codex")
+}
+
 #[tokio::test]
 async fn a_resumed_thread_continues_on_a_new_process() {
     let h = harness().await;
     h.mock.push(Sse::message("resp-1", "First answer."));
     h.mock.push(Sse::message("resp-2", "Second answer."));
-    let app_server_codex = || {
-        codex_agent_sdk::Codex::new(
-            CodexOptions::new()
-                .codex_path(crate::support::real_codex())
-                .env(h.env())
-                .transport(Transport::AppServer),
-        )
-        .expect("the facade finds codex")
-    };
     // The first Codex and its app-server go away: an app-server holds the threads it loaded
     // ("already has an active writer" for any other).
     let (id, pid) = {
-        let first = app_server_codex().start_thread(h.thread_options());
+        let first = app_server_codex(&h).start_thread(h.thread_options());
         let mut stream = first
             .run_streamed("first question", TurnOptions::new())
             .await
@@ -737,7 +737,7 @@ async fn a_resumed_thread_continues_on_a_new_process() {
         "the first app-server stops with its Codex: {state:?}"
     );
 
-    let resumed: Thread = app_server_codex().resume_thread(&id, h.thread_options());
+    let resumed: Thread = app_server_codex(&h).resume_thread(&id, h.thread_options());
     let turn = run(&resumed, "second question")
         .await
         .expect("the resumed turn completes");
@@ -760,16 +760,7 @@ async fn a_thread_held_by_another_app_server_is_busy_until_that_codex_shuts_down
     let h = harness().await;
     h.mock.push(Sse::message("resp-1", "First answer."));
     h.mock.push(Sse::message("resp-2", "Second answer."));
-    let app_server_codex = || {
-        codex_agent_sdk::Codex::new(
-            CodexOptions::new()
-                .codex_path(crate::support::real_codex())
-                .env(h.env())
-                .transport(Transport::AppServer),
-        )
-        .expect("the facade finds codex")
-    };
-    let first_codex = app_server_codex();
+    let first_codex = app_server_codex(&h);
     let first = first_codex.start_thread(h.thread_options());
     let mut stream = first
         .run_streamed("first question", TurnOptions::new())
@@ -781,7 +772,7 @@ async fn a_thread_held_by_another_app_server_is_busy_until_that_codex_shuts_down
     let id = first.id().expect("an id");
 
     // The first app-server is alive and holds the thread: a second one may not load it.
-    let second_codex = app_server_codex();
+    let second_codex = app_server_codex(&h);
     let resumed: Thread = second_codex.resume_thread(&id, h.thread_options());
     let error = run(&resumed, "second question")
         .await
@@ -813,16 +804,8 @@ async fn a_thread_held_by_another_app_server_is_busy_until_that_codex_shuts_down
 #[tokio::test]
 async fn shutdown_mid_turn_ends_the_turn_and_the_next_turn_starts_a_new_app_server() {
     let h = harness().await;
-    let gate = Gate::new();
-    h.mock.push(held_reply(&gate));
-    h.mock.push(Sse::message("resp-2", "After the restart."));
-    let thread = h.start_thread();
-    let mut stream = thread
-        .run_streamed("think", TurnOptions::new())
-        .await
-        .expect("the turn starts");
+    let (gate, thread, mut stream, _) = held_turn(&h, Some("After the restart.")).await;
     let pid = stream.pid().expect("the app-server runs");
-    until_first_delta(&mut stream).await;
 
     // The model is mid-reply and held: shutdown must neither wait for the turn nor hang.
     let stopped = tokio::time::timeout(WAIT, h.codex.shutdown())
