@@ -540,12 +540,12 @@ impl Codex {
     /// Resumes a thread by id (threads persist under `$CODEX_HOME/sessions`): with `codex exec
     /// resume`, or `thread/resume` before the first turn on the app-server.
     ///
-    /// On the app-server, a thread stays loaded in the `codex app-server` that ran it, for as
-    /// long as that process lives, and only that process may write to it: resuming it through
-    /// another [`Codex`] (another app-server on the same `CODEX_HOME`) while the first one is
-    /// alive fails the first turn with [`Error::ThreadBusy`]. Resume it through the `Codex`
-    /// that ran it, or stop that one first ([`Codex::shutdown`]). Exec has no such limit: its
-    /// processes live for one turn.
+    /// Only one process may write to a thread at a time. A `codex app-server` holds every
+    /// thread it loaded for as long as it lives, and a `codex exec` the thread of its turn for
+    /// the turn. Resuming a thread another live process holds (the app-server of another
+    /// [`Codex`] on the same `CODEX_HOME`, say) fails the first turn with
+    /// [`Error::ThreadBusy`], on either transport. Resume it through the `Codex` that ran it,
+    /// or stop that one first ([`Codex::shutdown`]).
     #[must_use]
     pub fn resume_thread(&self, id: impl Into<String>, options: ThreadOptions) -> Thread {
         Thread::new(self.clone(), options, Some(id.into()))

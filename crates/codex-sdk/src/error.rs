@@ -102,13 +102,14 @@ pub enum Error {
         /// The id asked for.
         id: String,
     },
-    /// Another `codex app-server` on the same `CODEX_HOME` has this thread loaded, and an
-    /// app-server lets only the process that loaded a thread write to it (codex's `thread/resume`
-    /// answers "thread … already has an active writer"). It is released when that process
-    /// exits: resume the thread through the [`Codex`](crate::Codex) that ran it, or stop that
-    /// one first ([`Codex::shutdown`](crate::Codex::shutdown), or drop it).
+    /// Another codex process on the same `CODEX_HOME` holds this thread: codex lets one
+    /// process at a time write to a thread (its `thread/resume` answers "thread … already has
+    /// an active writer", and `codex exec resume` exits with it). An app-server holds every
+    /// thread it loaded until it exits, a `codex exec` the thread of its turn for the turn.
+    /// Resume the thread through the [`Codex`](crate::Codex) that ran it, or stop that one
+    /// first ([`Codex::shutdown`](crate::Codex::shutdown), or drop it).
     #[error(
-        "thread `{id}` is held by another codex app-server (one writer per thread): resume it through the `Codex` that ran it, or stop that one first (`Codex::shutdown`)"
+        "thread `{id}` is held by another codex process (one writer per thread): resume it through the `Codex` that ran it, or stop that one first (`Codex::shutdown`)"
     )]
     ThreadBusy {
         /// The thread's id.
@@ -339,6 +340,22 @@ fn busy_thread(code: i64, message: &str) -> Option<String> {
     (code == -32600 && !id.is_empty() && !id.contains(char::is_whitespace)).then(|| id.to_owned())
 }
 
+/// The thread id of codex exec's last words when its in-process app-server refused to load
+/// a thread another process holds: `Error: thread/resume: thread/resume failed: thread <id>
+/// already has an active writer (code -32600)` (codex 0.169–0.171).
+fn busy_thread_in_stderr(stderr: &str) -> Option<String> {
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|line| line.starts_with("Error: "))?;
+    let (before, after) = line.split_once(" already has an active writer")?;
+    if !after.contains("(code -32600)") {
+        return None;
+    }
+    let id = before.rsplit_once(" thread ")?.1;
+    (!id.is_empty() && !id.contains(char::is_whitespace)).then(|| id.to_owned())
+}
+
 /// Redacts `secret` (and the shapes of bearer tokens and OpenAI keys) from `text`, with the
 /// one redactor of the SDK.
 pub(crate) fn redact(text: &str, secret: Option<&str>) -> String {
@@ -498,6 +515,13 @@ impl Error {
                 other => Self::InvalidOptions(other),
             },
             C::ProcessExit => {
+                // `codex exec resume` refuses a thread a live app-server holds the same way,
+                // through its own in-process app-server, and exits with code 1.
+                if let E::Exited { code: 1, stderr } = &err
+                    && let Some(id) = busy_thread_in_stderr(stderr)
+                {
+                    return Self::ThreadBusy { id };
+                }
                 let (code, signal) = match &err {
                     E::Exited { code, .. } => (Some(*code), None),
                     E::Signaled { signal, .. } => (None, Some(*signal)),
@@ -597,6 +621,29 @@ mod tests {
             let error = rpc(code, &message);
             assert!(matches!(error, Error::Rpc { .. }), "{message}: {error:?}");
         }
+    }
+
+    #[test]
+    fn codex_execs_one_writer_refusal_is_a_busy_thread() {
+        let id = "01a24f9e-da3b-7263-86cd-6f55a4e68caf";
+        let exited = |code: i32, stderr: String| {
+            Error::from_exec(codex_agent_exec::Error::Exited { code, stderr })
+        };
+        // codex 0.171.0's stderr, as captured.
+        let stderr = format!(
+            "Reading prompt from stdin...\n\
+             2026-12-07T08:29:00.551405Z ERROR codex_core::session::session: failed to initialize thread persistence: thread-store conflict: thread {id} already has an active writer\n\
+             Error: thread/resume: thread/resume failed: thread {id} already has an active writer (code -32600)\n"
+        );
+        let busy = exited(1, stderr.clone());
+        assert!(
+            matches!(&busy, Error::ThreadBusy { id: got } if got == id),
+            "{busy:?}"
+        );
+        // Another exit, or another last error, stays a process exit.
+        assert!(matches!(exited(2, stderr), Error::ProcessExit { .. }));
+        let other = format!("thread {id} already has an active writer\nError: something else\n");
+        assert!(matches!(exited(1, other), Error::ProcessExit { .. }));
     }
 
     #[test]

@@ -993,3 +993,40 @@ async fn http_401_is_not_retryable() {
     assert!(result.is_err());
     assert_eq!(attempts.load(Ordering::SeqCst), 1, "no retry of a 401");
 }
+
+#[tokio::test]
+async fn an_exec_resume_of_a_thread_an_app_server_holds_is_busy_too() {
+    let h = harness().await;
+    h.mock.push(Sse::message("resp-1", "First answer."));
+    h.mock.push(Sse::message("resp-2", "Second answer."));
+    let app_server = app_server_codex(&h);
+    let first = app_server.start_thread(h.thread_options());
+    run(&first, "first question")
+        .await
+        .expect("the first turn completes");
+    let id = first.id().expect("an id");
+
+    // `codex exec resume` loads the thread through an in-process app-server of its own,
+    // which the live app-server's hold refuses the same way.
+    let exec = codex_agent_sdk::Codex::new(
+        CodexOptions::new()
+            .codex_path(crate::support::real_codex())
+            .env(h.env()),
+    )
+    .expect("the facade finds codex");
+    let resumed = exec.resume_thread(&id, h.thread_options());
+    let error = run(&resumed, "second question")
+        .await
+        .expect_err("the app-server holds the thread");
+    assert!(
+        matches!(&error, Error::ThreadBusy { id: busy } if *busy == id),
+        "{error:?}"
+    );
+
+    app_server.shutdown().await.expect("codex exits cleanly");
+    let turn = run(&resumed, "second question")
+        .await
+        .expect("exec resumes the released thread");
+    assert_eq!(turn.final_response, "Second answer.");
+    h.assert_no_mock_problems();
+}
