@@ -234,8 +234,9 @@ impl Runtime {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future leaves the app-server closing: its input is closed (it exits on
-    /// its own), and it is stopped once the last turn on it is dropped.
+    /// Once this has started, dropping the future still ends the app-server: it is stopped
+    /// when the last turn running on it is dropped (at once when there is none), or exits on
+    /// its own sooner when its input was closed already.
     ///
     /// # Errors
     ///
