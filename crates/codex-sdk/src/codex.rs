@@ -517,9 +517,10 @@ impl Codex {
     ///
     /// # Cancel safety
     ///
-    /// Once this has started, dropping the future still ends the app-server: it is stopped
-    /// when the last turn running on it is dropped (at once when there is none), or exits on
-    /// its own sooner when its input was closed already.
+    /// Dropped while it waits for a turn that is starting the app-server, it does nothing.
+    /// Dropped later, the app-server still ends: it is stopped when the last turn running on
+    /// it is dropped (at once when there is none), or exits on its own sooner when its input
+    /// was closed already.
     ///
     /// # Errors
     ///
