@@ -510,7 +510,8 @@ impl Codex {
     /// running on it end with an error; a later turn starts a new app-server and resumes its
     /// thread there. On [`Transport::Remote`] the connection is closed and the server keeps
     /// running; on [`Transport::Exec`] there is nothing to stop (each turn's process ends
-    /// with the turn) and this returns at once.
+    /// with the turn) and this returns at once. The in-process MCP server of host tools and
+    /// hooks is not a process: it serves until the last clone of this `Codex` is dropped.
     ///
     /// Dropping the last clone of a `Codex` (and its threads and turns) also stops the
     /// app-server, without waiting for it.
