@@ -23,7 +23,7 @@ use codex_agent_exec::{CodexBinary, ExecRequest, ExecStream, Input};
 use codex_agent_protocol::app_server::{
     GetAccountParams, GetAccountResponse, ListMcpServerStatusParams, ListMcpServerStatusResponse,
     Model, ModelListParams, SortDirection, ThreadForkParams, ThreadListParams, ThreadReadParams,
-    ThreadSortKey, ThreadSourceKind,
+    ThreadResumeParams, ThreadSortKey, ThreadSourceKind,
 };
 use codex_agent_protocol::exec::ThreadEvent;
 use codex_agent_protocol::history::{EXPORT_VERSION, ThreadExport};
@@ -477,13 +477,18 @@ impl Codex {
     /// before the first of them); rolling back 0 turns does nothing, more turns than the
     /// thread has drops them all.
     ///
+    /// A stored thread this `Codex`'s app-server has not loaded is loaded first
+    /// (`thread/resume`), which makes that app-server its writer until it exits (see
+    /// [`Error::ThreadBusy`]).
+    ///
     /// # Cancel safety
     ///
     /// Dropping the future forgets the request; the turns may still be dropped.
     ///
     /// # Errors
     ///
-    /// As [`Codex::archive_thread`].
+    /// As [`Codex::archive_thread`]; [`Error::ThreadBusy`] when another codex process holds
+    /// the thread.
     pub async fn rollback_thread(&self, id: &str, turns: usize) -> Result<(), Error> {
         let server = self.server("rolling back a thread").await?;
         if turns == 0 {
@@ -498,10 +503,24 @@ impl Codex {
         else {
             return Ok(());
         };
-        server
-            .thread_revert(id, first_dropped.id.clone())
-            .await
-            .map_err(|e| not_found(e, id))
+        match server.thread_revert(id, first_dropped.id.clone()).await {
+            // Only an app-server that has the thread loaded reverts it; to any other it is
+            // "not found" (codex 0.169–0.171), although it was just read: a stored thread this
+            // one has not run (or loaded) is loaded first.
+            Err(codex_agent_exec::Error::Rpc { message, .. })
+                if message.contains("not found") || message.contains("not loaded") =>
+            {
+                server
+                    .thread_resume(ThreadResumeParams::new(id))
+                    .await
+                    .map_err(|e| not_found(e, id))?;
+                server
+                    .thread_revert(id, first_dropped.id.clone())
+                    .await
+                    .map_err(|e| not_found(e, id))
+            }
+            reverted => reverted.map_err(|e| not_found(e, id)),
+        }
     }
 
     /// The models codex offers, with what each supports (reasoning efforts, input

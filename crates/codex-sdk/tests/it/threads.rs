@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use codex_agent_protocol::rollout::parse_rollout;
 use codex_agent_sdk::{
-    Error, GoalEvent, GoalUpdate, ThreadExport, ThreadGoalStatus, ThreadListOptions, ThreadSummary,
-    Transport, Turn,
+    CodexOptions, Error, GoalEvent, GoalUpdate, ThreadExport, ThreadGoalStatus, ThreadListOptions,
+    ThreadSummary, Transport, Turn,
 };
 use codex_agent_testkit::codex_home::CodexHomeOptions;
 use codex_agent_testkit::sse::{self, Sse};
@@ -409,6 +409,46 @@ async fn threads_rollback_and_delete_on_the_app_server() {
     assert!(
         matches!(&again, Err(Error::ThreadNotFound { .. })),
         "{again:?}"
+    );
+    h.assert_no_mock_problems();
+}
+
+#[tokio::test]
+async fn a_stored_thread_another_app_server_ran_rolls_back() {
+    let h = harness(Transport::AppServer).await;
+    let id = {
+        let thread = answered_thread(&h, &["one", "two", "three"]).await;
+        thread.id().expect("an id")
+    };
+    // The app-server that ran it stops; a new one has never loaded the thread.
+    h.codex.shutdown().await.expect("codex exits cleanly");
+    let other = codex_agent_sdk::Codex::new(
+        CodexOptions::new()
+            .codex_path(crate::support::real_codex())
+            .env(h.env())
+            .transport(Transport::AppServer),
+    )
+    .expect("the facade finds codex");
+    other
+        .rollback_thread(&id, 2)
+        .await
+        .expect("the stored thread is loaded and rolled back");
+    let record = other.read_thread(&id).await.expect("read");
+    let prompts: Vec<&str> = record.turns.iter().map(|t| t.prompt.as_str()).collect();
+    assert_eq!(prompts, ["one"]);
+    // The same app-server, which loaded it, runs its next turn without the dropped ones.
+    h.mock.push(Sse::message("resp-4", "after"));
+    run(&other.resume_thread(&id, h.thread_options()), "four")
+        .await
+        .expect("a turn after the rollback");
+    assert_eq!(last_assistant_texts(&h), ["answer 1"]);
+    // A thread that does not exist is still not found.
+    let missing = other
+        .rollback_thread("00000000-0000-7000-8000-000000000000", 1)
+        .await;
+    assert!(
+        matches!(&missing, Err(Error::ThreadNotFound { .. })),
+        "{missing:?}"
     );
     h.assert_no_mock_problems();
 }
