@@ -983,8 +983,9 @@ async fn codex_spans_join_the_sdk_trace_on_the_app_server() {
         .await
         .expect("no panic")
         .expect("the spans are flushed");
-    // codex's batch exporter sends on its own schedule; stopping the app-server flushes it.
-    drop(h);
+    // codex's batch exporter sends on its own schedule; a graceful stop of the app-server
+    // flushes it.
+    h.codex.shutdown().await.expect("codex exits cleanly");
 
     let ours = receiver.spans();
     let agent = ours
