@@ -70,7 +70,8 @@ async fn run(transport: Transport, prompt: &str) -> Result<(), Error> {
     let thread = codex.start_thread(options);
     let turn = thread.run(prompt, TurnOptions::new()).await?;
     println!("{}", turn.final_response);
-    Ok(())
+    // Stops the app-server and waits for it (a no-op on exec).
+    codex.shutdown().await
 }
 
 /// What to ask about a request: what codex wants to do, where, and why.

@@ -97,7 +97,10 @@ async fn run(prompt: &str) -> Result<(), Error> {
             _ => {}
         }
     }
-    Ok(())
+    // The stream is done; stop the app-server and wait for it, rather than leaving that to
+    // the drop at the end of `main`.
+    drop(events);
+    codex.shutdown().await
 }
 
 /// Prints the error, its causes and codex's stderr tail, and returns a failing exit code.
