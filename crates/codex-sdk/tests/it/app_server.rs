@@ -756,10 +756,11 @@ async fn a_resumed_thread_continues_on_a_new_process() {
 }
 
 #[tokio::test]
-async fn a_thread_held_by_another_app_server_is_busy_until_that_codex_shuts_down() {
+async fn a_thread_an_app_server_holds_is_busy_for_other_processes_until_it_shuts_down() {
     let h = harness().await;
     h.mock.push(Sse::message("resp-1", "First answer."));
     h.mock.push(Sse::message("resp-2", "Second answer."));
+    h.mock.push(Sse::message("resp-3", "Third answer."));
     let first_codex = app_server_codex(&h);
     let first = first_codex.start_thread(h.thread_options());
     let mut stream = first
@@ -782,6 +783,22 @@ async fn a_thread_held_by_another_app_server_is_busy_until_that_codex_shuts_down
         "{error:?}"
     );
     assert!(error.to_string().contains("Codex::shutdown"), "{error}");
+    // `codex exec resume` loads the thread through an in-process app-server of its own,
+    // which the hold refuses the same way.
+    let exec = codex_agent_sdk::Codex::new(
+        CodexOptions::new()
+            .codex_path(crate::support::real_codex())
+            .env(h.env()),
+    )
+    .expect("the facade finds codex");
+    let exec_resumed = exec.resume_thread(&id, h.thread_options());
+    let error = run(&exec_resumed, "second question")
+        .await
+        .expect_err("the thread is held by the first app-server");
+    assert!(
+        matches!(&error, Error::ThreadBusy { id: busy } if *busy == id),
+        "exec: {error:?}"
+    );
 
     // A graceful stop: the first app-server exits on its own, and is gone when this returns.
     first_codex.shutdown().await.expect("codex exits cleanly");
@@ -793,10 +810,16 @@ async fn a_thread_held_by_another_app_server_is_busy_until_that_codex_shuts_down
     // Shutting down twice, or with no app-server running, is a no-op.
     first_codex.shutdown().await.expect("nothing left to stop");
 
-    let turn = run(&resumed, "second question")
+    // Released: exec resumes it for a turn (and lets go at its end), then the second
+    // app-server.
+    let turn = run(&exec_resumed, "second question")
+        .await
+        .expect("exec resumes the released thread");
+    assert_eq!(turn.final_response, "Second answer.");
+    let turn = run(&resumed, "third question")
         .await
         .expect("the released thread resumes on the second app-server");
-    assert_eq!(turn.final_response, "Second answer.");
+    assert_eq!(turn.final_response, "Third answer.");
     assert_eq!(resumed.id().as_deref(), Some(id.as_str()));
     h.assert_no_mock_problems();
 }
@@ -992,41 +1015,4 @@ async fn http_401_is_not_retryable() {
     .await;
     assert!(result.is_err());
     assert_eq!(attempts.load(Ordering::SeqCst), 1, "no retry of a 401");
-}
-
-#[tokio::test]
-async fn an_exec_resume_of_a_thread_an_app_server_holds_is_busy_too() {
-    let h = harness().await;
-    h.mock.push(Sse::message("resp-1", "First answer."));
-    h.mock.push(Sse::message("resp-2", "Second answer."));
-    let app_server = app_server_codex(&h);
-    let first = app_server.start_thread(h.thread_options());
-    run(&first, "first question")
-        .await
-        .expect("the first turn completes");
-    let id = first.id().expect("an id");
-
-    // `codex exec resume` loads the thread through an in-process app-server of its own,
-    // which the live app-server's hold refuses the same way.
-    let exec = codex_agent_sdk::Codex::new(
-        CodexOptions::new()
-            .codex_path(crate::support::real_codex())
-            .env(h.env()),
-    )
-    .expect("the facade finds codex");
-    let resumed = exec.resume_thread(&id, h.thread_options());
-    let error = run(&resumed, "second question")
-        .await
-        .expect_err("the app-server holds the thread");
-    assert!(
-        matches!(&error, Error::ThreadBusy { id: busy } if *busy == id),
-        "{error:?}"
-    );
-
-    app_server.shutdown().await.expect("codex exits cleanly");
-    let turn = run(&resumed, "second question")
-        .await
-        .expect("exec resumes the released thread");
-    assert_eq!(turn.final_response, "Second answer.");
-    h.assert_no_mock_problems();
 }
