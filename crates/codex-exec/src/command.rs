@@ -1233,6 +1233,21 @@ impl ThreadOptions {
         non_empty(self.sandbox_mode.as_ref().map(SandboxMode::as_str)).map(wire_enum)
     }
 
+    /// Checks that the working directory, when one is set, is a directory here (for a codex
+    /// on this machine; a remote app-server's paths are its own).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WorkingDirectoryNotFound`] when it is missing or not a directory.
+    pub fn check_working_directory(&self) -> Result<(), Error> {
+        match &self.working_directory {
+            Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+                Err(Error::WorkingDirectoryNotFound { path: dir.clone() })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The working directory, absolute: the app-server runs in its own directory, so a
     /// relative `--cd` would mean something else there.
     fn absolute_cwd(&self) -> Option<String> {

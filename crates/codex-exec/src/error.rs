@@ -186,6 +186,14 @@ pub enum Error {
         /// The path as given.
         path: std::path::PathBuf,
     },
+    /// The thread's working directory is not a directory on this machine. `codex exec` would
+    /// exit with a bare "No such file or directory", and `codex app-server` would run the
+    /// turn there anyway, every command of it failing.
+    #[error("the working directory `{}` is not a directory", path.display())]
+    WorkingDirectoryNotFound {
+        /// The path as given.
+        path: std::path::PathBuf,
+    },
     /// An option the transport cannot honour; it is refused rather than dropped.
     #[error("{option} is not supported by the {transport} transport")]
     Unsupported {
@@ -425,6 +433,7 @@ impl Error {
             Self::ConfigNull { .. }
             | Self::ConfigEmptyKey { .. }
             | Self::UnsupportedApprovalPolicy { .. }
+            | Self::WorkingDirectoryNotFound { .. }
             | Self::InvalidThreadId { .. }
             | Self::OutputSchemaNotObject
             | Self::OutputSchemaFile { .. }

@@ -331,29 +331,39 @@ fn status_in_message(message: &str) -> Option<u16> {
     (100..600).contains(&status).then_some(status)
 }
 
-/// The thread id of codex's refusal to load a thread another app-server holds: code -32600,
-/// "thread <id> already has an active writer" (codex 0.169–0.171).
+/// The thread id of codex's refusal to load a thread another process holds: code -32600,
+/// "thread <id> already has an active writer" (codex 0.169–0.171), alone as the app-server's
+/// message or at the end of `codex exec`'s last error line (`Error: thread/resume:
+/// thread/resume failed: thread <id> already has an active writer (code -32600)`).
 fn busy_thread(code: i64, message: &str) -> Option<String> {
-    let id = message
-        .strip_prefix("thread ")?
-        .strip_suffix(" already has an active writer")?;
-    (code == -32600 && !id.is_empty() && !id.contains(char::is_whitespace)).then(|| id.to_owned())
+    let (before, after) = message.split_once(" already has an active writer")?;
+    let id = match before.strip_prefix("thread ") {
+        Some(id) if after.is_empty() => id,
+        _ if after == " (code -32600)" => before.rsplit_once(" thread ")?.1,
+        _ => return None,
+    };
+    (code == -32600 && is_id(id)).then(|| id.to_owned())
 }
 
-/// The thread id of codex exec's last words when its in-process app-server refused to load
-/// a thread another process holds: `Error: thread/resume: thread/resume failed: thread <id>
-/// already has an active writer (code -32600)` (codex 0.169–0.171).
-fn busy_thread_in_stderr(stderr: &str) -> Option<String> {
-    let line = stderr
+/// The thread id of codex's answer to resuming a thread that is not stored: "no rollout
+/// found for thread id <id>", alone (app-server) or in `codex exec`'s last error line.
+fn missing_thread(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("no rollout found for thread id ")?;
+    let id = rest.strip_suffix(" (code -32600)").unwrap_or(rest);
+    is_id(id).then(|| id.to_owned())
+}
+
+/// One token: what codex prints as a thread id.
+fn is_id(text: &str) -> bool {
+    !text.is_empty() && !text.contains(char::is_whitespace)
+}
+
+/// The last `Error: …` line of codex's stderr: what `codex exec` exits with.
+fn last_error_line(stderr: &str) -> Option<&str> {
+    stderr
         .lines()
         .rev()
-        .find(|line| line.starts_with("Error: "))?;
-    let (before, after) = line.split_once(" already has an active writer")?;
-    if !after.contains("(code -32600)") {
-        return None;
-    }
-    let id = before.rsplit_once(" thread ")?.1;
-    (!id.is_empty() && !id.contains(char::is_whitespace)).then(|| id.to_owned())
+        .find(|line| line.starts_with("Error: "))
 }
 
 /// Redacts `secret` (and the shapes of bearer tokens and OpenAI keys) from `text`, with the
@@ -518,9 +528,14 @@ impl Error {
                 // `codex exec resume` refuses a thread a live app-server holds the same way,
                 // through its own in-process app-server, and exits with code 1.
                 if let E::Exited { code: 1, stderr } = &err
-                    && let Some(id) = busy_thread_in_stderr(stderr)
+                    && let Some(line) = last_error_line(stderr)
                 {
-                    return Self::ThreadBusy { id };
+                    if let Some(id) = busy_thread(-32600, line) {
+                        return Self::ThreadBusy { id };
+                    }
+                    if let Some(id) = missing_thread(line) {
+                        return Self::ThreadNotFound { id };
+                    }
                 }
                 let (code, signal) = match &err {
                     E::Exited { code, .. } => (Some(*code), None),
@@ -566,14 +581,21 @@ impl Error {
                     code,
                     message,
                     ..
-                } => match busy_thread(code, &message) {
-                    Some(id) => Self::ThreadBusy { id },
-                    None => Self::Rpc {
-                        method,
-                        code,
-                        message,
-                    },
-                },
+                } => {
+                    if let Some(id) = busy_thread(code, &message) {
+                        Self::ThreadBusy { id }
+                    } else if let Some(id) =
+                        (code == -32600).then(|| missing_thread(&message)).flatten()
+                    {
+                        Self::ThreadNotFound { id }
+                    } else {
+                        Self::Rpc {
+                            method,
+                            code,
+                            message,
+                        }
+                    }
+                }
                 other => Self::AppServer(other),
             },
             C::AppServer => Self::AppServer(err),
@@ -644,6 +666,38 @@ mod tests {
         assert!(matches!(exited(2, stderr), Error::ProcessExit { .. }));
         let other = format!("thread {id} already has an active writer\nError: something else\n");
         assert!(matches!(exited(1, other), Error::ProcessExit { .. }));
+    }
+
+    #[test]
+    fn resuming_a_thread_codex_does_not_store_is_thread_not_found() {
+        let id = "00000000-0000-7000-8000-000000000000";
+        // The app-server's refusal, and `codex exec resume`'s last words (codex 0.171.0).
+        let rpc = Error::from_exec(codex_agent_exec::Error::Rpc {
+            method: "thread/resume".to_owned(),
+            code: -32600,
+            message: format!("no rollout found for thread id {id}"),
+            data: None,
+        });
+        let exited = Error::from_exec(codex_agent_exec::Error::Exited {
+            code: 1,
+            stderr: format!(
+                "Reading prompt from stdin...\nError: thread/resume: thread/resume failed: no rollout found for thread id {id} (code -32600)\n"
+            ),
+        });
+        for error in [rpc, exited] {
+            assert!(
+                matches!(&error, Error::ThreadNotFound { id: missing } if missing == id),
+                "{error:?}"
+            );
+        }
+        // Another code stays the server's refusal.
+        let other = Error::from_exec(codex_agent_exec::Error::Rpc {
+            method: "thread/resume".to_owned(),
+            code: -32603,
+            message: format!("no rollout found for thread id {id}"),
+            data: None,
+        });
+        assert!(matches!(other, Error::Rpc { .. }), "{other:?}");
     }
 
     #[test]

@@ -366,6 +366,12 @@ impl Thread {
     ) -> Result<TurnStream, Error> {
         let mut input = input.into();
         input.check_images().map_err(Error::from_exec)?;
+        if self.codex.inner.options.transport != Transport::Remote {
+            self.options
+                .exec
+                .check_working_directory()
+                .map_err(Error::from_exec)?;
+        }
         let tracker = self.tracker()?;
         tracker.check_start().map_err(Error::BudgetExceeded)?;
         let attachments = self.stage(&options.attachments).await?;

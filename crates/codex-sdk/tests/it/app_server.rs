@@ -1016,3 +1016,25 @@ async fn http_401_is_not_retryable() {
     assert!(result.is_err());
     assert_eq!(attempts.load(Ordering::SeqCst), 1, "no retry of a 401");
 }
+
+#[tokio::test]
+async fn resuming_a_thread_that_is_not_stored_is_thread_not_found_on_both_transports() {
+    let h = harness().await;
+    let exec = codex_agent_sdk::Codex::new(
+        CodexOptions::new()
+            .codex_path(crate::support::real_codex())
+            .env(h.env()),
+    )
+    .expect("the facade finds codex");
+    let missing = "00000000-0000-7000-8000-000000000000";
+    for codex in [exec, app_server_codex(&h)] {
+        let error = run(&codex.resume_thread(missing, h.thread_options()), "hi")
+            .await
+            .expect_err("there is no such thread");
+        assert!(
+            matches!(&error, Error::ThreadNotFound { id } if id == missing),
+            "{error:?}"
+        );
+    }
+    assert_eq!(h.mock.requests().len(), 0, "no model call");
+}

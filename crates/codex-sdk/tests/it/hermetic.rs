@@ -290,6 +290,28 @@ async fn missing_files_are_refused_up_front() {
         cause.as_deref(),
         Some("the image `/does/not/exist.png` is not a file")
     );
+    // A working directory that is not there: refused before codex starts, on exec and on a
+    // local app-server alike.
+    let app_server = Codex::new(
+        CodexOptions::new()
+            .codex_path(fake_codex::locate("sdk-fake-codex"))
+            .transport(codex_agent_sdk::Transport::AppServer),
+    )
+    .expect("nothing starts yet");
+    for codex in [&codex, &app_server] {
+        let error = codex
+            .start_thread(ThreadOptions::new().working_directory("/does/not/exist/dir"))
+            .run("hi", TurnOptions::new())
+            .await
+            .expect_err("refused");
+        assert!(matches!(error, Error::InvalidOptions(_)), "{error:?}");
+        assert_eq!(
+            std::error::Error::source(&error)
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("the working directory `/does/not/exist/dir` is not a directory")
+        );
+    }
 
     let error = Codex::new(CodexOptions::new().codex_path("/does/not/exist/codex"))
         .expect_err("no such binary");
