@@ -548,7 +548,8 @@ impl Codex {
     /// the turn. Resuming a thread another live process holds (the app-server of another
     /// [`Codex`] on the same `CODEX_HOME`, say) fails the first turn with
     /// [`Error::ThreadBusy`], on either transport. Resume it through the `Codex` that ran it,
-    /// or stop that one first ([`Codex::shutdown`]).
+    /// or stop that one first ([`Codex::shutdown`]). An id codex does not store fails the
+    /// first turn with [`Error::ThreadNotFound`].
     #[must_use]
     pub fn resume_thread(&self, id: impl Into<String>, options: ThreadOptions) -> Thread {
         Thread::new(self.clone(), options, Some(id.into()))
