@@ -474,6 +474,17 @@ fn held_reply(gate: &Gate) -> MockResponse {
     .hold_after(3, gate)
 }
 
+/// Runs one turn of `thread` to its end through the stream; returns the app-server's pid.
+async fn drained_turn(thread: &Thread, prompt: &str) -> u32 {
+    let mut stream = thread
+        .run_streamed(prompt, TurnOptions::new())
+        .await
+        .expect("the turn starts");
+    let pid = stream.pid().expect("the app-server runs");
+    drain(&mut stream).await;
+    pid
+}
+
 /// A turn of a new thread whose model reply is held after its first text delta (and, when
 /// `then` is given, the model's reply to the thread's next call): the gate that releases the
 /// reply, the thread, its stream and the events so far.
@@ -723,12 +734,7 @@ async fn a_resumed_thread_continues_on_a_new_process() {
     // ("already has an active writer" for any other).
     let (id, pid) = {
         let first = app_server_codex(&h).start_thread(h.thread_options());
-        let mut stream = first
-            .run_streamed("first question", TurnOptions::new())
-            .await
-            .expect("the first turn starts");
-        let pid = stream.pid().expect("the app-server runs");
-        drain(&mut stream).await;
+        let pid = drained_turn(&first, "first question").await;
         (first.id().expect("an id"), pid)
     };
     let state = codex_agent_testkit::process_watch::wait_gone(pid, WAIT).await;
@@ -763,13 +769,7 @@ async fn a_thread_an_app_server_holds_is_busy_for_other_processes_until_it_shuts
     h.mock.push(Sse::message("resp-3", "Third answer."));
     let first_codex = app_server_codex(&h);
     let first = first_codex.start_thread(h.thread_options());
-    let mut stream = first
-        .run_streamed("first question", TurnOptions::new())
-        .await
-        .expect("the first turn starts");
-    let pid = stream.pid().expect("the app-server runs");
-    drain(&mut stream).await;
-    drop(stream);
+    let pid = drained_turn(&first, "first question").await;
     let id = first.id().expect("an id");
 
     // The first app-server is alive and holds the thread: a second one may not load it.
@@ -859,13 +859,7 @@ async fn an_app_server_killed_between_turns_is_replaced_by_the_next_turn() {
     h.mock.push(Sse::message("resp-1", "First answer."));
     h.mock.push(Sse::message("resp-2", "Second answer."));
     let thread = h.start_thread();
-    let mut first = thread
-        .run_streamed("first question", TurnOptions::new())
-        .await
-        .expect("the first turn starts");
-    let killed = first.pid().expect("the app-server runs");
-    drain(&mut first).await;
-    drop(first);
+    let killed = drained_turn(&thread, "first question").await;
 
     kill(killed);
     assert_eq!(
