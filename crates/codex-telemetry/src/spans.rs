@@ -53,8 +53,8 @@ use std::time::Instant;
 use codex_agent_protocol::exec::{ItemDetails, TextItemStatus, ThreadEvent, ThreadItem, Usage};
 use codex_agent_protocol::secret::Redactor;
 use serde_json::Value;
-use tracing::Span;
 use tracing::field::Empty;
+use tracing::{Level, Span};
 
 use crate::budget::{Budget, BudgetExceeded, ThreadUsage};
 use crate::error::Error;
@@ -251,10 +251,15 @@ impl ThreadTracker {
             "error.type" = Empty,
         );
         drop(state);
+        // Tool calls are tracked only for a subscriber that takes their spans or metrics:
+        // without one, keying every item by its id was most of this tracker's cost.
+        let track_tools = tracing::span_enabled!(target: "codex_agent_telemetry", Level::INFO)
+            || tracing::event_enabled!(Level::INFO);
         Ok(TurnTracker {
             thread: self.clone(),
             turn_id,
             span,
+            track_tools,
             tools: HashMap::new(),
             usage: Usage::default(),
             ended: false,
@@ -271,6 +276,9 @@ pub struct TurnTracker {
     thread: ThreadTracker,
     turn_id: String,
     span: Span,
+    /// Whether any subscriber takes the tool calls' spans or metrics (decided when the turn
+    /// starts).
+    track_tools: bool,
     tools: HashMap<String, OpenTool>,
     /// The turn's usage so far.
     usage: Usage,
@@ -340,8 +348,7 @@ impl TurnTracker {
             ThreadEvent::TurnFailed(_) => self.end(&self.usage.clone(), Some("turn_failed")),
             _ => {}
         }
-        let log = self.thread.telemetry.event_log.clone();
-        if let Some(log) = log {
+        if let Some(log) = &self.thread.telemetry.event_log {
             let thread_id = self.thread.lock().thread_id.clone();
             log.append(thread_id.as_deref(), Some(&self.turn_id), event)?;
         }
@@ -450,6 +457,9 @@ impl TurnTracker {
     }
 
     fn open_tool(&mut self, item: &ThreadItem) {
+        if !self.track_tools {
+            return;
+        }
         let Some((name, tool_type)) = tool(item) else {
             return;
         };
@@ -488,6 +498,9 @@ impl TurnTracker {
     }
 
     fn close_tool(&mut self, item: &ThreadItem) {
+        if !self.track_tools {
+            return;
+        }
         if !self.tools.contains_key(&item.id) {
             self.open_tool(item);
         }
@@ -616,6 +629,35 @@ mod tests {
     use tracing_subscriber::layer::SubscriberExt as _;
 
     use super::*;
+
+    /// Without a subscriber that takes tool spans or metrics, tool calls are not tracked (no
+    /// map entry per item); with one, every open call is tracked until it completes.
+    #[test]
+    fn tool_calls_are_tracked_only_for_a_subscriber() {
+        let open_calls = |turn: &mut TurnTracker| {
+            let lines = codex_agent_testkit::synthetic::exec_stream(14);
+            let mut most = 0;
+            for line in &lines {
+                turn.on_event(&parse_event(line).expect("event"))
+                    .expect("no log");
+                most = most.max(turn.tools.len());
+            }
+            most
+        };
+        let telemetry = Telemetry::new();
+        let thread = telemetry.thread(Some("m"), None, None).expect("thread");
+        let mut turn = thread.start_turn(None).expect("no budget");
+        assert!(!turn.track_tools);
+        assert_eq!(open_calls(&mut turn), 0);
+        assert_eq!(thread.usage().turns, 1, "usage is still counted");
+        let capture = SpanCapture::new();
+        let subscriber = tracing_subscriber::registry().with(capture.layer());
+        tracing::subscriber::with_default(subscriber, || {
+            let mut turn = thread.start_turn(None).expect("no budget");
+            assert!(turn.track_tools);
+            assert!(open_calls(&mut turn) > 0);
+        });
+    }
 
     /// The synthetic turn (3 commands, an MCP call, a patch) makes the span tree thread →
     /// `invoke_agent codex` → one `execute_tool` per tool item, with the conventions' names.
