@@ -66,6 +66,36 @@ async fn one_turn(codex: &Codex, workdir: &TempDir, prompt: &str) -> Result<Stri
     Ok(turn.final_response)
 }
 
+/// How many TCP connections this test process has open (established) to `port` on
+/// loopback: its own sockets (`/proc/self/fd`) matched against `/proc/net/tcp`.
+fn connections_to(port: u16) -> usize {
+    let own: std::collections::HashSet<String> = std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .flatten()
+        .filter_map(|entry| std::fs::read_link(entry.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy().into_owned();
+            Some(
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
+    let remote = format!("0100007F:{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // sl, local, remote, state, queues, timer, retransmits, uid, timeout, inode
+            fields.len() > 9 && fields[2] == remote && fields[3] == "01" && own.contains(fields[9])
+        })
+        .count()
+}
+
 /// Asserts that nothing of the server's process group still runs.
 fn assert_gone(peer: &Peer) {
     assert_eq!(
@@ -102,10 +132,16 @@ async fn turns_run_over_a_websocket_with_a_token() {
 
     // Shutting a remote Codex down closes its connection only: the server keeps running, and
     // the next turn connects again and resumes the thread there.
+    assert_eq!(connections_to(peer.server.port()), 1, "one connection");
     codex
         .shutdown()
         .await
         .expect("the connection closes cleanly");
+    assert_eq!(
+        connections_to(peer.server.port()),
+        0,
+        "shutdown() closed the connection"
+    );
     assert!(
         !codex_agent_testkit::process_watch::state(peer.server.pid()).is_dead(),
         "the remote server keeps running"
