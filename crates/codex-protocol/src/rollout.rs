@@ -30,9 +30,9 @@ use serde_json::{Map, Value};
 use crate::ParseError;
 use crate::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
-    DynamicToolCallStatus, FileChangeItem, FileUpdateChange, ItemDetails, McpToolCallError,
-    McpToolCallItem, McpToolCallResult, McpToolCallStatus, PatchApplyStatus, PatchChangeKind,
-    ReasoningItem, ThreadItem, Usage,
+    DynamicToolCallStatus, FileChangeItem, FileUpdateChange, ItemDetails, McpContent,
+    McpToolCallError, McpToolCallItem, McpToolCallResult, McpToolCallStatus, PatchApplyStatus,
+    PatchChangeKind, ReasoningItem, ThreadItem, Usage,
 };
 use crate::history::{RecordProblem, ThreadRecord, ThreadSummary, TurnRecord, TurnRecordStatus};
 
@@ -956,7 +956,7 @@ fn mcp_item(call: &CoreMcpToolCall) -> McpToolCallItem {
             content: r
                 .get("content")
                 .and_then(Value::as_array)
-                .cloned()
+                .map(|blocks| blocks.iter().cloned().map(McpContent::from_value).collect())
                 .unwrap_or_default(),
             structured_content: r.get("structuredContent").cloned(),
             meta: r.get("_meta").cloned(),

@@ -122,7 +122,8 @@ pub(crate) use wire_enum;
 /// Each field is `name: "wire name" required` (absent is an error) or `name: "wire name"
 /// default` (absent is `Default::default()`, as `#[serde(default)]` and serde's `Option`
 /// fields have it). Keep the struct's `#[serde]` attributes: `Serialize` and the JSON schema
-/// still read them.
+/// still read them. `Name skipping ["key"] { … }` also drops the listed keys (a tag the
+/// caller has read already) instead of keeping them in `extra`.
 macro_rules! deserialize_with_extra {
     (@missing $err:ty, $field:ident, $wire:literal, required) => {
         match $field {
@@ -134,6 +135,9 @@ macro_rules! deserialize_with_extra {
         $field.unwrap_or_default()
     };
     ($ty:ident { $($field:ident : $wire:literal $presence:ident),* $(,)? }) => {
+        $crate::wire::deserialize_with_extra!($ty skipping [] { $($field : $wire $presence),* });
+    };
+    ($ty:ident skipping [$($skip:literal),*] { $($field:ident : $wire:literal $presence:ident),* $(,)? }) => {
         impl<'de> serde::Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct FieldsVisitor;
@@ -160,6 +164,9 @@ macro_rules! deserialize_with_extra {
                                         );
                                     }
                                     $field = Some(map.next_value()?);
+                                })*
+                                $($skip => {
+                                    map.next_value::<serde::de::IgnoredAny>()?;
                                 })*
                                 _ => {
                                     let value = map.next_value::<serde_json::Value>()?;

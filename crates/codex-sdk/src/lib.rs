@@ -231,10 +231,12 @@ pub use codex_agent_protocol::app_server::{CodexErrorInfo, ThreadGoal, ThreadGoa
 pub use codex_agent_protocol::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
     DynamicToolCallStatus, ErrorItem, FileChangeItem, FileUpdateChange, ItemDelta, ItemDetails,
-    ItemEvent, McpToolCallItem, McpToolCallStatus, MessagePhase, PatchApplyStatus, PatchChangeKind,
-    ReasoningItem, ReasoningSummaryDelta, ReasoningTextDelta, StreamError, TextItemStatus,
-    ThreadEvent, ThreadItem, ThreadStarted, TodoItem, TodoListItem, TurnCompleted, TurnError,
-    TurnFailed, TurnStarted, TurnStatus, Usage, WebSearchItem,
+    ItemEvent, McpContent, McpEmbeddedResource, McpMediaContent, McpResourceContents,
+    McpResourceLink, McpTextContent, McpToolCallError, McpToolCallItem, McpToolCallResult,
+    McpToolCallStatus, MessagePhase, PatchApplyStatus, PatchChangeKind, ReasoningItem,
+    ReasoningSummaryDelta, ReasoningTextDelta, StreamError, TextItemStatus, ThreadEvent,
+    ThreadItem, ThreadStarted, TodoItem, TodoListItem, TurnCompleted, TurnError, TurnFailed,
+    TurnStarted, TurnStatus, Usage, WebSearchItem,
 };
 pub use codex_agent_protocol::history::{
     RecordProblem, ThreadExport, ThreadRecord, ThreadSummary, TurnRecord, TurnRecordStatus,

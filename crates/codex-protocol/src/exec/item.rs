@@ -421,12 +421,374 @@ wire_enum! {
     }
 }
 
+/// One block of an MCP tool result's `content`, tagged by `type` on the wire: text, an image,
+/// audio, a link to a resource, or an embedded resource, as the MCP server sent it (codex
+/// passes the blocks on unchanged).
+///
+/// A block of another `type`, or one whose fields are not what its `type` says, is kept
+/// verbatim as [`McpContent::Unknown`]: reading `content` never fails. The blocks are the MCP
+/// server's data, not codex's protocol, so strict mode ([`Unknowns`](crate::Unknowns)) reports
+/// neither their unknown types nor their unmodeled fields (MCP's `annotations` and `_meta`
+/// are in each block's `extra`).
+///
+/// ```
+/// use codex_agent_protocol::exec::McpContent;
+///
+/// let block: McpContent = serde_json::from_str(r#"{"type":"text","text":"5"}"#)?;
+/// assert_eq!(block.text(), Some("5"));
+/// let image: McpContent =
+///     serde_json::from_str(r#"{"type":"image","data":"iVBORw0=","mimeType":"image/png"}"#)?;
+/// assert!(matches!(&image, McpContent::Image(image) if image.mime_type == "image/png"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum McpContent {
+    /// `text`.
+    Text(McpTextContent),
+    /// `image`: base64-encoded data and its MIME type.
+    Image(McpMediaContent),
+    /// `audio`: base64-encoded data and its MIME type.
+    Audio(McpMediaContent),
+    /// `resource_link`: a link to a resource the server offers.
+    ResourceLink(Box<McpResourceLink>),
+    /// `resource`: a resource embedded in the result.
+    Resource(Box<McpEmbeddedResource>),
+    /// Any other block, kept verbatim: the whole JSON value, `type` included.
+    Unknown(Value),
+}
+
+impl McpContent {
+    /// Every block `type` this crate models, in wire spelling.
+    pub const KNOWN_TYPES: &'static [&'static str] =
+        &["text", "image", "audio", "resource_link", "resource"];
+
+    /// The wire `type` (for [`McpContent::Unknown`], the `type` it carried, or `""`).
+    #[must_use]
+    pub fn content_type(&self) -> &str {
+        match self {
+            Self::Text(_) => "text",
+            Self::Image(_) => "image",
+            Self::Audio(_) => "audio",
+            Self::ResourceLink(_) => "resource_link",
+            Self::Resource(_) => "resource",
+            Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or(""),
+        }
+    }
+
+    /// Whether this is a block this crate does not model.
+    #[must_use]
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
+    /// The text of a `text` block.
+    #[must_use]
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Self::Text(text) => Some(&text.text),
+            _ => None,
+        }
+    }
+
+    /// A block from its JSON: typed when its `type` is known and its fields fit, otherwise
+    /// [`McpContent::Unknown`] holding `value` unchanged.
+    #[must_use]
+    pub fn from_value(mut value: Value) -> Self {
+        fn typed<T: serde::de::DeserializeOwned>(
+            value: &Value,
+            wrap: fn(T) -> McpContent,
+        ) -> Option<McpContent> {
+            T::deserialize(value).ok().map(wrap)
+        }
+        // The common block, moved out of the JSON rather than copied.
+        if let Value::Object(map) = &mut value
+            && map.get("type").and_then(Value::as_str) == Some("text")
+            && map.get("text").is_some_and(Value::is_string)
+        {
+            let text = match map.remove("text") {
+                Some(Value::String(text)) => text,
+                _ => String::new(),
+            };
+            map.remove("type");
+            // An emptied map still holds its node: a block without other fields keeps none.
+            let extra = if map.is_empty() {
+                Map::new()
+            } else {
+                std::mem::take(map)
+            };
+            return Self::Text(McpTextContent { text, extra });
+        }
+        let known = match value.get("type").and_then(Value::as_str) {
+            Some("text") => typed(&value, Self::Text),
+            Some("image") => typed(&value, Self::Image),
+            Some("audio") => typed(&value, Self::Audio),
+            Some("resource_link") => typed(&value, |l| Self::ResourceLink(Box::new(l))),
+            Some("resource") => typed(&value, |r| Self::Resource(Box::new(r))),
+            _ => None,
+        };
+        known.unwrap_or(Self::Unknown(value))
+    }
+}
+
+impl Serialize for McpContent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// The payload with the tag in front of its own fields.
+        #[derive(Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "type")]
+            tag: &'static str,
+            #[serde(flatten)]
+            payload: &'a T,
+        }
+        match self {
+            Self::Text(payload) => Tagged {
+                tag: "text",
+                payload,
+            }
+            .serialize(serializer),
+            Self::Image(payload) => Tagged {
+                tag: "image",
+                payload,
+            }
+            .serialize(serializer),
+            Self::Audio(payload) => Tagged {
+                tag: "audio",
+                payload,
+            }
+            .serialize(serializer),
+            Self::ResourceLink(payload) => Tagged {
+                tag: "resource_link",
+                payload: &**payload,
+            }
+            .serialize(serializer),
+            Self::Resource(payload) => Tagged {
+                tag: "resource",
+                payload: &**payload,
+            }
+            .serialize(serializer),
+            Self::Unknown(raw) => raw.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for McpContent {
+    /// Reads the block as JSON, then types it ([`McpContent::from_value`]); only JSON that is
+    /// not valid at all is an error.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(Self::from_value)
+    }
+}
+
+impl JsonSchema for McpContent {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "McpContent".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        use crate::app_server::macros::tagged_variant_schema;
+        let alternatives = vec![
+            tagged_variant_schema::<McpTextContent>(generator, "Text", "type", "text"),
+            tagged_variant_schema::<McpMediaContent>(generator, "Image", "type", "image"),
+            tagged_variant_schema::<McpMediaContent>(generator, "Audio", "type", "audio"),
+            tagged_variant_schema::<McpResourceLink>(
+                generator,
+                "ResourceLink",
+                "type",
+                "resource_link",
+            ),
+            tagged_variant_schema::<McpEmbeddedResource>(generator, "Resource", "type", "resource"),
+        ];
+        schemars::json_schema!({
+            "anyOf": [
+                { "oneOf": alternatives, "discriminator": { "propertyName": "type" } },
+                { "description": "Any other block, kept verbatim." },
+            ],
+        })
+    }
+}
+
+/// An MCP `text` content block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct McpTextContent {
+    /// The text.
+    pub text: String,
+    /// Fields this crate does not model (MCP's `annotations`, `_meta`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+wire::deserialize_with_extra!(McpTextContent skipping ["type"] {
+    text: "text" required,
+});
+
+impl McpTextContent {
+    /// A text block.
+    #[must_use]
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            extra: Map::new(),
+        }
+    }
+}
+
+/// An MCP `image` or `audio` content block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct McpMediaContent {
+    /// The data, base64-encoded.
+    pub data: String,
+    /// Its MIME type (`image/png`, `audio/wav`, ...).
+    #[serde(rename = "mimeType")]
+    pub mime_type: String,
+    /// Fields this crate does not model (MCP's `annotations`, `_meta`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+wire::deserialize_with_extra!(McpMediaContent skipping ["type"] {
+    data: "data" required,
+    mime_type: "mimeType" required,
+});
+
+impl McpMediaContent {
+    /// An image or audio block of base64 `data` of this MIME type.
+    #[must_use]
+    pub fn new(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        Self {
+            data: data.into(),
+            mime_type: mime_type.into(),
+            extra: Map::new(),
+        }
+    }
+}
+
+/// An MCP `resource_link` content block: a resource the server offers, by URI.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct McpResourceLink {
+    /// The resource's URI.
+    pub uri: String,
+    /// Its name.
+    pub name: String,
+    /// A title for people, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What it is, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its MIME type, when known.
+    #[serde(rename = "mimeType", default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Its size in bytes, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Fields this crate does not model (MCP's `annotations`, `icons`, `_meta`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+wire::deserialize_with_extra!(McpResourceLink skipping ["type"] {
+    uri: "uri" required,
+    name: "name" required,
+    title: "title" default,
+    description: "description" default,
+    mime_type: "mimeType" default,
+    size: "size" default,
+});
+
+impl McpResourceLink {
+    /// A link to the resource at `uri` named `name`.
+    #[must_use]
+    pub fn new(uri: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            uri: uri.into(),
+            name: name.into(),
+            title: None,
+            description: None,
+            mime_type: None,
+            size: None,
+            extra: Map::new(),
+        }
+    }
+}
+
+/// An MCP `resource` content block: a resource embedded in the result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct McpEmbeddedResource {
+    /// The resource.
+    pub resource: McpResourceContents,
+    /// Fields this crate does not model (MCP's `annotations`, `_meta`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+wire::deserialize_with_extra!(McpEmbeddedResource skipping ["type"] {
+    resource: "resource" required,
+});
+
+impl McpEmbeddedResource {
+    /// A block embedding `resource`.
+    #[must_use]
+    pub fn new(resource: McpResourceContents) -> Self {
+        Self {
+            resource,
+            extra: Map::new(),
+        }
+    }
+}
+
+/// The contents of an embedded MCP resource: its URI and either `text` or base64 `blob`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct McpResourceContents {
+    /// The resource's URI.
+    pub uri: String,
+    /// Its MIME type, when known.
+    #[serde(rename = "mimeType", default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Its text, for a text resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Its data, base64-encoded, for a binary resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
+    /// Fields this crate does not model (MCP's `_meta`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+wire::deserialize_with_extra!(McpResourceContents {
+    uri: "uri" required,
+    mime_type: "mimeType" default,
+    text: "text" default,
+    blob: "blob" default,
+});
+
+impl McpResourceContents {
+    /// The contents of the resource at `uri`, neither text nor blob yet.
+    #[must_use]
+    pub fn new(uri: impl Into<String>) -> Self {
+        Self {
+            uri: uri.into(),
+            mime_type: None,
+            text: None,
+            blob: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 /// The result of an MCP tool call.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct McpToolCallResult {
-    /// MCP content blocks, as sent by the server.
-    pub content: Vec<Value>,
+    /// The MCP content blocks, typed (a block this crate does not model is
+    /// [`McpContent::Unknown`]).
+    pub content: Vec<McpContent>,
     /// The tool's structured content, when it returned any (`null` otherwise).
     pub structured_content: Option<Value>,
     /// The MCP `_meta` object, when present.

@@ -54,9 +54,10 @@ pub use item::{
     AgentMessageItem, CollabAgentState, CollabAgentStatus, CollabTool, CollabToolCallItem,
     CollabToolCallStatus, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
     DynamicToolCallStatus, ErrorItem, FileChangeItem, FileUpdateChange, ItemDetails, ItemStatus,
-    McpToolCallError, McpToolCallItem, McpToolCallResult, McpToolCallStatus, MessagePhase,
-    PatchApplyStatus, PatchChangeKind, ReasoningItem, TextItemStatus, ThreadItem, TodoItem,
-    TodoListItem, UnknownItem, WebSearchAction, WebSearchItem,
+    McpContent, McpEmbeddedResource, McpMediaContent, McpResourceContents, McpResourceLink,
+    McpTextContent, McpToolCallError, McpToolCallItem, McpToolCallResult, McpToolCallStatus,
+    MessagePhase, PatchApplyStatus, PatchChangeKind, ReasoningItem, TextItemStatus, ThreadItem,
+    TodoItem, TodoListItem, UnknownItem, WebSearchAction, WebSearchItem,
 };
 pub use transcript::TranscriptReport;
 

@@ -41,6 +41,63 @@ fn extra() -> BoxedStrategy<Map<String, Value>> {
         .boxed()
 }
 
+/// MCP content blocks of every kind; an unknown one is any JSON that is not a valid block.
+fn mcp_content() -> BoxedStrategy<McpContent> {
+    let opt = || proptest::option::of(text());
+    prop_oneof![
+        (text(), extra()).prop_map(|(text, extra)| {
+            let mut block = McpTextContent::new(text);
+            block.extra = extra;
+            McpContent::Text(block)
+        }),
+        (text(), text(), extra(), any::<bool>()).prop_map(|(data, mime, extra, audio)| {
+            let mut block = McpMediaContent::new(data, mime);
+            block.extra = extra;
+            if audio {
+                McpContent::Audio(block)
+            } else {
+                McpContent::Image(block)
+            }
+        }),
+        (
+            text(),
+            text(),
+            opt(),
+            opt(),
+            opt(),
+            any::<Option<u64>>(),
+            extra()
+        )
+            .prop_map(|(uri, name, title, description, mime_type, size, extra)| {
+                let mut link = McpResourceLink::new(uri, name);
+                link.title = title;
+                link.description = description;
+                link.mime_type = mime_type;
+                link.size = size;
+                link.extra = extra;
+                McpContent::ResourceLink(Box::new(link))
+            }),
+        (text(), opt(), opt(), opt(), extra(), extra()).prop_map(
+            |(uri, mime_type, text, blob, inner, outer)| {
+                let mut contents = McpResourceContents::new(uri);
+                contents.mime_type = mime_type;
+                contents.text = text;
+                contents.blob = blob;
+                contents.extra = inner;
+                let mut block = McpEmbeddedResource::new(contents);
+                block.extra = outer;
+                McpContent::Resource(Box::new(block))
+            }
+        ),
+        json()
+            .prop_filter("not a valid block", |value| {
+                McpContent::from_value(value.clone()).is_unknown()
+            })
+            .prop_map(McpContent::Unknown),
+    ]
+    .boxed()
+}
+
 fn open<T: std::fmt::Debug>(
     known: &'static [&'static str],
     from: fn(&str) -> T,
@@ -154,7 +211,7 @@ fn item_details() -> BoxedStrategy<ItemDetails> {
             text(),
             json(),
             proptest::option::of((
-                prop::collection::vec(json(), 0..3),
+                prop::collection::vec(mcp_content(), 0..3),
                 proptest::option::of(json()),
                 proptest::option::of(json())
             )),

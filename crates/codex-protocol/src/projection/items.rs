@@ -5,9 +5,10 @@
 use crate::app_server as wire;
 use crate::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
-    DynamicToolCallStatus, FileChangeItem, FileUpdateChange, ItemDetails, McpToolCallError,
-    McpToolCallItem, McpToolCallResult, McpToolCallStatus, MessagePhase, PatchApplyStatus,
-    PatchChangeKind, ReasoningItem, ThreadItem, UnknownItem, WebSearchAction, WebSearchItem,
+    DynamicToolCallStatus, FileChangeItem, FileUpdateChange, ItemDetails, McpContent,
+    McpToolCallError, McpToolCallItem, McpToolCallResult, McpToolCallStatus, MessagePhase,
+    PatchApplyStatus, PatchChangeKind, ReasoningItem, ThreadItem, UnknownItem, WebSearchAction,
+    WebSearchItem,
 };
 use serde_json::{Map, Value};
 
@@ -218,7 +219,12 @@ fn mcp_tool_call(m: &wire::McpToolCallItem) -> McpToolCallItem {
         tool: m.tool.clone(),
         arguments: m.arguments.clone(),
         result: m.result.as_ref().map(|r| McpToolCallResult {
-            content: r.content.clone(),
+            content: r
+                .content
+                .iter()
+                .cloned()
+                .map(McpContent::from_value)
+                .collect(),
             structured_content: r.structured_content.clone().filter(|v| !v.is_null()),
             meta: r.meta.clone().filter(|v| !v.is_null()),
             extra: r.extra.clone(),

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use codex_agent_protocol::exec::{
-    CommandExecutionStatus, ItemDetails, PatchChangeKind, ThreadEvent, WebSearchAction,
+    CommandExecutionStatus, ItemDetails, McpContent, PatchChangeKind, ThreadEvent, WebSearchAction,
     parse_event, parse_event_bytes, parse_event_strict,
 };
 use codex_agent_protocol::{ParseError, Unknowns};
@@ -391,4 +391,70 @@ fn invalid_utf8_is_a_typed_error() {
         parse_event_bytes(b"{\"type\":\"error\",\"message\":\"\xff\"}").expect_err("not UTF-8");
     expect![[r#"invalid JSON: invalid UTF-8 at byte 27; excerpt: `{"type":"error","message":"`"#]]
         .assert_eq(&err.to_string());
+}
+
+/// MCP content blocks: every modeled kind is typed and written back byte for byte (the shapes
+/// codex 0.169 and 0.171 pass on from server-everything); anything else, a malformed block of
+/// a known kind included, is kept as its JSON value, and strict mode does not judge the server's data.
+#[test]
+fn mcp_content_blocks_are_typed_and_anything_else_is_kept_verbatim() {
+    let typed = [
+        (r#"{"type":"text","text":"echo: ping"}"#, "text"),
+        (
+            r#"{"type":"text","text":"ok","annotations":{"audience":["user"],"priority":0.7}}"#,
+            "text",
+        ),
+        (
+            r#"{"type":"image","data":"iVBORw0=","mimeType":"image/png"}"#,
+            "image",
+        ),
+        (
+            r#"{"type":"audio","data":"UklGRg==","mimeType":"audio/wav"}"#,
+            "audio",
+        ),
+        (
+            r#"{"type":"resource_link","uri":"demo://resource/1","name":"R 1","description":"d","mimeType":"text/plain"}"#,
+            "resource_link",
+        ),
+        (
+            r#"{"type":"resource","resource":{"uri":"demo://resource/1","mimeType":"text/plain","text":"hello"}}"#,
+            "resource",
+        ),
+    ];
+    for (block, kind) in typed {
+        let content: McpContent = serde_json::from_str(block).expect("a block");
+        assert!(!content.is_unknown(), "{block}");
+        assert_eq!(content.content_type(), kind);
+        assert_eq!(serde_json::to_string(&content).expect("writes"), block);
+    }
+    let kept = [
+        r#"{"type":"text"}"#,
+        r#"{"type":"image","data":"x"}"#,
+        r#"{"type":"text","text":5}"#,
+        r#"{"type":"video","url":"https://example.com/v.mp4"}"#,
+        r#"{"no_type":true}"#,
+        r#""just a string""#,
+        "[1,2]",
+    ];
+    for block in kept {
+        let content: McpContent = serde_json::from_str(block).expect("any JSON");
+        assert!(content.is_unknown(), "{block}");
+        // Kept as a `Value`: the same JSON, keys in `serde_json`'s order.
+        assert_eq!(
+            serde_json::to_value(&content).expect("writes"),
+            serde_json::from_str::<Value>(block).expect("JSON")
+        );
+    }
+    let line = r#"{"type":"item.completed","item":{"id":"item_0","type":"mcp_tool_call","server":"s","tool":"t","arguments":{},"result":{"content":[{"type":"video","url":"u"},{"type":"text","text":"a","annotations":{}}],"structured_content":null},"error":null,"status":"completed"}}"#;
+    let event = parse_event_strict(line).expect("MCP blocks are not codex's protocol");
+    assert_round_trips(&event, line);
+    let ThreadEvent::ItemCompleted(done) = &event else {
+        panic!("{event:?}")
+    };
+    let ItemDetails::McpToolCall(call) = &done.item.details else {
+        panic!("{event:?}")
+    };
+    let content = &call.result.as_ref().expect("a result").content;
+    assert_eq!(content[0].content_type(), "video");
+    assert!(matches!(&content[1], McpContent::Text(text) if text.text == "a"));
 }

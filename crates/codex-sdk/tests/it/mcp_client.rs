@@ -12,7 +12,7 @@ use codex_agent_sdk::mcp::{
     McpTransport, ProcessLauncher, TRUNCATION_MARKER,
 };
 use codex_agent_sdk::registry::ToolRegistry;
-use codex_agent_sdk::{ItemDetails, McpToolCallStatus, Transport};
+use codex_agent_sdk::{ItemDetails, McpContent, McpToolCallStatus, Transport};
 use codex_agent_testkit::codex_home::CodexHomeOptions;
 use codex_agent_testkit::process_watch::{ProcessState, read_pid, wait_gone};
 use codex_agent_testkit::sse::{self, Sse};
@@ -412,4 +412,129 @@ fn the_pass_through_declares_a_required_server_to_codex() {
         mcp::codex_server_config("node", &["server.js", "stdio"]),
         json!({"command": "node", "args": ["server.js", "stdio"], "required": true})
     );
+}
+
+/// Checks one block of a server-everything answer: typed, with what the tool sends.
+fn assert_typed(transport: Transport, tool: &str, block: &McpContent) {
+    let extra = match block {
+        McpContent::Text(text) => {
+            assert!(!text.text.is_empty());
+            &text.extra
+        }
+        McpContent::Image(image) => {
+            assert_eq!(image.mime_type, "image/png", "{transport:?}");
+            assert!(image.data.starts_with("iVBOR"), "{transport:?}: base64 PNG");
+            &image.extra
+        }
+        McpContent::ResourceLink(link) => {
+            assert!(link.uri.starts_with("demo://resource/"), "{link:?}");
+            assert!(
+                !link.name.is_empty() && link.mime_type.is_some(),
+                "{link:?}"
+            );
+            &link.extra
+        }
+        McpContent::Resource(resource) => {
+            assert!(resource.resource.uri.starts_with("demo://resource/"));
+            assert!(resource.resource.text.is_some(), "{resource:?}");
+            &resource.extra
+        }
+        other => panic!("{transport:?}: an untyped block {other:?}"),
+    };
+    if tool == "get-annotated-message" {
+        assert!(
+            extra.contains_key("annotations"),
+            "{transport:?}: {block:?}"
+        );
+    }
+}
+
+/// A real codex turn (both transports) calling server-everything's tools that answer with each
+/// kind of MCP content block: the blocks arrive typed, MCP's `annotations` in their `extra`.
+#[tokio::test]
+async fn mcp_content_blocks_arrive_typed_on_both_transports() {
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let home = CodexHomeOptions::default().mcp_server(
+            "everything",
+            "node",
+            [
+                everything().to_string_lossy().into_owned(),
+                "stdio".to_owned(),
+            ],
+        );
+        let h = Harness::with(home, |o, _| o.transport(transport)).await;
+        h.mock.push(Sse::reply(
+            "resp-1",
+            [sse::tool_search_call(
+                "ts-1",
+                "image resource links annotated",
+                20,
+            )],
+        ));
+        // codex offers server-everything's `get-tiny-image` as `get_tiny_image`.
+        h.mock.push(Sse::reply(
+            "resp-2",
+            [
+                sse::mcp_tool_call("call-1", "everything", "get_tiny_image", &json!({})),
+                sse::mcp_tool_call(
+                    "call-2",
+                    "everything",
+                    "get_resource_links",
+                    &json!({"count": 1}),
+                ),
+                sse::mcp_tool_call(
+                    "call-3",
+                    "everything",
+                    "get_resource_reference",
+                    &json!({"resourceType": "Text", "resourceId": 1}),
+                ),
+                sse::mcp_tool_call(
+                    "call-4",
+                    "everything",
+                    "get_annotated_message",
+                    &json!({"messageType": "success", "includeImage": true}),
+                ),
+            ],
+        ));
+        h.mock.push(Sse::message("resp-3", "done"));
+        let thread = h.start_thread();
+        let turn = run(&thread, "show me").await.expect("the turn completes");
+        h.assert_no_mock_problems();
+        let mut seen = Vec::new();
+        for item in &turn.items {
+            let ItemDetails::McpToolCall(call) = &item.details else {
+                continue;
+            };
+            let result = call
+                .result
+                .as_ref()
+                .unwrap_or_else(|| panic!("{transport:?}: {} has a result", call.tool));
+            let kinds: Vec<&str> = result
+                .content
+                .iter()
+                .map(McpContent::content_type)
+                .collect();
+            seen.push((call.tool.clone(), kinds));
+            for block in &result.content {
+                assert_typed(transport, &call.tool, block);
+            }
+        }
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("get-annotated-message".to_owned(), vec!["text", "image"]),
+                (
+                    "get-resource-links".to_owned(),
+                    vec!["text", "resource_link"]
+                ),
+                (
+                    "get-resource-reference".to_owned(),
+                    vec!["text", "resource", "text"]
+                ),
+                ("get-tiny-image".to_owned(), vec!["text", "image", "text"]),
+            ],
+            "{transport:?}"
+        );
+    }
 }
