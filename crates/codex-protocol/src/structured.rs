@@ -68,6 +68,68 @@ const KNOWN_FORMATS: &[&str] = &[
     "uuid",
 ];
 
+/// Removes from `answer` the `null`s that [`strict_schema`] let in: a property that `schema`
+/// (the schema *before* [`strict_schema`]) does not require and that the answer sets to `null`
+/// is removed, so that it reads as absent. Strict mode makes every property required and the
+/// optional ones nullable, so a model answers an optional field with `null`; the type the
+/// schema was derived from may not take `null` there (a `#[serde(default)]` field that is not
+/// an `Option`) but does take its absence.
+///
+/// Follows `properties`, array `items` and local `$ref`s (`#/$defs/…`, `#/definitions/…`)
+/// along the answer; inside alternatives (`anyOf`, `oneOf`) nothing is removed, since which
+/// one the answer took is not known.
+pub fn drop_optional_nulls(schema: &Value, answer: &mut Value) {
+    drop_nulls_at(schema, schema, answer);
+}
+
+fn drop_nulls_at(root: &Value, schema: &Value, answer: &mut Value) {
+    let Some(schema) = resolve(root, schema) else {
+        return;
+    };
+    match answer {
+        Value::Object(fields) => {
+            let Some(Value::Object(properties)) = schema.get("properties") else {
+                return;
+            };
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|names| names.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            fields.retain(|name, value| {
+                !(value.is_null()
+                    && properties.contains_key(name)
+                    && !required.contains(&name.as_str()))
+            });
+            for (name, value) in fields.iter_mut() {
+                if let Some(property) = properties.get(name) {
+                    drop_nulls_at(root, property, value);
+                }
+            }
+        }
+        Value::Array(elements) => {
+            if let Some(items) = schema.get("items") {
+                for element in elements {
+                    drop_nulls_at(root, items, element);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `schema`, or the local definition its `$ref` names (`None` for a reference elsewhere).
+/// Chains of references are followed a bounded number of times.
+fn resolve<'a>(root: &'a Value, mut schema: &'a Value) -> Option<&'a Value> {
+    for _ in 0..16 {
+        let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
+            return Some(schema);
+        };
+        schema = root.pointer(reference.strip_prefix('#')?)?;
+    }
+    None
+}
+
 /// Returns `schema` rewritten to obey OpenAI strict mode.
 ///
 /// # Errors
@@ -420,6 +482,68 @@ mod tests {
         let err = strict_schema(&mapped).expect_err("map");
         assert_eq!(err.path, "/properties/counts");
         assert!(err.reason.contains("maps"), "{err}");
+    }
+
+    /// A `#[serde(default)]` field that is not an `Option` becomes nullable in strict mode; the
+    /// model's `null` for it is dropped so that the type reads its default, at any depth
+    /// (through `$ref`s and arrays), while a required field's `null` stays.
+    #[test]
+    fn nulls_strict_mode_let_in_are_dropped_before_parsing() {
+        #[derive(JsonSchema, serde::Deserialize, Debug, PartialEq)]
+        struct Note {
+            #[serde(default)]
+            text: String,
+            maybe: Option<u32>,
+        }
+        #[derive(JsonSchema, serde::Deserialize, Debug, PartialEq)]
+        struct Answer {
+            #[serde(default)]
+            note: String,
+            #[serde(default)]
+            tags: Vec<String>,
+            notes: Vec<Note>,
+            first: Note,
+            required_option: Option<String>,
+        }
+        let raw = serde_json::to_value(schema_for!(Answer)).expect("schema");
+        let strict = strict_schema(&raw).expect("strict");
+        assert_eq!(
+            strict["properties"]["note"]["type"],
+            json!(["string", "null"])
+        );
+        let mut answer = json!({
+            "note": null,
+            "tags": null,
+            "notes": [{"text": null, "maybe": null}, {"text": "t", "maybe": 3}],
+            "first": {"text": null, "maybe": 1},
+            "required_option": null,
+        });
+        assert!(serde_json::from_value::<Answer>(answer.clone()).is_err());
+        drop_optional_nulls(&raw, &mut answer);
+        let parsed: Answer = serde_json::from_value(answer).expect("parses after the drop");
+        assert_eq!(parsed.note, "");
+        assert!(parsed.tags.is_empty());
+        assert_eq!(
+            parsed.notes,
+            [
+                Note {
+                    text: String::new(),
+                    maybe: None
+                },
+                Note {
+                    text: "t".into(),
+                    maybe: Some(3)
+                },
+            ]
+        );
+        assert_eq!(
+            parsed.first,
+            Note {
+                text: String::new(),
+                maybe: Some(1)
+            }
+        );
+        assert_eq!(parsed.required_option, None);
     }
 
     #[test]

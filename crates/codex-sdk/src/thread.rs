@@ -738,7 +738,7 @@ impl Thread {
         if turn.final_response.is_empty() {
             return Err(Error::NoFinalResponse);
         }
-        let value = parse_final::<T>(&turn.final_response)?;
+        let value = parse_final::<T>(&turn.final_response, &schema)?;
         Ok(JsonTurn { value, turn })
     }
 }
@@ -783,20 +783,22 @@ fn with_attachments(input: Input, attached: &[Attached]) -> Input {
     Input::Items(items)
 }
 
-/// Parses a structured final response, naming the path of a mismatch.
-pub(crate) fn parse_final<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let mut track = serde_path_to_error::Track::new();
-    let pd = serde_path_to_error::Deserializer::new(&mut de, &mut track);
-    match T::deserialize(pd).and_then(|v| de.end().map(|()| v)) {
-        Ok(v) => Ok(v),
-        Err(e) => Err(Error::SchemaMismatch {
-            path: track.path().to_string(),
-            // serde quotes the offending value in its reason: redacted like the excerpt.
-            reason: error::redact(&e.to_string(), None),
-            excerpt: error::redact(&text.chars().take(200).collect::<String>(), None),
-        }),
-    }
+/// Parses a structured final response into a `T` whose schema (before strict mode) is
+/// `schema`, naming the path of a mismatch. The `null`s strict mode let in for optional
+/// properties are dropped first ([`structured::drop_optional_nulls`]), so that `T` reads them
+/// as absent.
+pub(crate) fn parse_final<T: DeserializeOwned>(text: &str, schema: &Value) -> Result<T, Error> {
+    let mismatch = |path: String, reason: String| Error::SchemaMismatch {
+        path,
+        // serde quotes the offending value in its reason: redacted like the excerpt.
+        reason: error::redact(&reason, None),
+        excerpt: error::redact(&text.chars().take(200).collect::<String>(), None),
+    };
+    let mut value: Value =
+        serde_json::from_str(text).map_err(|e| mismatch(String::new(), e.to_string()))?;
+    structured::drop_optional_nulls(schema, &mut value);
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| mismatch(e.path().to_string(), e.inner().to_string()))
 }
 
 /// The events of a running turn.
@@ -1199,7 +1201,7 @@ const HOOK_TRUST_WARNING: &str = "`--dangerously-bypass-hook-trust` is enabled. 
 mod tests {
     use super::*;
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
     struct Answer {
         #[expect(dead_code, reason = "only the parse is tested")]
         n: u32,
@@ -1236,8 +1238,10 @@ mod tests {
     /// S3: the excerpt of a mismatched answer goes through the redactor.
     #[test]
     fn a_schema_mismatch_excerpt_is_redacted() {
-        let error = parse_final::<Answer>(r#"{"n": "Bearer abc.def sk-proj-abcdefgh1234"}"#)
-            .expect_err("not a number");
+        let schema = serde_json::to_value(schemars::schema_for!(Answer)).expect("a schema");
+        let error =
+            parse_final::<Answer>(r#"{"n": "Bearer abc.def sk-proj-abcdefgh1234"}"#, &schema)
+                .expect_err("not a number");
         let shown = format!("{error} {error:?}");
         assert!(matches!(error, Error::SchemaMismatch { .. }), "{shown}");
         assert!(

@@ -107,3 +107,61 @@ async fn an_answer_of_the_wrong_shape_names_the_path() {
     );
     assert_eq!(excerpt, answer);
 }
+
+/// A `#[serde(default)]` field that is not an `Option` is nullable in the strict schema, so
+/// the model may answer it with `null`: that reads as the default, at any depth, instead of a
+/// `SchemaMismatch`.
+#[tokio::test]
+async fn a_null_for_a_defaulted_field_reads_as_its_default() {
+    #[derive(Debug, PartialEq, Deserialize, JsonSchema)]
+    struct Finding {
+        file: String,
+        #[serde(default)]
+        line: u32,
+    }
+    #[derive(Debug, PartialEq, Deserialize, JsonSchema)]
+    struct Report {
+        #[serde(default)]
+        summary: String,
+        #[serde(default)]
+        tags: Vec<String>,
+        findings: Vec<Finding>,
+    }
+    let h = Harness::new().await;
+    h.mock.push(Sse::message(
+        "resp-1",
+        r#"{"summary": null, "tags": null, "findings": [{"file": "a.rs", "line": null}, {"file": "b.rs", "line": 3}]}"#,
+    ));
+    let thread = h.start_thread();
+    let report = tokio::time::timeout(
+        WAIT,
+        thread.run_json::<Report>("report", TurnOptions::new()),
+    )
+    .await
+    .expect("the turn ends in time")
+    .expect("the nulls read as defaults")
+    .value;
+    assert_eq!(
+        report,
+        Report {
+            summary: String::new(),
+            tags: Vec::new(),
+            findings: vec![
+                Finding {
+                    file: "a.rs".into(),
+                    line: 0
+                },
+                Finding {
+                    file: "b.rs".into(),
+                    line: 3
+                },
+            ],
+        }
+    );
+    let requests = h.mock.requests();
+    assert_eq!(
+        requests[0].text_format().expect("a schema")["schema"]["properties"]["summary"]["type"],
+        json!(["string", "null"]),
+        "the field is nullable in the schema sent"
+    );
+}
