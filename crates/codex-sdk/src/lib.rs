@@ -109,7 +109,9 @@
 //! let codex = Codex::new(CodexOptions::new())?;
 //! let thread = codex.start_thread(ThreadOptions::new().tools(tools.clone()));
 //! let turn = thread.run("What is 2 + 3? Use the add tool.", TurnOptions::new()).await?;
-//! println!("{} ({} calls of add)", turn.final_response, tools.metrics()[0].calls());
+//! // `metrics()` lists the tools called so far: empty when the model answered without one.
+//! let calls: u64 = tools.metrics().iter().map(|m| m.calls()).sum();
+//! println!("{} ({calls} tool calls)", turn.final_response);
 //! # Ok(()) }
 //! ```
 //!

@@ -334,6 +334,14 @@ impl Thread {
 
     /// Starts a turn and returns its events as they come.
     ///
+    /// A turn that fails on codex's side (a model error, a 401) ends with the event
+    /// [`ThreadEvent::TurnFailed`], then the end of the stream: it is an event, not an `Err`
+    /// item, as in the TypeScript SDK. [`run`](Self::run) turns it into
+    /// [`Error::TurnFailed`]; with a stream, match the event, or push the events into a
+    /// [`TurnCollector`](crate::TurnCollector), whose `finish()` returns that error.
+    /// `Err` items are what went wrong around codex (a line that is not an event, a time
+    /// limit, codex dying).
+    ///
     /// On the app-server transport, the first turn of a [`Codex`] starts the shared
     /// `codex app-server`, and the first turn of a thread sends `thread/start` (or
     /// `thread/resume` for a resumed thread) before `turn/start`.
@@ -353,10 +361,10 @@ impl Thread {
     ///
     /// [`Error::Attachment`] when an attachment cannot be staged (nothing is started then),
     /// [`Error::InvalidOptions`] for options codex would refuse, [`Error::Spawn`] when codex
-    /// cannot start, [`Error::Unsupported`] for options the transport does not have (dynamic
-    /// tools or base instructions on exec, an approval handler given answers beyond commands
-    /// on exec, tools, hooks or an approval handler without the `mcp` feature, a thread's
-    /// tools changed after its first turn on the app-server); on the app-server transport
+    /// cannot start, [`Error::Unsupported`] for options the transport does not have (base
+    /// instructions on exec, an approval handler given answers beyond commands on exec;
+    /// tools, hooks or an approval handler without the `mcp` feature; a thread's tools
+    /// changed after its first turn on the app-server); on the app-server transport
     /// also the errors of its requests ([`Error::Rpc`], [`Error::Timeout`],
     /// [`Error::ProcessExit`]).
     pub async fn run_streamed(
