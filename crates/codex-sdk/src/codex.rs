@@ -548,8 +548,9 @@ impl Codex {
     /// the turn. Resuming a thread another live process holds (the app-server of another
     /// [`Codex`] on the same `CODEX_HOME`, say) fails the first turn with
     /// [`Error::ThreadBusy`], on either transport. Resume it through the `Codex` that ran it,
-    /// or stop that one first ([`Codex::shutdown`]). An id codex does not store fails the
-    /// first turn with [`Error::ThreadNotFound`].
+    /// or stop that one first ([`Codex::shutdown`]). An id codex does not store, or one that
+    /// is not a thread id at all (codex's are UUIDs), fails the first turn with
+    /// [`Error::ThreadNotFound`]; the latter before anything is started.
     #[must_use]
     pub fn resume_thread(&self, id: impl Into<String>, options: ThreadOptions) -> Thread {
         Thread::new(self.clone(), options, Some(id.into()))

@@ -380,6 +380,14 @@ impl Thread {
                 .check_working_directory()
                 .map_err(Error::from_exec)?;
         }
+        // codex's thread ids are UUIDs: another id names no stored thread. Left to codex,
+        // `codex exec resume` would start a new thread instead, and the app-server answer
+        // with a raw "invalid session id".
+        if let Some(id) = self.id()
+            && !is_thread_id(&id)
+        {
+            return Err(Error::ThreadNotFound { id });
+        }
         let tracker = self.tracker()?;
         tracker.check_start().map_err(Error::BudgetExceeded)?;
         let attachments = self.stage(&options.attachments).await?;
@@ -789,6 +797,16 @@ fn with_attachments(input: Input, attached: &[Attached]) -> Input {
         )));
     }
     Input::Items(items)
+}
+
+/// Whether `id` has the form of a codex thread id: a UUID (8-4-4-4-12 hex digits).
+fn is_thread_id(id: &str) -> bool {
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Parses a structured final response into a `T` whose schema (before strict mode) is
@@ -1241,6 +1259,29 @@ mod tests {
             "item.completed",
             &format!("{HOOK_TRUST_WARNING} And more.")
         )));
+    }
+
+    #[test]
+    fn thread_ids_are_uuids() {
+        for id in [
+            "01a1fd14-d7a7-70d3-a8a3-000000000000",
+            "019A2B3C-4D5E-7F60-8172-93A4B5C6D7E8",
+        ] {
+            assert!(is_thread_id(id), "{id}");
+        }
+        for id in [
+            "",
+            "not-a-uuid",
+            "--last",
+            "01a1fd14-d7a7-70d3-a8a3-00000000000",
+            "01a1fd14-d7a7-70d3-a8a3-0000000000000",
+            "01a1fd14d7a770d3a8a3000000000000",
+            "01a1fd14-d7a7-70d3-a8a3-00000000000g",
+            " 01a1fd14-d7a7-70d3-a8a3-000000000000",
+            "01a1fd14-d7a7-70d3-a8a3-000000000000-0",
+        ] {
+            assert!(!is_thread_id(id), "{id}");
+        }
     }
 
     /// S3: the excerpt of a mismatched answer goes through the redactor.

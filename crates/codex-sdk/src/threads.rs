@@ -590,7 +590,8 @@ pub(crate) fn not_found(error: codex_agent_exec::Error, id: &str) -> Error {
         if message.contains("not found")
             || message.contains("not loaded")
             || message.contains("no rollout")
-            || message.contains("invalid thread id"));
+            || message.contains("invalid thread id")
+            || message.contains("invalid session id"));
     if missing {
         Error::ThreadNotFound { id: id.to_owned() }
     } else {

@@ -1012,7 +1012,8 @@ async fn http_401_is_not_retryable() {
 }
 
 #[tokio::test]
-async fn resuming_a_thread_that_is_not_stored_is_thread_not_found_on_both_transports() {
+async fn resuming_a_thread_that_is_not_stored_or_not_an_id_is_thread_not_found_on_both_transports()
+{
     let h = harness().await;
     let exec = codex_agent_sdk::Codex::new(
         CodexOptions::new()
@@ -1029,6 +1030,17 @@ async fn resuming_a_thread_that_is_not_stored_is_thread_not_found_on_both_transp
             matches!(&error, Error::ThreadNotFound { id } if id == missing),
             "{error:?}"
         );
+        // Not a thread id at all: the same error, where `codex exec resume` would have started
+        // a new thread and the app-server answered a raw "invalid session id".
+        for bogus in ["not-a-uuid", ""] {
+            let error = run(&codex.resume_thread(bogus, h.thread_options()), "hi")
+                .await
+                .expect_err("no thread has this id");
+            assert!(
+                matches!(&error, Error::ThreadNotFound { id } if id == bogus),
+                "{bogus:?}: {error:?}"
+            );
+        }
     }
     assert_eq!(h.mock.requests().len(), 0, "no model call");
 }

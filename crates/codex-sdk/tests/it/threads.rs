@@ -147,6 +147,12 @@ async fn threads_read_gives_the_items_the_turns_streamed() {
             matches!(&missing, Err(Error::ThreadNotFound { id }) if id.starts_with("01a24c80")),
             "{transport}: {missing:?}"
         );
+        // Not a thread id at all (the app-server's "invalid session id"): the same error.
+        let bogus = h.codex.read_thread("not-a-uuid").await;
+        assert!(
+            matches!(&bogus, Err(Error::ThreadNotFound { id }) if id == "not-a-uuid"),
+            "{transport}: {bogus:?}"
+        );
     }
 }
 
