@@ -85,6 +85,27 @@ pub enum RegistrationError {
     },
 }
 
+/// The names codex (0.169 to 0.171) gives its own tools. A host tool outside a namespace may
+/// not take one: on the app-server, where host tools are codex's dynamic tools, codex would
+/// offer the model its own tool of that name and silently leave the host's out (on exec, host
+/// tools sit in their own MCP namespace, but a name must mean the same on both transports).
+pub const CODEX_TOOL_NAMES: &[&str] = &[
+    "apply_patch",
+    "create_goal",
+    "exec_command",
+    "get_goal",
+    "list_mcp_resource_templates",
+    "list_mcp_resources",
+    "read_mcp_resource",
+    "request_user_input",
+    "tool_search",
+    "update_goal",
+    "update_plan",
+    "view_image",
+    "web_search",
+    "write_stdin",
+];
+
 /// Checks a tool or namespace name against what codex and the Responses API accept:
 /// 1 to 64 ASCII letters, digits, `_` and `-`, not starting with `mcp__` (codex's prefix for
 /// MCP namespaces).
@@ -164,14 +185,23 @@ impl ToolRegistry {
     ///
     /// # Errors
     ///
-    /// [`RegistrationError::InvalidName`] for a name or namespace codex refuses,
+    /// [`RegistrationError::InvalidName`] for a name or namespace codex refuses, or a name
+    /// outside a namespace that is one of codex's own ([`CODEX_TOOL_NAMES`]),
     /// [`RegistrationError::Schema`] for an input schema that cannot be made strict,
     /// [`RegistrationError::DuplicateName`] when the name is taken (deregister first to
     /// replace a tool).
     pub fn register(&self, tool: Tool) -> Result<(), RegistrationError> {
         check_name(tool.name())?;
-        if let Some(namespace) = tool.namespace_name() {
-            check_name(namespace)?;
+        match tool.namespace_name() {
+            Some(namespace) => check_name(namespace)?,
+            None if CODEX_TOOL_NAMES.contains(&tool.name()) => {
+                return Err(RegistrationError::InvalidName {
+                    name: tool.name().to_owned(),
+                    reason: "codex has a tool of its own by that name, which would hide this \
+                             one from the model (put it in a namespace, or rename it)",
+                });
+            }
+            None => {}
         }
         let name = tool.qualified_name();
         if let Err(issue) = tool.input_schema() {
@@ -581,6 +611,23 @@ mod tests {
             registry.register(add().namespace("no/slash")),
             Err(RegistrationError::InvalidName { .. })
         ));
+        // codex's own tool names are refused outside a namespace, taken inside one.
+        let named = |name: &str| {
+            Tool::new(name, "", json!({"type": "object"}), |_| async {
+                Ok::<_, ToolError>("")
+            })
+        };
+        let own = ToolRegistry::new();
+        for name in CODEX_TOOL_NAMES {
+            let error = own.register(named(name)).expect_err("codex's own name");
+            assert!(
+                matches!(&error, RegistrationError::InvalidName { name: n, reason }
+                    if n == name && reason.contains("codex has a tool of its own")),
+                "{error}"
+            );
+            own.register(named(name).namespace("mine"))
+                .expect("inside a namespace");
+        }
         let free_form = Tool::new(
             "free",
             "",
