@@ -111,12 +111,16 @@ pub enum Error {
     /// reporting `Reconnecting... waiting for network`. The exec transport killed the process
     /// group; the app-server transport interrupted the turn.
     #[error(
-        "codex could not reach the model server for {} (it kept reconnecting, waiting for the network)",
-        HumanDuration(*limit)
+        "codex could not reach the model server for {} (it kept reconnecting, waiting for the network){}",
+        HumanDuration(*limit),
+        LastReport(reason.as_deref())
     )]
     ModelUnreachable {
         /// The configured offline timeout.
         limit: Duration,
+        /// What codex last reported (redacted), which says why: `Reconnecting... 2/5
+        /// waiting for network (Connection failed: …)`.
+        reason: Option<String>,
     },
     /// No codex binary was found; `searched` lists every place looked at, in order.
     #[error(
@@ -646,6 +650,18 @@ fn record_message(rest: &str) -> &str {
             after.trim_start()
         }
         _ => message,
+    }
+}
+
+/// The end of [`Error::ModelUnreachable`]'s message: codex's last report.
+struct LastReport<'a>(Option<&'a str>);
+
+impl std::fmt::Display for LastReport<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(report) => write!(f, "; its last report: {report}"),
+            None => Ok(()),
+        }
     }
 }
 

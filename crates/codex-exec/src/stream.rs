@@ -141,6 +141,7 @@ impl ExecStream {
             stop: None,
             idle,
             offline: None,
+            offline_report: None,
             deadline: None,
             limits: Limits::from(options),
             stderr_task: Some(spawned.stderr_task),
@@ -251,6 +252,8 @@ struct Running {
     /// The offline timeout, running since codex's first `waiting for network` error with no
     /// other event after it.
     offline: Option<Pin<Box<Sleep>>>,
+    /// codex's last `waiting for network` report (redacted), while the offline timer runs.
+    offline_report: Option<String>,
     /// The exit timeout, while one phase of it runs: waiting for the exit after end of file,
     /// for end of file after the exit, or for the end of stderr.
     deadline: Option<Pin<Box<Sleep>>>,
@@ -270,13 +273,13 @@ impl Running {
             if let Some(reason) = self.stop {
                 // Wait for the supervisor to reap the process before reporting.
                 return match self.outcome {
-                    Some(_) => Poll::Ready(Step::End(Some(reason.into_error(&self.limits)))),
+                    Some(_) => Poll::Ready(Step::End(Some(self.stop_error(reason)))),
                     None => Poll::Pending,
                 };
             }
             if let Some(Outcome::Stopped(reason)) = self.outcome {
                 // Stopped by the supervisor itself (turn timeout).
-                return Poll::Ready(Step::End(Some(reason.into_error(&self.limits))));
+                return Poll::Ready(Step::End(Some(self.stop_error(reason))));
             }
             if !self.stdout_done {
                 if self.idle_elapsed(cx) {
@@ -416,9 +419,25 @@ impl Running {
             Some(ThreadEvent::Error(error)) if waiting_for_network(&error.message) => {
                 self.offline
                     .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                self.offline_report = Some(self.redactor.redact(&error.message));
             }
-            Some(_) => self.offline = None,
+            Some(_) => {
+                self.offline = None;
+                self.offline_report = None;
+            }
             None => {}
+        }
+    }
+
+    /// The error a stop for `reason` ends the stream with; the offline one says what codex
+    /// last reported.
+    fn stop_error(&mut self, reason: Reason) -> Error {
+        match reason.into_error(&self.limits) {
+            Error::ModelUnreachable { limit, .. } => Error::ModelUnreachable {
+                limit,
+                reason: self.offline_report.take(),
+            },
+            other => other,
         }
     }
 

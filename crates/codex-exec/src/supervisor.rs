@@ -944,6 +944,7 @@ impl Reason {
             Self::ExitTimeout => Error::ExitTimeout { limit: limits.exit },
             Self::Offline => Error::ModelUnreachable {
                 limit: limits.offline.unwrap_or_default(),
+                reason: None,
             },
         }
     }

@@ -238,7 +238,11 @@ pub enum TimeoutKind {
     /// codex could not reach the model server for this long
     /// ([`TurnOptions::offline_timeout`](crate::TurnOptions::offline_timeout)): it kept
     /// reconnecting, waiting for the network.
-    Offline,
+    Offline {
+        /// What codex last reported (redacted), which says why: `Reconnecting... 2/5
+        /// waiting for network (Connection failed: …)`.
+        reason: Option<String>,
+    },
     /// codex closed its output but did not exit in time.
     Exit,
     /// The app-server did not answer a request in time.
@@ -253,7 +257,16 @@ impl std::fmt::Display for TimeoutKind {
         match self {
             Self::Turn => f.write_str("the turn's time limit"),
             Self::Idle => f.write_str("the idle time limit"),
-            Self::Offline => f.write_str("the model server is unreachable: the offline time limit"),
+            Self::Offline { reason: None } => {
+                f.write_str("the model server is unreachable: the offline time limit")
+            }
+            Self::Offline {
+                reason: Some(reason),
+            } => write!(
+                f,
+                "the model server is unreachable (codex's last report: {reason}): the offline \
+                 time limit"
+            ),
             Self::Exit => f.write_str("the exit time limit"),
             Self::Request { method } => write!(f, "the time limit of `{method}`"),
         }
@@ -567,9 +580,9 @@ impl Error {
                     limit,
                     kind: TimeoutKind::Exit,
                 },
-                E::ModelUnreachable { limit } => Self::Timeout {
+                E::ModelUnreachable { limit, reason } => Self::Timeout {
                     limit,
-                    kind: TimeoutKind::Offline,
+                    kind: TimeoutKind::Offline { reason },
                 },
                 other => Self::Io(other),
             },

@@ -292,6 +292,12 @@ impl AppServer {
         })
     }
 
+    /// `text` from the server, redacted with this connection's redactor (the process's
+    /// secrets, or the remote endpoint's token, and the built-in patterns).
+    pub(crate) fn redact(&self, text: &str) -> String {
+        self.inner.redact(text)
+    }
+
     /// How many messages codex sent on this connection so far.
     pub(crate) fn messages_received(&self) -> u64 {
         self.inner.received()

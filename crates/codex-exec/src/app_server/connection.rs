@@ -462,8 +462,8 @@ impl Inner {
         }
     }
 
-    /// `text` from the server, redacted for a log record.
-    fn redact(&self, text: &str) -> String {
+    /// `text` from the server, redacted for a log record (or an error).
+    pub(crate) fn redact(&self, text: &str) -> String {
         self.redactor.redact(text)
     }
 

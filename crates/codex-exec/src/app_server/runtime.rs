@@ -726,6 +726,8 @@ pub struct RuntimeTurn {
     /// Running since codex's first `waiting for network` error with no other notification
     /// after it.
     offline: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// codex's last `waiting for network` report (redacted), while the offline timer runs.
+    offline_report: Option<String>,
     /// Messages codex had sent when the idle period began: the same count when it ends means
     /// codex answered nothing, not even the `thread/read` checks, and is hung.
     idle_mark: u64,
@@ -842,6 +844,7 @@ impl RuntimeTurn {
             idle_limit: idle_timeout.map(sleep),
             offline_limit: limits.offline_timeout,
             offline: None,
+            offline_report: None,
             ended: false,
             active,
         }
@@ -1099,7 +1102,10 @@ impl RuntimeTurn {
                 "codex could not reach the model server within the offline timeout; ending the turn"
             );
             self.ended = true;
-            return Some(Error::ModelUnreachable { limit });
+            return Some(Error::ModelUnreachable {
+                limit,
+                reason: self.offline_report.take(),
+            });
         }
         None
     }
@@ -1116,8 +1122,12 @@ impl RuntimeTurn {
             {
                 self.offline
                     .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                self.offline_report = Some(self.live.server.redact(&error.error.message));
             }
-            _ => self.offline = None,
+            _ => {
+                self.offline = None;
+                self.offline_report = None;
+            }
         }
     }
 

@@ -532,3 +532,53 @@ async fn the_ignore_sigterm_fault_survives_sigterm() {
     assert_eq!(event_types(&items), ["turn.started"]);
     assert_reaped(pid).await;
 }
+
+/// codex waiting for the network past the offline timeout: the error says what codex last
+/// reported, with the registered key and bearer tokens redacted.
+#[tokio::test]
+async fn the_offline_error_carries_codex_s_last_report_redacted() {
+    let _lock = support::shared().await;
+    let scratch = Scratch::new();
+    let pid_file = scratch.path("pid");
+    let report = |n: u32| {
+        json!({
+            "type": "error",
+            "message": format!(
+                "Reconnecting... {n}/5 waiting for network (Connection failed: key {API_KEY}, \
+                 header Bearer abc.def.ghi)"
+            ),
+        })
+        .to_string()
+    };
+    let script = Script::new()
+        .pid_file(&pid_file)
+        .line(r#"{"type":"thread.started","thread_id":"t1"}"#)
+        .line(r#"{"type":"turn.started"}"#)
+        .line(report(1))
+        .line(report(2))
+        .step(Step::Hang);
+    let options = support::options().offline_timeout(Some(Duration::from_millis(300)));
+    let stream = ExecStream::spawn(scratch.spec(&script), &options).expect("spawn");
+    let mut items = collect(stream).await;
+    let last = items.pop().expect("an error at the end");
+    let Err(
+        error @ Error::ModelUnreachable {
+            reason: Some(reason),
+            ..
+        },
+    ) = &last
+    else {
+        panic!("expected ModelUnreachable with a report, got {last:?}")
+    };
+    assert!(
+        reason.starts_with("Reconnecting... 2/5 waiting for network (Connection failed"),
+        "the last report: {reason}"
+    );
+    assert!(error.to_string().contains(reason.as_str()), "{error}");
+    assert_no_secret(error);
+    assert!(
+        !format!("{error} {error:?}").contains("abc.def.ghi"),
+        "{error:?}"
+    );
+    assert_reaped(pid_from(&pid_file).await).await;
+}

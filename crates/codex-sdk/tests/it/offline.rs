@@ -97,7 +97,18 @@ async fn check_gone_for_good(transport: Transport) {
     let Error::Timeout { limit, kind } = &error else {
         panic!("{transport:?}: expected Timeout, got {error:?}");
     };
-    assert_eq!((*limit, kind), (OFFLINE, &TimeoutKind::Offline), "{error}");
+    assert_eq!(*limit, OFFLINE, "{error}");
+    // The error says why: codex's last report, which names the failed connection.
+    let TimeoutKind::Offline {
+        reason: Some(reason),
+    } = kind
+    else {
+        panic!("{transport:?}: expected an offline timeout with codex's report, got {kind:?}");
+    };
+    assert!(
+        reason.contains("waiting for network") && error.to_string().contains(reason.as_str()),
+        "{transport:?}: {error}"
+    );
     assert!(
         error.is_retryable(),
         "a model server may come back: {error}"
