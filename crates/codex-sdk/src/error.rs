@@ -214,10 +214,17 @@ pub struct Report<'a>(&'a Error);
 
 impl std::fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
+        let mut previous = self.0.to_string();
+        f.write_str(&previous)?;
         let mut cause = std::error::Error::source(self.0);
         while let Some(source) = cause {
-            write!(f, "\n  caused by: {source}")?;
+            // A cause that says the same as the line above adds nothing (an exec exit is
+            // described by both the SDK's error and codex-agent-exec's).
+            let text = source.to_string();
+            if text != previous {
+                write!(f, "\n  caused by: {text}")?;
+            }
+            previous = text;
             cause = source.source();
         }
         if let Some(tail) = self.0.stderr_tail().filter(|tail| !tail.trim().is_empty()) {
@@ -818,6 +825,22 @@ mod tests {
         assert_eq!(
             error.report().to_string(),
             "codex exited with code 1: Error: boom\n  caused by: codex app-server exited with code 1: Error: boom\ncodex stderr:\nReading prompt from stdin...\nError: boom"
+        );
+    }
+
+    #[test]
+    fn a_cause_that_repeats_the_message_is_left_out_of_the_report() {
+        let error = Error::ProcessExit {
+            code: Some(1),
+            signal: None,
+            source: Box::new(codex_agent_exec::Error::Exited {
+                code: 1,
+                stderr: "Error: boom\n".to_owned(),
+            }),
+        };
+        assert_eq!(
+            error.report().to_string(),
+            "codex exited with code 1: Error: boom\ncodex stderr:\nError: boom"
         );
     }
 
