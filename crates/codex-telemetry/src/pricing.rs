@@ -73,11 +73,22 @@ impl Price {
 ///
 /// The file is JSON: `{"date": "2026-01-31", "models": {"gpt-5.5": {"input": 1.25,
 /// "cached_input": 0.125, "output": 10.0}}}` (USD per million tokens; `date` is optional).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[must_use]
 pub struct PricingTable {
     date: Option<String>,
     models: BTreeMap<String, Price>,
+}
+
+/// The date and the number of models: the prices themselves would fill a `Debug` of the
+/// options that hold the table ([`PricingTable::price`] reads them).
+impl std::fmt::Debug for PricingTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PricingTable")
+            .field("date", &self.date)
+            .field("models", &self.models.len())
+            .finish()
+    }
 }
 
 #[derive(Deserialize)]
@@ -155,6 +166,15 @@ impl PricingTable {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn debug_names_the_date_and_counts_the_models() {
+        let table = PricingTable::builtin();
+        let shown = format!("{table:?}");
+        assert!(shown.starts_with("PricingTable { date: "), "{shown}");
+        assert!(shown.len() < 80, "no prices in Debug: {shown}");
+    }
+
     use super::*;
 
     fn usage(input: u64, cached: u64, output: u64) -> Usage {
