@@ -1021,24 +1021,18 @@ async fn resuming_a_thread_that_is_not_stored_or_not_an_id_is_thread_not_found_o
             .env(h.env()),
     )
     .expect("the facade finds codex");
-    let missing = "00000000-0000-7000-8000-000000000000";
+    // A well-formed id codex does not store, and ids that are no thread id at all (where
+    // `codex exec resume` would have started a new thread and the app-server answered a raw
+    // "invalid session id").
+    let ids = ["00000000-0000-7000-8000-000000000000", "not-a-uuid", ""];
     for codex in [exec, app_server_codex(&h)] {
-        let error = run(&codex.resume_thread(missing, h.thread_options()), "hi")
-            .await
-            .expect_err("there is no such thread");
-        assert!(
-            matches!(&error, Error::ThreadNotFound { id } if id == missing),
-            "{error:?}"
-        );
-        // Not a thread id at all: the same error, where `codex exec resume` would have started
-        // a new thread and the app-server answered a raw "invalid session id".
-        for bogus in ["not-a-uuid", ""] {
-            let error = run(&codex.resume_thread(bogus, h.thread_options()), "hi")
+        for missing in ids {
+            let error = run(&codex.resume_thread(missing, h.thread_options()), "hi")
                 .await
-                .expect_err("no thread has this id");
+                .expect_err("there is no such thread");
             assert!(
-                matches!(&error, Error::ThreadNotFound { id } if id == bogus),
-                "{bogus:?}: {error:?}"
+                matches!(&error, Error::ThreadNotFound { id } if id == missing),
+                "{missing:?}: {error:?}"
             );
         }
     }
