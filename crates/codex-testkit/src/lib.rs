@@ -55,3 +55,14 @@ pub mod sse;
 pub mod synthetic;
 
 pub use error::Error;
+
+/// The workspace's root directory (two levels above this crate's manifest), without `..` in
+/// the path, so that paths under it read well in messages.
+#[must_use]
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map_or_else(|| manifest.join("../.."), std::path::Path::to_path_buf)
+}

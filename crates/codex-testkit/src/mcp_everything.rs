@@ -15,8 +15,7 @@ pub const SERVER_EVERYTHING_VERSION: &str = "2026.8.31";
 /// Where the pinned version is installed (an npm prefix).
 #[must_use]
 pub fn install_prefix() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+    crate::workspace_root()
         .join("target")
         .join("mcp")
         .join("server-everything")

@@ -132,8 +132,7 @@ pub fn real_codex_of(version: &str) -> Result<PathBuf, Error> {
 /// Where `version` is installed: `<workspace>/target/codex/<version>` (an npm prefix).
 #[must_use]
 pub fn install_prefix(version: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+    crate::workspace_root()
         .join("target")
         .join("codex")
         .join(version)
