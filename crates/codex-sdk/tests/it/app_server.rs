@@ -716,11 +716,16 @@ async fn a_failed_turn_carries_codex_error_info() {
 
 /// A second `Codex` on the harness's home and mock, with an app-server of its own.
 fn app_server_codex(h: &Harness) -> codex_agent_sdk::Codex {
+    codex_on(h, Transport::AppServer)
+}
+
+/// Another `Codex` on the harness's `CODEX_HOME`, over `transport`.
+fn codex_on(h: &Harness, transport: Transport) -> codex_agent_sdk::Codex {
     codex_agent_sdk::Codex::new(
         CodexOptions::new()
             .codex_path(crate::support::real_codex())
             .env(h.env())
-            .transport(Transport::AppServer),
+            .transport(transport),
     )
     .expect("the facade finds codex")
 }
@@ -785,12 +790,7 @@ async fn a_thread_an_app_server_holds_is_busy_for_other_processes_until_it_shuts
     assert!(error.to_string().contains("Codex::shutdown"), "{error}");
     // `codex exec resume` loads the thread through an in-process app-server of its own,
     // which the hold refuses the same way.
-    let exec = codex_agent_sdk::Codex::new(
-        CodexOptions::new()
-            .codex_path(crate::support::real_codex())
-            .env(h.env()),
-    )
-    .expect("the facade finds codex");
+    let exec = codex_on(&h, Transport::Exec);
     let exec_resumed = exec.resume_thread(&id, h.thread_options());
     let error = run(&exec_resumed, "second question")
         .await
@@ -1015,12 +1015,7 @@ async fn http_401_is_not_retryable() {
 async fn resuming_a_thread_that_is_not_stored_or_not_an_id_is_thread_not_found_on_both_transports()
 {
     let h = harness().await;
-    let exec = codex_agent_sdk::Codex::new(
-        CodexOptions::new()
-            .codex_path(crate::support::real_codex())
-            .env(h.env()),
-    )
-    .expect("the facade finds codex");
+    let exec = codex_on(&h, Transport::Exec);
     // A well-formed id codex does not store, and ids that are no thread id at all (where
     // `codex exec resume` would have started a new thread and the app-server answered a raw
     // "invalid session id").
