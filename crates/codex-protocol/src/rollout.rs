@@ -767,8 +767,7 @@ pub fn parse_rollout(text: &str) -> Rollout {
 /// [`ParseError::Json`] when the line is not JSON, [`ParseError::Shape`] when it is not a
 /// rollout line or a known type has the wrong shape. Unknown types are not errors.
 pub fn parse_rollout_line(line: &str) -> Result<RolloutLine, ParseError> {
-    let value: Value =
-        crate::fast_json::parse(line).map_err(|e| ParseError::from_serde(&e, line))?;
+    let value: Value = crate::fast_json::parse_with(line, |e| ParseError::from_serde(&e, line))?;
     let Value::Object(mut object) = value else {
         return Err(shape("a rollout line is a JSON object", line));
     };

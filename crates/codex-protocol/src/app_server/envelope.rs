@@ -502,7 +502,7 @@ macro_rules! message_impls {
         /// JSON-RPC message, or a known method's params do not have the documented shape.
         pub fn $parse(line: &str) -> Result<$message, ParseError> {
             let map: Map<String, Value> =
-                crate::fast_json::parse(line).map_err(|e| serde_error(&e, line))?;
+                crate::fast_json::parse_with(line, |e| serde_error(&e, line))?;
             $message::from_map(map).map_err(|reason| shape_error(reason, line))
         }
 

@@ -75,7 +75,7 @@ use crate::wire::Unknowns;
 /// [`ParseError::Json`] when the line is not JSON, [`ParseError::Shape`] when it is JSON but not
 /// an event object (no `type`, a known type missing a required field, a field of the wrong type).
 pub fn parse_event(line: &str) -> Result<ThreadEvent, ParseError> {
-    crate::fast_json::parse(line).map_err(|e| ParseError::from_serde(&e, line))
+    crate::fast_json::parse_with(line, |e| ParseError::from_serde(&e, line))
 }
 
 /// Like [`parse_event`], for raw bytes: invalid UTF-8 is a [`ParseError::Json`].
