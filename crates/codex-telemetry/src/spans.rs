@@ -231,25 +231,29 @@ impl ThreadTracker {
         self.budget.check_start(&state.usage)?;
         let turn_id =
             turn_id.map_or_else(|| format!("exec-{}", state.usage.turns + 1), str::to_owned);
-        let span = tracing::info_span!(
-            target: "codex_agent_telemetry",
-            parent: &self.span,
-            "invoke_agent codex",
-            "otel.name" = semconv::INVOKE_AGENT_SPAN,
-            "otel.kind" = "client",
-            "gen_ai.operation.name" = "invoke_agent",
-            "gen_ai.provider.name" = semconv::PROVIDER_OPENAI,
-            "gen_ai.agent.name" = semconv::AGENT_CODEX,
-            "gen_ai.conversation.id" = state.thread_id.as_deref(),
-            "gen_ai.request.model" = self.model.as_deref(),
-            "codex.turn.id" = turn_id.as_str(),
-            "gen_ai.usage.input_tokens" = Empty,
-            "gen_ai.usage.output_tokens" = Empty,
-            "gen_ai.usage.cache_read.input_tokens" = Empty,
-            "gen_ai.usage.reasoning.output_tokens" = Empty,
-            "codex.cost.usd" = Empty,
-            "error.type" = Empty,
-        );
+        // Parented through the subscriber's own context (the thread's span entered), not
+        // with `parent:`: a thread made under another subscriber, or none, has a span id
+        // that means nothing to this one (tracing-subscriber's registry panics on it).
+        let span = self.span.in_scope(|| {
+            tracing::info_span!(
+                target: "codex_agent_telemetry",
+                "invoke_agent codex",
+                "otel.name" = semconv::INVOKE_AGENT_SPAN,
+                "otel.kind" = "client",
+                "gen_ai.operation.name" = "invoke_agent",
+                "gen_ai.provider.name" = semconv::PROVIDER_OPENAI,
+                "gen_ai.agent.name" = semconv::AGENT_CODEX,
+                "gen_ai.conversation.id" = state.thread_id.as_deref(),
+                "gen_ai.request.model" = self.model.as_deref(),
+                "codex.turn.id" = turn_id.as_str(),
+                "gen_ai.usage.input_tokens" = Empty,
+                "gen_ai.usage.output_tokens" = Empty,
+                "gen_ai.usage.cache_read.input_tokens" = Empty,
+                "gen_ai.usage.reasoning.output_tokens" = Empty,
+                "codex.cost.usd" = Empty,
+                "error.type" = Empty,
+            )
+        });
         drop(state);
         // Tool calls are tracked only for a subscriber that takes their spans or metrics:
         // without one, keying every item by its id was most of this tracker's cost.
@@ -463,21 +467,23 @@ impl TurnTracker {
         let Some((name, tool_type)) = tool(item) else {
             return;
         };
-        let span = tracing::info_span!(
-            target: "codex_agent_telemetry",
-            parent: &self.span,
-            "execute_tool",
-            "otel.name" = format!("{} {name}", semconv::EXECUTE_TOOL_SPAN),
-            "otel.kind" = "internal",
-            "gen_ai.operation.name" = "execute_tool",
-            "gen_ai.tool.name" = name.as_str(),
-            "gen_ai.tool.call.id" = item.id.as_str(),
-            "gen_ai.tool.type" = tool_type,
-            "gen_ai.tool.call.arguments" = Empty,
-            "codex.item.status" = Empty,
-            "codex.command.exit_code" = Empty,
-            "error.type" = Empty,
-        );
+        // Through the turn's span entered, as in `start_turn`.
+        let span = self.span.in_scope(|| {
+            tracing::info_span!(
+                target: "codex_agent_telemetry",
+                "execute_tool",
+                "otel.name" = format!("{} {name}", semconv::EXECUTE_TOOL_SPAN),
+                "otel.kind" = "internal",
+                "gen_ai.operation.name" = "execute_tool",
+                "gen_ai.tool.name" = name.as_str(),
+                "gen_ai.tool.call.id" = item.id.as_str(),
+                "gen_ai.tool.type" = tool_type,
+                "gen_ai.tool.call.arguments" = Empty,
+                "codex.item.status" = Empty,
+                "codex.command.exit_code" = Empty,
+                "error.type" = Empty,
+            )
+        });
         if self.thread.telemetry.capture_content {
             let mut arguments = tool_arguments(item);
             redact_strings(&self.thread.telemetry.redactor, &mut arguments);
@@ -659,6 +665,53 @@ mod tests {
             assert!(turn.track_tools);
             assert!(open_calls(&mut turn) > 0);
         });
+    }
+
+    /// A thread made where no subscriber is the default, whose turn then runs under one (a
+    /// scoped subscriber in a test, a subscriber installed after the thread was made): the
+    /// thread's span id means nothing to that subscriber, and giving it as the turn's parent
+    /// made `tracing-subscriber`'s registry panic. The turn (and its tool spans) are then
+    /// children of whatever that subscriber has as its current span.
+    #[test]
+    fn a_thread_made_without_a_subscriber_runs_its_turn_under_one() {
+        let run = |thread: &ThreadTracker| {
+            let mut turn = thread.start_turn(None).expect("no budget");
+            for line in &codex_agent_testkit::synthetic::exec_stream(14) {
+                turn.on_event(&parse_event(line).expect("event"))
+                    .expect("no log");
+            }
+        };
+        let telemetry = Telemetry::new();
+        // A first subscriber registers the callsites as always interesting, as any other
+        // subscriber in the process would: a span made with none is then not disabled but
+        // gets a placeholder id.
+        let first = SpanCapture::new();
+        tracing::subscriber::with_default(
+            tracing_subscriber::registry().with(first.layer()),
+            || {
+                run(&telemetry.thread(Some("m"), None, None).expect("thread"));
+            },
+        );
+        let orphan = telemetry.thread(Some("m"), None, None).expect("thread");
+        let capture = SpanCapture::new();
+        tracing::subscriber::with_default(
+            tracing_subscriber::registry().with(capture.layer()),
+            || {
+                run(&orphan);
+            },
+        );
+        let spans = capture.spans();
+        let turn = spans
+            .iter()
+            .position(|s| s.name == "invoke_agent codex")
+            .expect("the turn span reached the second subscriber");
+        assert_eq!(spans[turn].parent, None, "{spans:#?}");
+        assert!(
+            spans
+                .iter()
+                .any(|s| s.name == "execute_tool" && s.parent == Some(turn)),
+            "{spans:#?}"
+        );
     }
 
     /// The synthetic turn (3 commands, an MCP call, a patch) makes the span tree thread →

@@ -90,16 +90,21 @@ pub(crate) fn elicitation_decision(answer: &McpServerElicitationRequestResponse)
 
 /// A span `hook {event}` (codex's event name, such as `PreToolUse`) under `parent`, for the
 /// tool `tool` when the event has one. Its outcome is recorded by [`hook_ran`].
+///
+/// The parent is entered rather than named (`parent:`): a span made under another subscriber,
+/// or none, has an id that means nothing to the current one (`tracing-subscriber`'s registry
+/// panics on it).
 pub(crate) fn hook(parent: &Span, event: &str, tool: Option<&str>) -> Span {
-    tracing::info_span!(
-        parent: parent,
-        "hook",
-        "otel.name" = format!("hook {event}"),
-        "otel.kind" = "internal",
-        "codex.hook.event" = event,
-        "gen_ai.tool.name" = tool.filter(|t| !t.is_empty()),
-        "codex.hook.outcome" = Empty,
-    )
+    parent.in_scope(|| {
+        tracing::info_span!(
+            "hook",
+            "otel.name" = format!("hook {event}"),
+            "otel.kind" = "internal",
+            "codex.hook.event" = event,
+            "gen_ai.tool.name" = tool.filter(|t| !t.is_empty()),
+            "codex.hook.outcome" = Empty,
+        )
+    })
 }
 
 /// Records the hook's outcome (`allow`, `deny`, `proceed`, `add_context`, `block`) and
