@@ -52,6 +52,42 @@ impl TurnOptions {
         self
     }
 
+    /// The final answer must be a `T`: `T`'s JSON Schema, made strict (see [`structured`]),
+    /// is the output schema, as [`Thread::run_json`] sends it. With [`Thread::run`] and
+    /// [`Turn::parse_json`], the turn is kept whether or not the answer parses:
+    ///
+    /// ```no_run
+    /// # async fn demo(thread: &codex_agent_sdk::Thread) -> Result<(), codex_agent_sdk::Error> {
+    /// use codex_agent_sdk::TurnOptions;
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Verdict {
+    ///     approve: bool,
+    /// }
+    ///
+    /// let turn = thread
+    ///     .run("review the change", TurnOptions::new().output_type::<Verdict>()?)
+    ///     .await?;
+    /// match turn.parse_json::<Verdict>() {
+    ///     Ok(verdict) => println!("approve: {}", verdict.approve),
+    ///     // The turn (items, usage, the whole answer) is still here.
+    ///     Err(error) => eprintln!("{error}; the answer was {:?}", turn.final_response),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Replaces any output schema set before. By default, the answer is free text.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedSchema`] when `T` cannot be expressed in strict mode.
+    pub fn output_type<T: JsonSchema>(self) -> Result<Self, Error> {
+        let strict =
+            structured::strict_schema(&schema_of::<T>()?).map_err(Error::UnsupportedSchema)?;
+        Ok(self.output_schema(strict))
+    }
+
     /// The experimental Cyber access program of this turn.
     ///
     /// By default, the server's default.
@@ -737,24 +773,16 @@ impl Thread {
     ///
     /// [`Error::UnsupportedSchema`] when `T` cannot be expressed in strict mode,
     /// [`Error::NoFinalResponse`], [`Error::SchemaMismatch`] with the path and an excerpt when
-    /// the answer does not parse into `T`; otherwise as [`run`](Self::run).
+    /// the answer does not parse into `T`; otherwise as [`run`](Self::run). Those two errors
+    /// leave the turn behind; to keep it, run with [`TurnOptions::output_type`] and parse with
+    /// [`Turn::parse_json`], which is what this does.
     pub async fn run_json<T: JsonSchema + DeserializeOwned>(
         &self,
         input: impl Into<Input>,
         options: TurnOptions,
     ) -> Result<JsonTurn<T>, Error> {
-        let schema = serde_json::to_value(schemars::schema_for!(T)).map_err(|e| {
-            Error::UnsupportedSchema(structured::SchemaIssue {
-                path: String::new(),
-                reason: e.to_string(),
-            })
-        })?;
-        let strict = structured::strict_schema(&schema).map_err(Error::UnsupportedSchema)?;
-        let turn = self.run(input, options.output_schema(strict)).await?;
-        if turn.final_response.is_empty() {
-            return Err(Error::NoFinalResponse);
-        }
-        let value = parse_final::<T>(&turn.final_response, &schema)?;
+        let turn = self.run(input, options.output_type::<T>()?).await?;
+        let value = turn.parse_json::<T>()?;
         Ok(JsonTurn { value, turn })
     }
 }
@@ -813,6 +841,16 @@ fn is_thread_id(id: &str) -> bool {
 /// `schema`, naming the path of a mismatch. The `null`s strict mode let in for optional
 /// properties are dropped first ([`structured::drop_optional_nulls`]), so that `T` reads them
 /// as absent.
+/// `T`'s JSON Schema as `schemars` derives it (not yet strict).
+pub(crate) fn schema_of<T: JsonSchema>() -> Result<Value, Error> {
+    serde_json::to_value(schemars::schema_for!(T)).map_err(|e| {
+        Error::UnsupportedSchema(structured::SchemaIssue {
+            path: String::new(),
+            reason: e.to_string(),
+        })
+    })
+}
+
 pub(crate) fn parse_final<T: DeserializeOwned>(text: &str, schema: &Value) -> Result<T, Error> {
     let mismatch = |path: String, reason: String| Error::SchemaMismatch {
         path,

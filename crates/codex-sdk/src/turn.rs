@@ -66,6 +66,27 @@ impl Turn {
     }
 }
 
+impl Turn {
+    /// The final answer parsed into a `T`, as [`Thread::run_json`](crate::Thread::run_json)
+    /// does: for a turn run with [`TurnOptions::output_type`](crate::TurnOptions::output_type),
+    /// keeping the turn whether or not the answer parses. `null`s that strict mode let in for
+    /// optional fields are dropped first, so a `#[serde(default)]` field reads as its default.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoFinalResponse`] when the turn has no final answer,
+    /// [`Error::SchemaMismatch`] with the path and a redacted excerpt when it does not parse
+    /// into `T`, [`Error::UnsupportedSchema`] when `T` has no JSON Schema.
+    pub fn parse_json<T: schemars::JsonSchema + serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<T, Error> {
+        if self.final_response.is_empty() {
+            return Err(Error::NoFinalResponse);
+        }
+        crate::thread::parse_final::<T>(&self.final_response, &crate::thread::schema_of::<T>()?)
+    }
+}
+
 /// Builds a [`Turn`] from events pushed one at a time: keep one next to your own handling of
 /// a [`TurnStream`](crate::TurnStream) to get the turn at the end.
 #[derive(Debug, Default)]

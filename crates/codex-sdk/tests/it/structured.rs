@@ -165,3 +165,83 @@ async fn a_null_for_a_defaulted_field_reads_as_its_default() {
         "the field is nullable in the schema sent"
     );
 }
+
+/// `TurnOptions::output_type` sends the schema `run_json` sends, and `Turn::parse_json` parses
+/// the answer as `run_json` does, while the turn stays with the caller: an answer of the wrong
+/// shape is a `SchemaMismatch`, and the items, usage and whole answer are still there.
+#[tokio::test]
+async fn output_type_and_parse_json_keep_the_turn_when_the_answer_does_not_parse() {
+    let h = Harness::new().await;
+    let wrong = r#"{"verdict": "approve", "score": "high", "note": null}"#;
+    h.mock.push(Sse::message("resp-1", wrong));
+    h.mock.push(Sse::message(
+        "resp-2",
+        r#"{"verdict": "approve", "score": 9, "note": "ok"}"#,
+    ));
+    let thread = h.start_thread();
+    let run = |prompt: &'static str| {
+        let options = TurnOptions::new()
+            .output_type::<Review>()
+            .expect("Review is strict-able");
+        tokio::time::timeout(WAIT, thread.run(prompt, options))
+    };
+
+    let turn = run("review").await.expect("in time").expect("the turn runs");
+    let error = turn.parse_json::<Review>().expect_err("`score` is a string");
+    assert!(
+        matches!(&error, Error::SchemaMismatch { path, .. } if path == "score"),
+        "{error:?}"
+    );
+    assert_eq!(turn.final_response, wrong, "the whole answer is kept");
+    assert!(turn.usage.is_some());
+    assert!(!turn.items.is_empty());
+
+    let turn = run("again").await.expect("in time").expect("the turn runs");
+    assert_eq!(
+        turn.parse_json::<Review>().expect("parses"),
+        Review {
+            verdict: Verdict::Approve,
+            score: 9,
+            note: Some("ok".into()),
+        }
+    );
+
+    let requests = h.mock.requests();
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        let format = request.text_format().expect("a schema is sent");
+        assert_eq!(format["strict"], json!(true));
+        assert_eq!(format["schema"]["title"], json!("Review"));
+        assert_eq!(
+            format["schema"]["required"],
+            json!(["note", "score", "verdict"])
+        );
+    }
+}
+
+/// `Turn::parse_json` on a turn without a final answer is `NoFinalResponse`, and a type strict
+/// mode cannot express is refused by `output_type` before anything runs.
+#[test]
+fn parse_json_needs_an_answer_and_output_type_a_strict_type() {
+    #[derive(Deserialize, JsonSchema)]
+    struct FreeForm {
+        #[expect(dead_code, reason = "only its schema is used")]
+        fields: std::collections::HashMap<String, String>,
+    }
+
+    let events = [
+        r#"{"type":"turn.started"}"#,
+        r#"{"type":"turn.completed","usage":{"input_tokens":1,"cached_input_tokens":0,"output_tokens":1}}"#,
+    ]
+    .map(|line| codex_agent_protocol::exec::parse_event(line).expect("an event"));
+    let turn = codex_agent_sdk::Turn::from_events(events).expect("a turn without an answer");
+    assert_eq!(turn.final_response, "");
+    assert!(matches!(
+        turn.parse_json::<Review>(),
+        Err(Error::NoFinalResponse)
+    ));
+    let error = TurnOptions::new()
+        .output_type::<FreeForm>()
+        .expect_err("a free-form map has no strict schema");
+    assert!(matches!(error, Error::UnsupportedSchema(_)), "{error:?}");
+}
