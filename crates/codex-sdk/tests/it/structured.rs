@@ -186,8 +186,13 @@ async fn output_type_and_parse_json_keep_the_turn_when_the_answer_does_not_parse
         tokio::time::timeout(WAIT, thread.run(prompt, options))
     };
 
-    let turn = run("review").await.expect("in time").expect("the turn runs");
-    let error = turn.parse_json::<Review>().expect_err("`score` is a string");
+    let turn = run("review")
+        .await
+        .expect("in time")
+        .expect("the turn runs");
+    let error = turn
+        .parse_json::<Review>()
+        .expect_err("`score` is a string");
     assert!(
         matches!(&error, Error::SchemaMismatch { path, .. } if path == "score"),
         "{error:?}"

@@ -259,6 +259,11 @@ fn every_request_that_asks_the_user_has_a_span_and_a_count() {
     let closures = closures();
     let setups: [(&str, &dyn ApprovalHandler); 2] =
         [("default", &AlwaysDecline), ("closures", &closures)];
+    // With exactly one subscriber registered, `tracing-core` computes a callsite's interest
+    // from the registering thread's default only: another test of this process hitting the
+    // approval callsite first, with no subscriber, would cache "never" for it, and the spans
+    // of the first setup below would be lost. A second live subscriber makes it ask them all.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
     let mut spans = Vec::new();
     let mut counts = Vec::new();
     for (setup, handler) in setups {
