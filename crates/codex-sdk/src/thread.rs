@@ -837,10 +837,6 @@ fn is_thread_id(id: &str) -> bool {
             .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Parses a structured final response into a `T` whose schema (before strict mode) is
-/// `schema`, naming the path of a mismatch. The `null`s strict mode let in for optional
-/// properties are dropped first ([`structured::drop_optional_nulls`]), so that `T` reads them
-/// as absent.
 /// `T`'s JSON Schema as `schemars` derives it (not yet strict).
 pub(crate) fn schema_of<T: JsonSchema>() -> Result<Value, Error> {
     serde_json::to_value(schemars::schema_for!(T)).map_err(|e| {
@@ -851,6 +847,10 @@ pub(crate) fn schema_of<T: JsonSchema>() -> Result<Value, Error> {
     })
 }
 
+/// Parses a structured final response into a `T` whose schema (before strict mode) is
+/// `schema`, naming the path of a mismatch. The `null`s strict mode let in for optional
+/// properties are dropped first ([`structured::drop_optional_nulls`]), so that `T` reads them
+/// as absent.
 pub(crate) fn parse_final<T: DeserializeOwned>(text: &str, schema: &Value) -> Result<T, Error> {
     let mismatch = |path: String, reason: String| Error::SchemaMismatch {
         path,

@@ -64,9 +64,7 @@ impl Turn {
         }
         collector.finish()
     }
-}
 
-impl Turn {
     /// The final answer parsed into a `T`, as [`Thread::run_json`](crate::Thread::run_json)
     /// does: for a turn run with [`TurnOptions::output_type`](crate::TurnOptions::output_type),
     /// keeping the turn whether or not the answer parses. `null`s that strict mode let in for
