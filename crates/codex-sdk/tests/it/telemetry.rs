@@ -1362,3 +1362,48 @@ async fn the_event_log_rotates_under_eight_concurrent_threads() {
     }
     h.assert_no_mock_problems();
 }
+
+/// A thread made before its turn's subscriber is the default (a subscriber installed later, a
+/// scoped one in a test) runs its turn under that subscriber, on both transports: the turn
+/// span and its tool spans reach it. With two subscribers alive in the process (so a span
+/// made with none gets a placeholder id instead of being disabled), the turn span used to
+/// name the thread's span as its parent and `tracing-subscriber`'s registry panicked.
+#[tokio::test(flavor = "current_thread")]
+async fn a_thread_made_before_the_subscriber_runs_its_turn_under_it() {
+    let _elsewhere = (
+        tracing::Dispatch::new(tracing_subscriber::registry()),
+        tracing::Dispatch::new(tracing_subscriber::registry()),
+    );
+    for transport in [Transport::Exec, Transport::AppServer] {
+        let h = harness(transport, Telemetry::new()).await;
+        h.mock.push(Sse::reply(
+            "resp-1",
+            [sse::exec_command("call-1", "echo hi")],
+        ));
+        h.mock.push(Sse::message("resp-2", "done"));
+        let thread = h.codex.start_thread(h.thread_options().model(MODEL));
+
+        let capture = SpanCapture::new();
+        let default =
+            tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.layer()));
+        let turn = tokio::time::timeout(WAIT, thread.run("run echo", TurnOptions::new()))
+            .await
+            .expect("the turn ends in time")
+            .expect("the turn completes");
+        drop(default);
+        assert_eq!(turn.final_response, "done", "{transport:?}");
+
+        let spans = capture.spans();
+        let turn_span = spans
+            .iter()
+            .position(|s| s.field("otel.name") == Some(semconv::INVOKE_AGENT_SPAN))
+            .unwrap_or_else(|| panic!("{transport:?}: no turn span in {spans:#?}"));
+        assert!(
+            spans.iter().any(|s| {
+                s.field("gen_ai.operation.name") == Some("execute_tool")
+                    && s.parent == Some(turn_span)
+            }),
+            "{transport:?}: no tool span under the turn in {spans:#?}"
+        );
+    }
+}
