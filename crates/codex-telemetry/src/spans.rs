@@ -659,8 +659,7 @@ mod tests {
         let capture = SpanCapture::new();
         let subscriber = tracing_subscriber::registry().with(capture.layer());
         tracing::subscriber::with_default(subscriber, || {
-            // A thread of this subscriber: its span is the turn's parent.
-            let thread = telemetry.thread(Some("m"), None, None).expect("thread");
+            // The same thread, made before this subscriber: its turn runs under it.
             let mut turn = thread.start_turn(None).expect("no budget");
             assert!(turn.track_tools);
             assert!(open_calls(&mut turn) > 0);
