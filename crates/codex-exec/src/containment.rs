@@ -32,8 +32,10 @@
 //! shell moves itself into the cgroup and then executes the program in the same process
 //! (after `setpriv` when the parent-death signal is on), so codex and everything it starts
 //! are in the cgroup from their first instruction, and the pid and `argv[0]` stay codex's.
-//! The shell passes the environment through unchanged, except that variables whose names are
-//! not shell identifiers would be dropped: such a spawn uses the environment tag instead.
+//! The shell passes the environment through unchanged: the variables it sets or changes by
+//! itself (`IFS`, `PPID`, `PWD`, ...) are put back to the child's values, or unset, from its
+//! arguments. Variables whose names are not shell identifiers would be dropped and `OPTIND`
+//! cannot be passed on: such a spawn uses the environment tag instead.
 //!
 //! # What it costs
 //!
@@ -48,7 +50,13 @@
 //! not per turn. Where that matters more than the guarantee, ask for the weaker scope with
 //! `ExecOptions::containment`. Spawning straight into the cgroup (`clone3` with
 //! `CLONE_INTO_CGROUP`) would avoid the migration, but needs `unsafe` code between `fork` and
-//! `exec`, which the crate forbids.
+//! `exec`, which the crate forbids. A [`Prestart`](crate::Prestart) takes all of it off the
+//! spawn instead: the shell, already in its cgroup, waits for the next spawn's program.
+//!
+//! After codex has exited, the cleanup kills the cgroup and looks whether it emptied after
+//! 100 µs, doubling up to 2 ms (the processes are gone within a millisecond or so; inotify on
+//! `cgroup.events` is no faster, as the kernel rate-limits its notifications to one per
+//! 10 ms), then removes it.
 //!
 //! # Cleaning up
 //!
@@ -72,6 +80,9 @@ use std::fmt;
 
 #[cfg(target_os = "linux")]
 mod linux;
+
+#[cfg(target_os = "linux")]
+pub(crate) use linux::{SHELL_UNSAFE_VARS, SHELL_VARS};
 
 /// How the processes that a spawned codex starts are kept from outliving it.
 ///
@@ -165,7 +176,7 @@ impl fmt::Debug for Scope {
 /// variable.
 #[derive(Debug, Default)]
 pub(crate) struct Wrapping {
-    /// Arguments placed before the program (`/bin/sh -c … sh <cgroup.procs> [PWD]`).
+    /// Arguments placed before the program (`/bin/sh -c … sh <cgroup.procs> <variables…> --`).
     pub(crate) prefix: Vec<std::ffi::OsString>,
     /// An environment variable to set.
     pub(crate) env: Option<(std::ffi::OsString, std::ffi::OsString)>,
@@ -209,12 +220,16 @@ impl Scope {
         }
     }
 
-    /// What the spawn must add; `pwd` is the child's `PWD`, if any.
-    pub(crate) fn wrapping(&self, pwd: Option<&std::ffi::OsStr>) -> Wrapping {
+    /// What the spawn must add; `child_var` gives the value of a variable in the child's
+    /// environment (`None`: unset).
+    pub(crate) fn wrapping(
+        &self,
+        child_var: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Wrapping {
         match &self.inner {
             Inner::None => Wrapping::default(),
             #[cfg(target_os = "linux")]
-            Inner::Linux(scope) => scope.wrapping(pwd),
+            Inner::Linux(scope) => scope.wrapping(child_var),
         }
     }
 

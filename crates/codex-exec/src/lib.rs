@@ -44,8 +44,9 @@
 //! | [`ProcessGroup`](Containment::ProcessGroup) | elsewhere, or when asked for | codex and its process group | codex only (parent-death signal) |
 //!
 //! A cgroup is entered before codex runs, without `unsafe` code: the child is started as
-//! `/bin/sh -c 'echo 0 > "$1" … exec "$@"' sh <cgroup>/cgroup.procs [setpriv …] <codex> <args…>`,
-//! and the shell executes codex in the same process, so its pid and `argv[0]` are kept. When
+//! `/bin/sh -c 'echo 0 > "$1" … exec "$@"' sh <cgroup>/cgroup.procs <shell variables…> -- [setpriv …] <codex> <args…>`,
+//! and the shell puts back the variables it changed itself (`IFS`, `PPID`, `PWD`, ...) and
+//! executes codex in the same process, so its pid, `argv[0]` and environment are kept. When
 //! the process has been reaped, whatever is left in the scope is killed and the cgroup removed;
 //! each scope has a watcher, a `/bin/sh` outside it that does the same if this process dies
 //! first. Cgroups left by dead processes are removed by the first spawn of the next one. On
@@ -58,7 +59,14 @@
 //! process group only, 4.5 to 7.6 ms with a cgroup, 4.8 to 7.6 ms with the tag (its cleanup
 //! reads `/proc/*/environ`, so it grows with the number of processes on the machine). That is
 //! 2 to 4 ms per spawn (two `/bin/sh` processes, a `mkdir` and an `rmdir`), against the
-//! hundreds of milliseconds codex takes to start.
+//! hundreds of milliseconds codex takes to start. The migration into the cgroup adds an RCU
+//! grace period on top (up to 20 ms, see [`Containment`]).
+//!
+//! A [`Prestart`] ([`ExecOptions::prestart`]) takes all of that off the spawns after the
+//! first: the wrappers of the next spawn (scope, watcher, `setpriv`, the shell in its cgroup)
+//! are started when the previous spawn has ended, and the spawn only hands the program, its
+//! arguments, environment and working directory over to the waiting shell, which executes it
+//! in its own process. The SDK's `Codex` keeps one for its `codex exec` turns.
 //!
 //! # Other programs
 //!
@@ -95,6 +103,7 @@ mod output;
 #[cfg(target_os = "linux")]
 mod parent_death;
 mod piped;
+mod prestart;
 mod redact_url;
 mod schema_file;
 mod sessions;
@@ -120,6 +129,7 @@ pub use error::{Error, ErrorCategory, stderr_headline};
 pub use output::{CompletedProcess, run_to_completion};
 
 pub use piped::{ChildExit, PipedChild};
+pub use prestart::Prestart;
 pub use schema_file::SchemaFile;
 pub use sessions::SessionStore;
 pub use stream::ExecStream;

@@ -44,6 +44,7 @@ use tracing::Instrument;
 use crate::cancel::CancelHandle;
 use crate::containment::{ChildEnv, Containment, OrphanKiller, Scope, Wrapping};
 use crate::error::Error;
+use crate::prestart::Prestart;
 use crate::redact_url::redact_config_pair;
 use crate::stderr_tail::{self, SharedTail, TailBuffer};
 use codex_agent_protocol::secret::Redactor;
@@ -72,15 +73,15 @@ pub type KeepAlive = Box<dyn Any + Send>;
 /// [`ExecStream::spawn`]: crate::ExecStream::spawn
 #[must_use]
 pub struct ProcessSpec {
-    program: PathBuf,
-    args: Vec<OsString>,
-    env_clear: bool,
-    env: Vec<(OsString, Option<OsString>)>,
-    current_dir: Option<PathBuf>,
+    pub(crate) program: PathBuf,
+    pub(crate) args: Vec<OsString>,
+    pub(crate) env_clear: bool,
+    pub(crate) env: Vec<(OsString, Option<OsString>)>,
+    pub(crate) current_dir: Option<PathBuf>,
     stdin: Vec<u8>,
     /// Hand stdin to the caller instead of writing `stdin` and closing it (the app-server's
     /// request channel).
-    stdin_open: bool,
+    pub(crate) stdin_open: bool,
     keep_alive: Option<KeepAlive>,
     /// Values redacted from everything the child writes, besides the secret-looking variables.
     secrets: Vec<codex_agent_protocol::secret::Secret>,
@@ -272,6 +273,7 @@ pub struct ExecOptions {
     pub(crate) secrets: Vec<String>,
     pub(crate) parent_death_signal: bool,
     pub(crate) containment: Containment,
+    pub(crate) prestart: Option<Prestart>,
 }
 
 impl Default for ExecOptions {
@@ -288,6 +290,7 @@ impl Default for ExecOptions {
             secrets: Vec::new(),
             parent_death_signal: true,
             containment: Containment::CgroupV2,
+            prestart: None,
         }
     }
 }
@@ -306,6 +309,7 @@ impl fmt::Debug for ExecOptions {
             .field("secrets", &self.secrets.len())
             .field("parent_death_signal", &self.parent_death_signal)
             .field("containment", &self.containment)
+            .field("prestart", &self.prestart)
             .finish()
     }
 }
@@ -421,6 +425,19 @@ impl ExecOptions {
     /// [`ExecStream::containment`]: crate::ExecStream::containment
     pub fn containment(mut self, containment: Containment) -> Self {
         self.containment = containment;
+        self
+    }
+
+    /// Spawns through `prestart`: the wrappers of each spawn (the scope, its watcher, the
+    /// parent-death signal, the shell that enters the cgroup) are started ahead of it, while
+    /// the previous spawn runs, and the spawn only hands the program over to them. The child
+    /// gets the same arguments, environment, working directory, scope and signal as without;
+    /// see [`Prestart`] for when a spawn cannot use it (it is then direct). Share one
+    /// [`Prestart`] across the spawns of a program, and drop it to kill the waiting spare.
+    ///
+    /// By default, none: every spawn starts its wrappers itself.
+    pub fn prestart(mut self, prestart: &Prestart) -> Self {
+        self.prestart = Some(prestart.clone());
         self
     }
 
@@ -541,7 +558,13 @@ pub(crate) fn spawn(
             .chain(spec.secrets.iter().map(|s| s.expose().to_owned()))
             .chain(spec.secret_env_values()),
     ));
-    let (mut child, scope) = start(&spec, options).map_err(|source| Error::Spawn {
+    let Started {
+        mut child,
+        scope,
+        records,
+        #[cfg(target_os = "linux")]
+        refill,
+    } = start(&spec, options).map_err(|source| Error::Spawn {
         program: program.clone(),
         source,
     })?;
@@ -569,7 +592,15 @@ pub(crate) fn spawn(
     let stdin = if spec.stdin_open {
         Some(stdin)
     } else {
-        tokio::spawn(write_stdin(stdin, spec.stdin, pid).instrument(span.clone()));
+        let bytes = if records.is_empty() {
+            spec.stdin
+        } else {
+            // The spare reads its records, then codex the prompt, from the same pipe.
+            let mut bytes = records;
+            bytes.extend_from_slice(&spec.stdin);
+            bytes
+        };
+        tokio::spawn(write_stdin(stdin, bytes, pid).instrument(span.clone()));
         None
     };
 
@@ -591,6 +622,8 @@ pub(crate) fn spawn(
         grace: options.kill_grace,
         keep_alive: spec.keep_alive,
         scope,
+        #[cfg(target_os = "linux")]
+        refill,
     };
     tokio::spawn(supervisor.run(outcome_tx).instrument(span));
     Ok(Spawned {
@@ -609,8 +642,67 @@ pub(crate) fn spawn(
 
 /// Starts the child in its scope (see [`crate::containment`]), through `setpriv` when it gets
 /// a parent-death signal.
-fn start(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<(Child, Scope)> {
-    let pwd = child_var(spec.env_clear, &spec.env, "PWD");
+///
+/// With a [`Prestart`] whose spare fits, the child is the spare, and the records it must read
+/// before the prompt are returned too.
+fn start(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<Started> {
+    #[cfg(target_os = "linux")]
+    if let Some(prestart) = &options.prestart {
+        use crate::prestart::{Key, Refill, hand_off};
+        let key = Key {
+            containment: options.containment,
+            parent_death_signal: options.parent_death_signal,
+        };
+        // A missing program is the spawn error it would be without the spare.
+        crate::parent_death::check_program(
+            &spec.program,
+            spec.current_dir.as_deref(),
+            child_var(spec.env_clear, &spec.env, "PATH").as_deref(),
+        )?;
+        let refill = Refill::new(prestart, spec, key);
+        if let Some(handoff) = hand_off(prestart, spec, key) {
+            return Ok(Started {
+                child: handoff.child,
+                scope: handoff.scope,
+                records: handoff.records,
+                refill,
+            });
+        }
+        if let Some(refill) = refill {
+            let (child, scope) = start_direct(spec, options)?;
+            // No spare (the first spawn, or other settings): the next one's starts now.
+            refill.clone().start();
+            return Ok(Started {
+                child,
+                scope,
+                records: Vec::new(),
+                refill: Some(refill),
+            });
+        }
+    }
+    let (child, scope) = start_direct(spec, options)?;
+    Ok(Started {
+        child,
+        scope,
+        records: Vec::new(),
+        #[cfg(target_os = "linux")]
+        refill: None,
+    })
+}
+
+/// A started child.
+struct Started {
+    child: Child,
+    scope: Scope,
+    /// What the child (a pre-started spare) reads before the prompt.
+    records: Vec<u8>,
+    /// Starts the spare of the next spawn when this one ends.
+    #[cfg(target_os = "linux")]
+    refill: Option<crate::prestart::Refill>,
+}
+
+/// Starts the child and its wrappers now.
+fn start_direct(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<(Child, Scope)> {
     let scope = if options.containment == Containment::ProcessGroup {
         Scope::none()
     } else {
@@ -621,7 +713,7 @@ fn start(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<(Child, Scope)
             },
         )
     };
-    let wrapping = scope.wrapping(pwd.as_deref());
+    let wrapping = scope.wrapping(&|name| child_var(spec.env_clear, &spec.env, name));
     #[cfg(target_os = "linux")]
     if options.parent_death_signal || !wrapping.prefix.is_empty() {
         use crate::parent_death;
@@ -656,8 +748,9 @@ fn child_var(
     }
 }
 
-/// Whether every variable name of the child's environment is a shell identifier, so that the
-/// shell of the cgroup wrapper passes the whole environment on.
+/// Whether every variable name of the child's environment is a shell identifier and none is
+/// one a shell cannot pass on (`OPTIND`), so that the shell of the cgroup wrapper passes the
+/// whole environment on.
 fn shell_safe_env(spec: &ProcessSpec) -> bool {
     fn identifier(name: &std::ffi::OsStr) -> bool {
         let bytes = name.as_encoded_bytes();
@@ -683,7 +776,13 @@ fn shell_safe_env(spec: &ProcessSpec) -> bool {
     let inherited_ok = spec.env_clear
         || std::env::vars_os()
             .all(|(name, _)| identifier(&name) || removed(&name) || set.clone().any(|k| k == name));
-    inherited_ok && set.clone().all(identifier)
+    #[cfg(target_os = "linux")]
+    let unsafe_var = crate::containment::SHELL_UNSAFE_VARS
+        .iter()
+        .any(|name| child_var(spec.env_clear, &spec.env, name).is_some());
+    #[cfg(not(target_os = "linux"))]
+    let unsafe_var = false;
+    inherited_ok && set.clone().all(identifier) && !unsafe_var
 }
 
 /// Builds the command: piped stdio, its own process group, killed if dropped. With `setpriv`,
@@ -692,7 +791,11 @@ fn shell_safe_env(spec: &ProcessSpec) -> bool {
     clippy::disallowed_methods,
     reason = "this is the one place that spawns codex, so that process-group kill, env policy and reaping apply"
 )]
-fn build_command(spec: &ProcessSpec, setpriv: Option<&Path>, wrapping: Wrapping) -> Command {
+pub(crate) fn build_command(
+    spec: &ProcessSpec,
+    setpriv: Option<&Path>,
+    wrapping: Wrapping,
+) -> Command {
     // The chain: [scope wrapper] [setpriv --pdeathsig KILL --] program args…
     let mut chain: Vec<OsString> = wrapping.prefix;
     #[cfg(target_os = "linux")]
@@ -768,6 +871,10 @@ struct Supervisor {
     keep_alive: Option<KeepAlive>,
     /// Everything codex started, however it detached; closed after the reap.
     scope: Scope,
+    /// Starts the next spawn's spare once this one has ended, so that starting it takes no
+    /// CPU from codex.
+    #[cfg(target_os = "linux")]
+    refill: Option<crate::prestart::Refill>,
 }
 
 impl Supervisor {
@@ -818,6 +925,10 @@ impl Supervisor {
         drop(self.keep_alive.take());
         // The stream may be gone already; then nobody needs the outcome.
         let _ = outcome_tx.send(outcome);
+        #[cfg(target_os = "linux")]
+        if let Some(refill) = self.refill.take() {
+            refill.start();
+        }
     }
 
     /// `SIGTERM` to the group, `SIGKILL` after the grace period, reap, `SIGKILL` to leftovers.

@@ -12,7 +12,7 @@ use crate::thread_options::ThreadOptions;
 use codex_agent_exec::app_server::{
     AppServerOptions, RemoteEndpoint, Runtime, TraceContext, TraceSource,
 };
-use codex_agent_exec::{CodexBinary, Containment, Discovery, ExecOptions, Secret};
+use codex_agent_exec::{CodexBinary, Containment, Discovery, ExecOptions, Prestart, Secret};
 use codex_agent_files::{Store, StoreOptions};
 use codex_agent_telemetry::Telemetry;
 
@@ -83,6 +83,8 @@ pub struct CodexOptions {
     pub(crate) remote: Option<RemoteEndpoint>,
     pub(crate) kill_grace: Option<Duration>,
     pub(crate) containment: Option<Containment>,
+    /// [`prestart`](CodexOptions::prestart) turned off.
+    pub(crate) no_prestart: bool,
     pub(crate) approval_timeout: Option<Duration>,
     pub(crate) attachment_store: StoreOptions,
     pub(crate) telemetry: Telemetry,
@@ -97,6 +99,7 @@ impl std::fmt::Debug for CodexOptions {
             .field("options", &self.exec)
             .field("kill_grace", &self.kill_grace)
             .field("containment", &self.containment)
+            .field("prestart", &!self.no_prestart)
             .field("approval_timeout", &self.approval_timeout)
             .field("attachment_store", &self.attachment_store)
             .field("telemetry", &self.telemetry)
@@ -285,6 +288,21 @@ impl CodexOptions {
         self
     }
 
+    /// Whether each `codex exec` turn is started through a spare prepared during the turn
+    /// before it ([`codex_agent_exec::Prestart`]): the containment scope, the parent-death
+    /// signal and the shell entering the cgroup are ready, so a turn only hands codex its
+    /// arguments, environment and directory (on Linux, with dash or `BusyBox` as `/bin/sh`).
+    /// Codex runs exactly as it would otherwise; between turns, a `/bin/sh`, its scope's
+    /// watcher and the scope wait, until the next turn or until the last clone of the
+    /// [`Codex`] and its threads are dropped. The first turn is always direct. Not
+    /// applicable on the app-server transports, which spawn once.
+    ///
+    /// By default, `true`.
+    pub fn prestart(mut self, prestart: bool) -> Self {
+        self.no_prestart = !prestart;
+        self
+    }
+
     /// The process options every local spawn of this [`Codex`] starts from: the kill grace and
     /// the containment.
     pub(crate) fn process_options(&self) -> ExecOptions {
@@ -382,6 +400,8 @@ pub struct Codex {
 pub(crate) struct Inner {
     pub(crate) options: CodexOptions,
     pub(crate) backend: Backend,
+    /// The spare of the next `codex exec` turn (exec transport, unless turned off).
+    pub(crate) prestart: Option<Prestart>,
     /// The attachment store, opened on first use.
     pub(crate) store: std::sync::Mutex<Option<Store>>,
     /// The MCP server of host tools on the exec transport: started by the first exec turn
@@ -456,6 +476,8 @@ impl Codex {
         };
         Ok(Self {
             inner: Arc::new(Inner {
+                prestart: (matches!(backend, Backend::Exec(_)) && !options.no_prestart)
+                    .then(Prestart::new),
                 options,
                 backend,
                 store: std::sync::Mutex::new(None),

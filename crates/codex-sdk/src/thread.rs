@@ -469,6 +469,10 @@ impl Thread {
                     StreamBackend::AppServer(Box::new(turn))
                 }
                 Backend::Exec(binary) => {
+                    let limits = match &inner.prestart {
+                        Some(prestart) => limits.clone().prestart(prestart),
+                        None => limits.clone(),
+                    };
                     let (backend, route, bypassed) = self
                         .start_exec(
                             binary,

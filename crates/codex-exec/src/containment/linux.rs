@@ -26,12 +26,24 @@ const KILL_BOUND: Duration = Duration::from_secs(2);
 /// How often a cleanup looks again.
 const POLL: Duration = Duration::from_millis(2);
 
-/// The wrapper when the child has no `PWD`: move into the cgroup (`$1`), drop the `PWD` the
-/// shell would add, execute the rest.
-const WRAP: &str = r#"echo 0 > "$1" || exit 125; unset PWD; shift; exec "$@""#;
+/// The wrapper: move into the cgroup (`$1`), put back the variables the shell changed at
+/// startup (each argument up to `--` is `NAME=value` to export or `NAME` to unset), execute
+/// the rest.
+const WRAP: &str = r#"echo 0 > "$1" || exit 125; shift
+while [ "$1" != -- ]; do case $1 in *=*) export "$1" ;; *) unset "$1" ;; esac; shift; done
+shift; exec "$@""#;
 
-/// The wrapper when the child has a `PWD` (`$2`), which the shell would otherwise replace.
-const WRAP_PWD: &str = r#"echo 0 > "$1" || exit 125; PWD=$2; shift 2; exec "$@""#;
+/// The variables a shell sets or changes by itself at startup or on `cd` (dash resets `IFS`
+/// and sets `PPID` and `PWD`, also when they came in its environment): a wrapper shell puts
+/// each back to the child's value, or unsets it.
+pub(crate) const SHELL_VARS: [&str; 9] = [
+    "PWD", "OLDPWD", "IFS", "OPTARG", "PPID", "LINENO", "PS1", "PS2", "PS4",
+];
+
+/// Variables a shell cannot pass on: dash refuses to unset `OPTIND` or to set it to anything
+/// but a number, and exports it once it was in its environment. A child environment holding
+/// one is not started through a shell.
+pub(crate) const SHELL_UNSAFE_VARS: [&str; 1] = ["OPTIND"];
 
 /// The watcher of a cgroup (`$1`): exits on `done`; on end-of-file (the owner died) kills the
 /// cgroup, waits for it to empty and removes it.
@@ -285,21 +297,32 @@ impl Cgroup {
         if !self.start_kill()? {
             return Ok(());
         }
-        let deadline = Instant::now() + KILL_BOUND;
-        while self.still_populated(deadline)? {
-            std::thread::sleep(POLL);
-        }
-        self.remove()
+        self.remove_when_empty()
     }
 
-    /// Kills, waits (bounded) until empty, removes.
+    /// Kills, waits (bounded) until empty, removes: the waiting on a blocking thread.
     async fn kill_and_remove(&self) -> io::Result<()> {
         if !self.start_kill()? {
             return Ok(());
         }
+        let cgroup = Self {
+            dir: self.dir.clone(),
+        };
+        tokio::task::spawn_blocking(move || cgroup.remove_when_empty())
+            .await
+            .unwrap_or_else(|e| Err(io::Error::other(e.to_string())))
+    }
+
+    /// Waits (bounded, blocking) until the killed cgroup is empty, then removes it. Looks
+    /// again after 100 µs, doubling up to [`POLL`]: killed processes are gone within a
+    /// millisecond or so, and waking on `cgroup.events` (inotify) is no faster, since the
+    /// kernel rate-limits its notifications to one per 10 ms.
+    fn remove_when_empty(&self) -> io::Result<()> {
         let deadline = Instant::now() + KILL_BOUND;
+        let mut pause = Duration::from_micros(100);
         while self.still_populated(deadline)? {
-            tokio::time::sleep(POLL).await;
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(POLL);
         }
         self.remove()
     }
@@ -537,21 +560,23 @@ impl Scope {
         }
     }
 
-    pub(super) fn wrapping(&self, pwd: Option<&OsStr>) -> Wrapping {
+    pub(super) fn wrapping(&self, child_var: &dyn Fn(&str) -> Option<OsString>) -> Wrapping {
         match &*self.kind {
             Kind::Cgroup(cgroup) => {
                 let procs = cgroup.dir.join("cgroup.procs").into_os_string();
-                let prefix = match pwd {
-                    Some(pwd) => vec![
-                        SH.into(),
-                        "-c".into(),
-                        WRAP_PWD.into(),
-                        "sh".into(),
-                        procs,
-                        pwd.to_owned(),
-                    ],
-                    None => vec![SH.into(), "-c".into(), WRAP.into(), "sh".into(), procs],
-                };
+                let mut prefix: Vec<OsString> =
+                    vec![SH.into(), "-c".into(), WRAP.into(), "sh".into(), procs];
+                for name in SHELL_VARS {
+                    prefix.push(match child_var(name) {
+                        Some(value) => {
+                            let mut entry = OsString::from(format!("{name}="));
+                            entry.push(value);
+                            entry
+                        }
+                        None => name.into(),
+                    });
+                }
+                prefix.push("--".into());
                 Wrapping { prefix, env: None }
             }
             Kind::Tag(tag) => Wrapping {

@@ -21,6 +21,8 @@ mod log_redaction;
 mod options_lowering;
 #[cfg(target_os = "linux")]
 mod parent_death;
+#[cfg(target_os = "linux")]
+mod prestart;
 mod real_errors;
 mod request;
 mod support;

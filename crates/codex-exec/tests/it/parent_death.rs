@@ -101,6 +101,49 @@ async fn the_containment_watcher_kills_codex_when_its_parent_is_killed() {
     );
 }
 
+/// A codex handed over to a pre-started spare keeps the spare's parent-death signal (and is
+/// the spare: same pid).
+#[tokio::test]
+async fn a_codex_handed_to_a_spare_dies_when_its_parent_is_killed_with_sigkill() {
+    for (mode, what) in [
+        ("prestart", "the parent-death signal"),
+        ("prestart-contained", "the containment's watcher"),
+    ] {
+        let _lock = support::shared().await;
+        let scratch = Scratch::new();
+        let script = announcing_script(&scratch);
+        let mut parent = start_parent(&script, mode);
+        let pid = pid_from(&scratch.path("pid")).await;
+        let _cleanup = KillOnDrop(pid);
+        let spare = pid_from(&script.with_file_name("spare-pid")).await;
+        assert_eq!(pid, spare, "{mode}: codex runs in the spare's process");
+        parent.kill().await.expect("SIGKILL the parent and reap it");
+        let state = process_watch::wait_dead(pid, PROMPT).await;
+        assert!(
+            state.is_dead(),
+            "{mode}: codex (pid {pid}) is still {state:?} after its parent was killed with \
+             SIGKILL; {what} should have killed it"
+        );
+    }
+}
+
+/// A spare waiting for a spawn dies with its parent.
+#[tokio::test]
+async fn a_waiting_spare_dies_when_its_parent_is_killed_with_sigkill() {
+    let _lock = support::shared().await;
+    let scratch = Scratch::new();
+    let script = announcing_script(&scratch);
+    let mut parent = start_parent(&script, "prestart-idle");
+    let spare = pid_from(&script.with_file_name("spare-pid")).await;
+    let _cleanup = KillOnDrop(spare);
+    parent.kill().await.expect("SIGKILL the parent and reap it");
+    let state = process_watch::wait_dead(spare, PROMPT).await;
+    assert!(
+        state.is_dead(),
+        "the spare (pid {spare}) is still {state:?} after its parent was killed with SIGKILL"
+    );
+}
+
 #[tokio::test]
 async fn without_the_parent_death_signal_and_containment_codex_outlives_its_parent() {
     let _lock = support::shared().await;
