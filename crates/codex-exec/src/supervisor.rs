@@ -577,7 +577,9 @@ pub(crate) fn spawn(
     // until they end, delaying its export.
     let span = tracing::debug_span!(parent: None, "codex", pid);
     span.follows_from(tracing::Span::current());
-    tracing::debug!(parent: &span, program = %program.display(), %containment, "spawned codex");
+    // Handed to a pre-started spare: its pid is the spare's.
+    let prestarted = !records.is_empty();
+    tracing::debug!(parent: &span, program = %program.display(), %containment, prestarted, "spawned codex");
 
     let (Some(stdin), Some(stdout), Some(stderr)) =
         (child.stdin.take(), child.stdout.take(), child.stderr.take())
