@@ -54,10 +54,12 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+#[cfg(target_os = "linux")]
 use crate::containment::Containment;
 
 /// The largest handoff written to a spare, in bytes; a larger one spawns directly (the
 /// shell reads it a byte at a time).
+#[cfg(target_os = "linux")]
 pub(crate) const MAX_RECORDS: usize = 16 * 1024;
 
 /// How long a spawn waits for a spare that is starting (a few milliseconds of `fork` and
@@ -147,6 +149,7 @@ impl Prestart {
 struct Pool {
     slot: Mutex<Slot>,
     /// Notified when a spare has started (or failed to).
+    #[cfg(target_os = "linux")]
     started: std::sync::Condvar,
 }
 
@@ -169,6 +172,7 @@ impl Pool {
 }
 
 /// What a spare was made for: a spawn with other settings cannot use it.
+#[cfg(target_os = "linux")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Key {
     pub(crate) containment: Containment,
