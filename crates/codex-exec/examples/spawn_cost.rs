@@ -9,8 +9,8 @@
 //! Prints the median and the 90th percentile of 200 runs per containment, after 10 warm-up
 //! runs (the first spawn also probes `setpriv` and the cgroup mount); then the same through a
 //! [`Prestart`] whose spare is ready when the timer starts (as it is for a turn that follows
-//! another after a few milliseconds), and back to back (each spawn waits for the spare the
-//! previous one's end started).
+//! another), and back to back (each spawn takes the spare started beside the previous one,
+//! waiting for it when `/bin/true` ended before it was ready).
 #![expect(
     clippy::print_stdout,
     reason = "an example reports its measurements on stdout"

@@ -64,13 +64,13 @@
 //!
 //! A [`Prestart`] ([`ExecOptions::prestart`]) takes all of that off the spawns after the
 //! first: the wrappers of the next spawn (scope, watcher, `setpriv`, the shell in its cgroup)
-//! are started when the previous spawn has ended, and the spawn only hands the program, its
+//! are started beside the previous spawn, and the spawn only hands the program, its
 //! arguments, environment and working directory over to the waiting shell, which executes it
 //! in its own process. The SDK's `Codex` keeps one for its `codex exec` turns. Measured with
 //! the same example (release build, medians of 200, idle 2-core VM), a spawn with the spare
-//! ready takes 1.3, 1.6 and 2.4 ms (process group, tag, cgroup) against 2.2, 2.8 and 3.5 ms
-//! direct; spawned back to back, each waits for the spare the previous one's end started
-//! (3.1, 3.7 and 4.5 ms). Those spawns migrate into cgroups back to back, so none waits for an
+//! ready takes 1.8, 2.8 and 3.2 ms (process group, tag, cgroup; starting the next spare
+//! beside it included) against 2.2, 3.2 and 3.9 ms direct, and back to back 2.2, 2.9 and
+//! 3.5 ms. Those spawns migrate into cgroups back to back, so none waits for an
 //! RCU grace period; a turn that starts a while after the previous one does when spawned
 //! directly, and does not through the spare.
 //!

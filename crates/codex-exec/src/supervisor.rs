@@ -562,8 +562,6 @@ pub(crate) fn spawn(
         mut child,
         scope,
         records,
-        #[cfg(target_os = "linux")]
-        refill,
     } = start(&spec, options).map_err(|source| Error::Spawn {
         program: program.clone(),
         source,
@@ -624,8 +622,6 @@ pub(crate) fn spawn(
         grace: options.kill_grace,
         keep_alive: spec.keep_alive,
         scope,
-        #[cfg(target_os = "linux")]
-        refill,
     };
     tokio::spawn(supervisor.run(outcome_tx).instrument(span));
     Ok(Spawned {
@@ -662,33 +658,34 @@ fn start(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<Started> {
             child_var(spec.env_clear, &spec.env, "PATH").as_deref(),
         )?;
         let refill = Refill::new(prestart, spec, key);
-        if let Some(handoff) = hand_off(prestart, spec, key) {
-            return Ok(Started {
+        let started = if let Some(handoff) = hand_off(prestart, spec, key) {
+            Started {
                 child: handoff.child,
                 scope: handoff.scope,
                 records: handoff.records,
-                refill,
-            });
-        }
-        if let Some(refill) = refill {
+            }
+        } else {
             let (child, scope) = start_direct(spec, options)?;
-            // No spare (the first spawn, or other settings): the next one's starts now.
-            refill.clone().start();
-            return Ok(Started {
+            Started {
                 child,
                 scope,
                 records: Vec::new(),
-                refill: Some(refill),
-            });
+            }
+        };
+        // The next spawn's spare starts now, beside this codex: a turn that follows this one
+        // at once finds it ready (started at this one's end, it would still be entering its
+        // cgroup). It costs codex little CPU: two `fork`s and four `exec`s of small programs
+        // on a blocking thread.
+        if let Some(refill) = refill {
+            refill.start();
         }
+        return Ok(started);
     }
     let (child, scope) = start_direct(spec, options)?;
     Ok(Started {
         child,
         scope,
         records: Vec::new(),
-        #[cfg(target_os = "linux")]
-        refill: None,
     })
 }
 
@@ -698,9 +695,6 @@ struct Started {
     scope: Scope,
     /// What the child (a pre-started spare) reads before the prompt.
     records: Vec<u8>,
-    /// Starts the spare of the next spawn when this one ends.
-    #[cfg(target_os = "linux")]
-    refill: Option<crate::prestart::Refill>,
 }
 
 /// Starts the child and its wrappers now.
@@ -873,10 +867,6 @@ struct Supervisor {
     keep_alive: Option<KeepAlive>,
     /// Everything codex started, however it detached; closed after the reap.
     scope: Scope,
-    /// Starts the next spawn's spare once this one has ended, so that starting it takes no
-    /// CPU from codex.
-    #[cfg(target_os = "linux")]
-    refill: Option<crate::prestart::Refill>,
 }
 
 impl Supervisor {
@@ -927,10 +917,6 @@ impl Supervisor {
         drop(self.keep_alive.take());
         // The stream may be gone already; then nobody needs the outcome.
         let _ = outcome_tx.send(outcome);
-        #[cfg(target_os = "linux")]
-        if let Some(refill) = self.refill.take() {
-            refill.start();
-        }
     }
 
     /// `SIGTERM` to the group, `SIGKILL` after the grace period, reap, `SIGKILL` to leftovers.
