@@ -107,7 +107,7 @@ impl fmt::Debug for Prestart {
         let slot = self.pool.slot();
         f.debug_struct("Prestart")
             .field("ready", &slot.spare.is_some())
-            .field("starting", &slot.starting)
+            .field("starting", &slot.starting.is_some())
             .field("handoffs", &slot.handoffs)
             .finish()
     }
@@ -161,8 +161,9 @@ struct Slot {
     spare: Option<linux::Spare>,
     #[cfg(not(target_os = "linux"))]
     spare: Option<()>,
-    /// A spare is being started.
-    starting: bool,
+    /// A spare is being started, on this runtime's blocking pool (a runtime that shut down
+    /// may never run it: another runtime's mark does not hold back its spawns).
+    starting: Option<tokio::runtime::Id>,
     /// Spawns handed to a spare.
     handoffs: u64,
 }
@@ -291,14 +292,14 @@ exec "$@""#;
         let runtime = tokio::runtime::Handle::try_current().ok()?.id();
         let dir = child_dir(spec)?;
         let mut slot = prestart.pool.slot();
-        if slot.spare.is_none() && slot.starting {
+        if slot.spare.is_none() && slot.starting == Some(runtime) {
             // Started beside the previous spawn, which ended a moment ago: waiting for it is
             // shorter than starting the wrappers here.
             slot = prestart
                 .pool
                 .started
                 .wait_timeout_while(slot, START_WAIT, |slot| {
-                    slot.spare.is_none() && slot.starting
+                    slot.spare.is_none() && slot.starting == Some(runtime)
                 })
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
@@ -445,15 +446,15 @@ exec "$@""#;
             let Some(pool) = self.pool.upgrade() else {
                 return;
             };
+            let runtime = handle.id();
             {
                 let mut slot = pool.slot();
-                if slot.spare.is_some() || slot.starting {
+                if slot.spare.is_some() || slot.starting == Some(runtime) {
                     return;
                 }
-                slot.starting = true;
+                slot.starting = Some(runtime);
             }
             drop(pool);
-            let runtime = handle.id();
             handle.spawn_blocking(move || start_spare(&self.pool, self.env, self.key, runtime));
         }
     }
@@ -477,7 +478,9 @@ exec "$@""#;
             return;
         };
         let mut slot = pool.slot();
-        slot.starting = false;
+        if slot.starting == Some(runtime) {
+            slot.starting = None;
+        }
         if slot.spare.is_none() {
             slot.spare = spare;
         }

@@ -307,3 +307,35 @@ async fn a_spare_killed_while_it_waits_is_not_used() {
     assert_eq!(prestart.handoffs(), 0);
     ready(&prestart).await;
 }
+
+/// A pool outlives the runtime it was used on: on the next runtime, spawns are still handed
+/// to spares (the previous runtime's spare, or its unfinished start, does not hold them back).
+#[test]
+fn a_pool_serves_the_next_runtime_after_one_shut_down() {
+    let _lock = support::shared_blocking();
+    let dir = scratch();
+    let prestart = Prestart::new();
+    let options = ExecOptions::new().prestart(&prestart);
+    let env: &[(&str, &[u8])] = &[("A", b"1")];
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    };
+    // The first runtime spawns, starting a spare on its blocking pool, and shuts down at once.
+    let first = runtime();
+    let want = first.block_on(run(spec(dir.path(), env), &ExecOptions::new()));
+    first.block_on(run(spec(dir.path(), env), &options));
+    first.shutdown_background();
+    let second = runtime();
+    second.block_on(async {
+        assert_eq!(run(spec(dir.path(), env), &options).await, want);
+        // A spare start the first runtime never ran would hold this forever.
+        ready(&prestart).await;
+        let before = prestart.handoffs();
+        assert_eq!(run(spec(dir.path(), env), &options).await, want);
+        assert_eq!(prestart.handoffs(), before + 1, "{prestart:?}");
+        ready(&prestart).await;
+    });
+}
