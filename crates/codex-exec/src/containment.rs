@@ -182,6 +182,18 @@ pub(crate) struct Wrapping {
     pub(crate) env: Option<(std::ffi::OsString, std::ffi::OsString)>,
 }
 
+/// Whether `name` is a shell identifier (a letter or `_`, then letters, digits and `_`): the
+/// only variable names a shell passes on and can set.
+pub(crate) fn shell_identifier(name: &std::ffi::OsStr) -> bool {
+    let bytes = name.as_encoded_bytes();
+    bytes
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
 /// What the scope needs to know about the child's environment.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ChildEnv {

@@ -183,7 +183,7 @@ pub(crate) struct Key {
 }
 
 #[cfg(target_os = "linux")]
-pub(crate) use linux::{Refill, hand_off};
+pub(crate) use linux::{Refill, child_env, hand_off};
 
 #[cfg(target_os = "linux")]
 mod linux {
@@ -198,7 +198,9 @@ mod linux {
     use tokio::process::Child;
 
     use super::{Key, MAX_RECORDS, Pool, Prestart, START_WAIT};
-    use crate::containment::{ChildEnv, Containment, SHELL_UNSAFE_VARS, SHELL_VARS, Scope};
+    use crate::containment::{
+        ChildEnv, Containment, SHELL_UNSAFE_VARS, SHELL_VARS, Scope, shell_identifier,
+    };
     use crate::supervisor::ProcessSpec;
 
     /// The shell of every spare.
@@ -268,13 +270,7 @@ exec "$@""#;
 
     /// Whether `name` is a shell identifier the script may set.
     fn settable(name: &OsStr) -> bool {
-        let bytes = name.as_bytes();
-        bytes
-            .first()
-            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        shell_identifier(name)
             && !SCRIPT_VARS
                 .iter()
                 .chain(&SHELL_UNSAFE_VARS)
@@ -283,7 +279,13 @@ exec "$@""#;
 
     /// Takes the ready spare for `spec`, if it fits, with the records of the handoff. A
     /// spare made for other settings is closed (in the background).
-    pub(crate) fn hand_off(prestart: &Prestart, spec: &ProcessSpec, key: Key) -> Option<Handoff> {
+    /// `env` is the child's environment ([`child_env`]).
+    pub(crate) fn hand_off(
+        prestart: &Prestart,
+        spec: &ProcessSpec,
+        env: &BTreeMap<OsString, OsString>,
+        key: Key,
+    ) -> Option<Handoff> {
         // The probe runs in the background, with the first spare; until it has said yes,
         // every spawn is direct.
         if spec.stdin_open || !spec.program.is_absolute() || EXACT.get() != Some(&true) {
@@ -321,7 +323,7 @@ exec "$@""#;
             }
             Some(true) => {
                 let spare = slot.spare.as_ref()?;
-                let mut target = child_env(spec);
+                let mut target = env.clone();
                 if let Some((name, value)) = spare.scope.wrapping(&|_| None).env {
                     target.insert(name, value);
                 }
@@ -425,11 +427,16 @@ exec "$@""#;
 
     impl Refill {
         /// The refill after `spec`'s spawn, if a spare could serve a spawn like it.
-        pub(crate) fn new(prestart: &Prestart, spec: &ProcessSpec, key: Key) -> Option<Self> {
+        /// `env` is the child's environment ([`child_env`]).
+        pub(crate) fn new(
+            prestart: &Prestart,
+            spec: &ProcessSpec,
+            env: BTreeMap<OsString, OsString>,
+            key: Key,
+        ) -> Option<Self> {
             if spec.stdin_open || EXACT.get() == Some(&false) {
                 return None;
             }
-            let env = child_env(spec);
             env.keys().all(|name| settable(name)).then(|| Self {
                 pool: Arc::downgrade(&prestart.pool),
                 env,

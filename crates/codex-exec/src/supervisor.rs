@@ -646,7 +646,7 @@ pub(crate) fn spawn(
 fn start(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<Started> {
     #[cfg(target_os = "linux")]
     if let Some(prestart) = &options.prestart {
-        use crate::prestart::{Key, Refill, hand_off};
+        use crate::prestart::{Key, Refill, child_env, hand_off};
         let key = Key {
             containment: options.containment,
             parent_death_signal: options.parent_death_signal,
@@ -657,8 +657,10 @@ fn start(spec: &ProcessSpec, options: &ExecOptions) -> io::Result<Started> {
             spec.current_dir.as_deref(),
             child_var(spec.env_clear, &spec.env, "PATH").as_deref(),
         )?;
-        let refill = Refill::new(prestart, spec, key);
-        let started = if let Some(handoff) = hand_off(prestart, spec, key) {
+        let env = child_env(spec);
+        let handoff = hand_off(prestart, spec, &env, key);
+        let refill = Refill::new(prestart, spec, env, key);
+        let started = if let Some(handoff) = handoff {
             Started {
                 child: handoff.child,
                 scope: handoff.scope,
@@ -748,15 +750,7 @@ fn child_var(
 /// one a shell cannot pass on (`OPTIND`), so that the shell of the cgroup wrapper passes the
 /// whole environment on.
 fn shell_safe_env(spec: &ProcessSpec) -> bool {
-    fn identifier(name: &std::ffi::OsStr) -> bool {
-        let bytes = name.as_encoded_bytes();
-        bytes
-            .first()
-            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-    }
+    use crate::containment::shell_identifier as identifier;
     let set = spec
         .env
         .iter()
