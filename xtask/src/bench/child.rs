@@ -17,9 +17,12 @@
 //! `main`), passed through the SDK's `env` option exactly as the node driver passes it.
 //!
 //! It prints `{"events", "items", "stream_ms", "peak_rss_kib"}`: `stream_ms` from just before
-//! the turn starts to its last event (process start-up excluded, for both SDKs alike), and the
-//! peak resident set size of this process (`VmHWM` in `/proc/self/status`, which is what the
-//! node driver reads too; the fake codex, a child, is not counted).
+//! the turn starts to the moment its result is in hand (the end of the stream, or `run()`
+//! returning), with the turn, the thread and the client still alive, as the node driver
+//! measures (process start-up excluded, and teardown too: freeing a collected turn and
+//! stopping the client come after the clock, on both sides alike), and the peak resident set
+//! size of this process (`VmHWM` in `/proc/self/status`, which is what the node driver reads
+//! too; the fake codex, a child, is not counted).
 
 use std::io::BufRead as _;
 use std::path::Path;
@@ -42,23 +45,26 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let fake = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
     let script = Path::new(script);
     let started = Instant::now();
-    let (events, items) = match role.as_str() {
-        "floor" => (floor(&fake, script)?, 0),
+    let (events, items, stream_ms) = match role.as_str() {
+        "floor" => (floor(&fake, script)?, 0, elapsed_ms(started)),
         "parse" | "parse-typed" => {
             let file = std::fs::File::open(script)
                 .map_err(|e| format!("cannot open {}: {e}", script.display()))?;
-            (parse_lines(file, role == "parse-typed")?, 0)
+            (
+                parse_lines(file, role == "parse-typed")?,
+                0,
+                elapsed_ms(started),
+            )
         }
         "stream" | "collect" => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-            runtime.block_on(sdk(&fake, script, role == "collect"))?
+            runtime.block_on(sdk(&fake, script, role == "collect", started))?
         }
         other => return Err(format!("unknown bench role `{other}`")),
     };
-    let stream_ms = started.elapsed().as_secs_f64() * 1e3;
     println!(
         "{}",
         json!({
@@ -71,8 +77,19 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// One turn through codex-agent-sdk: the number of events (`run_streamed`) or items (`run`).
-async fn sdk(fake: &Path, script: &Path, collect: bool) -> Result<(usize, usize), String> {
+fn elapsed_ms(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1e3
+}
+
+/// One turn through codex-agent-sdk: the number of events (`run_streamed`) or items (`run`),
+/// and the milliseconds from `started` to the end of the stream or the return of `run()`
+/// (what is dropped afterwards is not timed).
+async fn sdk(
+    fake: &Path,
+    script: &Path,
+    collect: bool,
+    started: Instant,
+) -> Result<(usize, usize, f64), String> {
     let codex = Codex::new(
         CodexOptions::new()
             .codex_path(fake)
@@ -85,7 +102,8 @@ async fn sdk(fake: &Path, script: &Path, collect: bool) -> Result<(usize, usize)
             .run("bench", TurnOptions::new())
             .await
             .map_err(|e| format!("run() failed: {e}"))?;
-        return Ok((0, turn.items.len()));
+        let stream_ms = elapsed_ms(started);
+        return Ok((0, turn.items.len(), stream_ms));
     }
     let mut stream = thread
         .run_streamed("bench", TurnOptions::new())
@@ -96,7 +114,7 @@ async fn sdk(fake: &Path, script: &Path, collect: bool) -> Result<(usize, usize)
         event.map_err(|e| format!("the stream failed after {events} events: {e}"))?;
         events += 1;
     }
-    Ok((events, 0))
+    Ok((events, 0, elapsed_ms(started)))
 }
 
 /// The floor: the fake's stdout, line by line, each line parsed and ignored.
