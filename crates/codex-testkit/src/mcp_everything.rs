@@ -1,6 +1,8 @@
 //! The reference MCP peer of the integration tests: `@modelcontextprotocol/server-everything`
 //! from npm, installed like the real codex (`npm install --prefix
-//! <workspace>/target/mcp/server-everything/<version>`, once, under an exclusive file lock).
+//! <root>/mcp/server-everything/<version>`, once, under an exclusive file lock; `<root>` is
+//! [`install_root`](crate::install_root), `<workspace>/target` in a checkout of this
+//! repository).
 //!
 //! A test that needs it calls [`server_everything`] and fails with its error; it never skips.
 
@@ -15,8 +17,7 @@ pub const SERVER_EVERYTHING_VERSION: &str = "2026.8.31";
 /// Where the pinned version is installed (an npm prefix).
 #[must_use]
 pub fn install_prefix() -> PathBuf {
-    crate::workspace_root()
-        .join("target")
+    crate::install_root()
         .join("mcp")
         .join("server-everything")
         .join(SERVER_EVERYTHING_VERSION)

@@ -8,15 +8,17 @@
 //! [`real_codex`] looks, in order, at:
 //!
 //! 1. `CODEX_PATH`, when set: that file, which must exist (whatever its version);
-//! 2. `<workspace>/target/codex/<version>/node_modules/@openai/codex-<platform>/vendor/<triple>/bin/codex`,
+//! 2. `<root>/codex/<version>/node_modules/@openai/codex-<platform>/vendor/<triple>/bin/codex`,
+//!    where `<root>` is [`install_root`](crate::install_root) (`<workspace>/target` in a
+//!    checkout of this repository),
 //!    the native binary of the npm package `@openai/codex@<version>`, when its
 //!    `codex-package.json` says that version;
-//! 3. otherwise it runs `npm install --prefix <workspace>/target/codex/<version>
+//! 3. otherwise it runs `npm install --prefix <root>/codex/<version>
 //!    @openai/codex@<version>` and uses the result.
 //!
 //! Each version has its own prefix, so both can be installed side by side. The install
 //! happens once per version: concurrent test processes serialize on an exclusive file lock
-//! (`target/codex/<version>/.install.lock`) and re-check after taking it. A test that needs the
+//! (`<root>/codex/<version>/.install.lock`) and re-check after taking it. A test that needs the
 //! real CLI calls [`real_codex`] and fails with its error; it never skips, in CI or not.
 
 use std::fs::File;
@@ -129,13 +131,12 @@ pub fn real_codex_of(version: &str) -> Result<PathBuf, Error> {
     locate_or_install(&platform, version, &install_prefix(version), npm_install)
 }
 
-/// Where `version` is installed: `<workspace>/target/codex/<version>` (an npm prefix).
+/// Where `version` is installed: `<root>/codex/<version>` (an npm prefix), `<root>` being
+/// [`install_root`](crate::install_root) (`<workspace>/target` in a checkout of this
+/// repository).
 #[must_use]
 pub fn install_prefix(version: &str) -> PathBuf {
-    crate::workspace_root()
-        .join("target")
-        .join("codex")
-        .join(version)
+    crate::install_root().join("codex").join(version)
 }
 
 /// The binary of `version` under `prefix`, installed with `install` (under an exclusive file
