@@ -4,7 +4,7 @@
 //
 //   node xtask/bench/driver.mjs <sdk dist/index.js> <stream|collect> <fake codex> <script>
 //
-// The twin of `xtask __bench-child` (xtask/src/bench/child.rs). `stream` drains
+// The twin of `bench-child` (xtask/src/bench/child.rs). `stream` drains
 // `thread.runStreamed()`, counting events; `collect` awaits `thread.run()`. The fake codex gets
 // its script through the SDK's `env` option, as on the Rust side. Prints
 // {"events", "items", "stream_ms", "peak_rss_kib"}: `stream_ms` from just before the turn

@@ -133,11 +133,6 @@ const INTERNAL: &[Command] = &[
         "the scripted model of a soak phase, in its own process",
         soak::model,
     ),
-    (
-        "__bench-child",
-        "one measured run of a stream benchmark",
-        bench::child::run,
-    ),
 ];
 
 fn main() -> ExitCode {

@@ -1,5 +1,7 @@
-//! The measured side of the stream benchmarks: `xtask __bench-child <role> <script>`, one
-//! process per run, so that its peak RSS is its own.
+//! `bench-child <role> <script>`: the measured side of `cargo xtask bench`'s stream
+//! benchmarks, one process per run, so that its peak RSS is its own. An executable of its
+//! own, linking codex-agent-sdk, the testkit's fake codex and nothing else of xtask: its RSS is
+//! what a program using the SDK holds, not xtask's other tools (about 2 MiB more, measured).
 //!
 //! Roles:
 //!
@@ -13,8 +15,9 @@
 //!   event with `codex_agent_protocol::exec::parse_event`: what the typed parse costs over
 //!   the `parse` floor.
 //!
-//! The fake codex is this executable with `FAKE_CODEX_SCRIPT=<script>` in its environment (see
-//! `main`), passed through the SDK's `env` option exactly as the node driver passes it.
+//! The fake codex of every side (this one, the floor and the node driver) is this executable
+//! with `FAKE_CODEX_SCRIPT=<script>` in its environment (see `main`), passed through the SDK's
+//! `env` option exactly as the node driver passes it.
 //!
 //! It prints `{"events", "items", "stream_ms", "peak_rss_kib"}`: `stream_ms` from just before
 //! the turn starts to the moment its result is in hand (the end of the stream, or `run()`
@@ -24,9 +27,19 @@
 //! size of this process (`VmHWM` in `/proc/self/status`, which is what the node driver reads
 //! too; the fake codex, a child, is not counted).
 
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool: its result on stdout, its failure on stderr"
+)]
+#![expect(
+    clippy::disallowed_methods,
+    reason = "the floor spawns the fake codex without the SDK, as a shell script would"
+)]
+
 use std::io::BufRead as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use codex_agent_sdk::{Codex, CodexOptions, ThreadOptions, TurnOptions};
@@ -34,12 +47,26 @@ use codex_agent_testkit::fake_codex::SCRIPT_ENV;
 use futures::StreamExt as _;
 use serde_json::json;
 
-/// `xtask __bench-child <stream|collect|floor> <script>`.
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
+fn main() -> ExitCode {
+    // The bench's fake codex, replaying its stream.
+    if std::env::var_os(SCRIPT_ENV).is_some() {
+        return codex_agent_testkit::fake_codex::main();
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench-child: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `bench-child <stream|collect|floor|parse|parse-typed> <script or stream file>`.
+fn run(args: &[String]) -> Result<(), String> {
     let [role, script] = args else {
         return Err(
-            "usage: xtask __bench-child <stream|collect|floor|parse|parse-typed> <script>"
-                .to_owned(),
+            "usage: bench-child <stream|collect|floor|parse|parse-typed> <script>".to_owned(),
         );
     };
     let fake = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;

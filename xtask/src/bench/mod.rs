@@ -38,7 +38,6 @@
 //! when missing).
 
 mod app_server_vs_exec;
-pub(crate) mod child;
 mod stream;
 mod telemetry_overhead;
 pub(crate) mod turn_overhead;
@@ -153,6 +152,25 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The `bench-child` executable of this package, built (optimized) next to this one.
+fn bench_child() -> Result<std::path::PathBuf, String> {
+    cmd::run(&mut cmd::cargo([
+        "build",
+        "--release",
+        "--package",
+        "xtask",
+        "--bin",
+        "bench-child",
+    ]))?;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let child = exe.with_file_name(format!("bench-child{}", std::env::consts::EXE_SUFFIX));
+    if child.is_file() {
+        Ok(child)
+    } else {
+        Err(format!("cargo built no {}", child.display()))
+    }
+}
+
 /// The `stream` and `collect` scenarios, as selected.
 fn streams(
     parsed: &Args,
@@ -165,7 +183,7 @@ fn streams(
     let (sdk_js, _codex) = parity::install(&root.join("target/parity"), parity::codex_version()?)?;
     let (script, stream_file, bytes) = stream::prepare(&out, parsed.events)?;
     let setup = stream::Setup {
-        xtask: std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?,
+        child: bench_child()?,
         sdk_js,
         driver_mjs: root.join("xtask/bench/driver.mjs"),
         script,

@@ -4,7 +4,9 @@
 //! `target/bench/stream-<events>.jsonl` (200,000 events are about 58 MB), replayed by the fake
 //! codex (`codex_agent_testkit::fake_codex`, this executable with a script; it writes and flushes one
 //! line at a time, as codex does). Every run is a fresh process so that its peak RSS is its
-//! own: `xtask __bench-child` ([`super::child`]) for codex-agent-sdk and the floor,
+//! own: the `bench-child` executable of this package (`src/bench/child.rs`, which links
+//! codex-agent-sdk and the testkit's fake and nothing else of xtask) for codex-agent-sdk and
+//! the floor,
 //! `node xtask/bench/driver.mjs` for the TypeScript SDK. Runs alternate between the sides, in
 //! a rotating order, after one warm-up round.
 //!
@@ -53,8 +55,8 @@ pub(super) enum Side {
 /// What the stream benchmarks run on.
 #[derive(Debug)]
 pub(super) struct Setup {
-    /// This executable: the fake codex and the Rust child.
-    pub(super) xtask: PathBuf,
+    /// `bench-child`: the fake codex of every side, and the Rust side.
+    pub(super) child: PathBuf,
     /// The TypeScript SDK's `dist/index.js`.
     pub(super) sdk_js: PathBuf,
     /// `xtask/bench/driver.mjs`.
@@ -109,8 +111,8 @@ fn run_once(setup: &Setup, side: Side, collect: bool) -> Result<Sample, String> 
     let role = if collect { "collect" } else { "stream" };
     let mut command = match side {
         Side::Ours | Side::Floor | Side::Parse | Side::ParseTyped => {
-            let mut command = Command::new(&setup.xtask);
-            command.arg("__bench-child").arg(match side {
+            let mut command = Command::new(&setup.child);
+            command.arg(match side {
                 Side::Floor => "floor",
                 Side::Parse => "parse",
                 Side::ParseTyped => "parse-typed",
@@ -124,7 +126,7 @@ fn run_once(setup: &Setup, side: Side, collect: bool) -> Result<Sample, String> 
                 .arg(&setup.driver_mjs)
                 .arg(&setup.sdk_js)
                 .arg(role)
-                .arg(&setup.xtask);
+                .arg(&setup.child);
             command
         }
     };
