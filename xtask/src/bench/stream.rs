@@ -2,8 +2,8 @@
 //!
 //! The stream is `codex_agent_testkit::synthetic::exec_stream(events)` written to
 //! `target/bench/stream-<events>.jsonl` (200,000 events are about 58 MB), replayed by the fake
-//! codex (`codex_agent_testkit::fake_codex`, this executable with a script; it writes and flushes one
-//! line at a time, as codex does). Every run is a fresh process so that its peak RSS is its
+//! codex (`codex_agent_testkit::fake_codex`, run by `bench-child` with a script; it writes and
+//! flushes one line at a time, as codex does). Every run is a fresh process so that its peak RSS is its
 //! own: the `bench-child` executable of this package (`src/bench/child.rs`, which links
 //! codex-agent-sdk and the testkit's fake and nothing else of xtask) for codex-agent-sdk and
 //! the floor,
