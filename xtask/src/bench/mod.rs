@@ -278,25 +278,12 @@ fn run_turn_overhead(
     let runs = parsed.runs.unwrap_or(DEFAULT_TURN_RUNS);
     println!("turn-overhead: {runs} pairs of bare codex exec and thread.run()");
     let codex = codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = runtime()?;
     let samples = runtime.block_on(turn_overhead::measure(&codex, runs))?;
     let (bare, sdk) = (median(&samples.bare_ms), median(&samples.sdk_ms));
     // As for the telemetry overhead: the pairs, run back to back, compared one by one.
-    let ratios: Vec<f64> = samples
-        .bare_ms
-        .iter()
-        .zip(&samples.sdk_ms)
-        .map(|(bare, sdk)| sdk / bare)
-        .collect();
-    let differences: Vec<f64> = samples
-        .bare_ms
-        .iter()
-        .zip(&samples.sdk_ms)
-        .map(|(bare, sdk)| sdk - bare)
-        .collect();
+    let ratios = paired(&samples.bare_ms, &samples.sdk_ms, |bare, sdk| sdk / bare);
+    let differences = paired(&samples.bare_ms, &samples.sdk_ms, |bare, sdk| sdk - bare);
     table.turn_overhead(runs, bare, sdk, &ratios, &differences);
     report.insert(
         "turn_overhead".to_owned(),
@@ -324,10 +311,7 @@ fn run_app_server_vs_exec(
         "app-server-vs-exec: {runs} pairs of {turns}-turn sessions over codex exec and codex app-server"
     );
     let codex = codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = runtime()?;
     let samples = runtime.block_on(app_server_vs_exec::measure(&codex, runs, turns))?;
     let (exec, app_server, startup) = (
         median(&samples.exec),
@@ -359,20 +343,12 @@ fn run_telemetry_overhead(
     let runs = parsed.runs.unwrap_or(DEFAULT_TURN_RUNS);
     println!("telemetry-overhead: {runs} pairs of thread.run() with OTLP export off and on");
     let codex = codex_agent_testkit::real_codex::real_codex().map_err(|e| e.to_string())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = runtime()?;
     let samples = telemetry_overhead::measure(&runtime, &codex, runs)?;
     let (off, on) = (median(&samples.off_ms), median(&samples.on_ms));
     // The machine is shared and turns are noisy: the pairs (run back to back) are compared one
     // by one, and the spread of their ratios is reported beside the median.
-    let ratios: Vec<f64> = samples
-        .off_ms
-        .iter()
-        .zip(&samples.on_ms)
-        .map(|(off, on)| on / off)
-        .collect();
+    let ratios = paired(&samples.off_ms, &samples.on_ms, |off, on| on / off);
     let spread = |samples: &[f64]| {
         json!({
             "min": quantile(samples, 0.0),
@@ -404,6 +380,22 @@ fn run_telemetry_overhead(
         }),
     );
     Ok(())
+}
+
+/// A multi-thread runtime for the scenarios that drive the real codex.
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// `compare(base, other)` for each pair of runs made back to back, in order.
+fn paired(base: &[f64], other: &[f64], compare: fn(f64, f64) -> f64) -> Vec<f64> {
+    base.iter()
+        .zip(other)
+        .map(|(base, other)| compare(*base, *other))
+        .collect()
 }
 
 /// Fails when a side saw a different number of events or items than the others (or than
