@@ -41,6 +41,7 @@ pub mod exec;
 mod fast_json;
 pub mod history;
 pub mod projection;
+mod raw_json;
 pub mod rollout;
 mod schema;
 pub mod secret;
@@ -67,6 +68,7 @@ pub mod fuzzing {
 }
 
 pub use error::{MAX_EXCERPT_CHARS, ParseError};
+pub use raw_json::RawJson;
 pub use schema::schemas;
 pub use secret::{REDACTED, Redactor, Secret};
 pub use wire::Unknowns;

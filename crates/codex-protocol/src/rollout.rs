@@ -27,7 +27,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::ParseError;
 use crate::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
     DynamicToolCallStatus, FileChangeItem, FileUpdateChange, ItemDetails, McpContent,
@@ -35,6 +34,7 @@ use crate::exec::{
     PatchChangeKind, ReasoningItem, ThreadItem, Usage,
 };
 use crate::history::{RecordProblem, ThreadRecord, ThreadSummary, TurnRecord, TurnRecordStatus};
+use crate::{ParseError, RawJson};
 
 /// One line of a rollout file.
 #[derive(Debug, Clone, PartialEq)]
@@ -628,7 +628,7 @@ fn exec_item(item: &CoreItem) -> Option<ThreadItem> {
             ItemDetails::DynamicToolCall(Box::new(DynamicToolCallItem {
                 tool: call.tool.clone(),
                 namespace: call.namespace.clone(),
-                arguments: call.arguments.clone(),
+                arguments: RawJson::from_value(&call.arguments),
                 status: DynamicToolCallStatus::from_wire(&call.status),
                 content_items: call.content_items.clone(),
                 success: call.success,
@@ -957,8 +957,8 @@ fn mcp_item(call: &CoreMcpToolCall) -> McpToolCallItem {
                 .and_then(Value::as_array)
                 .map(|blocks| blocks.iter().cloned().map(McpContent::from_value).collect())
                 .unwrap_or_default(),
-            structured_content: r.get("structuredContent").cloned(),
-            meta: r.get("_meta").cloned(),
+            structured_content: r.get("structuredContent").map(RawJson::from_value),
+            meta: r.get("_meta").map(RawJson::from_value),
             extra: Map::new(),
         });
     let is_error = call
@@ -986,7 +986,7 @@ fn mcp_item(call: &CoreMcpToolCall) -> McpToolCallItem {
     McpToolCallItem {
         server: call.server.clone(),
         tool: call.tool.clone(),
-        arguments: call.arguments.clone(),
+        arguments: RawJson::from_value(&call.arguments),
         result,
         error,
         status,

@@ -229,6 +229,8 @@ pub use codex_agent_exec::{
     ApprovalPolicy, BinarySource, CancelHandle, CodexBinary, Containment, CyberAccessProgram,
     Input, ReasoningEffort, SandboxMode, UserInput, Version, WebSearchMode,
 };
+/// MCP and dynamic tool payloads in items ([`McpToolCallItem::arguments`], ...) are JSON text.
+pub use codex_agent_protocol::RawJson;
 pub use codex_agent_protocol::app_server::{CodexErrorInfo, ThreadGoal, ThreadGoalStatus};
 pub use codex_agent_protocol::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,

@@ -595,8 +595,8 @@ fn tool(item: &ThreadItem) -> Option<(String, &'static str)> {
 fn tool_arguments(item: &ThreadItem) -> Value {
     match &item.details {
         ItemDetails::CommandExecution(c) => Value::String(c.command.clone()),
-        ItemDetails::McpToolCall(c) => c.arguments.clone(),
-        ItemDetails::DynamicToolCall(c) => c.arguments.clone(),
+        ItemDetails::McpToolCall(c) => c.arguments.to_value(),
+        ItemDetails::DynamicToolCall(c) => c.arguments.to_value(),
         ItemDetails::WebSearch(w) => Value::String(w.query.clone()),
         _ => Value::Null,
     }

@@ -13,6 +13,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::RawJson;
 use crate::wire::{self, Replay, Unknowns, extra_unknowns, join, wire_enum};
 
 /// One item of a thread: its id and its typed payload.
@@ -790,10 +791,10 @@ pub struct McpToolCallResult {
     /// [`McpContent::Unknown`]).
     pub content: Vec<McpContent>,
     /// The tool's structured content, when it returned any (`null` otherwise).
-    pub structured_content: Option<Value>,
+    pub structured_content: Option<RawJson>,
     /// The MCP `_meta` object, when present.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Value>,
+    pub meta: Option<RawJson>,
     /// Fields this crate does not model.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -830,7 +831,7 @@ pub struct McpToolCallItem {
     pub tool: String,
     /// The call arguments (an object; `null` when absent).
     #[serde(default)]
-    pub arguments: Value,
+    pub arguments: RawJson,
     /// The result; `null` while running or when the call failed without one.
     pub result: Option<McpToolCallResult>,
     /// The error; `null` unless the call itself failed.
@@ -1144,7 +1145,7 @@ pub struct DynamicToolCallItem {
     pub namespace: Option<String>,
     /// The arguments the model chose (`null` when absent).
     #[serde(default)]
-    pub arguments: Value,
+    pub arguments: RawJson,
     /// Lifecycle status.
     pub status: DynamicToolCallStatus,
     /// The output parts the client answered, as the app-server reports them

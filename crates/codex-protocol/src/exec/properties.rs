@@ -225,12 +225,12 @@ fn item_details() -> BoxedStrategy<ItemDetails> {
                     ItemDetails::McpToolCall(Box::new(McpToolCallItem {
                         server,
                         tool,
-                        arguments,
+                        arguments: arguments.into(),
                         // A JSON `null` inside `Some` would read back as `None`: normalize.
                         result: result.map(|(content, structured, meta)| McpToolCallResult {
                             content,
-                            structured_content: structured.filter(|v| !v.is_null()),
-                            meta: meta.filter(|v| !v.is_null()),
+                            structured_content: structured.filter(|v| !v.is_null()).map(Into::into),
+                            meta: meta.filter(|v| !v.is_null()).map(Into::into),
                             extra: Map::new(),
                         }),
                         error: error.map(|message| McpToolCallError {
@@ -344,7 +344,7 @@ fn item_details() -> BoxedStrategy<ItemDetails> {
                     ItemDetails::DynamicToolCall(Box::new(DynamicToolCallItem {
                         tool,
                         namespace,
-                        arguments,
+                        arguments: arguments.into(),
                         status,
                         content_items,
                         success,

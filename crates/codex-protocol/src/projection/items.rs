@@ -2,6 +2,7 @@
 //!
 //! The table of what maps onto what is in the [module docs](super).
 
+use crate::RawJson;
 use crate::app_server as wire;
 use crate::exec::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, DynamicToolCallItem,
@@ -217,7 +218,7 @@ fn mcp_tool_call(m: &wire::McpToolCallItem) -> McpToolCallItem {
     McpToolCallItem {
         server: m.server.clone(),
         tool: m.tool.clone(),
-        arguments: m.arguments.clone(),
+        arguments: RawJson::from_value(&m.arguments),
         result: m.result.as_ref().map(|r| McpToolCallResult {
             content: r
                 .content
@@ -225,8 +226,16 @@ fn mcp_tool_call(m: &wire::McpToolCallItem) -> McpToolCallItem {
                 .cloned()
                 .map(McpContent::from_value)
                 .collect(),
-            structured_content: r.structured_content.clone().filter(|v| !v.is_null()),
-            meta: r.meta.clone().filter(|v| !v.is_null()),
+            structured_content: r
+                .structured_content
+                .as_ref()
+                .filter(|v| !v.is_null())
+                .map(RawJson::from_value),
+            meta: r
+                .meta
+                .as_ref()
+                .filter(|v| !v.is_null())
+                .map(RawJson::from_value),
             extra: r.extra.clone(),
         }),
         error: m.error.as_ref().map(|e| McpToolCallError {
@@ -249,7 +258,7 @@ fn dynamic_tool_call(d: &wire::DynamicToolCallItem) -> DynamicToolCallItem {
     DynamicToolCallItem {
         tool: d.tool.clone(),
         namespace: d.namespace.clone(),
-        arguments: d.arguments.clone(),
+        arguments: RawJson::from_value(&d.arguments),
         status,
         content_items: d.content_items.as_ref().map(|items| {
             items

@@ -8,7 +8,7 @@ use codex_agent_protocol::exec::{
     CommandExecutionStatus, ItemDetails, McpContent, PatchChangeKind, ThreadEvent, WebSearchAction,
     parse_event, parse_event_bytes, parse_event_strict,
 };
-use codex_agent_protocol::{ParseError, Unknowns};
+use codex_agent_protocol::{ParseError, RawJson, Unknowns};
 use expect_test::{Expect, expect, expect_file};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
@@ -457,4 +457,42 @@ fn mcp_content_blocks_are_typed_and_anything_else_is_kept_verbatim() {
     let content = &call.result.as_ref().expect("a result").content;
     assert_eq!(content[0].content_type(), "video");
     assert!(matches!(&content[1], McpContent::Text(text) if text.text == "a"));
+}
+
+#[test]
+fn tool_payloads_are_kept_as_their_json_text() {
+    // `"b"` before `"a"`, an escape, a nested array: the text is the wire's, compact.
+    let line = r#"{"type":"item.completed","item":{"id":"item_0","type":"mcp_tool_call","server":"s","tool":"t","arguments":{"b":[1,2.5,{"x":null}],"a":"q\"uote"},"result":{"content":[],"structured_content":{"sum":5},"_meta":{"k":true}},"error":null,"status":"completed"}}"#;
+    // The same line with whitespace and a signed number, which `fast_json` leaves to
+    // `serde_json`: the same text comes out of both paths.
+    let spaced = line
+        .replace(r#""arguments":{"b":[1,"#, r#""arguments": { "b" : [ 1 ,"#)
+        .replace(r#""sum":5"#, r#""sum": -5"#);
+    for (text, sum) in [(line.to_owned(), "5"), (spaced, "-5")] {
+        let event = parse_event_strict(&text).expect("an MCP call");
+        let ThreadEvent::ItemCompleted(done) = &event else {
+            panic!("{event:?}")
+        };
+        let ItemDetails::McpToolCall(call) = &done.item.details else {
+            panic!("{event:?}")
+        };
+        assert_eq!(
+            call.arguments.as_str(),
+            r#"{"b":[1,2.5,{"x":null}],"a":"q\"uote"}"#
+        );
+        assert_eq!(call.arguments.to_value()["a"], "q\"uote");
+        let result = call.result.as_ref().expect("a result");
+        assert_eq!(
+            result.structured_content.as_ref().map(RawJson::as_str),
+            Some(format!(r#"{{"sum":{sum}}}"#).as_str())
+        );
+        assert_eq!(
+            result.meta.as_ref().map(RawJson::as_str),
+            Some(r#"{"k":true}"#)
+        );
+        // Written back as the values they are (keys sorted, as a `Value` writes them).
+        let written: Value = serde_json::to_value(&event).expect("writes");
+        let read: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(written, read);
+    }
 }
