@@ -11,9 +11,10 @@ use serde_json::Value;
 /// is 128).
 const MAX_DEPTH: u32 = 127;
 
-/// A JSON value kept as its compact text, for payloads this crate passes through without
-/// looking inside: MCP tool arguments, structured results and `_meta`, dynamic tool
-/// arguments.
+/// A JSON value kept as its text, for payloads this crate passes through without looking
+/// inside: MCP tool arguments, structured results and `_meta`, dynamic tool arguments. The
+/// text is compact when it was read by a deserializer (as in every parsed event) or made from
+/// a `Value`, and as given (trimmed) from [`RawJson::from_json`].
 ///
 /// Held as one string, a payload costs its length and nothing more; a
 /// [`serde_json::Value`] object costs a B-tree node of about 630 bytes per object however
