@@ -29,11 +29,19 @@ pub(crate) const REPLY: &str = "Hello from the mock model.";
 
 /// What the real-codex scenarios run codex in: a mock model answering every turn with
 /// [`REPLY`], a throwaway `CODEX_HOME` pointing codex at it, an empty working directory and the
-/// environment codex gets (the home's variables, `PATH` and `HOME`).
+/// environment codex gets (the home's variables, `PATH`, and `HOME` set to an empty directory).
+///
+/// `HOME` is empty so that what is measured does not depend on the dotfiles of whoever runs the
+/// bench: codex snapshots the user's login shell when it starts, which runs `~/.bashrc`. On the
+/// machine this bench was written on that ran `pyenv init` and `pyenv rehash` in every codex
+/// process, about 25 ms a turn on both sides, and a rehash killed with its codex left pyenv's
+/// lock behind, after which every later rehash waited in a loop of `sleep`s that outlived its
+/// turn and ran into the next ones.
 pub(crate) struct Rig {
-    // Kept alive for codex; dropping them stops the mock and deletes the home.
+    // Kept alive for codex; dropping them stops the mock and deletes the homes.
     _mock: MockServer,
     _home: CodexHome,
+    _user_home: tempfile::TempDir,
     pub(crate) workdir: tempfile::TempDir,
     pub(crate) env: Vec<(OsString, OsString)>,
 }
@@ -44,15 +52,16 @@ impl Rig {
         mock.repeat_forever(Sse::message("resp-1", REPLY));
         let home = CodexHome::new(&mock).map_err(|e| e.to_string())?;
         let workdir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let user_home = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut env: Vec<(OsString, OsString)> = home.env();
-        for key in ["PATH", "HOME"] {
-            if let Some(value) = std::env::var_os(key) {
-                env.push((key.into(), value));
-            }
+        if let Some(path) = std::env::var_os("PATH") {
+            env.push(("PATH".into(), path));
         }
+        env.push(("HOME".into(), user_home.path().into()));
         Ok(Self {
             _mock: mock,
             _home: home,
+            _user_home: user_home,
             workdir,
             env,
         })
