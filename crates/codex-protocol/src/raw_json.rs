@@ -1,6 +1,6 @@
 //! [`RawJson`]: a JSON value kept as its text.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use schemars::JsonSchema;
 use serde::de::{self, DeserializeSeed, Visitor};
@@ -180,13 +180,15 @@ impl Serialize for RawJson {
 
 impl<'de> Deserialize<'de> for RawJson {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut out = String::new();
+        let mut out = Vec::new();
         Transcode {
             out: &mut out,
             depth: 0,
         }
         .deserialize(deserializer)?;
-        Ok(Self(out.into_boxed_str()))
+        // Only ASCII punctuation and `serde_json`'s own output were written.
+        let text = String::from_utf8(out).map_err(de::Error::custom)?;
+        Ok(Self(text.into_boxed_str()))
     }
 }
 
@@ -204,9 +206,10 @@ impl JsonSchema for RawJson {
     }
 }
 
-/// Writes the value a deserializer yields as compact JSON text.
+/// Writes the value a deserializer yields as compact JSON text: punctuation here, strings and
+/// numbers by `serde_json`'s writer.
 struct Transcode<'a> {
-    out: &'a mut String,
+    out: &'a mut Vec<u8>,
     depth: u32,
 }
 
@@ -224,6 +227,21 @@ impl Transcode<'_> {
     }
 }
 
+/// Appends `value` as `serde_json` writes it (writing to a `Vec` fails only for values JSON
+/// cannot hold, which the callers do not pass).
+fn write_json<E: de::Error>(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) -> Result<(), E> {
+    serde_json::to_writer(out, value).map_err(E::custom)
+}
+
+/// Visitor methods that write their argument with [`write_json`].
+macro_rules! write_as_json {
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method<E: de::Error>(self, v: $ty) -> Result<(), E> {
+            write_json(self.out, &v)
+        }
+    )*};
+}
+
 impl<'de> DeserializeSeed<'de> for Transcode<'_> {
     type Value = ();
 
@@ -239,66 +257,26 @@ impl<'de> Visitor<'de> for Transcode<'_> {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.out.push_str(if v { "true" } else { "false" });
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        let _ = write!(self.out, "{v}");
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        let _ = write!(self.out, "{v}");
-        Ok(())
-    }
-
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<(), E> {
-        let _ = write!(self.out, "{v}");
-        Ok(())
-    }
-
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<(), E> {
-        let _ = write!(self.out, "{v}");
-        Ok(())
-    }
+    write_as_json!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_i128: i128, visit_u128: u128, visit_str: &str);
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
         // As `serde_json::Value` does: a number that JSON cannot hold is `null`.
         match serde_json::Number::from_f64(v) {
-            Some(n) => {
-                let _ = write!(self.out, "{n}");
-            }
-            None => self.out.push_str("null"),
+            Some(n) => write_json(self.out, &n),
+            None => self.visit_unit(),
         }
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        write_string(self.out, v);
-        Ok(())
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
-        self.out.push('[');
-        for (i, b) in v.iter().enumerate() {
-            if i > 0 {
-                self.out.push(',');
-            }
-            let _ = write!(self.out, "{b}");
-        }
-        self.out.push(']');
-        Ok(())
+        write_json(self.out, v)
     }
 
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.out.push_str("null");
-        Ok(())
+        self.visit_unit()
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.out.push_str("null");
+        self.out.extend_from_slice(b"null");
         Ok(())
     }
 
@@ -314,12 +292,12 @@ impl<'de> Visitor<'de> for Transcode<'_> {
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        self.out.push('[');
+        self.out.push(b'[');
         let mut first = true;
         loop {
             let mark = self.out.len();
             if !first {
-                self.out.push(',');
+                self.out.push(b',');
             }
             if seq.next_element_seed(self.nested()?)?.is_none() {
                 self.out.truncate(mark);
@@ -327,40 +305,47 @@ impl<'de> Visitor<'de> for Transcode<'_> {
             }
             first = false;
         }
-        self.out.push(']');
+        self.out.push(b']');
         Ok(())
     }
 
     fn visit_map<A: de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        self.out.push('{');
+        self.out.push(b'{');
         let mut first = true;
         loop {
+            let mark = self.out.len();
             if !first {
-                self.out.push(',');
+                self.out.push(b',');
             }
             if map.next_key_seed(KeyText(self.out))?.is_none() {
-                if !first {
-                    self.out.pop();
-                }
+                self.out.truncate(mark);
                 break;
             }
-            self.out.push(':');
+            self.out.push(b':');
             map.next_value_seed(self.nested()?)?;
             first = false;
         }
-        self.out.push('}');
+        self.out.push(b'}');
         Ok(())
     }
 }
 
 /// Writes a map key as a JSON string.
-struct KeyText<'a>(&'a mut String);
+struct KeyText<'a>(&'a mut Vec<u8>);
 
 impl<'de> DeserializeSeed<'de> for KeyText<'_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
+    }
+}
+
+impl KeyText<'_> {
+    /// A key that is not a string, as the string of its JSON text.
+    fn quoted<E: de::Error>(self, v: impl Serialize) -> Result<(), E> {
+        let text = serde_json::to_string(&v).map_err(E::custom)?;
+        write_json(self.0, &text)
     }
 }
 
@@ -372,55 +357,20 @@ impl Visitor<'_> for KeyText<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        write_string(self.0, v);
-        Ok(())
+        write_json(self.0, v)
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        let _ = write!(self.0, "\"{v}\"");
-        Ok(())
+        self.quoted(v)
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        let _ = write!(self.0, "\"{v}\"");
-        Ok(())
+        self.quoted(v)
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        let _ = write!(self.0, "\"{v}\"");
-        Ok(())
+        self.quoted(v)
     }
-}
-
-/// Appends `s` as a JSON string literal, escaped as `serde_json` escapes it.
-fn write_string(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push('"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        // Every byte matched above is ASCII, so `i` is on a character boundary.
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(escape);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
 }
 
 #[cfg(test)]

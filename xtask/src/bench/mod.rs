@@ -440,6 +440,18 @@ fn quantile(samples: &[f64], q: f64) -> f64 {
     sorted.get(index).copied().unwrap_or(f64::NAN)
 }
 
+/// The quartiles and range of `ratios`, with `digits` decimals.
+fn quartiles_and_range(ratios: &[f64], digits: usize) -> String {
+    let at = |q| quantile(ratios, q);
+    format!(
+        "quartiles {:.digits$}–{:.digits$}, range {:.digits$}–{:.digits$}",
+        at(0.25),
+        at(0.75),
+        at(0.0),
+        at(1.0)
+    )
+}
+
 fn median(samples: &[f64]) -> f64 {
     let mut sorted = samples.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -504,11 +516,8 @@ impl Table {
         );
         self.row(
             format!(
-                "the same, round by round: {what} (quartiles {:.2}–{:.2}, range {:.2}–{:.2})",
-                quantile(&ratios, 0.25),
-                quantile(&ratios, 0.75),
-                quantile(&ratios, 0.0),
-                quantile(&ratios, 1.0),
+                "the same, round by round: {what} ({})",
+                quartiles_and_range(&ratios, 2)
             ),
             format!("{} rounds", ratios.len()),
             "the run of the same round".to_owned(),
@@ -606,11 +615,8 @@ impl Table {
         );
         self.row(
             format!(
-                "the same, pair by pair: SDK/bare ratio (quartiles {:.3}–{:.3}, range {:.3}–{:.3})",
-                quantile(ratios, 0.25),
-                quantile(ratios, 0.75),
-                quantile(ratios, 0.0),
-                quantile(ratios, 1.0),
+                "the same, pair by pair: SDK/bare ratio ({})",
+                quartiles_and_range(ratios, 3)
             ),
             format!("{:+.1} ms", quantile(differences, 0.5)),
             "the bare run of its pair".to_owned(),
@@ -631,11 +637,8 @@ impl Table {
         );
         self.row(
             format!(
-                "the same, pair by pair: on/off ratio (quartiles {:.3}–{:.3}, range {:.3}–{:.3})",
-                quantile(ratios, 0.25),
-                quantile(ratios, 0.75),
-                quantile(ratios, 0.0),
-                quantile(ratios, 1.0),
+                "the same, pair by pair: on/off ratio ({})",
+                quartiles_and_range(ratios, 3)
             ),
             format!("{:+.2}%", (quantile(ratios, 0.5) - 1.0) * 100.0),
             "the off run of its pair".to_owned(),
@@ -682,11 +685,8 @@ impl Table {
         );
         self.row(
             format!(
-                "the same, pair by pair: app-server/exec ratio (quartiles {:.3}–{:.3}, range {:.3}–{:.3})",
-                quantile(ratios, 0.25),
-                quantile(ratios, 0.75),
-                quantile(ratios, 0.0),
-                quantile(ratios, 1.0),
+                "the same, pair by pair: app-server/exec ratio ({})",
+                quartiles_and_range(ratios, 3)
             ),
             format!("{} pairs", ratios.len()),
             "the exec session of its pair".to_owned(),
