@@ -41,6 +41,7 @@
 //! ```
 
 mod event;
+pub(crate) mod fast_event;
 mod item;
 #[cfg(test)]
 mod properties;
@@ -75,6 +76,9 @@ use crate::wire::Unknowns;
 /// [`ParseError::Json`] when the line is not JSON, [`ParseError::Shape`] when it is JSON but not
 /// an event object (no `type`, a known type missing a required field, a field of the wrong type).
 pub fn parse_event(line: &str) -> Result<ThreadEvent, ParseError> {
+    if let Some(event) = fast_event::event(line) {
+        return Ok(event);
+    }
     crate::fast_json::parse_with(line, |e| ParseError::from_serde(&e, line))
 }
 
