@@ -424,6 +424,12 @@ impl<'de> Cursor<'de> {
         Some(more)
     }
 
+    /// Any JSON value, as the deserializer reads it into a `serde_json::Value`.
+    #[inline]
+    pub(crate) fn value(&mut self) -> Option<serde_json::Value> {
+        serde_json::Value::deserialize(&mut self.0).ok()
+    }
+
     /// Whether nothing but whitespace is left.
     #[inline]
     pub(crate) fn at_end(&mut self) -> bool {
@@ -883,6 +889,14 @@ mod tests {
             r#"{"type":"item.started","item":{"id":"t","type":"todo_list","items":[ ]}}"#,
             r#"{"type":"item.completed","item":{"id":"f","type":"file_change","changes":[{"path":"/a","kind":"add"},{"kind":"rename","path":"/b"}],"status":"completed"}}"#,
             r#"{"type":"item.completed","item":{"id":"f","type":"file_change","changes":[],"status":"new_status"}}"#,
+            // Keys no event or item type has: kept in `extra`, the last of a repeated one.
+            r#"{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"t"},"extra":1}"#,
+            r#"{"type":"turn.started","extra":{"a":[1,-2.5,null,"\u00e9"]},"more":true}"#,
+            r#"{"new":0,"type":"thread.started","thread_id":"t","new":1}"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":1,"cached_input_tokens":0,"output_tokens":1},"x":"y"}"#,
+            r#"{"type":"item.completed","item":{"new":"before type","id":"i","type":"command_execution","command":"c","aggregated_output":"","exit_code":0,"status":"completed","newer":{"k":[]}}}"#,
+            r#"{"type":"item.updated","item":{"id":"t","type":"todo_list","items":[],"x":1,"x":2}}"#,
+            r#"{"type":"item.started","item":{"id":"f","type":"file_change","changes":[],"status":"in_progress","x":null}}"#,
         ];
         for line in taken {
             assert!(
@@ -926,15 +940,22 @@ mod tests {
             r#"{"type":"item.completed","item":{"id":"i","type":"reasoning","text":"t","content":"c"}}"#.to_owned(),
             r#"{"type":"item.completed","item":{"id":"i","type":"web_search","query":"q"}}"#.to_owned(),
             r#"{"type":"item.completed","item":{"id":"i","type":"agent_messag\u0065","text":"t"}}"#.to_owned(),
-            r#"{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"t"},"extra":1}"#.to_owned(),
             r#"{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"t"},"type":"item.started"}"#.to_owned(),
             r#"{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"t"}} x"#.to_owned(),
             r#"{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"t"}"#.to_owned(),
             r#"{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"t",}}"#.to_owned(),
             r#"{"type":"item.completed"}"#.to_owned(),
             r#"{"item":{"id":"i","type":"agent_message","text":"t"}}"#.to_owned(),
-            r#"{"type":"turn.started","extra":1}"#.to_owned(),
             r#"{"type":"turn.started","item":{"id":"i","type":"agent_message","text":"t"}}"#.to_owned(),
+            r#"{"type":"turn.started","status":"x"}"#.to_owned(),
+            r#"{"type":"turn.started","type":"turn.started"}"#.to_owned(),
+            r#"{"type":"turn.started","x":1.5e400}"#.to_owned(),
+            r#"{"type":"turn.started","x":[1,]}"#.to_owned(),
+            r#"{"type":"turn.started","\u0078":1}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"t","content":"c"}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"t","type":"agent_message"}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"c","aggregated_output":"","status":"completed","duration_ms":5}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"c","aggregated_output":"","status":"completed","process_id":"5"}}"#.to_owned(),
             r#"{"type":"thread.started"}"#.to_owned(),
             r#"{"type":"thread.started","thread_id":null}"#.to_owned(),
             r#"{"type":"thread.started","thread_id":"a","usage":{"input_tokens":1,"cached_input_tokens":0,"output_tokens":1}}"#.to_owned(),

@@ -11,16 +11,19 @@
 //! the fields.
 //!
 //! It takes only what it can read without a decision of its own: the keys `codex exec` writes
-//! for these events and nothing else. Any other key, a repeated key, a missing field, an
-//! escaped key or tag, a number that is not a non-negative integer, and every other event and
-//! item type make it return `None`, and the line goes down the general path, whose value or
-//! error is the answer. When it returns an event, it is the one the general path returns for
+//! for these events, and keys that no event or item type has, which go into `extra` as the
+//! general path puts them there (so a newer codex that adds a key does not send every line down
+//! both paths). A key of these types it does not read (`cwd`, `phase`, `model_context_window`,
+//! a key inside a change, a to-do or the usage, …), a repeated one, a missing field, an escaped
+//! key or tag, a number that is not a non-negative integer, and every other event and item type
+//! make it return `None`, and the line goes down the general path, whose value or error is the
+//! answer. When it returns an event, it is the one the general path returns for
 //! the same line: the fast path's tests check both against `serde_json` on every captured
 //! line, on edge cases and on mutated lines, and the `exec_line` fuzz target on whatever the
 //! fuzzer finds. Codex writes `type` first in an event and `id`, `type` first in an item, so a
 //! line this shortcut does not take is given up after a few bytes.
 
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 use super::event::{ItemEvent, ThreadEvent, ThreadStarted, TurnCompleted, TurnStarted, Usage};
 use super::item::{
@@ -60,6 +63,7 @@ pub(crate) fn event(line: &str) -> Option<ThreadEvent> {
     let mut item = None;
     let mut thread_id = None;
     let mut usage = None;
+    let mut extra = Map::new();
     loop {
         let key = at.plain_str()?;
         at.byte(b':')?;
@@ -78,7 +82,12 @@ pub(crate) fn event(line: &str) -> Option<ThreadEvent> {
             "item" if item.is_none() => item = Some(thread_item(&mut at)?),
             "thread_id" if thread_id.is_none() => thread_id = Some(at.string()?),
             "usage" if usage.is_none() => usage = Some(read_usage(&mut at)?),
-            _ => return None,
+            // A repeated key, and the keys of these events this shortcut does not read.
+            "type" | "item" | "thread_id" | "usage" | "status" => return None,
+            // A key no event here has: kept, as the event's `extra` keeps it.
+            _ => {
+                extra.insert(key.to_owned(), at.value()?);
+            }
         }
         if !at.comma_or(b'}')? {
             break;
@@ -92,17 +101,17 @@ pub(crate) fn event(line: &str) -> Option<ThreadEvent> {
         (Event::ThreadStarted, None, Some(thread_id), None) => {
             Some(ThreadEvent::ThreadStarted(ThreadStarted {
                 thread_id,
-                extra: Map::new(),
+                extra,
             }))
         }
         (Event::TurnStarted, None, None, None) => {
-            Some(ThreadEvent::TurnStarted(TurnStarted { extra: Map::new() }))
+            Some(ThreadEvent::TurnStarted(TurnStarted { extra }))
         }
         (Event::TurnCompleted, None, None, Some(usage)) => {
             Some(ThreadEvent::TurnCompleted(TurnCompleted {
                 usage,
                 status: None,
-                extra: Map::new(),
+                extra,
             }))
         }
         (
@@ -111,10 +120,7 @@ pub(crate) fn event(line: &str) -> Option<ThreadEvent> {
             None,
             None,
         ) => {
-            let item = ItemEvent {
-                item,
-                extra: Map::new(),
-            };
+            let item = ItemEvent { item, extra };
             Some(match event {
                 Event::ItemStarted => ThreadEvent::ItemStarted(item),
                 Event::ItemUpdated => ThreadEvent::ItemUpdated(item),
@@ -195,6 +201,8 @@ struct Fields<'de> {
     text: Option<String>,
     changes: Option<Vec<FileUpdateChange>>,
     todos: Option<Vec<TodoItem>>,
+    /// Keys no item type has, with their values.
+    extra: Map<String, Value>,
 }
 
 /// The item object at the cursor.
@@ -251,7 +259,16 @@ fn thread_item(at: &mut Cursor<'_>) -> Option<ThreadItem> {
                 fields.todos = Some(read_todos(at)?);
                 key::ITEMS
             }
-            _ => return None,
+            // A repeated key, and the keys of any item type this shortcut does not read.
+            "id" | "type" | "command" | "aggregated_output" | "exit_code" | "status" | "text"
+            | "changes" | "items" | "cwd" | "duration_ms" | "process_id" | "phase" | "content" => {
+                return None;
+            }
+            // A key no item type has: kept, as the payload's `extra` keeps it.
+            _ => {
+                fields.extra.insert(name.to_owned(), at.value()?);
+                0
+            }
         };
         if !at.comma_or(b'}')? {
             break;
@@ -271,6 +288,7 @@ fn thread_item(at: &mut Cursor<'_>) -> Option<ThreadItem> {
 impl Fields<'_> {
     /// The payload of an item of `kind`, when every field it requires was read.
     fn details(self, kind: Kind) -> Option<ItemDetails> {
+        let extra = self.extra;
         Some(match kind {
             Kind::Command => ItemDetails::CommandExecution(CommandExecutionItem {
                 command: self.command?,
@@ -280,28 +298,28 @@ impl Fields<'_> {
                 cwd: None,
                 duration_ms: None,
                 process_id: None,
-                extra: Map::new(),
+                extra,
             }),
             Kind::AgentMessage => ItemDetails::AgentMessage(AgentMessageItem {
                 text: self.text?,
                 phase: None,
                 status: None,
-                extra: Map::new(),
+                extra,
             }),
             Kind::Reasoning => ItemDetails::Reasoning(ReasoningItem {
                 text: self.text?,
                 content: None,
                 status: None,
-                extra: Map::new(),
+                extra,
             }),
             Kind::FileChange => ItemDetails::FileChange(FileChangeItem {
                 changes: self.changes?,
                 status: PatchApplyStatus::from_wire(self.status?),
-                extra: Map::new(),
+                extra,
             }),
             Kind::TodoList => ItemDetails::TodoList(TodoListItem {
                 items: self.todos?,
-                extra: Map::new(),
+                extra,
             }),
         })
     }
