@@ -424,10 +424,14 @@ impl<'de> Cursor<'de> {
         Some(more)
     }
 
-    /// Any JSON value, as the deserializer reads it into a `serde_json::Value`.
+    /// The value at the cursor read into a `T` by `T`'s own `Deserialize` on the deserializer,
+    /// the call the `serde` path makes for the same field, so the value is the same by
+    /// construction. (Its nesting limit counts from here rather than from the document's
+    /// root: a value the cursor takes is at most [`MAX_DEPTH`] plus the few levels above it
+    /// deep, still under `serde_json`'s own limit.)
     #[inline]
-    pub(crate) fn value(&mut self) -> Option<serde_json::Value> {
-        serde_json::Value::deserialize(&mut self.0).ok()
+    pub(crate) fn value<T: Deserialize<'de>>(&mut self) -> Option<T> {
+        T::deserialize(&mut self.0).ok()
     }
 
     /// Whether nothing but whitespace is left.
@@ -859,6 +863,7 @@ mod tests {
                             | "reasoning"
                             | "file_change"
                             | "todo_list"
+                            | "mcp_tool_call"
                     )
                 ),
                 _ => false,
@@ -897,6 +902,9 @@ mod tests {
             r#"{"type":"item.completed","item":{"new":"before type","id":"i","type":"command_execution","command":"c","aggregated_output":"","exit_code":0,"status":"completed","newer":{"k":[]}}}"#,
             r#"{"type":"item.updated","item":{"id":"t","type":"todo_list","items":[],"x":1,"x":2}}"#,
             r#"{"type":"item.started","item":{"id":"f","type":"file_change","changes":[],"status":"in_progress","x":null}}"#,
+            r#"{"type":"item.started","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","arguments":{"b":[1,2.5,"\u00e9"],"a":null},"result":null,"error":null,"status":"in_progress"}}"#,
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","result":{"content":[{"type":"text","text":"x"},{"type":"image","data":"AA==","mimeType":"image/png"},{"type":"new"}],"structured_content":{"k":1},"_meta":{"m":true}},"status":"completed"}}"#,
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","arguments":"not an object","error":{"message":"boom","code":7},"status":"failed","later":1}}"#,
         ];
         for line in taken {
             assert!(
@@ -956,6 +964,16 @@ mod tests {
             r#"{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"t","type":"agent_message"}}"#.to_owned(),
             r#"{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"c","aggregated_output":"","status":"completed","duration_ms":5}}"#.to_owned(),
             r#"{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"c","aggregated_output":"","status":"completed","process_id":"5"}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","status":"completed","duration_ms":5}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","status":"completed","result":null,"result":null}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","status":"completed","error":null,"error":null}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","status":"completed","arguments":{},"arguments":{}}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","status":"completed"}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t"}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","status":"completed","result":{"content":7}}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","status":"completed","error":"boom"}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","status":"completed","arguments":[1,]}}"#.to_owned(),
+            r#"{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"s","tool":"t","status":"completed","text":"x"}}"#.to_owned(),
             r#"{"type":"thread.started"}"#.to_owned(),
             r#"{"type":"thread.started","thread_id":null}"#.to_owned(),
             r#"{"type":"thread.started","thread_id":"a","usage":{"input_tokens":1,"cached_input_tokens":0,"output_tokens":1}}"#.to_owned(),

@@ -1,14 +1,16 @@
 //! [`parse_event`](super::parse_event)'s shortcut for the events that fill a turn, exactly as
 //! `codex exec` writes them: `thread.started`, `turn.started`, `turn.completed`, and
 //! `item.started`, `item.updated` and `item.completed` of a `command_execution`,
-//! `agent_message`, `reasoning`, `file_change` or `todo_list` item.
+//! `agent_message`, `reasoning`, `file_change`, `todo_list` or `mcp_tool_call` item.
 //!
 //! The general path is `serde`: the event's visitor reads the tag, hands the rest of the object
 //! to the item's visitor, which reads its own tag and hands the rest to the payload's
 //! deserializer, each layer returning its value through a `Result` (an event is 224 bytes,
 //! copied at every layer). Here the same tokens are read by hand, with the deserializer's own
 //! [`Cursor`] (so strings decode and numbers read exactly as they would there), straight into
-//! the fields.
+//! the fields. The values of an MCP call (`arguments`, `result`, `error`) and of unknown keys are
+//! read by their own `Deserialize` on that deserializer, the call the general path makes for
+//! them.
 //!
 //! It takes only what it can read without a decision of its own: the keys `codex exec` writes
 //! for these events, and keys that no event or item type has, which go into `extra` as the
@@ -28,9 +30,11 @@ use serde_json::{Map, Value};
 use super::event::{ItemEvent, ThreadEvent, ThreadStarted, TurnCompleted, TurnStarted, Usage};
 use super::item::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, FileChangeItem,
-    FileUpdateChange, ItemDetails, PatchApplyStatus, PatchChangeKind, ReasoningItem, ThreadItem,
-    TodoItem, TodoListItem,
+    FileUpdateChange, ItemDetails, McpToolCallError, McpToolCallItem, McpToolCallResult,
+    McpToolCallStatus, PatchApplyStatus, PatchChangeKind, ReasoningItem, ThreadItem, TodoItem,
+    TodoListItem,
 };
+use crate::RawJson;
 use crate::fast_json::Cursor;
 
 /// The event types this shortcut reads.
@@ -52,6 +56,7 @@ enum Kind {
     Reasoning,
     FileChange,
     TodoList,
+    McpToolCall,
 }
 
 /// The event on `line`, or `None` when the line is not one this shortcut takes.
@@ -86,7 +91,7 @@ pub(crate) fn event(line: &str) -> Option<ThreadEvent> {
             "type" | "item" | "thread_id" | "usage" | "status" => return None,
             // A key no event here has: kept, as the event's `extra` keeps it.
             _ => {
-                extra.insert(key.to_owned(), at.value()?);
+                extra.insert(key.to_owned(), at.value::<Value>()?);
             }
         }
         if !at.comma_or(b'}')? {
@@ -177,6 +182,11 @@ mod key {
     pub(super) const TEXT: u16 = 1 << 4;
     pub(super) const CHANGES: u16 = 1 << 5;
     pub(super) const ITEMS: u16 = 1 << 6;
+    pub(super) const SERVER: u16 = 1 << 7;
+    pub(super) const TOOL: u16 = 1 << 8;
+    pub(super) const ARGUMENTS: u16 = 1 << 9;
+    pub(super) const RESULT: u16 = 1 << 10;
+    pub(super) const ERROR: u16 = 1 << 11;
 }
 
 impl Kind {
@@ -187,6 +197,9 @@ impl Kind {
             Self::AgentMessage | Self::Reasoning => key::TEXT,
             Self::FileChange => key::CHANGES | key::STATUS,
             Self::TodoList => key::ITEMS,
+            Self::McpToolCall => {
+                key::SERVER | key::TOOL | key::ARGUMENTS | key::RESULT | key::ERROR | key::STATUS
+            }
         }
     }
 }
@@ -201,6 +214,13 @@ struct Fields<'de> {
     text: Option<String>,
     changes: Option<Vec<FileUpdateChange>>,
     todos: Option<Vec<TodoItem>>,
+    server: Option<String>,
+    tool: Option<String>,
+    arguments: Option<RawJson>,
+    /// `result` and `error` of an MCP call, `null` or absent alike (as the `serde` path reads
+    /// them); whether the key was there is in the `seen` bits.
+    result: Option<McpToolCallResult>,
+    error: Option<McpToolCallError>,
     /// Keys no item type has, with their values.
     extra: Map<String, Value>,
 }
@@ -227,6 +247,7 @@ fn thread_item(at: &mut Cursor<'_>) -> Option<ThreadItem> {
                     "reasoning" => Kind::Reasoning,
                     "file_change" => Kind::FileChange,
                     "todo_list" => Kind::TodoList,
+                    "mcp_tool_call" => Kind::McpToolCall,
                     _ => return None,
                 });
                 0
@@ -259,14 +280,33 @@ fn thread_item(at: &mut Cursor<'_>) -> Option<ThreadItem> {
                 fields.todos = Some(read_todos(at)?);
                 key::ITEMS
             }
+            "server" if fields.server.is_none() => {
+                fields.server = Some(at.string()?);
+                key::SERVER
+            }
+            "tool" if fields.tool.is_none() => {
+                fields.tool = Some(at.string()?);
+                key::TOOL
+            }
+            "arguments" if fields.arguments.is_none() => {
+                fields.arguments = Some(at.value()?);
+                key::ARGUMENTS
+            }
+            "result" if seen & key::RESULT == 0 => {
+                fields.result = at.value()?;
+                key::RESULT
+            }
+            "error" if seen & key::ERROR == 0 => {
+                fields.error = at.value()?;
+                key::ERROR
+            }
             // A repeated key, and the keys of any item type this shortcut does not read.
             "id" | "type" | "command" | "aggregated_output" | "exit_code" | "status" | "text"
-            | "changes" | "items" | "cwd" | "duration_ms" | "process_id" | "phase" | "content" => {
-                return None;
-            }
+            | "changes" | "items" | "server" | "tool" | "arguments" | "result" | "error"
+            | "cwd" | "duration_ms" | "process_id" | "phase" | "content" => return None,
             // A key no item type has: kept, as the payload's `extra` keeps it.
             _ => {
-                fields.extra.insert(name.to_owned(), at.value()?);
+                fields.extra.insert(name.to_owned(), at.value::<Value>()?);
                 0
             }
         };
@@ -321,6 +361,16 @@ impl Fields<'_> {
                 items: self.todos?,
                 extra,
             }),
+            Kind::McpToolCall => ItemDetails::McpToolCall(Box::new(McpToolCallItem {
+                server: self.server?,
+                tool: self.tool?,
+                arguments: self.arguments.unwrap_or_default(),
+                result: self.result,
+                error: self.error,
+                status: McpToolCallStatus::from_wire(self.status?),
+                duration_ms: None,
+                extra,
+            })),
         })
     }
 }
